@@ -1,0 +1,12 @@
+//! One module per subcommand; each has `Args` (clap) and `async fn run(args, &Config)`.
+
+pub mod ask;
+pub mod backend;
+pub mod bot;
+pub mod demo;
+pub mod keygen;
+pub mod report;
+pub mod sim;
+pub mod snapshot;
+pub mod tokens;
+pub mod webhooks;
