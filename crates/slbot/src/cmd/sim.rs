@@ -1,8 +1,10 @@
-//! `slbot sim cssm|webex|sso`: the simulators.
+//! `slbot sim cssm|webex|sso`: the simulators, one module each.
 
 use slbot_config::Config;
 
-use crate::exit::{CliError, CliResult};
+use crate::exit::CliResult;
+
+use super::{sim_cssm, sim_sso, sim_webex};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -12,25 +14,18 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Which {
-    /// Simulate the CSSM licensing API.
-    Cssm(CssmArgs),
-    /// Simulate the Webex messaging API.
-    Webex(WebexArgs),
-    /// Simulate Cisco SSO.
-    Sso(SsoArgs),
+    /// Simulate the CSSM licensing API (from a snapshot or generated data, with fault injection).
+    Cssm(sim_cssm::Args),
+    /// Simulate the Webex messaging API (REST under /v1, webhooks, a control API).
+    Webex(sim_webex::Args),
+    /// Simulate Cisco SSO (OAuth 2.0 code flow with PKCE, refresh, userinfo, introspection).
+    Sso(sim_sso::Args),
 }
 
-#[derive(Debug, clap::Args)]
-pub struct CssmArgs {}
-#[derive(Debug, clap::Args)]
-pub struct WebexArgs {}
-#[derive(Debug, clap::Args)]
-pub struct SsoArgs {}
-
-pub async fn run(args: Args, _config: &Config) -> CliResult {
+pub async fn run(args: Args, config: &Config) -> CliResult {
     match args.which {
-        Which::Cssm(_) | Which::Webex(_) | Which::Sso(_) => Err(CliError::internal(
-            "this simulator is not available in this build yet",
-        )),
+        Which::Cssm(a) => sim_cssm::run(a, config).await,
+        Which::Webex(a) => sim_webex::run(a, config).await,
+        Which::Sso(a) => sim_sso::run(a, config).await,
     }
 }
