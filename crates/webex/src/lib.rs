@@ -1,1 +1,50 @@
-//! (being built)
+//! The Webex REST client of the bot and the backend, and the webhook signature check.
+//!
+//! Layout:
+//! - [`client`]: [`WebexClient`] (base URL, bot token, timeouts and retry budget injected) and
+//!   the one place requests are sent, retried (429/423 per `Retry-After`, 5xx with backoff),
+//!   mapped to errors and paged (`Link: rel="next"`).
+//! - [`error`]: [`WebexError`], variants a caller acts on, each with status, Webex's message and
+//!   `trackingId`.
+//! - [`retry`]: the injectable [`Sleeper`], `Retry-After` parsing and backoff.
+//! - [`messages`], [`people`], [`rooms`], [`memberships`], [`webhooks`],
+//!   [`attachment_actions`]: one module per Webex resource, its types and its calls.
+//! - [`events`]: the webhook delivery envelope and its typed `data`.
+//! - [`signature`]: `X-Spark-Signature` verification (constant time) and signing.
+//! - [`register`]: [`ensure_webhooks`], keeping the bot's two webhooks present and active.
+//!
+//! Must not: know anything about licences, commands or users' CSSM tokens; read the environment
+//! (the caller passes the base URL, token and settings); log or display the bot token or a
+//! webhook secret.
+
+pub mod attachment_actions;
+pub mod client;
+pub mod error;
+pub mod events;
+pub mod memberships;
+pub mod messages;
+pub mod people;
+pub mod register;
+pub mod retry;
+pub mod rooms;
+pub mod signature;
+pub mod webhooks;
+
+pub use attachment_actions::AttachmentAction;
+pub use client::{ClientSettings, WebexClient, DEFAULT_BASE_URL};
+pub use error::{ApiFailure, WebexError};
+pub use events::{AttachmentActionEventData, EventData, MessageEventData, WebhookEvent};
+pub use memberships::{Member, Membership};
+pub use messages::{
+    Attachment, Destination, FileUpload, Message, MessageEdit, NewFileMessage, NewMessage,
+    RoomType, ADAPTIVE_CARD_CONTENT_TYPE, MAX_MESSAGE_BYTES,
+};
+pub use people::Person;
+pub use register::{
+    ensure_webhooks, webhook_target_url, Duplicates, WebhookAction, WebhookChange, WebhookSpec,
+    ATTACHMENT_ACTIONS_WEBHOOK, BOT_WEBHOOKS, MESSAGES_WEBHOOK, WEBHOOK_PATH,
+};
+pub use retry::{RecordingSleeper, Sleeper, TokioSleeper};
+pub use rooms::Room;
+pub use signature::{sign_body, verify_signature, SIGNATURE_HEADER};
+pub use webhooks::{NewWebhook, Webhook, WebhookStatus, WebhookUpdate};
