@@ -1,0 +1,370 @@
+//! Every report of reports.md §2 as a pure function of (inventory, now, selection).
+//!
+//! Ordering is total: after each report's own keys, ties go to account name, account domain,
+//! VA, licence name, licenseType, subscriptionId (null last), startDate, then CSSM order.
+//! Symbols are numbered in byte order of their text, so comparing symbols compares strings.
+
+use std::cmp::Ordering;
+
+use crate::model::{Inventory, Line, Record, StoredDate};
+use crate::report::{
+    utilization, AccountRow, Days, ExportLine, ExportRow, LineRow, LinesSection, MixAccount,
+    MixArchitecture, RecordRow, RecordsSection, ReportBody, ReportKind, StatusReport,
+    VirtualAccountsRow,
+};
+use crate::select::Selection;
+
+/// Rows shown per section of `status`.
+const STATUS_TOP: usize = 5;
+
+#[derive(Clone, Copy)]
+enum LineReport {
+    Expired,
+    Expiring(Days),
+}
+
+#[derive(Clone, Copy)]
+enum RecordReport {
+    Shortages,
+    Usage,
+}
+
+/// Sorts `items` by `cmp`, keeping only the first `limit` when given (partial selection).
+fn sort_top<T>(items: &mut Vec<T>, limit: Option<usize>, cmp: impl Fn(&T, &T) -> Ordering) {
+    match limit {
+        Some(k) if k < items.len() => {
+            if k == 0 {
+                items.clear();
+                return;
+            }
+            items.select_nth_unstable_by(k - 1, &cmp);
+            items.truncate(k);
+            items.sort_unstable_by(&cmp);
+        }
+        _ => items.sort_unstable_by(&cmp),
+    }
+}
+
+impl Inventory {
+    pub(crate) fn compute(&self, kind: ReportKind, now: i64, sel: &Selection) -> ReportBody<'_> {
+        match kind {
+            ReportKind::Accounts => ReportBody::Accounts(self.accounts_rows(sel)),
+            ReportKind::VirtualAccounts => ReportBody::VirtualAccounts(self.va_rows(sel)),
+            ReportKind::Expired => {
+                ReportBody::Expired(self.lines_section(LineReport::Expired, now, sel, None))
+            }
+            ReportKind::Expiring(d) => ReportBody::Expiring(
+                d,
+                self.lines_section(LineReport::Expiring(d), now, sel, None),
+            ),
+            ReportKind::Shortages => {
+                ReportBody::Shortages(self.records_section(RecordReport::Shortages, sel, None))
+            }
+            ReportKind::Usage => {
+                ReportBody::Usage(self.records_section(RecordReport::Usage, sel, None))
+            }
+            ReportKind::Mix => ReportBody::Mix(self.mix(sel)),
+            ReportKind::Status => ReportBody::Status(Box::new(StatusReport {
+                expired: self.lines_section(LineReport::Expired, now, sel, Some(STATUS_TOP)),
+                expiring: self.lines_section(
+                    LineReport::Expiring(Days::STATUS),
+                    now,
+                    sel,
+                    Some(STATUS_TOP),
+                ),
+                shortages: self.records_section(RecordReport::Shortages, sel, Some(STATUS_TOP)),
+                usage: self.records_section(RecordReport::Usage, sel, Some(STATUS_TOP)),
+                mix: self.mix(sel),
+            })),
+            ReportKind::Export => ReportBody::Export(self.export_rows(sel)),
+        }
+    }
+
+    /// Indices of the selected records, in CSSM order.
+    fn selected_records<'s>(&'s self, sel: &'s Selection) -> impl Iterator<Item = u32> + 's {
+        self.accounts
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| sel.account(*i as u32))
+            .flat_map(|(_, a)| a.records.clone())
+            .filter(move |&r| sel.va(self.records[r as usize].va))
+    }
+
+    fn has_selected_va(&self, acc: &crate::model::Account, sel: &Selection) -> bool {
+        sel.vas.is_none() || acc.vas.iter().any(|&v| sel.va(v))
+    }
+
+    fn accounts_rows(&self, sel: &Selection) -> Vec<AccountRow<'_>> {
+        self.accounts
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| sel.account(*i as u32) && self.has_selected_va(a, sel))
+            .map(|(_, a)| AccountRow {
+                name: self.s(a.name),
+                domain: self.s(a.domain),
+                status: self.s(a.status),
+                account_type: self.s(a.account_type),
+            })
+            .collect()
+    }
+
+    fn va_rows(&self, sel: &Selection) -> Vec<VirtualAccountsRow<'_>> {
+        self.accounts
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| sel.account(*i as u32) && self.has_selected_va(a, sel))
+            .map(|(_, a)| VirtualAccountsRow {
+                name: self.s(a.name),
+                domain: self.s(a.domain),
+                virtual_accounts: a
+                    .vas
+                    .iter()
+                    .filter(|&&v| sel.va(v))
+                    .map(|&v| self.s(v))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// Ties between records: account name, domain, VA, licence name.
+    fn record_identity_cmp(&self, a: &Record, b: &Record) -> Ordering {
+        let (aa, ab) = (
+            &self.accounts[a.account as usize],
+            &self.accounts[b.account as usize],
+        );
+        aa.name
+            .cmp(&ab.name)
+            .then(aa.domain.cmp(&ab.domain))
+            .then(a.va.cmp(&b.va))
+            .then(a.license.cmp(&b.license))
+    }
+
+    /// The full tie-break chain for two lines (by index).
+    fn line_tie(&self, a: u32, b: u32) -> Ordering {
+        let (la, lb): (&Line, &Line) = (&self.lines[a as usize], &self.lines[b as usize]);
+        self.record_identity_cmp(
+            &self.records[la.record as usize],
+            &self.records[lb.record as usize],
+        )
+        .then(la.license_type.cmp(&lb.license_type))
+        // NO_SYM is greater than every symbol: a null subscriptionId sorts last.
+        .then(la.subscription_id.cmp(&lb.subscription_id))
+        .then(la.start.tie_key().cmp(&lb.start.tie_key()))
+        .then(a.cmp(&b))
+    }
+
+    fn record_tie(&self, a: u32, b: u32) -> Ordering {
+        self.record_identity_cmp(&self.records[a as usize], &self.records[b as usize])
+            .then(a.cmp(&b))
+    }
+
+    fn lines_section(
+        &self,
+        which: LineReport,
+        now: i64,
+        sel: &Selection,
+        limit: Option<usize>,
+    ) -> LinesSection<'_> {
+        let mut hits: Vec<(i64, i64, u32)> = Vec::new(); // (endDate, quantity, line)
+        let mut quantity = 0i64;
+        for r in self.selected_records(sel) {
+            let rec = &self.records[r as usize];
+            let range = rec.first_line..rec.first_line + rec.line_count;
+            for li in range {
+                let line = &self.lines[li as usize];
+                let StoredDate::At(end) = line.end else {
+                    continue; // perpetual or unknown expiry
+                };
+                let keep = match which {
+                    LineReport::Expired => end < now,
+                    LineReport::Expiring(d) => now < end && end < now.saturating_add(d.seconds()),
+                };
+                if keep {
+                    quantity += line.quantity;
+                    hits.push((end, line.quantity, li));
+                }
+            }
+        }
+        let count = hits.len();
+        match which {
+            LineReport::Expired => sort_top(&mut hits, limit, |a, b| {
+                b.0.cmp(&a.0)
+                    .then(b.1.cmp(&a.1))
+                    .then_with(|| self.line_tie(a.2, b.2))
+            }),
+            LineReport::Expiring(_) => sort_top(&mut hits, limit, |a, b| {
+                a.0.cmp(&b.0)
+                    .then(b.1.cmp(&a.1))
+                    .then_with(|| self.line_tie(a.2, b.2))
+            }),
+        }
+        LinesSection {
+            count,
+            quantity,
+            items: hits.iter().map(|h| self.line_row(h.2)).collect(),
+        }
+    }
+
+    fn line_row(&self, li: u32) -> LineRow<'_> {
+        let line = &self.lines[li as usize];
+        let rec = &self.records[line.record as usize];
+        let acc = &self.accounts[rec.account as usize];
+        LineRow {
+            account: self.s(acc.name),
+            domain: self.s(acc.domain),
+            virtual_account: self.s(rec.va),
+            license: self.s(rec.license),
+            license_type: self.s(line.license_type),
+            quantity: line.quantity,
+            start_date: self.date(line.start),
+            end_date: self.date(line.end),
+            subscription_id: self.opt(line.subscription_id),
+            status: self.s(line.status),
+        }
+    }
+
+    fn records_section(
+        &self,
+        which: RecordReport,
+        sel: &Selection,
+        limit: Option<usize>,
+    ) -> RecordsSection<'_> {
+        let mut hits: Vec<u32> = self
+            .selected_records(sel)
+            .filter(|&r| {
+                let rec = &self.records[r as usize];
+                match which {
+                    RecordReport::Shortages => rec.in_use > rec.quantity,
+                    RecordReport::Usage => rec.quantity > 0 && rec.in_use > 0,
+                }
+            })
+            .collect();
+        let count = hits.len();
+        let rec = |i: &u32| &self.records[*i as usize];
+        match which {
+            RecordReport::Shortages => sort_top(&mut hits, limit, |a, b| {
+                let (ra, rb) = (rec(a), rec(b));
+                (rb.in_use - rb.quantity)
+                    .cmp(&(ra.in_use - ra.quantity))
+                    .then_with(|| self.record_tie(*a, *b))
+            }),
+            RecordReport::Usage => sort_top(&mut hits, limit, |a, b| {
+                let (ra, rb) = (rec(a), rec(b));
+                // Utilization descending, compared exactly: ia/qa vs ib/qb with qa, qb > 0.
+                let lhs = i128::from(rb.in_use) * i128::from(ra.quantity);
+                let rhs = i128::from(ra.in_use) * i128::from(rb.quantity);
+                lhs.cmp(&rhs)
+                    .then(rb.in_use.cmp(&ra.in_use))
+                    .then_with(|| self.record_tie(*a, *b))
+            }),
+        }
+        RecordsSection {
+            count,
+            items: hits.iter().map(|&r| self.record_row(r)).collect(),
+        }
+    }
+
+    fn record_row(&self, r: u32) -> RecordRow<'_> {
+        let rec = &self.records[r as usize];
+        let acc = &self.accounts[rec.account as usize];
+        RecordRow {
+            account: self.s(acc.name),
+            domain: self.s(acc.domain),
+            virtual_account: self.s(rec.va),
+            license: self.s(rec.license),
+            architecture: self.s(rec.architecture),
+            quantity: rec.quantity,
+            in_use: rec.in_use,
+            shortage: rec.in_use - rec.quantity,
+            utilization: utilization(rec.in_use, rec.quantity),
+        }
+    }
+
+    fn mix(&self, sel: &Selection) -> Vec<MixAccount<'_>> {
+        let mut out = Vec::new();
+        for (i, acc) in self.accounts.iter().enumerate() {
+            if !sel.account(i as u32) {
+                continue;
+            }
+            // inUse counted once per record, never per entitlement line.
+            let mut sums: Vec<(u32, i64)> = Vec::new();
+            for r in acc.records.clone() {
+                let rec = &self.records[r as usize];
+                if rec.in_use <= 0 || !sel.va(rec.va) {
+                    continue;
+                }
+                match sums.iter_mut().find(|(a, _)| *a == rec.architecture) {
+                    Some(e) => e.1 += rec.in_use,
+                    None => sums.push((rec.architecture, rec.in_use)),
+                }
+            }
+            let total: i64 = sums.iter().map(|s| s.1).sum();
+            if total <= 0 {
+                continue;
+            }
+            sums.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            out.push(MixAccount {
+                name: self.s(acc.name),
+                domain: self.s(acc.domain),
+                total_in_use: total,
+                architectures: sums
+                    .iter()
+                    .map(|&(a, n)| MixArchitecture {
+                        name: self.s(a),
+                        in_use: n,
+                        percent: 100.0 * n as f64 / total as f64,
+                    })
+                    .collect(),
+            });
+        }
+        out
+    }
+
+    fn export_rows(&self, sel: &Selection) -> Vec<ExportRow<'_>> {
+        let mut recs: Vec<u32> = self.selected_records(sel).collect();
+        recs.sort_unstable_by(|&a, &b| self.record_tie(a, b));
+        let mut out = Vec::with_capacity(recs.len() * 2);
+        for r in recs {
+            let rec = &self.records[r as usize];
+            let acc = &self.accounts[rec.account as usize];
+            let base = ExportRow {
+                account: self.s(acc.name),
+                domain: self.s(acc.domain),
+                account_status: self.s(acc.status),
+                account_type: self.s(acc.account_type),
+                virtual_account: self.s(rec.va),
+                license: self.s(rec.license),
+                architecture: self.s(rec.architecture),
+                sub_architecture: self.s(rec.sub_architecture),
+                quantity: rec.quantity,
+                in_use: rec.in_use,
+                available: rec.available,
+                status: self.s(rec.status),
+                billing_type: self.s(rec.billing_type),
+                pending_quantity: rec.pending_quantity,
+                reserved: rec.reserved,
+                is_portable: rec.is_portable,
+                line: None,
+            };
+            if rec.line_count == 0 {
+                out.push(base);
+                continue;
+            }
+            for li in rec.first_line..rec.first_line + rec.line_count {
+                let line = &self.lines[li as usize];
+                out.push(ExportRow {
+                    line: Some(ExportLine {
+                        license_type: self.s(line.license_type),
+                        quantity: line.quantity,
+                        start_date: self.date(line.start),
+                        end_date: self.date(line.end),
+                        subscription_id: self.opt(line.subscription_id),
+                        status: self.s(line.status),
+                    }),
+                    ..base
+                });
+            }
+        }
+        out
+    }
+}

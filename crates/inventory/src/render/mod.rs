@@ -1,0 +1,61 @@
+//! Renderers of a computed [`Report`]: JSON (reports.md §3), a terminal table, CSV and XLSX.
+//!
+//! CSV and XLSX exist for the line and record reports and `export` only; asking for them on
+//! another report is [`RenderError::NoFileFormat`]. Chat markdown is the chat crate's job.
+
+mod json;
+mod sheet;
+mod table;
+mod xlsx;
+
+use crate::report::{Report, ReportKind};
+
+/// A report could not be rendered in the asked format.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// CSV/XLSX asked for a report that has table, markdown and JSON forms only.
+    #[error("the {} report has table, markdown and JSON forms only; CSV and XLSX exist for expired, expiring, shortages, usage and export", .0.name())]
+    NoFileFormat(ReportKind),
+    /// The CSV writer failed (an internal error).
+    #[error("cannot write the CSV: {0}")]
+    Csv(String),
+    /// The XLSX writer failed (an internal error).
+    #[error("cannot write the XLSX workbook: {0}")]
+    Xlsx(String),
+}
+
+impl Report<'_> {
+    /// The §3 JSON document (`report`, the report's fields, `partial`, `missingAccounts`,
+    /// `warnings`). Dates are the UTC calendar date of `endDate` (`null` when perpetual, the
+    /// raw text when unreadable); `utilization` and `percent` are unrounded.
+    pub fn to_json(&self) -> serde_json::Value {
+        json::report(self)
+    }
+
+    /// [`Report::to_json`] as pretty-printed text with a trailing newline.
+    pub fn to_json_string(&self) -> String {
+        let mut s = serde_json::to_string_pretty(&self.to_json()).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// A plain-text table with aligned columns, for a terminal.
+    pub fn to_table(&self) -> String {
+        table::report(self)
+    }
+
+    /// CSV bytes (UTF-8, header row first) with the §3 columns.
+    pub fn to_csv(&self) -> Result<Vec<u8>, RenderError> {
+        sheet::csv(self)
+    }
+
+    /// XLSX workbook bytes: bold frozen header, autofilter, date cells, sized columns.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>, RenderError> {
+        xlsx::workbook(self)
+    }
+
+    /// The column names of the CSV/XLSX form, or `None` when the report has none.
+    pub fn file_columns(&self) -> Option<&'static [&'static str]> {
+        sheet::columns(self.kind())
+    }
+}
