@@ -3,3 +3,34 @@
 //! Owns: parsing a chat message into a command, and turning a command plus an inventory into
 //! the messages the bot posts (markdown, with CSV/XLSX attachments as bytes). Must not: do I/O,
 //! read the clock, or know about HTTP, Webex or tokens.
+//!
+//! Layout:
+//! - [`command`]: the [`Command`] enum and [`COMMANDS`], the one table of canonical names,
+//!   accepted forms and help lines that drives the parser, the suggestions and `help`.
+//! - [`parse`]: text → [`Command`] or [`ParseError`] (filters, normalisation, suggestions).
+//! - [`help`]: the help message, generated from the table.
+//! - [`sentences`]: the fixed sentences of §4 (sign-in, errors, busy, refreshed) and the reply
+//!   to every [`ParseError`]: the one place where these situations become words.
+//! - [`headline`]: the bold headline of every report and the partial line.
+//! - [`markdown`]: escaping, the nested account → VA → row list and the 7,439-byte size rule.
+//! - [`report_markdown`]: one computed report → one message; `status` (private module
+//!   `status`) has its own never-shortened layout.
+//! - [`answer`]: [`Command`] + [`Inventory`](slbot_inventory::Inventory) + now → [`Answer`],
+//!   the messages and files the bot posts.
+
+pub mod answer;
+pub mod command;
+pub mod headline;
+pub mod help;
+pub mod markdown;
+pub mod parse;
+pub mod report_markdown;
+pub mod sentences;
+mod status;
+
+pub use answer::{answer, Answer, Attachment, Message};
+pub use command::{Command, CommandSpec, ExportFormat, Filters, Kind, COMMANDS};
+pub use help::help_markdown;
+pub use markdown::MAX_MARKDOWN_BYTES;
+pub use parse::{parse, ParseError};
+pub use report_markdown::{report_markdown, ChatReport};

@@ -1,0 +1,229 @@
+//! A command plus an inventory → the messages the bot posts ([`Answer`]). Pure: no I/O, no
+//! clock (`now` is an argument).
+
+use chrono::{DateTime, Utc};
+use slbot_inventory::{date::ymd, Days, Inventory, Report, ReportBody, ReportKind};
+
+use crate::command::{Command, ExportFormat, Filters};
+use crate::help::help_markdown;
+use crate::report_markdown::report_markdown;
+use crate::sentences;
+
+/// Content type of CSV attachments.
+pub const CSV_CONTENT_TYPE: &str = "text/csv";
+/// Content type of XLSX attachments.
+pub const XLSX_CONTENT_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Everything the bot posts for one command, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub messages: Vec<Message>,
+}
+
+/// One Webex message: markdown (at most 7,439 bytes) and at most one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub markdown: String,
+    pub attachment: Option<Attachment>,
+}
+
+/// A file to upload with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    /// An answer of one markdown message.
+    pub fn text(markdown: impl Into<String>) -> Self {
+        Answer {
+            messages: vec![Message {
+                markdown: markdown.into(),
+                attachment: None,
+            }],
+        }
+    }
+}
+
+impl Filters {
+    /// The same filters in the inventory's terms.
+    pub fn to_inventory(&self) -> slbot_inventory::Filters {
+        slbot_inventory::Filters {
+            accounts: self.accounts.clone(),
+            vas: self.virtual_accounts.clone(),
+        }
+    }
+}
+
+/// What the bot posts for `command` over `inventory` at `now`.
+///
+/// Report commands give the report message (shortened by the size rule, then a second message
+/// with the full report as CSV), `export` a one-line summary with the CSV/XLSX file, an unknown
+/// `va:`/`account:` value the sentence naming the closest valid names, `help` the help text and
+/// `refresh` the "Refreshed" sentence for this (freshly fetched) inventory. `sign out` and
+/// `confirm` need the backend, which only the bot talks to: here they give the sentence that
+/// says so.
+pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> Answer {
+    let (kind, filters) = match command {
+        Command::Help => return Answer::text(help_markdown()),
+        Command::Refresh => {
+            return Answer::text(sentences::refreshed(
+                inventory.account_count(),
+                inventory.record_count(),
+            ))
+        }
+        Command::SignOut | Command::Confirm { .. } => {
+            return Answer::text(sentences::only_in_chat(command.name()))
+        }
+        Command::Status(f) => (ReportKind::Status, f),
+        Command::Accounts(f) => (ReportKind::Accounts, f),
+        Command::VirtualAccounts(f) => (ReportKind::VirtualAccounts, f),
+        Command::Expired(f) => (ReportKind::Expired, f),
+        Command::Expiring { days, filters } => match Days::new(*days) {
+            Ok(days) => (ReportKind::Expiring(days), filters),
+            Err(_) => return Answer::text(sentences::days_out_of_range()),
+        },
+        Command::Shortages(f) => (ReportKind::Shortages, f),
+        Command::Usage(f) => (ReportKind::Usage, f),
+        Command::Mix(f) => (ReportKind::Mix, f),
+        Command::Export { filters, .. } => (ReportKind::Export, filters),
+    };
+    let report = match inventory.report(kind, now, &filters.to_inventory()) {
+        Ok(report) => report,
+        Err(unknown) => return Answer::text(unknown.sentence()),
+    };
+    let chat = report_markdown(&report, inventory.account_count());
+    if let Command::Export { format, .. } = command {
+        return export_answer(&report, chat.markdown, *format);
+    }
+    let mut messages = vec![Message {
+        markdown: chat.markdown,
+        attachment: None,
+    }];
+    if chat.rows_left_out > 0 {
+        messages.push(match full_list(&report) {
+            Ok(attachment) => Message {
+                markdown: sentences::FULL_LIST.to_string(),
+                attachment: Some(attachment),
+            },
+            Err(_) => Message {
+                markdown: sentences::FILE_FAILED.to_string(),
+                attachment: None,
+            },
+        });
+    }
+    Answer { messages }
+}
+
+fn export_answer(report: &Report<'_>, summary: String, format: ExportFormat) -> Answer {
+    let empty = matches!(&report.body, ReportBody::Export(rows) if rows.is_empty());
+    if empty {
+        return Answer::text(summary);
+    }
+    let date = ymd(report.now);
+    let file = match format {
+        ExportFormat::Csv => report.to_csv().map(|bytes| Attachment {
+            filename: format!("licenses-{date}.csv"),
+            content_type: CSV_CONTENT_TYPE.to_string(),
+            bytes,
+        }),
+        ExportFormat::Xlsx => report.to_xlsx().map(|bytes| Attachment {
+            filename: format!("licenses-{date}.xlsx"),
+            content_type: XLSX_CONTENT_TYPE.to_string(),
+            bytes,
+        }),
+    };
+    match file {
+        Ok(attachment) => Answer {
+            messages: vec![Message {
+                markdown: summary,
+                attachment: Some(attachment),
+            }],
+        },
+        Err(_) => Answer {
+            messages: vec![Message {
+                markdown: sentences::FILE_FAILED.to_string(),
+                attachment: None,
+            }],
+        },
+    }
+}
+
+/// The full report as CSV: the inventory's §3 columns for line and record reports; for
+/// `accounts`, `virtual-accounts` and `mix` (which §3 gives no file form) the fields of their
+/// JSON items, one row per account, VA or architecture.
+fn full_list(report: &Report<'_>) -> Result<Attachment, FileError> {
+    let date = ymd(report.now);
+    let stem = match report.kind() {
+        ReportKind::Expiring(days) => format!("expiring-{days}-days"),
+        kind => kind.name().to_string(),
+    };
+    let bytes = match &report.body {
+        ReportBody::Accounts(rows) => csv_bytes(
+            &["name", "domain", "status", "type"],
+            rows.iter().map(|r| {
+                vec![
+                    r.name.into(),
+                    r.domain.into(),
+                    r.status.into(),
+                    r.account_type.into(),
+                ]
+            }),
+        )?,
+        ReportBody::VirtualAccounts(rows) => csv_bytes(
+            &["account", "domain", "virtualAccount"],
+            rows.iter().flat_map(|r| {
+                r.virtual_accounts
+                    .iter()
+                    .map(|va| vec![r.name.into(), r.domain.into(), (*va).into()])
+            }),
+        )?,
+        ReportBody::Mix(accounts) => csv_bytes(
+            &[
+                "account",
+                "domain",
+                "totalInUse",
+                "architecture",
+                "inUse",
+                "percent",
+            ],
+            accounts.iter().flat_map(|a| {
+                a.architectures.iter().map(|arch| {
+                    vec![
+                        a.name.into(),
+                        a.domain.into(),
+                        a.total_in_use.to_string(),
+                        arch.name.into(),
+                        arch.in_use.to_string(),
+                        arch.percent.to_string(),
+                    ]
+                })
+            }),
+        )?,
+        _ => report.to_csv().map_err(|_| FileError)?,
+    };
+    Ok(Attachment {
+        filename: format!("{stem}-{date}.csv"),
+        content_type: CSV_CONTENT_TYPE.to_string(),
+        bytes,
+    })
+}
+
+/// A file could not be written (an internal fault; the user gets [`sentences::FILE_FAILED`]).
+#[derive(Debug)]
+struct FileError;
+
+fn csv_bytes(
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, FileError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(header).map_err(|_| FileError)?;
+    for row in rows {
+        writer.write_record(&row).map_err(|_| FileError)?;
+    }
+    writer.into_inner().map_err(|_| FileError)
+}

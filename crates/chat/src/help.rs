@@ -1,0 +1,51 @@
+//! The `help` reply, generated from the command table so it can never drift from the parser.
+
+use crate::command::COMMANDS;
+
+/// The help message (Webex markdown): one line per command with its other accepted forms, then
+/// how filters are written.
+pub fn help_markdown() -> String {
+    let mut out = String::from("**Here is what I can do:**\n");
+    for spec in COMMANDS {
+        let mut forms = spec.forms.iter().map(|f| f.text).filter(|t| !t.is_empty());
+        let Some(first) = forms.next() else { continue };
+        out.push_str(&format!("* `{first}`: {}", spec.summary));
+        let others: Vec<String> = forms.map(|t| format!("`{t}`")).collect();
+        if !others.is_empty() {
+            out.push_str(&format!(" (also {})", others.join(", ")));
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\nAdd `va:NAME` or `account:NAME` to a report to narrow it, several separated by \
+         commas and names with spaces in quotes, for example \
+         `expire 90 va:DEFAULT,\"Shared Services\"`.",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    #[test]
+    fn help_names_every_form_the_parser_accepts_and_every_one_parses() {
+        let help = help_markdown();
+        for spec in COMMANDS {
+            for form in spec.forms.iter().filter(|f| !f.text.is_empty()) {
+                assert!(help.contains(&format!("`{}`", form.text)), "{}", form.text);
+                let example = form.text.replace('N', "3").replace("CODE", "123456");
+                if form.text != "?" {
+                    assert_eq!(
+                        parse(&example).map(|c| c.kind()),
+                        Ok(spec.kind),
+                        "{example}"
+                    );
+                }
+            }
+        }
+        assert!(help.starts_with("**Here is what I can do:**\n* `help`: this list"));
+        assert!(help.len() < 7439);
+    }
+}

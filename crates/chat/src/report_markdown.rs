@@ -1,0 +1,269 @@
+//! A computed report as one Webex-markdown message (reports.md §4): headline, partial line,
+//! nested list account → VA → rows, shortened by the size rule; `status` has its own layout
+//! ([`crate::status`]) and is never shortened.
+
+use slbot_inventory::date::civil;
+use slbot_inventory::{
+    AccountRow, DateValue, LineRow, MixAccount, RecordRow, Report, ReportBody, VirtualAccountsRow,
+};
+
+use crate::headline;
+use crate::markdown::{fit, group_rows, name, Fitted, Group, RowPlace, MAX_MARKDOWN_BYTES};
+
+/// A report rendered for chat: the message, and how many rows the size rule left out
+/// (when more than 0, the full report must follow as a file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatReport {
+    pub markdown: String,
+    pub rows_left_out: usize,
+}
+
+/// Renders `report` as one message of at most [`MAX_MARKDOWN_BYTES`]. `total_accounts` is the
+/// number of smart accounts of the inventory (the M of the partial line).
+pub fn report_markdown(report: &Report<'_>, total_accounts: usize) -> ChatReport {
+    let (headline, groups) = match &report.body {
+        ReportBody::Expired(section) => (
+            headline::expired(section.count),
+            line_groups(&section.items, "expired on"),
+        ),
+        ReportBody::Expiring(days, section) => (
+            headline::expiring(section.count, days.get()),
+            line_groups(&section.items, "expires on"),
+        ),
+        ReportBody::Shortages(section) => (
+            headline::shortages(section.count),
+            record_groups(&section.items, shortage_details),
+        ),
+        ReportBody::Usage(section) => (
+            headline::usage(section.count),
+            record_groups(&section.items, usage_details),
+        ),
+        ReportBody::Mix(accounts) => (headline::mix(accounts.len()), mix_groups(accounts)),
+        ReportBody::Accounts(accounts) => (
+            headline::accounts(accounts.len()),
+            vec![Group {
+                account: None,
+                new_account: false,
+                va: None,
+                rows: accounts.iter().map(account_text).collect(),
+            }],
+        ),
+        ReportBody::VirtualAccounts(accounts) => (
+            headline::virtual_accounts(accounts.len()),
+            virtual_account_groups(accounts),
+        ),
+        ReportBody::Status(status) => {
+            return ChatReport {
+                markdown: crate::status::status_markdown(
+                    status,
+                    &head_lines(headline::STATUS, report, total_accounts),
+                ),
+                rows_left_out: 0,
+            };
+        }
+        ReportBody::Export(rows) => {
+            return ChatReport {
+                markdown: export_summary(report, rows.len(), total_accounts),
+                rows_left_out: 0,
+            };
+        }
+    };
+    let head = head_lines(&headline, report, total_accounts);
+    let Fitted { markdown, more } = fit(&head, &groups, MAX_MARKDOWN_BYTES);
+    ChatReport {
+        markdown,
+        rows_left_out: more,
+    }
+}
+
+/// The bold headline and, for a partial answer, the partial line; each ending in `\n`.
+pub(crate) fn head_lines(headline: &str, report: &Report<'_>, total_accounts: usize) -> String {
+    let mut head = headline::bold(headline);
+    head.push('\n');
+    if let Some(line) = partial(report, total_accounts) {
+        head.push_str(&line);
+        head.push('\n');
+    }
+    head
+}
+
+fn partial(report: &Report<'_>, total_accounts: usize) -> Option<String> {
+    let missing: Vec<(&str, &str)> = report
+        .missing_accounts
+        .iter()
+        .map(|m| {
+            let shown = if m.name.trim().is_empty() {
+                m.domain.as_str()
+            } else {
+                m.name.as_str()
+            };
+            (shown, m.reason.as_str())
+        })
+        .collect();
+    headline::partial_line(&missing, total_accounts)
+}
+
+/// The one-line summary of `export` (the file carries the rows).
+fn export_summary(report: &Report<'_>, rows: usize, total_accounts: usize) -> String {
+    let accounts = match &report.body {
+        ReportBody::Export(items) => {
+            let mut seen: Vec<(&str, &str)> = Vec::new();
+            for row in items {
+                if !seen.contains(&(row.account, row.domain)) {
+                    seen.push((row.account, row.domain));
+                }
+            }
+            seen.len()
+        }
+        _ => 0,
+    };
+    let sentence = if rows == 0 {
+        "There are no licenses to export.".to_string()
+    } else {
+        format!(
+            "Here is your license export: {} from {}.",
+            crate::sentences::count(rows, "row", "rows"),
+            crate::sentences::count(accounts, "smart account", "smart accounts")
+        )
+    };
+    head_lines(&sentence, report, total_accounts)
+        .trim_end()
+        .to_string()
+}
+
+/// `2026/12/20`.
+pub(crate) fn chat_date(seconds: i64) -> String {
+    let (y, m, d) = civil(seconds);
+    format!("{y:04}/{m:02}/{d:02}")
+}
+
+fn end_date_text(date: DateValue<'_>) -> String {
+    match date {
+        DateValue::At(seconds) => chat_date(seconds),
+        DateValue::Unparsed(raw) => name(raw),
+        DateValue::Absent => "no end date".to_string(),
+    }
+}
+
+/// The part of a line row after the licence name: `Qty: 100, expires on 2026/12/20`.
+pub(crate) fn line_details(row: &LineRow<'_>, verb: &str) -> String {
+    format!(
+        "Qty: {}, {verb} {}",
+        row.quantity,
+        end_date_text(row.end_date)
+    )
+}
+
+/// The part of a shortage row after the licence name: `Qty: 10, in use: 12, short: 2`.
+pub(crate) fn shortage_details(row: &RecordRow<'_>) -> String {
+    format!(
+        "Qty: {}, in use: {}, short: {}",
+        row.quantity, row.in_use, row.shortage
+    )
+}
+
+/// The part of a usage row after the licence name: `87.5% used (175 of 200)`.
+pub(crate) fn usage_details(row: &RecordRow<'_>) -> String {
+    let percent = row
+        .utilization
+        .map(|u| format!("{}%", percent(u)))
+        .unwrap_or_else(|| "–".to_string());
+    format!("{percent} used ({} of {})", row.in_use, row.quantity)
+}
+
+/// A percentage with at most one decimal, without a trailing `.0`: `87.5`, `100`, `33.3`.
+pub(crate) fn percent(value: f64) -> String {
+    let text = format!("{value:.1}");
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_string(),
+        None => text,
+    }
+}
+
+fn place(account: &str, domain: &str, va: &str) -> RowPlace {
+    RowPlace {
+        account_key: (account.to_string(), domain.to_string()),
+        account: format!("**{}**", name(account)),
+        va_key: va.to_string(),
+        va: name(va),
+    }
+}
+
+/// `**DNA Advantage For SDWAN**, Qty: 100, expires on 2026/12/20`.
+fn line_groups(rows: &[LineRow<'_>], verb: &str) -> Vec<Group> {
+    group_rows(
+        rows,
+        |r| place(r.account, r.domain, r.virtual_account),
+        |r| format!("**{}**, {}", name(r.license), line_details(r, verb)),
+    )
+}
+
+/// `**Name**, Qty: 10, in use: 12, short: 2` or `**Name**, 87.5% used (175 of 200)`.
+fn record_groups(rows: &[RecordRow<'_>], details: fn(&RecordRow<'_>) -> String) -> Vec<Group> {
+    group_rows(
+        rows,
+        |r| place(r.account, r.domain, r.virtual_account),
+        |r| format!("**{}**, {}", name(r.license), details(r)),
+    )
+}
+
+/// `**Acme**, 200 in use` → `Enterprise Networking: 60% (120 in use)`.
+fn mix_groups(accounts: &[MixAccount<'_>]) -> Vec<Group> {
+    accounts
+        .iter()
+        .map(|account| Group {
+            account: Some(format!(
+                "**{}**, {} in use",
+                name(account.name),
+                account.total_in_use
+            )),
+            new_account: true,
+            va: None,
+            rows: account
+                .architectures
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}: {}% ({} in use)",
+                        name(a.name),
+                        percent(a.percent),
+                        a.in_use
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `**Acme** (acme.com), Active, CUSTOMER`.
+fn account_text(row: &AccountRow<'_>) -> String {
+    let mut text = format!("**{}**", name(row.name));
+    if !row.domain.trim().is_empty() {
+        text.push_str(&format!(" ({})", name(row.domain)));
+    }
+    for field in [row.status, row.account_type] {
+        if !field.trim().is_empty() {
+            text.push_str(&format!(", {}", name(field)));
+        }
+    }
+    text
+}
+
+/// `**Acme** (acme.com)` → one row per VA name.
+fn virtual_account_groups(accounts: &[VirtualAccountsRow<'_>]) -> Vec<Group> {
+    accounts
+        .iter()
+        .map(|account| {
+            let mut header = format!("**{}**", name(account.name));
+            if !account.domain.trim().is_empty() {
+                header.push_str(&format!(" ({})", name(account.domain)));
+            }
+            Group {
+                account: Some(header),
+                new_account: true,
+                va: None,
+                rows: account.virtual_accounts.iter().map(|va| name(va)).collect(),
+            }
+        })
+        .collect()
+}

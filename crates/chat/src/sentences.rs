@@ -1,0 +1,119 @@
+//! The fixed sentences of reports.md §4 for everything that is not a report, and the replies to
+//! [`ParseError`]s: the one place where these situations become words.
+
+use crate::command::{COMMANDS, MAX_DAYS};
+use crate::parse::ParseError;
+
+/// Not signed in, or the sign-in expired.
+pub fn sign_in(link: &str) -> String {
+    format!("To read your licenses I need you to sign in: [Sign in with Cisco]({link})")
+}
+
+/// The access policy refused the sender's organization.
+pub const NOT_AVAILABLE_TO_ORGANIZATION: &str =
+    "Sorry, this bot is not available to your organization.";
+
+/// CSSM answered 401/403 to the user's token.
+pub fn cssm_refused_sign_in(link: &str) -> String {
+    format!(
+        "Cisco Smart Software Manager refused your sign-in. Please sign in again: \
+         [Sign in with Cisco]({link})"
+    )
+}
+
+/// CSSM is slow or failing.
+pub const CSSM_NOT_ANSWERING: &str =
+    "Cisco Smart Software Manager is not answering right now. Please try again in a few minutes.";
+
+/// The backend (sign-in service) is failing; `ref_id` lets an operator find the log line.
+pub fn sign_in_service_failing(ref_id: &str) -> String {
+    format!(
+        "I can't reach the sign-in service right now. Please try again in a few minutes. \
+         (ref {ref_id})"
+    )
+}
+
+/// No accepted form matched `text`. Without a suggestion the reply lists the commands.
+pub fn unknown_command(text: &str, suggestion: Option<&str>) -> String {
+    match suggestion {
+        Some(suggestion) => format!(
+            "Sorry, I didn't understand `{text}`. Did you mean `{suggestion}`? \
+             Type `help` for everything I can do."
+        ),
+        None => {
+            let commands: Vec<String> = COMMANDS
+                .iter()
+                .filter_map(|spec| spec.forms.first())
+                .map(|form| format!("`{}`", form.text))
+                .collect();
+            format!(
+                "Sorry, I didn't understand `{text}`. I know {}. \
+                 Type `help` for everything I can do.",
+                commands.join(", ")
+            )
+        }
+    }
+}
+
+/// `expire N` with N outside 1..=3650 days.
+pub fn days_out_of_range() -> String {
+    format!("I can look 1 to {MAX_DAYS} days ahead, for example `expire 90`.")
+}
+
+/// Too much work in flight for this user or the bot.
+pub const BUSY: &str = "I'm busy right now. Please ask again in a minute.";
+
+/// The reply to `refresh` once the inventory was fetched again.
+pub fn refreshed(accounts: usize, records: usize) -> String {
+    format!(
+        "Refreshed: {}, {}.",
+        count(accounts, "account", "accounts"),
+        count(records, "record", "records")
+    )
+}
+
+/// The text of the message that carries the full report when the chat message was shortened.
+pub const FULL_LIST: &str = "Here is the full list as a CSV file.";
+
+/// A report file could not be written (an internal fault, not the user's).
+pub const FILE_FAILED: &str =
+    "Sorry, I couldn't build the file for this answer. It's not you: please try again later.";
+
+/// A filter whose value could not be read.
+pub fn bad_filter(text: &str) -> String {
+    format!(
+        "I couldn't read the filter `{text}`. Write it as `va:NAME` or `account:NAME`, with \
+         quotes around names that have spaces, for example `expired va:\"Shared Services\"`."
+    )
+}
+
+/// Filters on a command that takes none.
+pub fn filters_not_accepted(command: &str) -> String {
+    format!(
+        "`{command}` doesn't take `va:` or `account:` filters. Type `help` for everything I can do."
+    )
+}
+
+/// What `slbot ask` prints for a command that only the bot can carry out (`sign out`, `confirm`).
+pub fn only_in_chat(command: &str) -> String {
+    format!("`{command}` only works in the chat with the bot.")
+}
+
+/// The reply to a message that did not parse.
+pub fn parse_error_reply(error: &ParseError) -> String {
+    match error {
+        ParseError::Unknown { text, suggestion } => unknown_command(text, suggestion.as_deref()),
+        ParseError::DaysOutOfRange => days_out_of_range(),
+        ParseError::BadFilter { text } => bad_filter(text),
+        ParseError::FiltersNotAccepted { command } => filters_not_accepted(command),
+    }
+}
+
+/// `1 account`, `2 accounts`.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
