@@ -1,10 +1,20 @@
 //! The backend: Cisco SSO sign-in, the token store and the signed token API.
 //!
 //! Layout:
+//! - [`app`]: shared state and the route table of the sign-in pages.
+//! - [`signin`]: the sign-in flow (`/`, `/login`, `/oauth/callback`), its pages, its access
+//!   policy and the store operations it needs ([`signin::port::SignInStore`]).
 //! - [`sso`]: the Cisco SSO client (authorize URL with state and PKCE, code exchange, refresh,
 //!   userinfo, revocation) with errors typed by who can act on them.
+//! - [`webex_port`]: the four Webex calls of the sign-in flow behind a trait (fake in tests,
+//!   [`slbot_webex::WebexClient`] in production).
+//! - [`health`]: `/healthz` and `/readyz`.
 //!
 //! The backend must not: store or log a user's e-mail, put a secret or token in a URL, a log line
 //! or an error, or read the environment (settings arrive typed from `slbot_config`).
 
+pub mod app;
+pub mod health;
+pub mod signin;
 pub mod sso;
+pub mod webex_port;

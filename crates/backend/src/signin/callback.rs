@@ -1,0 +1,207 @@
+//! `GET /oauth/callback`: finish the sign-in.
+//!
+//! Order matters: nothing is stored until every check has passed and the Webex space is open,
+//! so a refusal or a Webex failure leaves nothing half-saved. Tokens of a refused sign-in are
+//! revoked at Cisco (best effort). The e-mail lives only in this request.
+
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use rand::Rng;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::signin::port::NewLogin;
+use crate::signin::{no_store, pages, SignInError, CONFIRM_MINUTES};
+use crate::sso::TokenSet;
+use crate::webex_port::Recipient;
+
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// How the sign-in ended.
+enum Outcome {
+    SignedIn,
+    Pending { code: String },
+}
+
+pub async fn finish(State(state): State<AppState>, Query(q): Query<CallbackQuery>) -> Response {
+    let outcome = complete(&state, q).await;
+    let bot_email = state.bot_email().await;
+    match outcome {
+        Ok(Outcome::SignedIn) => {
+            no_store(Html(pages::signed_in(bot_email.as_deref())).into_response())
+        }
+        Ok(Outcome::Pending { code }) => no_store(
+            Html(pages::confirm_code(
+                &code,
+                CONFIRM_MINUTES,
+                bot_email.as_deref(),
+            ))
+            .into_response(),
+        ),
+        Err(e) => e.into_page(&state.public("login")),
+    }
+}
+
+/// The welcome message: what the bot does and how to start.
+pub const WELCOME_MARKDOWN: &str = "**Welcome to the Smart Licensing Bot!** You're signed in \
+with your Cisco account, so I can answer with exactly the Smart Licensing data Cisco lets you \
+see.\n\nTry:\n- `expired` (licenses that already expired)\n- `expire 90` (licenses expiring in \
+the next 90 days)\n- `short` (where you use more than you own)\n- `usage`\n- `export` (everything \
+as a spreadsheet)\n\nSend `help` for every command, and `sign out` to forget your sign-in.";
+
+async fn complete(state: &AppState, q: CallbackQuery) -> Result<Outcome, SignInError> {
+    let deps = &state.deps;
+    let now = deps.clock.now();
+    // The state is consumed first, whatever else the request says: it is single use.
+    let attempt = match q
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty() && s.len() <= 256)
+    {
+        Some(s) => deps.store.take_attempt(s, now).await?,
+        None => None,
+    };
+    let attempt = attempt.ok_or(SignInError::UnknownState)?;
+    if let Some(error) = q.error {
+        return Err(SignInError::Cancelled(error.chars().take(64).collect()));
+    }
+    let code = q
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(SignInError::Cancelled(
+            "no code in the callback".to_string(),
+        ))?;
+    let tokens = deps
+        .sso
+        .exchange_code(&code, &attempt.pkce_verifier)
+        .await?;
+    let received_at = deps.clock.now();
+
+    let result = bind(state, &tokens, attempt.link_person_id, received_at).await;
+    if result.is_err() {
+        discard(state, &tokens).await;
+    }
+    result
+}
+
+/// Everything after the code exchange; on error the caller revokes the tokens.
+async fn bind(
+    state: &AppState,
+    tokens: &TokenSet,
+    link_person_id: Option<String>,
+    received_at: chrono::DateTime<chrono::Utc>,
+) -> Result<Outcome, SignInError> {
+    let deps = &state.deps;
+    let info = deps.sso.userinfo(&tokens.access_token).await?;
+    let email = info
+        .email
+        .map(|e| e.trim().to_string())
+        .filter(|e| e.contains('@'))
+        .ok_or(SignInError::NoEmail)?;
+    if !deps.policy.email_allowed(&email) {
+        return Err(SignInError::NotAllowed("e-mail domain"));
+    }
+    let login = |person_id: String, room_id: Option<String>| NewLogin {
+        person_id,
+        room_id,
+        access_token: tokens.access_token.clone(),
+        refresh_token: tokens.refresh_token.clone(),
+        expires_at: tokens.expires_at(received_at),
+    };
+
+    match link_person_id {
+        Some(person_id) => {
+            let person = deps.webex.person(&person_id).await?;
+            if !deps.policy.org_allowed(person.org_id.as_deref()) {
+                return Err(SignInError::NotAllowed("organization"));
+            }
+            let matches = person
+                .emails
+                .iter()
+                .any(|e| e.trim().eq_ignore_ascii_case(&email));
+            if matches {
+                let room_id = deps
+                    .webex
+                    .send_markdown(&Recipient::PersonId(person_id.clone()), WELCOME_MARKDOWN)
+                    .await?;
+                deps.store
+                    .save_login(login(person_id.clone(), Some(room_id)))
+                    .await?;
+                tracing::info!(person_id = %person_id, "signed in from a sign-in link");
+                Ok(Outcome::SignedIn)
+            } else {
+                let code = confirmation_code();
+                let expires = deps.clock.now() + chrono::Duration::minutes(CONFIRM_MINUTES);
+                deps.store
+                    .save_pending(login(person_id.clone(), None), &code, expires)
+                    .await?;
+                tracing::info!(person_id = %person_id, "sign-in pending confirmation (e-mails differ)");
+                Ok(Outcome::Pending { code })
+            }
+        }
+        None => {
+            let bot = state.bot().await?.id.clone();
+            let room_id = deps
+                .webex
+                .send_markdown(&Recipient::Email(email), WELCOME_MARKDOWN)
+                .await?;
+            let others: Vec<String> = deps
+                .webex
+                .members(&room_id)
+                .await?
+                .into_iter()
+                .filter(|id| *id != bot)
+                .collect();
+            let [person_id] = <[String; 1]>::try_from(others)
+                .map_err(|others| SignInError::NoSinglePerson(others.len()))?;
+            if deps.policy.restricts_orgs() {
+                let person = deps.webex.person(&person_id).await?;
+                if !deps.policy.org_allowed(person.org_id.as_deref()) {
+                    return Err(SignInError::NotAllowed("organization"));
+                }
+            }
+            deps.store
+                .save_login(login(person_id.clone(), Some(room_id)))
+                .await?;
+            tracing::info!(person_id = %person_id, "signed in from the dashboard");
+            Ok(Outcome::SignedIn)
+        }
+    }
+}
+
+/// A uniformly random 6-digit code from the operating system's CSPRNG.
+fn confirmation_code() -> String {
+    format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32))
+}
+
+/// Revokes the tokens of a sign-in that will not be stored (best effort: Cisco forgets them
+/// anyway when they expire).
+async fn discard(state: &AppState, tokens: &TokenSet) {
+    let (token, hint): (&SecretString, &str) = match &tokens.refresh_token {
+        Some(r) => (r, "refresh_token"),
+        None => (&tokens.access_token, "access_token"),
+    };
+    if let Err(e) = state.deps.sso.revoke(token, hint).await {
+        tracing::warn!(error = %e, "could not revoke the tokens of a refused sign-in");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::confirmation_code;
+
+    #[test]
+    fn confirmation_codes_are_six_digits() {
+        for _ in 0..200 {
+            let c = confirmation_code();
+            assert_eq!(c.len(), 6, "{c}");
+            assert!(c.bytes().all(|b| b.is_ascii_digit()), "{c}");
+        }
+    }
+}

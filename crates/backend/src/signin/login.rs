@@ -1,0 +1,51 @@
+//! `GET /login[?t=…]`: start an OAuth attempt and send the browser to Cisco SSO.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::signin::port::LoginAttempt;
+use crate::signin::{no_store, SignInError, ATTEMPT_MINUTES};
+use crate::sso::{random_token, Pkce};
+
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    /// A sign-in link token from the bot (signing.md "Sign-in links").
+    t: Option<String>,
+}
+
+pub async fn start(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
+    match begin(&state, q.t.as_deref()).await {
+        Ok(to) => no_store(Redirect::to(&to).into_response()),
+        Err(e) => e.into_page(&state.public("login")),
+    }
+}
+
+/// Verifies the link, stores the attempt and returns the authorize URL.
+async fn begin(state: &AppState, link: Option<&str>) -> Result<String, SignInError> {
+    let deps = &state.deps;
+    let now = deps.clock.now();
+    let link_person_id = match link.filter(|t| !t.is_empty()) {
+        Some(t) => Some(slbot_signing::verify_login_token(
+            &deps.link_secret,
+            t,
+            now,
+        )?),
+        None => None,
+    };
+    let oauth_state = random_token(32);
+    let pkce = Pkce::generate();
+    let url = deps.sso.authorize_url(&oauth_state, &pkce);
+    deps.store
+        .put_attempt(
+            &oauth_state,
+            LoginAttempt {
+                pkce_verifier: pkce.verifier().clone(),
+                link_person_id,
+                expires_at: now + chrono::Duration::minutes(ATTEMPT_MINUTES),
+            },
+        )
+        .await?;
+    Ok(url.to_string())
+}
