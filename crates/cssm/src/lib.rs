@@ -1,8 +1,32 @@
 //! CSSM (Cisco Smart Software Manager) wire types, REST client and snapshot files.
 //!
-//! Owns: the JSON shapes of cssm-api.md, the client (auth, pagination, retry, concurrency,
-//! progress), and reading/writing the snapshot format. Must not: compute reports or know Webex.
+//! Layout:
+//! - [`wire`]: the JSON shapes of cssm-api.md, read leniently (unknown fields ignored,
+//!   `NO DATA FOUND` = empty, `status: "ERROR"` = bad data).
+//! - [`client`]: [`CssmClient`] — base URL, headers, per-fetch and process-wide in-flight caps,
+//!   retries with capped full-jitter backoff and `Retry-After`, answers → data or [`CssmError`].
+//! - [`fetch`]: [`CssmClient::fetch_all`] — every account, every page (concurrent when CSSM
+//!   tells the total, checked, else sequential), progress, deadline, partial answers.
+//! - [`settings`]: [`FetchSettings`] and the injected [`Clock`], [`Jitter`] and token refresher.
+//! - [`error`]: [`CssmError`], errors a user can act on, each saying which call failed.
+//! - [`snapshot`]: the snapshot file: [`Snapshot`], reading with located errors, atomic writes.
+//!
+//! Must not: compute reports, know Webex, read the environment, cache anything across fetches
+//! (no state keyed by user or token), or let a token reach a URL, a log, an error or `Debug`.
 
+pub mod client;
+pub mod error;
+pub mod fetch;
+pub mod settings;
 pub mod snapshot;
+pub mod wire;
 
-pub use snapshot::{MissingAccount, Snapshot};
+pub use client::{BuildError, CssmClient, Page, API_ROOT};
+pub use error::{CssmError, ErrorKind, Unavailable};
+pub use fetch::{no_progress, FetchOptions, Progress, ProgressFn};
+pub use settings::{
+    Clock, FetchSettings, Jitter, RandomJitter, SettingsError, SystemClock, TokenRefresher,
+    DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_MAX_INFLIGHT, DEFAULT_PAGE_SIZE,
+    DEFAULT_TIMEOUT_SECS,
+};
+pub use snapshot::{MissingAccount, Snapshot, SnapshotError};

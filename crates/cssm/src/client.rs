@@ -1,0 +1,620 @@
+//! The HTTP side of the CSSM client: URLs, headers, the in-flight caps, retries and backoff,
+//! and turning each answer into data or a [`CssmError`]. One call = one `place` in errors.
+//!
+//! The token travels only in the `Authorization` header, marked sensitive so that no `Debug`
+//! of a request or header map prints it. It is never part of a URL, an error or a log field.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::error::{CssmError, Unavailable};
+use crate::settings::{Clock, FetchSettings, Jitter, RandomJitter, SystemClock, TokenRefresher};
+use crate::wire::{
+    Account, AccountsResponse, EnvelopeVerdict, LicensePage, LicenseQuery, VirtualAccountsResponse,
+};
+
+/// The API root the client appends to the configured base URL.
+pub const API_ROOT: &str = "/services/api/smart-accounts-and-licensing";
+
+/// The base URL cannot be used (an operator's configuration error).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the CSSM URL `{0}` is not usable: {1}")]
+    BadBaseUrl(String, &'static str),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+/// One client per process (or per test): cheap to clone, holds no user data.
+/// Tokens are passed to each call; nothing here is keyed by user.
+#[derive(Clone)]
+pub struct CssmClient {
+    http: reqwest::Client,
+    api_root: Url,
+    settings: FetchSettings,
+    inflight: Arc<Semaphore>,
+    clock: Arc<dyn Clock>,
+    jitter: Arc<dyn Jitter>,
+    refresher: Option<TokenRefresher>,
+}
+
+impl std::fmt::Debug for CssmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CssmClient")
+            .field("api_root", &self.api_root.as_str())
+            .field("settings", &self.settings)
+            .field("inflight_available", &self.inflight.available_permits())
+            .field("token_refresher", &self.refresher.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One licence page as the client read it.
+#[derive(Debug)]
+pub struct Page {
+    pub records: Vec<Box<RawValue>>,
+    pub total_records: Option<u64>,
+}
+
+/// How one attempt ended when it did not succeed.
+enum Failure {
+    /// Do not retry.
+    Final(CssmError),
+    /// Retry after backoff, or after the server's `Retry-After` when it sent one.
+    Retry(CssmError, Option<Duration>),
+}
+
+impl CssmClient {
+    /// A client for `base_url` (scheme and host, optionally a path prefix such as `/cssm`).
+    /// `inflight` is the process-wide cap on requests in flight, shared by every fetch.
+    pub fn new(
+        base_url: &Url,
+        settings: FetchSettings,
+        inflight: Arc<Semaphore>,
+    ) -> Result<Self, BuildError> {
+        let shown = scrub_url(base_url);
+        if !matches!(base_url.scheme(), "http" | "https") {
+            return Err(BuildError::BadBaseUrl(
+                shown,
+                "it must start with http:// or https://",
+            ));
+        }
+        if base_url.cannot_be_a_base() || base_url.host_str().is_none() {
+            return Err(BuildError::BadBaseUrl(shown, "it has no host"));
+        }
+        if !base_url.username().is_empty() || base_url.password().is_some() {
+            return Err(BuildError::BadBaseUrl(
+                shown,
+                "it must not carry credentials (the token goes in a header)",
+            ));
+        }
+        if base_url.query().is_some() || base_url.fragment().is_some() {
+            return Err(BuildError::BadBaseUrl(
+                shown,
+                "it must not have a query or fragment",
+            ));
+        }
+        let mut api_root = base_url.clone();
+        let prefix = api_root.path().trim_end_matches('/').to_string();
+        api_root.set_path(&format!("{prefix}{API_ROOT}"));
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.request_timeout)
+            .build()
+            .map_err(BuildError::Http)?;
+        Ok(Self {
+            http,
+            api_root,
+            settings,
+            inflight,
+            clock: Arc::new(SystemClock),
+            jitter: Arc::new(RandomJitter),
+            refresher: None,
+        })
+    }
+
+    /// Replaces the clock (tests: record waits instead of sleeping).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the jitter source (tests: deterministic waits).
+    pub fn with_jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Where to get a fresh token when `/v2/accounts` answers 500 (cssm-api.md "Odd answers").
+    /// Without one, that 500 is simply retried once with the same token.
+    pub fn with_token_refresher(mut self, refresher: TokenRefresher) -> Self {
+        self.refresher = Some(refresher);
+        self
+    }
+
+    pub fn settings(&self) -> &FetchSettings {
+        &self.settings
+    }
+
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The API root URL (base + [`API_ROOT`]), without credentials.
+    pub fn api_root(&self) -> &Url {
+        &self.api_root
+    }
+
+    fn url(&self, segments: &[&str], place: &str) -> Result<Url, CssmError> {
+        let mut url = self.api_root.clone();
+        url.path_segments_mut()
+            .map_err(|()| CssmError::Unexpected {
+                place: place.to_string(),
+                source: anyhow::anyhow!("the CSSM URL cannot take a path"),
+            })?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    // ----- the calls -------------------------------------------------------------------------
+
+    /// `GET /v2/accounts`: the smart accounts of the token's user, as CSSM sent them.
+    /// A 500 is retried once, with a fresh token when a refresher is set.
+    pub async fn accounts(
+        &self,
+        token: &SecretString,
+    ) -> Result<Vec<serde_json::Value>, CssmError> {
+        let permits = Semaphore::new(self.settings.concurrency);
+        self.list_accounts(&permits, token).await.map(|(a, _)| a)
+    }
+
+    /// `GET /v1/accounts/{domain}/{CUSTOMER|HOLDING}/virtual-accounts`, entries as sent.
+    pub async fn virtual_accounts(
+        &self,
+        token: &SecretString,
+        account: &Account,
+    ) -> Result<Vec<serde_json::Value>, CssmError> {
+        let permits = Semaphore::new(self.settings.concurrency);
+        self.virtual_accounts_with(&permits, token, account).await
+    }
+
+    /// One page of `POST /v1/accounts/{domain}/licenses`.
+    pub async fn license_page(
+        &self,
+        token: &SecretString,
+        domain: &str,
+        query: &LicenseQuery,
+    ) -> Result<Page, CssmError> {
+        let permits = Semaphore::new(self.settings.concurrency);
+        self.license_page_with(&permits, token, domain, query).await
+    }
+
+    /// The account list, and the fresh token when one had to be fetched.
+    pub(crate) async fn list_accounts(
+        &self,
+        permits: &Semaphore,
+        token: &SecretString,
+    ) -> Result<(Vec<serde_json::Value>, Option<SecretString>), CssmError> {
+        match self.accounts_once(permits, token).await {
+            Err(CssmError::Unavailable {
+                reason: Unavailable::Status(500),
+                ..
+            }) => {
+                let fresh = match &self.refresher {
+                    Some(refresh) => refresh().await,
+                    None => None,
+                };
+                tracing::info!(
+                    fresh_token = fresh.is_some(),
+                    "CSSM answered 500 for the account list; retrying once"
+                );
+                let accounts = self
+                    .accounts_once(permits, fresh.as_ref().unwrap_or(token))
+                    .await?;
+                Ok((accounts, fresh))
+            }
+            other => other.map(|a| (a, None)),
+        }
+    }
+
+    async fn accounts_once(
+        &self,
+        permits: &Semaphore,
+        token: &SecretString,
+    ) -> Result<Vec<serde_json::Value>, CssmError> {
+        let place = "the account list";
+        let url = self.url(&["v2", "accounts"], place)?;
+        let body = self
+            .call(permits, token, Method::GET, url, None, place)
+            .await?;
+        let answer: AccountsResponse = parse_json(&body, place)?;
+        match answer.envelope.verdict() {
+            EnvelopeVerdict::Data => Ok(answer.accounts),
+            EnvelopeVerdict::NoData => Ok(Vec::new()),
+            EnvelopeVerdict::Error(msg) => Err(status_error(place, msg)),
+        }
+    }
+
+    pub(crate) async fn virtual_accounts_with(
+        &self,
+        permits: &Semaphore,
+        token: &SecretString,
+        account: &Account,
+    ) -> Result<Vec<serde_json::Value>, CssmError> {
+        let place = format!(
+            "the virtual accounts of account `{}`",
+            account.account_domain
+        );
+        let url = self.url(
+            &[
+                "v1",
+                "accounts",
+                &account.account_domain,
+                account.type_segment(),
+                "virtual-accounts",
+            ],
+            &place,
+        )?;
+        let body = self
+            .call(permits, token, Method::GET, url, None, &place)
+            .await?;
+        let answer: VirtualAccountsResponse = parse_json(&body, &place)?;
+        match answer.envelope.verdict() {
+            EnvelopeVerdict::Data => Ok(answer.virtual_accounts),
+            EnvelopeVerdict::NoData => Ok(Vec::new()),
+            EnvelopeVerdict::Error(msg) => Err(status_error(&place, msg)),
+        }
+    }
+
+    pub(crate) async fn license_page_with(
+        &self,
+        permits: &Semaphore,
+        token: &SecretString,
+        domain: &str,
+        query: &LicenseQuery,
+    ) -> Result<Page, CssmError> {
+        let place = format!(
+            "the licenses of account `{domain}` (offset {}, limit {})",
+            query.offset, query.limit
+        );
+        let url = self.url(&["v1", "accounts", domain, "licenses"], &place)?;
+        let request = serde_json::to_vec(query).map_err(|e| CssmError::Unexpected {
+            place: place.clone(),
+            source: e.into(),
+        })?;
+        let body = self
+            .call(permits, token, Method::POST, url, Some(request), &place)
+            .await?;
+        let page: LicensePage = parse_json(&body, &place)?;
+        match page.envelope.verdict() {
+            EnvelopeVerdict::Data => Ok(Page {
+                records: page.licenses,
+                total_records: page.total_records,
+            }),
+            EnvelopeVerdict::NoData => Ok(Page {
+                records: Vec::new(),
+                total_records: page.total_records,
+            }),
+            EnvelopeVerdict::Error(msg) => Err(status_error(&place, msg)),
+        }
+    }
+
+    // ----- one request, with retries -------------------------------------------------------
+
+    /// Sends a request until it succeeds, fails for good, or runs out of attempts.
+    async fn call(
+        &self,
+        permits: &Semaphore,
+        token: &SecretString,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        place: &str,
+    ) -> Result<Bytes, CssmError> {
+        let attempts = self.settings.attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            let outcome = self
+                .attempt(
+                    permits,
+                    token,
+                    method.clone(),
+                    url.clone(),
+                    body.clone(),
+                    place,
+                )
+                .await;
+            let (error, retry_after) = match outcome {
+                Ok(bytes) => return Ok(bytes),
+                Err(Failure::Final(e)) => return Err(e),
+                Err(Failure::Retry(e, retry_after)) => (e, retry_after),
+            };
+            if attempt >= attempts {
+                tracing::debug!(place, attempts, "giving up on a CSSM call");
+                return Err(error);
+            }
+            let wait = match retry_after {
+                Some(asked) if asked > self.settings.max_retry_after => {
+                    return Err(match error {
+                        CssmError::RateLimited { place, .. } => CssmError::RateLimited {
+                            place,
+                            retry_after: Some(asked),
+                        },
+                        other => other,
+                    });
+                }
+                Some(asked) => asked,
+                None => self.jitter.pick(self.settings.backoff_ceiling(attempt - 1)),
+            };
+            tracing::debug!(
+                place,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                error = %error,
+                "retrying a CSSM call"
+            );
+            self.clock.sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        permits: &Semaphore,
+        token: &SecretString,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        place: &str,
+    ) -> Result<Bytes, Failure> {
+        let closed = |_| {
+            Failure::Final(CssmError::Unexpected {
+                place: place.to_string(),
+                source: anyhow::anyhow!("the request limiter was closed"),
+            })
+        };
+        // Per-fetch permit first, so a fetch waiting on itself never holds a process-wide one.
+        let _fetch_permit = permits.acquire().await.map_err(closed)?;
+        let _process_permit = self.inflight.acquire().await.map_err(closed)?;
+
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+            .map_err(|_| {
+                // A token with control characters cannot be valid; say so without showing it.
+                Failure::Final(CssmError::Unauthorized {
+                    place: place.to_string(),
+                })
+            })?;
+        auth.set_sensitive(true);
+        let mut request = self
+            .http
+            .request(method, url)
+            .header(AUTHORIZATION, auth)
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json")
+            .timeout(self.settings.request_timeout);
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| Failure::Retry(transport_error(e, place), None))?;
+        let status = response.status();
+        if status.is_success() {
+            let mut buffer = BytesMut::new();
+            loop {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => {
+                        if buffer.len() + chunk.len() > self.settings.max_body_bytes {
+                            return Err(Failure::Final(CssmError::BadData {
+                                place: place.to_string(),
+                                detail: format!(
+                                    "the answer is larger than {} MB",
+                                    self.settings.max_body_bytes / (1024 * 1024)
+                                ),
+                            }));
+                        }
+                        buffer.extend_from_slice(&chunk);
+                    }
+                    Ok(None) => return Ok(buffer.freeze()),
+                    Err(e) => return Err(Failure::Retry(transport_error(e, place), None)),
+                }
+            }
+        }
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, self.clock.now()));
+        let place = place.to_string();
+        Err(match status {
+            StatusCode::UNAUTHORIZED => Failure::Final(CssmError::Unauthorized { place }),
+            StatusCode::FORBIDDEN => Failure::Final(CssmError::Forbidden { place }),
+            StatusCode::TOO_MANY_REQUESTS => {
+                Failure::Retry(CssmError::RateLimited { place, retry_after }, retry_after)
+            }
+            StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT => Failure::Retry(
+                CssmError::Unavailable {
+                    place,
+                    reason: Unavailable::Status(status.as_u16()),
+                },
+                retry_after,
+            ),
+            s if s.is_server_error() => Failure::Final(CssmError::Unavailable {
+                place,
+                reason: Unavailable::Status(s.as_u16()),
+            }),
+            s => Failure::Final(CssmError::Unexpected {
+                place,
+                source: anyhow::anyhow!(
+                    "CSSM answered HTTP {s}{}",
+                    if s == StatusCode::NOT_FOUND {
+                        " (is the CSSM URL right?)"
+                    } else {
+                        ""
+                    }
+                ),
+            }),
+        })
+    }
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date (relative to `now`); `None` when unreadable.
+pub(crate) fn parse_retry_after(
+    value: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let delta = when.with_timezone(&chrono::Utc) - now;
+    Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// A transport failure in words, without the URL (which is harmless but noisy).
+fn transport_error(error: reqwest::Error, place: &str) -> CssmError {
+    if error.is_timeout() {
+        return CssmError::Unavailable {
+            place: place.to_string(),
+            reason: Unavailable::TimedOut,
+        };
+    }
+    let error = error.without_url();
+    let mut words = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        words.push_str(": ");
+        words.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    CssmError::Unavailable {
+        place: place.to_string(),
+        reason: Unavailable::Unreachable(words),
+    }
+}
+
+fn status_error(place: &str, message: Option<String>) -> CssmError {
+    let detail = match message.as_deref().map(str::trim) {
+        Some(m) if !m.is_empty() => {
+            let short: String = m.chars().take(200).collect();
+            format!("it answered status ERROR: {short}")
+        }
+        _ => "it answered status ERROR".to_string(),
+    };
+    CssmError::BadData {
+        place: place.to_string(),
+        detail,
+    }
+}
+
+/// Reads a JSON answer, saying what was wrong with it when it cannot be read.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8], place: &str) -> Result<T, CssmError> {
+    let bad = |detail: String| CssmError::BadData {
+        place: place.to_string(),
+        detail,
+    };
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Err(bad("the answer was empty".into()));
+    }
+    if trimmed.starts_with('<') {
+        return Err(bad("it sent an HTML page instead of JSON".into()));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        let what = if e.is_syntax() || e.is_eof() {
+            "the answer is not valid JSON"
+        } else {
+            "the answer has an unexpected shape"
+        };
+        bad(format!("{what} (line {} column {})", e.line(), e.column()))
+    })
+}
+
+/// A URL fit for messages: no user name, password, query or fragment.
+pub fn scrub_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 2026 00:00:12 GMT", now),
+            Some(Duration::from_secs(12))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 31 Dec 2025 23:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_is_refused_without_echoing_them() {
+        let url = Url::parse("https://user:hunter2@swapi.example").unwrap();
+        let err = CssmClient::new(&url, FetchSettings::default(), Arc::new(Semaphore::new(1)))
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("credentials"), "{err}");
+    }
+
+    #[test]
+    fn the_api_root_is_appended_to_the_base_and_its_path_prefix() {
+        let inflight = Arc::new(Semaphore::new(1));
+        let c = CssmClient::new(
+            &Url::parse("http://127.0.0.1:9/cssm/").unwrap(),
+            FetchSettings::default(),
+            inflight.clone(),
+        )
+        .unwrap();
+        let url = c
+            .url(&["v1", "accounts", "a b/c", "licenses"], "x")
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/cssm/services/api/smart-accounts-and-licensing/v1/accounts/a%20b%2Fc/licenses"
+        );
+    }
+
+    #[test]
+    fn html_and_garbage_are_bad_data_that_say_where() {
+        let err =
+            parse_json::<LicensePage>(b"<!DOCTYPE html><html>", "the licenses of account `a`")
+                .unwrap_err();
+        assert!(matches!(err, CssmError::BadData { .. }));
+        let text = err.to_string();
+        assert!(
+            text.contains("HTML") && text.contains("account `a`"),
+            "{text}"
+        );
+        let err = parse_json::<LicensePage>(b"{\"licenses\": [", "p").unwrap_err();
+        assert!(err.to_string().contains("not valid JSON (line 1"), "{err}");
+    }
+}
