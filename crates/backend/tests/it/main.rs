@@ -1,0 +1,3 @@
+//! The backend's integration tests: one binary, one module per area.
+
+mod signin;
