@@ -1,0 +1,56 @@
+//! The bot token never shows in Debug or Display of the client or of any error.
+
+use slbot_webex::{ClientSettings, WebexError};
+
+use crate::harness::{client, Reply, Scripted, TOKEN};
+
+#[tokio::test]
+async fn the_client_debug_output_has_no_token() {
+    let (c, _) = client("http://127.0.0.1:9");
+    let shown = format!("{c:?} {:#?}", c);
+    assert!(!shown.contains(TOKEN), "{shown}");
+    assert!(shown.contains("http://127.0.0.1:9/v1"), "{shown}");
+    let shown = format!("{:?}", ClientSettings::default());
+    assert!(!shown.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn a_refused_token_error_names_the_problem_but_not_the_token() {
+    let (server, origin) = Scripted::start(vec![Reply::json(
+        401,
+        serde_json::json!({"message": "The request requires a valid access token set in the Authorization request header.", "trackingId": "ROUTER_401"}),
+    )])
+    .await;
+    let (c, _) = client(&origin);
+    let err = c.me().await.unwrap_err();
+    // The token really was sent, so its absence below means something.
+    assert_eq!(
+        server.seen()[0].authorization.as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert!(matches!(err, WebexError::Unauthorized(_)), "{err:?}");
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(shown.contains("ROUTER_401"), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn a_connection_failure_error_has_no_token() {
+    // Bind and drop a listener so the port is (almost certainly) closed.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let (c, waits) = client(&format!("http://127.0.0.1:{port}"));
+    let err = c.get_message("M1").await.unwrap_err();
+    assert!(
+        matches!(err, WebexError::Transport { attempts: 4, .. }),
+        "{err:?}"
+    );
+    assert_eq!(waits.seen().len(), 3, "connection failures are retried");
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(shown.contains("GET /v1/messages/M1"), "{shown}");
+    }
+}
