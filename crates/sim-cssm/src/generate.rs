@@ -254,6 +254,14 @@ pub fn generate(params: &GenParams) -> Snapshot {
     }
 }
 
+/// The snapshot file text exactly as `slbot sim cssm --dump` writes it: pretty-printed JSON with
+/// one licence record per line, and a final newline.
+pub fn snapshot_text(snapshot: &Snapshot) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(snapshot)?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// The catalogue's licence names in sorted order, then the names it does not know.
 fn catalogue_names() -> Vec<String> {
     let catalogue: BTreeMap<String, serde_json::Value> = serde_json::from_str(CATALOGUE)

@@ -41,7 +41,7 @@ use tokio::task::JoinHandle;
 pub use api::{router, API_ROOT};
 pub use config::{DataSource, FaultSettings, FaultUpdate, SimConfig, StaticToken};
 pub use dataset::{Dataset, DatasetError};
-pub use generate::{generate, GenParams};
+pub use generate::{generate, snapshot_text, GenParams};
 pub use state::SimState;
 pub use stats::SimStats;
 pub use users::{accounts_of_user, fnv1a64, token_fingerprint, user_of_subject};
