@@ -1,0 +1,575 @@
+//! Both sign-in journeys, end to end over HTTP: the backend's pages on 127.0.0.1:0, the Cisco SSO
+//! simulator on 127.0.0.1:0, a fake Webex behind the backend's `WebexPort`, and an in-memory
+//! sign-in store. A browser is played by reqwest with redirects off, so each hop is inspected.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use secrecy::SecretString;
+use slbot_backend::app::{signin_router, AppState, SignInDeps};
+use slbot_backend::signin::policy::AccessPolicy;
+use slbot_backend::signin::port::MemorySignInStore;
+use slbot_backend::sso::{ClientAuth, SsoClient, SsoSettings};
+use slbot_backend::webex_port::{BoxFuture, Recipient, WebexFailure, WebexPerson, WebexPort};
+use slbot_signing::ManualClock;
+use slbot_sim_sso::{SimSsoConfig, SimSsoHandle};
+use url::Url;
+
+const BACKEND_SECRET: &str = "backend-shared-secret";
+const BOT_ID: &str = "BOT-ID";
+const BOT_EMAIL: &str = "slbot@webex.bot";
+const ANA_ID: &str = "PERSON-ANA";
+const ANA_EMAIL: &str = "ana.admin@example.com";
+const BOB_ID: &str = "PERSON-BOB";
+const BOB_EMAIL: &str = "bob@other.example.org";
+
+/// A Webex with a bot and two people; every call is recorded; it can be told to fail.
+struct FakeWebex {
+    people: Vec<WebexPerson>,
+    sent: Mutex<Vec<(Recipient, String)>>,
+    failing: AtomicBool,
+}
+
+impl FakeWebex {
+    fn new() -> Self {
+        let person = |id: &str, email: &str, org: &str| WebexPerson {
+            id: id.to_string(),
+            emails: vec![email.to_string()],
+            org_id: Some(org.to_string()),
+        };
+        Self {
+            people: vec![
+                person(BOT_ID, BOT_EMAIL, "ORG-BOT"),
+                person(ANA_ID, ANA_EMAIL, "ORG-ANA"),
+                person(BOB_ID, BOB_EMAIL, "ORG-BOB"),
+            ],
+            sent: Mutex::new(Vec::new()),
+            failing: AtomicBool::new(false),
+        }
+    }
+
+    fn check(&self) -> Result<(), WebexFailure> {
+        if self.failing.load(Ordering::SeqCst) {
+            Err(WebexFailure {
+                transient: true,
+                message: "Webex is not answering right now".to_string(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn find(&self, pred: impl Fn(&WebexPerson) -> bool) -> Result<WebexPerson, WebexFailure> {
+        self.people
+            .iter()
+            .find(|p| pred(p))
+            .cloned()
+            .ok_or(WebexFailure {
+                transient: false,
+                message: "Webex does not know that person or space".to_string(),
+            })
+    }
+
+    fn sent(&self) -> Vec<(Recipient, String)> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+impl WebexPort for FakeWebex {
+    fn me(&self) -> BoxFuture<'_, Result<WebexPerson, WebexFailure>> {
+        Box::pin(async move { self.find(|p| p.id == BOT_ID) })
+    }
+
+    fn person<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<WebexPerson, WebexFailure>> {
+        Box::pin(async move {
+            self.check()?;
+            self.find(|p| p.id == id)
+        })
+    }
+
+    fn send_markdown<'a>(
+        &'a self,
+        to: &'a Recipient,
+        markdown: &'a str,
+    ) -> BoxFuture<'a, Result<String, WebexFailure>> {
+        Box::pin(async move {
+            self.check()?;
+            let person = match to {
+                Recipient::Email(e) => {
+                    self.find(|p| p.emails.iter().any(|m| m.eq_ignore_ascii_case(e)))?
+                }
+                Recipient::PersonId(id) => self.find(|p| p.id == *id)?,
+                Recipient::Room(_) => unreachable!("the sign-in flow writes to people"),
+            };
+            self.sent
+                .lock()
+                .unwrap()
+                .push((to.clone(), markdown.to_string()));
+            Ok(format!("ROOM-{}", person.id))
+        })
+    }
+
+    fn members<'a>(&'a self, room_id: &'a str) -> BoxFuture<'a, Result<Vec<String>, WebexFailure>> {
+        Box::pin(async move {
+            self.check()?;
+            let person = room_id.strip_prefix("ROOM-").unwrap_or_default();
+            Ok(vec![BOT_ID.to_string(), person.to_string()])
+        })
+    }
+}
+
+/// The running system of one test.
+struct Harness {
+    backend: String,
+    sso: SimSsoHandle,
+    sso_base: String,
+    browser: reqwest::Client,
+    store: Arc<MemorySignInStore>,
+    webex: Arc<FakeWebex>,
+    clock: Arc<ManualClock>,
+}
+
+struct Options {
+    sim: SimSsoConfig,
+    backend_client_secret: &'static str,
+    policy: AccessPolicy,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sim: SimSsoConfig {
+                client_secret: Some("sso-client-secret".into()),
+                ..SimSsoConfig::default()
+            },
+            backend_client_secret: "sso-client-secret",
+            policy: AccessPolicy::default(),
+        }
+    }
+}
+
+async fn start(options: Options) -> Harness {
+    let (sso_addr, sso) = slbot_sim_sso::spawn(options.sim).await.unwrap();
+    let sso_base = format!("http://{sso_addr}");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let backend = format!("http://{}", listener.local_addr().unwrap());
+    let sso_client = SsoClient::new(SsoSettings {
+        authorize_url: Url::parse(&format!("{sso_base}/authorize")).unwrap(),
+        token_url: Url::parse(&format!("{sso_base}/token")).unwrap(),
+        userinfo_url: Url::parse(&format!("{sso_base}/userinfo")).unwrap(),
+        revoke_url: None,
+        client_id: slbot_sim_sso::DEFAULT_CLIENT_ID.to_string(),
+        client_secret: SecretString::from(options.backend_client_secret.to_string()),
+        redirect_uri: Url::parse(&format!("{backend}/oauth/callback")).unwrap(),
+        client_auth: ClientAuth::Post,
+        timeout: Duration::from_secs(10),
+    })
+    .unwrap();
+    let store = Arc::new(MemorySignInStore::default());
+    let webex = Arc::new(FakeWebex::new());
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let state = AppState::new(SignInDeps {
+        sso: sso_client,
+        webex: webex.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        link_secret: SecretString::from(BACKEND_SECRET.to_string()),
+        policy: options.policy,
+        public_url: Url::parse(&backend).unwrap(),
+    });
+    let app = signin_router(state);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Harness {
+        backend,
+        sso,
+        sso_base,
+        browser: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        store,
+        webex,
+        clock,
+    }
+}
+
+fn location(r: &reqwest::Response) -> Url {
+    Url::parse(r.headers()["location"].to_str().unwrap()).unwrap()
+}
+
+/// What the browser saw at the end of a sign-in.
+struct Finished {
+    callback_url: Url,
+    status: u16,
+    page: String,
+}
+
+impl Harness {
+    async fn get(&self, url: &str) -> reqwest::Response {
+        self.browser.get(url).send().await.unwrap()
+    }
+
+    /// `GET /login{query}` and the redirect to Cisco SSO.
+    async fn to_sso(&self, query: &str) -> Url {
+        let r = self.get(&format!("{}/login{query}", self.backend)).await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let to = location(&r);
+        assert!(to.as_str().starts_with(&self.sso_base), "{to}");
+        to
+    }
+
+    /// At the SSO login form: sign in as `email`, optionally with other scopes; returns the
+    /// callback URL the browser is sent back to.
+    async fn at_sso(&self, authorize: &Url, email: &str, scope: Option<&str>) -> Url {
+        let mut form: HashMap<String, String> = authorize.query_pairs().into_owned().collect();
+        if let Some(s) = scope {
+            form.insert("scope".into(), s.into());
+        }
+        form.insert("email".into(), email.into());
+        let r = self
+            .browser
+            .post(format!("{}/authorize", self.sso_base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let back = location(&r);
+        assert!(back
+            .as_str()
+            .starts_with(&format!("{}/oauth/callback", self.backend)));
+        back
+    }
+
+    async fn callback(&self, url: &Url) -> (u16, String) {
+        let r = self.get(url.as_str()).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap())
+    }
+
+    async fn sign_in(&self, query: &str, email: &str) -> Finished {
+        self.sign_in_with_scope(query, email, None).await
+    }
+
+    async fn sign_in_with_scope(&self, query: &str, email: &str, scope: Option<&str>) -> Finished {
+        let authorize = self.to_sso(query).await;
+        let callback_url = self.at_sso(&authorize, email, scope).await;
+        let (status, page) = self.callback(&callback_url).await;
+        Finished {
+            callback_url,
+            status,
+            page,
+        }
+    }
+
+    fn link_for(&self, person_id: &str) -> String {
+        let secret = SecretString::from(BACKEND_SECRET.to_string());
+        let t = slbot_signing::sign_login_token(
+            &secret,
+            person_id,
+            slbot_signing::Clock::now(&*self.clock),
+        );
+        format!("?t={t}")
+    }
+
+    async fn sso_stats(&self) -> serde_json::Value {
+        reqwest::get(format!("{}/_sim/stats", self.sso_base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// The 6-digit code shown as "confirm NNNNNN" on the page.
+fn code_on(page: &str) -> String {
+    let marker = "class=\"code\">confirm ";
+    let at = page.find(marker).expect("a confirm code on the page") + marker.len();
+    let code: String = page[at..].chars().take(6).collect();
+    assert!(code.bytes().all(|b| b.is_ascii_digit()), "{code}");
+    code
+}
+
+#[tokio::test]
+async fn the_dashboard_offers_sign_in_and_a_link_that_opens_the_bot() {
+    let h = start(Options::default()).await;
+    let r = h.get(&format!("{}/", h.backend)).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Sign in with Cisco"), "{page}");
+    assert!(page.contains(&format!("href=\"{}/login\"", h.backend)));
+    assert!(page.contains("webexteams://im?email=slbot@webex.bot"));
+    assert!(page.contains("https://web.webex.com"));
+}
+
+#[tokio::test]
+async fn login_sends_the_browser_to_sso_with_state_pkce_and_the_scopes() {
+    let h = start(Options::default()).await;
+    let to = h.to_sso("").await;
+    let q: HashMap<String, String> = to.query_pairs().into_owned().collect();
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["scope"], "openid profile email offline_access");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["code_challenge"].len(), 43);
+    assert!(q["state"].len() >= 32);
+    assert_eq!(q["redirect_uri"], format!("{}/oauth/callback", h.backend));
+}
+
+#[tokio::test]
+async fn a_user_who_starts_on_the_dashboard_is_found_through_their_new_space() {
+    let h = start(Options::default()).await;
+    let done = h.sign_in("", ANA_EMAIL).await;
+    assert_eq!(done.status, 200, "{}", done.page);
+    assert!(done.page.contains("You're signed in"), "{}", done.page);
+    assert!(done.page.contains("webexteams://im?email=slbot@webex.bot"));
+    assert_eq!(h.store.signed_in(), vec![ANA_ID.to_string()]);
+    assert_eq!(
+        h.store.room_of(ANA_ID),
+        Some(Some(format!("ROOM-{ANA_ID}")))
+    );
+    let sent = h.webex.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0, Recipient::Email(ANA_EMAIL.to_string()));
+    assert!(sent[0].1.contains("Welcome"));
+}
+
+#[tokio::test]
+async fn a_link_whose_person_has_the_sso_e_mail_binds_at_once() {
+    let h = start(Options::default()).await;
+    let link = h.link_for(ANA_ID);
+    // Webex e-mails compare without regard to case.
+    let done = h.sign_in(&link, "Ana.Admin@Example.com").await;
+    assert_eq!(done.status, 200, "{}", done.page);
+    assert!(done.page.contains("You're signed in"));
+    assert_eq!(h.store.signed_in(), vec![ANA_ID.to_string()]);
+    assert_eq!(h.webex.sent()[0].0, Recipient::PersonId(ANA_ID.to_string()));
+}
+
+#[tokio::test]
+async fn a_link_with_another_e_mail_waits_for_the_code_from_that_webex_person() {
+    let h = start(Options::default()).await;
+    let link = h.link_for(ANA_ID);
+    let done = h.sign_in(&link, "ana.private@elsewhere.example").await;
+    assert_eq!(done.status, 200, "{}", done.page);
+    let code = code_on(&done.page);
+    assert!(h.store.signed_in().is_empty());
+    assert_eq!(h.store.pending(), vec![ANA_ID.to_string()]);
+    assert!(
+        h.webex.sent().is_empty(),
+        "nothing is sent before the confirmation"
+    );
+
+    let now = slbot_signing::Clock::now(&*h.clock);
+    assert!(h.store.confirm(ANA_ID, "ROOM-ANA", &code, now));
+    assert_eq!(h.store.signed_in(), vec![ANA_ID.to_string()]);
+}
+
+#[tokio::test]
+async fn a_stranger_using_someone_elses_link_binds_nothing_without_their_code() {
+    let h = start(Options::default()).await;
+    // Bob got hold of Ana's link and signs in with his own Cisco account.
+    let link = h.link_for(ANA_ID);
+    let done = h.sign_in(&link, BOB_EMAIL).await;
+    let code = code_on(&done.page);
+    assert!(h.store.signed_in().is_empty());
+    let now = slbot_signing::Clock::now(&*h.clock);
+    // Bob sends the code himself: the confirmation is for Ana's personId only.
+    assert!(!h.store.confirm(BOB_ID, "ROOM-BOB", &code, now));
+    // A wrong code from Ana does not bind either.
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    assert!(!h.store.confirm(ANA_ID, "ROOM-ANA", wrong, now));
+    assert!(h.store.signed_in().is_empty());
+}
+
+#[tokio::test]
+async fn a_tampered_or_expired_link_is_refused_with_a_page_that_says_so() {
+    let h = start(Options::default()).await;
+    let link = h.link_for(ANA_ID);
+    let tampered = format!("{}0", &link[..link.len() - 1]);
+    let tampered = if tampered == link {
+        format!("{}1", &link[..link.len() - 1])
+    } else {
+        tampered
+    };
+    let r = h.get(&format!("{}/login{tampered}", h.backend)).await;
+    assert_eq!(r.status(), 400);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("This sign-in link does not work"));
+
+    h.clock.advance(chrono::Duration::minutes(16));
+    let r = h.get(&format!("{}/login{link}", h.backend)).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("expired"));
+}
+
+#[tokio::test]
+async fn an_unknown_state_is_refused() {
+    let h = start(Options::default()).await;
+    let (status, page) = h
+        .callback(
+            &Url::parse(&format!("{}/oauth/callback?code=x&state=forged", h.backend)).unwrap(),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("no longer valid"), "{page}");
+}
+
+#[tokio::test]
+async fn a_callback_replayed_after_success_is_refused_and_changes_nothing() {
+    let h = start(Options::default()).await;
+    let done = h.sign_in("", ANA_EMAIL).await;
+    assert_eq!(done.status, 200);
+    let (status, page) = h.callback(&done.callback_url).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("no longer valid"), "{page}");
+    assert_eq!(h.webex.sent().len(), 1);
+}
+
+#[tokio::test]
+async fn a_state_older_than_ten_minutes_is_refused() {
+    let h = start(Options::default()).await;
+    let authorize = h.to_sso("").await;
+    let back = h.at_sso(&authorize, ANA_EMAIL, None).await;
+    h.clock
+        .advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
+    let (status, page) = h.callback(&back).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("no longer valid"));
+    assert!(h.store.signed_in().is_empty());
+}
+
+#[tokio::test]
+async fn a_wrong_client_secret_is_reported_as_the_services_problem_not_the_users() {
+    let h = start(Options {
+        backend_client_secret: "wrong-secret",
+        ..Options::default()
+    })
+    .await;
+    let done = h.sign_in("", ANA_EMAIL).await;
+    assert_eq!(done.status, 502, "{}", done.page);
+    assert!(done.page.contains("not set up correctly"));
+    assert!(done.page.contains("not your fault"));
+    assert!(h.store.signed_in().is_empty());
+}
+
+#[tokio::test]
+async fn an_sso_outage_asks_the_user_to_try_again_later() {
+    let h = start(Options {
+        sim: SimSsoConfig {
+            client_secret: Some("sso-client-secret".into()),
+            fail_every: Some(1),
+            ..SimSsoConfig::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let done = h.sign_in("", ANA_EMAIL).await;
+    assert_eq!(done.status, 503, "{}", done.page);
+    assert!(done.page.contains("try again in a few minutes"));
+    assert_eq!(h.sso_stats().await["injected_server_errors"], 1);
+    assert!(h.store.signed_in().is_empty());
+}
+
+#[tokio::test]
+async fn a_cancelled_sso_login_says_nothing_was_linked() {
+    let h = start(Options::default()).await;
+    let authorize = h.to_sso("").await;
+    let mut form: HashMap<String, String> = authorize.query_pairs().into_owned().collect();
+    form.insert("cancel".into(), "1".into());
+    let r = h
+        .browser
+        .post(format!("{}/authorize", h.sso_base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let (status, page) = h.callback(&location(&r)).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("nothing was linked"), "{page}");
+}
+
+#[tokio::test]
+async fn without_an_e_mail_from_sso_the_page_explains_and_nothing_is_stored() {
+    let h = start(Options::default()).await;
+    let done = h
+        .sign_in_with_scope("", ANA_EMAIL, Some("openid offline_access"))
+        .await;
+    assert_eq!(done.status, 400, "{}", done.page);
+    assert!(done.page.contains("did not share your e-mail address"));
+    assert!(h.store.signed_in().is_empty());
+    assert!(h.webex.sent().is_empty());
+}
+
+#[tokio::test]
+async fn a_webex_failure_leaves_nothing_stored_and_the_sso_tokens_revoked() {
+    let h = start(Options::default()).await;
+    h.webex.failing.store(true, Ordering::SeqCst);
+    let done = h.sign_in("", ANA_EMAIL).await;
+    assert_eq!(done.status, 502, "{}", done.page);
+    assert!(
+        done.page.contains("could not open your 1:1 space"),
+        "{}",
+        done.page
+    );
+    assert!(done.page.contains("Nothing was saved"));
+    assert!(h.store.signed_in().is_empty() && h.store.pending().is_empty());
+    assert_eq!(h.sso_stats().await["requests"]["revoke"], 1);
+    assert_eq!(h.sso.state.access_token_count(), 0);
+}
+
+#[tokio::test]
+async fn a_refused_e_mail_domain_stores_nothing_and_sends_nothing() {
+    let h = start(Options {
+        policy: AccessPolicy::new(vec!["example.com".into()], vec![]),
+        ..Options::default()
+    })
+    .await;
+    let done = h.sign_in("", BOB_EMAIL).await;
+    assert_eq!(done.status, 403, "{}", done.page);
+    assert!(done
+        .page
+        .contains("not on this bot's list of allowed users"));
+    assert!(h.store.signed_in().is_empty());
+    assert!(h.webex.sent().is_empty());
+    // The allowed domain still works.
+    assert_eq!(h.sign_in("", ANA_EMAIL).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_refused_organization_stores_nothing() {
+    let h = start(Options {
+        policy: AccessPolicy::new(vec![], vec!["ORG-ANA".into()]),
+        ..Options::default()
+    })
+    .await;
+    let link = h.link_for(BOB_ID);
+    let done = h.sign_in(&link, BOB_EMAIL).await;
+    assert_eq!(done.status, 403, "{}", done.page);
+    let done = h.sign_in("", BOB_EMAIL).await;
+    assert_eq!(done.status, 403, "{}", done.page);
+    assert!(h.store.signed_in().is_empty());
+    assert_eq!(h.sign_in("", ANA_EMAIL).await.status, 200);
+}
+
+#[tokio::test]
+async fn health_says_alive_with_the_version_and_ready_when_the_store_answers() {
+    let h = start(Options::default()).await;
+    let health: serde_json::Value = h
+        .get(&format!("{}/healthz", h.backend))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(h.get(&format!("{}/readyz", h.backend)).await.status(), 200);
+}
