@@ -34,3 +34,6 @@ pub use help::help_markdown;
 pub use markdown::MAX_MARKDOWN_BYTES;
 pub use parse::{parse, ParseError};
 pub use report_markdown::{report_markdown, ChatReport};
+
+#[cfg(test)]
+mod spec_tests;

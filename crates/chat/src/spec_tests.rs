@@ -1,0 +1,830 @@
+//! reports.md §4 row by row, over small inventories loaded from hand-written snapshot JSON
+//! through the inventory's public loader. Expected texts are written out by hand, or (for the
+//! size rule) built by a naive loop in the test.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use slbot_inventory::{Catalog, Inventory};
+
+use crate::answer::{answer, Answer};
+use crate::parse::parse;
+use crate::sentences;
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-28T00:00:00Z")
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+fn load(snapshot: Value) -> Inventory {
+    match Inventory::from_json_slice(snapshot.to_string().as_bytes(), &Catalog::empty()) {
+        Ok(inventory) => inventory,
+        Err(e) => panic!("the fixture is not a snapshot: {e}"),
+    }
+}
+
+fn account(name: &str, domain: &str) -> Value {
+    json!({"accountName": name, "accountDomain": domain, "accountStatus": "Active",
+           "accountType": "CUSTOMER", "roles": [{"role": "Smart Account Administrator"}]})
+}
+
+/// A licence record with its entitlement lines `(quantity, endDate)`.
+fn record(license: &str, va: &str, quantity: i64, in_use: i64, lines: &[(i64, Value)]) -> Value {
+    let details: Vec<Value> = lines
+        .iter()
+        .map(|(q, end)| {
+            json!({"licenseType": "TERM", "quantity": q, "startDate": "2024-01-01",
+                   "endDate": end, "subscriptionId": null, "status": "ACTIVE"})
+        })
+        .collect();
+    json!({"license": license, "virtualAccount": va, "quantity": quantity, "inUse": in_use,
+           "available": quantity - in_use, "status": "In Compliance", "billingType": "PREPAID",
+           "licenseDetails": details})
+}
+
+/// One account `Acme` (`acme.com`) holding `records`.
+fn acme(records: Vec<Value>) -> Inventory {
+    load(json!({"accounts": [account("Acme", "acme.com")], "licenses": {"acme.com": records}}))
+}
+
+fn ask(text: &str, inventory: &Inventory) -> Answer {
+    match parse(text) {
+        Ok(command) => answer(&command, inventory, now()),
+        Err(e) => panic!("{text:?} does not parse: {e:?}"),
+    }
+}
+
+fn first_line(answer: &Answer) -> String {
+    answer.messages[0]
+        .markdown
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Several of everything (now = 2026-11-28).
+fn many() -> Inventory {
+    acme(vec![
+        record(
+            "DNA Advantage",
+            "DEFAULT",
+            100,
+            150,
+            &[(100, json!("2026-12-20"))],
+        ),
+        record(
+            "DNA Essentials",
+            "DEFAULT",
+            10,
+            5,
+            &[(10, json!("2026-12-10"))],
+        ),
+        record("Old License", "DEFAULT", 5, 0, &[(5, json!("2025-01-01"))]),
+        record("Older License", "Lab", 7, 0, &[(7, json!("2024-06-01"))]),
+        record("ISE Base", "Lab", 20, 30, &[(20, Value::Null)]),
+    ])
+}
+
+/// Exactly one of everything.
+fn one() -> Inventory {
+    acme(vec![
+        record(
+            "DNA Advantage",
+            "DEFAULT",
+            100,
+            150,
+            &[(100, json!("2026-12-20"))],
+        ),
+        record("Old License", "DEFAULT", 5, 0, &[(5, json!("2025-01-01"))]),
+    ])
+}
+
+/// Nothing in use, nothing expired or expiring.
+fn idle() -> Inventory {
+    acme(vec![record("Idle", "DEFAULT", 10, 0, &[(10, Value::Null)])])
+}
+
+fn no_accounts() -> Inventory {
+    load(json!({"accounts": [], "licenses": {}}))
+}
+
+fn two_accounts() -> Inventory {
+    load(json!({
+        "accounts": [account("Acme", "acme.com"), account("Beta", "beta.com")],
+        "licenses": {"acme.com": [], "beta.com": []}
+    }))
+}
+
+/// A function that builds a fixture inventory.
+type Fixture = fn() -> Inventory;
+
+#[test]
+fn every_headline_of_section_4_in_its_many_one_and_empty_forms() {
+    let table: Vec<(&str, Fixture, &str)> = vec![
+        (
+            "expire 30",
+            many,
+            "**There are 2 licenses that will expire in the next 30 days:**",
+        ),
+        (
+            "expire 30",
+            one,
+            "**There is 1 license that will expire in the next 30 days:**",
+        ),
+        (
+            "expire 30",
+            idle,
+            "**There are no licenses that expire in the next 30 days.**",
+        ),
+        (
+            "expire 1",
+            idle,
+            "**There are no licenses that expire in the next 1 day.**",
+        ),
+        ("expired", many, "**There are 2 expired licenses:**"),
+        ("expired", one, "**There is 1 expired license:**"),
+        ("expired", idle, "**There are no expired licenses.**"),
+        (
+            "shortages",
+            many,
+            "**There are 2 licenses with shortages:**",
+        ),
+        ("shortages", one, "**There is 1 license with a shortage:**"),
+        ("shortages", idle, "**There are no license shortages.**"),
+        (
+            "usage",
+            many,
+            "**License utilization for 3 licenses in use:**",
+        ),
+        (
+            "usage",
+            one,
+            "**License utilization for 1 license in use:**",
+        ),
+        ("usage", idle, "**There are no licenses in use.**"),
+        (
+            "mix",
+            many,
+            "**Here is your architecture mix, by account:**",
+        ),
+        ("mix", one, "**Here is your architecture mix, by account:**"),
+        (
+            "mix",
+            idle,
+            "**There are no licenses in use, so there is no architecture mix.**",
+        ),
+        (
+            "accounts",
+            two_accounts,
+            "**Here are your 2 smart accounts:**",
+        ),
+        ("accounts", one, "**Here is your 1 smart account:**"),
+        (
+            "accounts",
+            no_accounts,
+            "**There are no smart accounts for your login.**",
+        ),
+        (
+            "virtual accounts",
+            two_accounts,
+            "**Here are your virtual accounts, grouped by smart account:**",
+        ),
+        (
+            "virtual accounts",
+            one,
+            "**Here are your virtual accounts, grouped by smart account:**",
+        ),
+        (
+            "virtual accounts",
+            no_accounts,
+            "**There are no smart accounts for your login.**",
+        ),
+        (
+            "status",
+            many,
+            "**Here is the high level status of your licensing:**",
+        ),
+        (
+            "status",
+            no_accounts,
+            "**Here is the high level status of your licensing:**",
+        ),
+    ];
+    for (text, fixture, headline) in table {
+        let answer = ask(text, &fixture());
+        assert_eq!(first_line(&answer), headline, "{text:?}");
+        assert_eq!(answer.messages.len(), 1, "{text:?}");
+    }
+}
+
+#[test]
+fn the_next_1_day_is_singular() {
+    let inventory = acme(vec![record(
+        "Soon",
+        "DEFAULT",
+        1,
+        0,
+        &[(1, json!("2026-11-28T12:00:00Z"))],
+    )]);
+    assert_eq!(
+        ask("expire 1", &inventory).messages[0].markdown,
+        "**There is 1 license that will expire in the next 1 day:**\n\
+         * **Acme**\n    * DEFAULT\n        * **Soon**, Qty: 1, expires on 2026/11/28"
+    );
+}
+
+#[test]
+fn line_reports_nest_account_then_va_then_rows_in_report_order() {
+    assert_eq!(
+        ask("expire 30", &many()).messages[0].markdown,
+        "**There are 2 licenses that will expire in the next 30 days:**\n\
+         * **Acme**\n    * DEFAULT\n\
+         \x20       * **DNA Essentials**, Qty: 10, expires on 2026/12/10\n\
+         \x20       * **DNA Advantage**, Qty: 100, expires on 2026/12/20"
+    );
+    assert_eq!(
+        ask("expired", &many()).messages[0].markdown,
+        "**There are 2 expired licenses:**\n\
+         * **Acme**\n    * DEFAULT\n\
+         \x20       * **Old License**, Qty: 5, expired on 2025/01/01\n\
+         \x20   * Lab\n\
+         \x20       * **Older License**, Qty: 7, expired on 2024/06/01"
+    );
+}
+
+#[test]
+fn shortage_and_usage_rows_say_how_many_are_owned_used_and_short() {
+    assert_eq!(
+        ask("shortages", &many()).messages[0].markdown,
+        "**There are 2 licenses with shortages:**\n\
+         * **Acme**\n    * DEFAULT\n\
+         \x20       * **DNA Advantage**, Qty: 100, in use: 150, short: 50\n\
+         \x20   * Lab\n\
+         \x20       * **ISE Base**, Qty: 20, in use: 30, short: 10"
+    );
+    // 150/100 = 150 %, 30/20 = 150 % (fewer in use, so second), 5/10 = 50 %.
+    assert_eq!(
+        ask("usage", &many()).messages[0].markdown,
+        "**License utilization for 3 licenses in use:**\n\
+         * **Acme**\n    * DEFAULT\n\
+         \x20       * **DNA Advantage**, 150% used (150 of 100)\n\
+         \x20       * **DNA Essentials**, 50% used (5 of 10)\n\
+         \x20   * Lab\n\
+         \x20       * **ISE Base**, 150% used (30 of 20)"
+    );
+}
+
+#[test]
+fn mix_accounts_and_virtual_accounts_have_their_own_rows() {
+    let catalog = match Catalog::from_json(
+        r#"{"DNA Advantage": {"architecture": "Enterprise Networking"},
+            "ISE Base": {"architecture": "Security"}}"#,
+    ) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let snapshot = json!({"accounts": [account("Acme", "acme.com")], "licenses": {"acme.com": [
+        record("DNA Advantage", "DEFAULT", 100, 150, &[]),
+        record("ISE Base", "Lab", 20, 30, &[]),
+        record("Mystery", "Lab", 20, 20, &[]),
+    ]}});
+    let inventory = match Inventory::from_json_slice(snapshot.to_string().as_bytes(), &catalog) {
+        Ok(i) => i,
+        Err(e) => panic!("{e}"),
+    };
+    // 150 + 30 + 20 = 200: 75 %, 15 %, 10 %.
+    assert_eq!(
+        ask("mix", &inventory).messages[0].markdown,
+        "**Here is your architecture mix, by account:**\n\
+         * **Acme**, 200 in use\n\
+         \x20   * Enterprise Networking: 75% (150 in use)\n\
+         \x20   * Security: 15% (30 in use)\n\
+         \x20   * Uncategorized: 10% (20 in use)"
+    );
+    assert_eq!(
+        ask("accounts", &two_accounts()).messages[0].markdown,
+        "**Here are your 2 smart accounts:**\n\
+         * **Acme** (acme.com), Active, CUSTOMER\n\
+         * **Beta** (beta.com), Active, CUSTOMER"
+    );
+    assert_eq!(
+        ask("vas", &many()).messages[0].markdown,
+        "**Here are your virtual accounts, grouped by smart account:**\n\
+         * **Acme** (acme.com)\n    * DEFAULT\n    * Lab"
+    );
+}
+
+#[test]
+fn names_are_trimmed_and_escaped_in_chat() {
+    let inventory = acme(vec![record("  *Big*_[DNA]_`x`  ", " My_VA ", 1, 2, &[])]);
+    assert_eq!(
+        ask("shortages", &inventory).messages[0].markdown,
+        "**There is 1 license with a shortage:**\n\
+         * **Acme**\n    * My\\_VA\n\
+         \x20       * **\\*Big\\*\\_\\[DNA\\]\\_\\`x\\`**, Qty: 1, in use: 2, short: 1"
+    );
+}
+
+#[test]
+fn a_partial_answer_says_which_accounts_are_missing_right_after_the_headline() {
+    let inventory = load(json!({
+        "accounts": [account("Acme", "acme.com"), account("Beta", "beta.com"),
+                     account("Gamma", "gamma.com")],
+        "licenses": {"beta.com": [record("X", "DEFAULT", 1, 0, &[(1, json!("2025-01-01"))])],
+                     "gamma.com": []},
+        "missingAccounts": [{"name": "Acme", "domain": "acme.com", "reason": "CSSM timed out"}]
+    }));
+    let markdown = &ask("expired", &inventory).messages[0].markdown;
+    let lines: Vec<&str> = markdown.lines().collect();
+    assert_eq!(lines[0], "**There is 1 expired license:**");
+    assert_eq!(
+        lines[1],
+        "_Partial: 1 of 3 accounts could not be read (Acme: CSSM timed out). Try again later._"
+    );
+    let status = ask("status", &inventory);
+    assert_eq!(status.messages[0].markdown.lines().nth(1), Some(lines[1]));
+}
+
+#[test]
+fn an_unknown_filter_value_names_the_closest_valid_ones() {
+    let reply = &ask("expired va:DEFALT", &many()).messages[0].markdown;
+    assert!(reply.contains("`DEFALT`"), "{reply}");
+    assert!(reply.contains("`DEFAULT`"), "{reply}");
+    let reply = &ask("expired account:Acne", &many()).messages[0].markdown;
+    assert!(reply.contains("`Acme`"), "{reply}");
+}
+
+#[test]
+fn filters_narrow_the_report() {
+    assert_eq!(
+        ask("expired va:Lab", &many()).messages[0].markdown,
+        "**There is 1 expired license:**\n\
+         * **Acme**\n    * Lab\n\
+         \x20       * **Older License**, Qty: 7, expired on 2024/06/01"
+    );
+}
+
+#[test]
+fn status_shows_five_rows_per_section_and_ten_by_ten_of_the_mix_with_the_rest_counted() {
+    // 7 expired lines, 8 shortages; 12 accounts, the first with 13 architectures in use.
+    let mut catalog = String::from("{");
+    for a in 0..13 {
+        if a > 0 {
+            catalog.push(',');
+        }
+        catalog.push_str(&format!(r#""L{a:02}": {{"architecture": "Arch {a:02}"}}"#));
+    }
+    catalog.push('}');
+    let catalog = match Catalog::from_json(&catalog) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let mut accounts = Vec::new();
+    let mut licenses = serde_json::Map::new();
+    for i in 0..12 {
+        let domain = format!("a{i:02}.com");
+        accounts.push(account(&format!("A{i:02}"), &domain));
+        let records: Vec<Value> = if i == 0 {
+            (0..13)
+                .map(|a| {
+                    record(
+                        &format!("L{a:02}"),
+                        "DEFAULT",
+                        1,
+                        2,
+                        &[(1, json!(format!("2025-01-{:02}", a + 1)))],
+                    )
+                })
+                .collect()
+        } else {
+            vec![record("L00", "DEFAULT", 10, 1, &[])]
+        };
+        licenses.insert(domain, Value::Array(records));
+    }
+    let snapshot = json!({"accounts": accounts, "licenses": licenses});
+    let inventory = match Inventory::from_json_slice(snapshot.to_string().as_bytes(), &catalog) {
+        Ok(i) => i,
+        Err(e) => panic!("{e}"),
+    };
+    let answer = ask("status", &inventory);
+    assert_eq!(answer.messages.len(), 1);
+    let markdown = &answer.messages[0].markdown;
+    assert!(
+        markdown.contains("There are 13 expired licenses:\n"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("There are 13 licenses with shortages:\n"));
+    // 13 + 11 records in use.
+    assert!(markdown.contains("License utilization for 24 licenses in use:\n"));
+    assert!(markdown.contains("There are no licenses that expire in the next 180 days.\n"));
+    // three sections of 5 rows with "…and 8 more." / "…and 19 more."
+    assert_eq!(
+        markdown.matches("\n…and 8 more.\n").count(),
+        2,
+        "{markdown}"
+    );
+    assert!(markdown.contains("\n…and 19 more.\n"));
+    // Mix: 10 accounts shown, 2 more; the first with 10 of 13 architectures.
+    assert!(markdown.ends_with("\n\n…and 2 more."), "{markdown}");
+    let mix_rows: Vec<&str> = markdown
+        .split("Here is your architecture mix, by account:\n")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("* "))
+        .collect();
+    assert_eq!(mix_rows.len(), 10);
+    assert_eq!(mix_rows[0].matches('%').count(), 10);
+    assert!(mix_rows[0].ends_with(", …and 3 more"), "{}", mix_rows[0]);
+    assert!(mix_rows[0].starts_with("* **A00**, 26 in use: Arch 00 7.7%, "));
+    assert_eq!(mix_rows[1], "* **A01**, 1 in use: Arch 00 100%");
+    // The expired rows carry their account and VA.
+    assert!(markdown.contains("* **L12** (A00 / DEFAULT), Qty: 1, expired on 2025/01/13\n"));
+}
+
+#[test]
+fn status_is_never_cut_even_with_absurdly_long_names() {
+    let long = "N".repeat(180);
+    let records: Vec<Value> = (0..6)
+        .map(|i| {
+            record(
+                &format!("{long}{i}"),
+                &format!("{long}va"),
+                1,
+                2,
+                &[(1, json!("2025-01-01")), (1, json!("2026-12-01"))],
+            )
+        })
+        .collect();
+    let inventory = load(json!({"accounts": [account(&long, "acme.com")],
+                                "licenses": {"acme.com": records}}));
+    let answer = ask("status", &inventory);
+    assert_eq!(answer.messages.len(), 1);
+    let markdown = &answer.messages[0].markdown;
+    assert!(markdown.len() <= 7439, "{}", markdown.len());
+    assert!(!markdown.contains("The full list is attached"));
+    assert_eq!(
+        markdown.matches("\n…and 1 more.\n").count(),
+        4,
+        "{markdown}"
+    );
+}
+
+#[test]
+fn help_refresh_sign_out_and_confirm_answer_without_a_report() {
+    assert_eq!(
+        ask("help", &many()).messages[0].markdown,
+        crate::help::help_markdown()
+    );
+    // 1 account; 5 records.
+    assert_eq!(
+        ask("refresh", &many()).messages[0].markdown,
+        "Refreshed: 1 account, 5 records."
+    );
+    assert_eq!(
+        ask("sign out", &many()).messages[0].markdown,
+        "`sign-out` only works in the chat with the bot."
+    );
+    assert_eq!(
+        ask("confirm 123456", &many()).messages[0].markdown,
+        "`confirm` only works in the chat with the bot."
+    );
+}
+
+#[test]
+fn export_is_a_one_line_summary_with_the_file() {
+    let answer = ask("export", &many());
+    assert_eq!(answer.messages.len(), 1);
+    let message = &answer.messages[0];
+    assert_eq!(
+        message.markdown,
+        "**Here is your license export: 5 rows from 1 smart account.**"
+    );
+    let Some(file) = &message.attachment else {
+        panic!("no file")
+    };
+    assert_eq!(file.filename, "licenses-2026-11-28.csv");
+    assert_eq!(file.content_type, "text/csv");
+    let rows = csv_rows(&file.bytes);
+    assert_eq!(rows[0].len(), 25);
+    assert_eq!(rows[0][0], "account");
+    assert_eq!(rows.len(), 1 + 5);
+
+    let answer = ask("export xlsx", &many());
+    let Some(file) = &answer.messages[0].attachment else {
+        panic!("no file")
+    };
+    assert_eq!(file.filename, "licenses-2026-11-28.xlsx");
+    assert!(file.bytes.starts_with(b"PK"), "an XLSX is a zip");
+
+    let answer = ask("export", &no_accounts());
+    assert_eq!(
+        answer.messages[0].markdown,
+        "**There are no licenses to export.**"
+    );
+    assert!(answer.messages[0].attachment.is_none());
+}
+
+fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes)
+        .records()
+        .map(|r| match r {
+            Ok(r) => r.iter().map(str::to_string).collect(),
+            Err(e) => panic!("{e}"),
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixed_sentence_of_section_4() {
+    let link = "https://bot.example/login?t=abc.123.def";
+    let table: Vec<(String, &str)> = vec![
+        (
+            sentences::sign_in(link),
+            "To read your licenses I need you to sign in: \
+             [Sign in with Cisco](https://bot.example/login?t=abc.123.def)",
+        ),
+        (
+            sentences::NOT_AVAILABLE_TO_ORGANIZATION.to_string(),
+            "Sorry, this bot is not available to your organization.",
+        ),
+        (
+            sentences::cssm_refused_sign_in(link),
+            "Cisco Smart Software Manager refused your sign-in. Please sign in again: \
+             [Sign in with Cisco](https://bot.example/login?t=abc.123.def)",
+        ),
+        (
+            sentences::CSSM_NOT_ANSWERING.to_string(),
+            "Cisco Smart Software Manager is not answering right now. \
+             Please try again in a few minutes.",
+        ),
+        (
+            sentences::sign_in_service_failing("7f3a9c"),
+            "I can't reach the sign-in service right now. Please try again in a few minutes. \
+             (ref 7f3a9c)",
+        ),
+        (
+            sentences::unknown_command("stauts", Some("status")),
+            "Sorry, I didn't understand `stauts`. Did you mean `status`? \
+             Type `help` for everything I can do.",
+        ),
+        (
+            sentences::days_out_of_range(),
+            "I can look 1 to 3650 days ahead, for example `expire 90`.",
+        ),
+        (
+            sentences::BUSY.to_string(),
+            "I'm busy right now. Please ask again in a minute.",
+        ),
+        (
+            sentences::refreshed(3, 1200),
+            "Refreshed: 3 accounts, 1200 records.",
+        ),
+        (
+            sentences::unknown_command("what's up", None),
+            "Sorry, I didn't understand `what's up`. I know `help`, `status`, `accounts`, \
+             `virtual accounts`, `expired`, `expire N`, `shortages`, `usage`, `mix`, `export`, \
+             `refresh`, `sign out`, `confirm CODE`. Type `help` for everything I can do.",
+        ),
+    ];
+    for (got, expected) in table {
+        assert_eq!(got, expected);
+    }
+    // Parse errors map to those sentences.
+    for (text, expected) in [
+        (
+            "stauts",
+            "Sorry, I didn't understand `stauts`. Did you mean `status`? \
+             Type `help` for everything I can do.",
+        ),
+        (
+            "expire 0",
+            "I can look 1 to 3650 days ahead, for example `expire 90`.",
+        ),
+    ] {
+        match parse(text) {
+            Err(e) => assert_eq!(sentences::parse_error_reply(&e), expected),
+            Ok(c) => panic!("{text:?} parsed as {c:?}"),
+        }
+    }
+}
+
+// ---- the size rule -------------------------------------------------------------------------
+
+const LIMIT: usize = 7439;
+
+fn footer(more: usize) -> String {
+    format!("…and {more} more. The full list is attached.")
+}
+
+/// `vas` virtual accounts of `per_va` expired lines each, all on the same day with the same
+/// quantity, so report order is VA name, then licence name.
+fn expired_grid(
+    va: impl Fn(usize) -> String,
+    license: impl Fn(usize, usize) -> String,
+    vas: usize,
+    per_va: usize,
+) -> Inventory {
+    let mut records = Vec::new();
+    for v in 0..vas {
+        for r in 0..per_va {
+            records.push(record(
+                &license(v, r),
+                &va(v),
+                1,
+                0,
+                &[(1, json!("2025-01-01"))],
+            ));
+        }
+    }
+    acme(records)
+}
+
+/// The naive size rule: whole groups while head + groups + blank line + footer fit in bytes.
+fn naive_whole_groups(head: &str, groups: &[String], rows_per_group: usize) -> (String, usize) {
+    let total = groups.len() * rows_per_group;
+    let mut body = head.to_string();
+    let mut shown = 0;
+    for group in groups {
+        let more = total - shown - rows_per_group;
+        if body.len() + group.len() + 1 + footer(more).len() > LIMIT {
+            break;
+        }
+        body.push_str(group);
+        shown += rows_per_group;
+    }
+    let more = total - shown;
+    (format!("{body}\n{}", footer(more)), more)
+}
+
+#[test]
+fn a_report_just_over_the_limit_is_cut_at_a_va_group_and_the_full_csv_follows() {
+    let va = |v: usize| format!("VA-{v:03}");
+    let license = |v: usize, r: usize| format!("License-{v:03}-{r}");
+    let (vas, per_va) = (40, 3);
+    let inventory = expired_grid(va, license, vas, per_va);
+    let groups: Vec<String> = (0..vas)
+        .map(|v| {
+            let mut g = format!("    * {}\n", va(v));
+            for r in 0..per_va {
+                g.push_str(&format!(
+                    "        * **{}**, Qty: 1, expired on 2025/01/01\n",
+                    license(v, r)
+                ));
+            }
+            g
+        })
+        .collect();
+    let head = "**There are 120 expired licenses:**\n* **Acme**\n";
+    let whole: usize = head.len() + groups.iter().map(String::len).sum::<usize>();
+    assert!(
+        whole > LIMIT && whole < LIMIT + 600,
+        "the fixture is just over: {whole}"
+    );
+    let (expected, more) = naive_whole_groups(head, &groups, per_va);
+
+    let answer = ask("expired", &inventory);
+    assert_eq!(answer.messages.len(), 2);
+    assert_eq!(answer.messages[0].markdown, expected);
+    assert!(answer.messages[0].markdown.len() <= LIMIT);
+    assert_eq!(more % per_va, 0);
+    assert!(more > 0 && more < 120);
+
+    let second = &answer.messages[1];
+    assert_eq!(second.markdown, "Here is the full list as a CSV file.");
+    let Some(file) = &second.attachment else {
+        panic!("no CSV")
+    };
+    assert_eq!(file.filename, "expired-2026-11-28.csv");
+    assert_eq!(file.content_type, "text/csv");
+    let rows = csv_rows(&file.bytes);
+    assert_eq!(
+        rows[0],
+        [
+            "account",
+            "domain",
+            "virtualAccount",
+            "license",
+            "licenseType",
+            "quantity",
+            "endDate"
+        ]
+    );
+    let mut names: Vec<String> = rows[1..].iter().map(|r| r[3].clone()).collect();
+    names.sort();
+    let mut all: Vec<String> = (0..vas)
+        .flat_map(|v| (0..per_va).map(move |r| license(v, r)))
+        .collect();
+    all.sort();
+    assert_eq!(names, all, "the CSV holds every row");
+}
+
+/// 146 rows named `L000`…`L145` and a last one `L999xx…x` padded so that the whole message
+/// is `LIMIT + extra` bytes.
+fn padded_to(extra: usize) -> Inventory {
+    // head: "**There are 147 expired licenses:**\n* **Acme**\n    * DEFAULT\n" = 36 + 11 + 14;
+    // a row with a name of L characters: 8 + 2 + 2 + L + 2 + 31 + 1 = 46 + L; no final "\n".
+    let head = 36 + 11 + 14;
+    let pad = LIMIT + extra - head - 146 * 50 - 46 + 1 - 4;
+    let mut records: Vec<Value> = (0..146)
+        .map(|r| {
+            record(
+                &format!("L{r:03}"),
+                "DEFAULT",
+                1,
+                0,
+                &[(1, json!("2025-01-01"))],
+            )
+        })
+        .collect();
+    let last = format!("L999{}", "x".repeat(pad));
+    records.push(record(&last, "DEFAULT", 1, 0, &[(1, json!("2025-01-01"))]));
+    acme(records)
+}
+
+#[test]
+fn a_report_of_exactly_the_limit_is_not_cut_and_one_byte_more_is() {
+    let answer = ask("expired", &padded_to(0));
+    assert_eq!(answer.messages.len(), 1);
+    assert_eq!(answer.messages[0].markdown.len(), LIMIT);
+    assert!(!answer.messages[0].markdown.contains("attached"));
+
+    let answer = ask("expired", &padded_to(1));
+    assert_eq!(answer.messages.len(), 2);
+    assert!(answer.messages[0]
+        .markdown
+        .ends_with("\n\n…and 1 more. The full list is attached."));
+}
+
+#[test]
+fn a_single_huge_group_is_cut_at_a_row() {
+    let license = |_: usize, r: usize| format!("License-{r:03}");
+    let rows = 300;
+    let inventory = expired_grid(|_| "DEFAULT".to_string(), license, 1, rows);
+    let mut expected =
+        String::from("**There are 300 expired licenses:**\n* **Acme**\n    * DEFAULT\n");
+    let mut shown = 0;
+    for r in 0..rows {
+        let row = format!(
+            "        * **{}**, Qty: 1, expired on 2025/01/01\n",
+            license(0, r)
+        );
+        if expected.len() + row.len() + 1 + footer(rows - shown - 1).len() > LIMIT {
+            break;
+        }
+        expected.push_str(&row);
+        shown += 1;
+    }
+    expected.push('\n');
+    expected.push_str(&footer(rows - shown));
+
+    let answer = ask("expired", &inventory);
+    assert_eq!(answer.messages[0].markdown, expected);
+    assert!(shown > 50 && shown < rows);
+    let Some(file) = &answer.messages[1].attachment else {
+        panic!("no CSV")
+    };
+    assert_eq!(csv_rows(&file.bytes).len(), 1 + rows);
+}
+
+#[test]
+fn the_size_rule_counts_utf8_bytes_not_characters() {
+    // Each of these characters is 3 bytes in UTF-8.
+    let va = |v: usize| format!("仮想アカウント{v:03}");
+    let license = |v: usize, r: usize| format!("ライセンス権限{v:03}{r}");
+    // A group is 31 + 3 × 71 = 244 bytes but 17 + 3 × 57 = 188 characters.
+    let (vas, per_va) = (38, 3);
+    let inventory = expired_grid(va, license, vas, per_va);
+    let groups: Vec<String> = (0..vas)
+        .map(|v| {
+            let mut g = format!("    * {}\n", va(v));
+            for r in 0..per_va {
+                g.push_str(&format!(
+                    "        * **{}**, Qty: 1, expired on 2025/01/01\n",
+                    license(v, r)
+                ));
+            }
+            g
+        })
+        .collect();
+    let head = "**There are 114 expired licenses:**\n* **Acme**\n";
+    let (expected, more) = naive_whole_groups(head, &groups, per_va);
+    assert_eq!(groups[0].len(), 244);
+    assert_eq!(groups[0].chars().count(), 188);
+    let whole_chars: usize =
+        head.chars().count() + groups.iter().map(|g| g.chars().count()).sum::<usize>();
+    assert!(
+        whole_chars < LIMIT,
+        "counting characters, everything would fit"
+    );
+
+    let answer = ask("expired", &inventory);
+    let markdown = &answer.messages[0].markdown;
+    assert_eq!(markdown, &expected);
+    assert!(markdown.len() <= LIMIT);
+    assert!(more > 0);
+    assert_eq!(answer.messages.len(), 2);
+}
