@@ -1,1 +1,92 @@
-//! (being built)
+//! A faithful, in-process simulator of the Webex messaging API (the contract of
+//! `shared/webex-api.md`), with a control API so tests and the demo can act as people.
+//!
+//! # Layout
+//! - [`server`]: [`router`] (every route, no prefix), [`spawn`] (127.0.0.1, free port),
+//!   [`serve`] (a listener you bound), [`SimHandle`].
+//! - [`state`]: [`SimState`] (shared world + live counters), [`SimConfig`], [`Stats`],
+//!   [`Faults`], save/load of the world as JSON.
+//! - `ops`: the rules (who may do what, limits, events, which webhooks fire), independent of HTTP.
+//! - `api`: the Webex REST routes under `/v1`, one file per resource; authentication,
+//!   pagination, fault injection and request counting.
+//! - `control`: the `/_sim` routes below.
+//! - `delivery`: webhook envelopes, `X-Spark-Signature`, asynchronous POSTs, disabling after
+//!   repeated failures.
+//! - `mentions`: markdown mentions → `text`, `html` (`<spark-mention>`), `mentionedPeople`.
+//! - `model`, `ids`, [`clock`], [`error`]: stored objects and their Webex JSON, opaque ids,
+//!   the injected clock, errors (Webex-shaped bodies with a `trackingId` and `TrackingID` header).
+//!
+//! # What it must not do
+//! Know anything about licences or the bot; depend on the `webex` client crate (it implements
+//! the HTTP contract with its own types, so the two check each other); read the environment;
+//! keep tokens in clear (it stores SHA-256 digests, in memory and in state files).
+//!
+//! # Webex behaviour reproduced
+//! - Bearer tokens (401 otherwise); ids are base64 of `ciscospark://us/<TYPE>/<uuid>`.
+//! - A message `toPersonId`/`toPersonEmail` creates or reuses the 1:1 (direct) room.
+//! - `text`/`markdown` over 7,439 UTF-8 bytes → 400 with Webex's exact sentence
+//!   ([`error::TOO_LONG_MESSAGE`]); `parentId` must be a root message; one card, one file.
+//! - Files: multipart `files` part or a URL in JSON `files` (fetched), served at
+//!   `{public_base}/v1/contents/{id}` to members of the room (bearer token or the chat session
+//!   cookie `sim_webex_token`).
+//! - Edits: author only, at most 10, never of messages with files or cards.
+//! - Lists: `max` and `Link: <{public_base}/v1/…?cursor=…&max=…>; rel="next"`; the link keeps only
+//!   `cursor` and `max`, so clients must repeat their filters (a cursor used with other filters
+//!   is a 400).
+//! - Webhooks (`messages` created/updated/deleted/all, `attachmentActions` created/all): not for
+//!   the author's own messages; the owner must be in the room; a bot in a group room only when
+//!   mentioned. Envelope `{id, name, targetUrl, resource, event, filter, orgId, createdBy, appId,
+//!   ownedBy, status, created, actorId, data}`; message data `{id, roomId, roomType, personId,
+//!   personEmail, mentionedPeople?, created}` (no text); card data `{id, type, messageId,
+//!   personId, roomId, created}` (no inputs). Card submits notify webhooks of the card's author.
+//!   `X-Spark-Signature`: lowercase hex HMAC-SHA1 of the raw body with the secret. After
+//!   [`SimConfig::webhook_failure_limit`] (100) failures within
+//!   [`SimConfig::webhook_failure_window`] (5 min) the webhook turns `inactive` until a `PUT`
+//!   sets `status: "active"`. No redelivery.
+//!
+//! # Control API (`/_sim`, JSON, no authentication)
+//! | route | body / query | answer |
+//! |---|---|---|
+//! | `POST /_sim/people` | `{email, displayName, orgId?, type?: "person"\|"bot"}` | `{person, token}` (409 on a known e-mail) |
+//! | `GET /_sim/people` | | `{items: [person]}` |
+//! | `GET /_sim/people/{id}/rooms` | | `{items: [room + members: [person]]}`, most recent first |
+//! | `POST /_sim/tokens` | `{personId}` | `{token}` (another token for that person) |
+//! | `POST /_sim/sessions` | `{personId}` | `{token}` and `Set-Cookie: sim_webex_token=…` (file downloads from a browser) |
+//! | `POST /_sim/rooms` | `{title, memberIds: [id, …]}` (first = creator, moderator) | room |
+//! | `POST /_sim/direct` | `{personA, personB}` | the direct room (created or reused), as A sees it |
+//! | `GET /_sim/rooms/{id}/messages` | `?since=SEQ` (default 0) | `{items: [message]}` oldest first |
+//! | `POST /_sim/say` | `{personId, roomId? \| toPersonId?, text, mentions?: [personId], parentId?}` | message; fires webhooks |
+//! | `POST /_sim/submit` | `{personId, messageId, inputs: {…}}` | attachment action; fires webhooks |
+//! | `GET /_sim/events` | `?since=SEQ&personId=ID&timeout=SECS` (default 25, max 60, 0 = no wait) | `{events: [{seq, kind, roomId, messageId?, message?, action?}], lastSeq}` |
+//! | `GET /_sim/stats` | | [`Stats`] |
+//! | `GET /_sim/deliveries` | | `{items: [`[`DeliveryRecord`]`]}` (last 1,000) |
+//! | `GET /_sim/webhooks` | | `{items: [webhook without secret]}` of every owner |
+//! | `POST /_sim/faults` | [`Faults`]: `{rateLimitEvery?, retryAfter?: "S", fail5xxEvery?, paths?: "/v1/x" \| ["/v1/x", …]}` | the settings; restarts the count |
+//! | `GET /_sim/faults`, `DELETE /_sim/faults` | | the settings / 204 (none) |
+//!
+//! A control-API message is the Webex message plus `seq`, `personDisplayName`, `edits` and
+//! `fileLinks: [{url, filename, contentType, size}]`; cards are in `attachments` as JSON.
+//! `say` with `mentions` builds `markdown` `<@personId:ID|First> … text`, `text` `First … text`
+//! and `html` with `<spark-mention data-object-type="person" data-object-id="ID">First</spark-mention>`.
+//! Event kinds: `roomCreated`, `membershipCreated`, `messageCreated`, `messageUpdated`,
+//! `messageDeleted`, `attachmentActionCreated`.
+
+mod api;
+pub mod clock;
+mod control;
+mod delivery;
+pub mod error;
+mod ids;
+mod mentions;
+mod model;
+mod ops;
+pub mod server;
+pub mod state;
+
+pub use api::SESSION_COOKIE;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ApiError, SimError, TOO_LONG_MESSAGE, TRACKING_HEADER};
+pub use model::{PersonType, RoomType, WebhookStatus};
+pub use ops::{NewPerson, ADAPTIVE_CARD, MAX_EDITS, MAX_MESSAGE_BYTES};
+pub use server::{router, serve, spawn, SimHandle};
+pub use state::{DeliveryRecord, Faults, PathFilter, SimConfig, SimState, Stats};
