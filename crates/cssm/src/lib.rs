@@ -30,3 +30,5 @@ pub use settings::{
     DEFAULT_TIMEOUT_SECS,
 };
 pub use snapshot::{MissingAccount, Snapshot, SnapshotError};
+/// Re-exported so callers can build a base URL without depending on `url` themselves.
+pub use url::Url;
