@@ -158,6 +158,8 @@ impl WebexClient {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("slbot/", env!("CARGO_PKG_VERSION")))
+            // Webex does not redirect API calls; following one could hand the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| {
                 WebexError::InvalidInput(format!("cannot build the HTTP client: {}", chain(&e)))
@@ -401,9 +403,10 @@ impl WebexClient {
     }
 }
 
+/// A list page. `items` is required: a page without it is [`WebexError::BadData`], not an
+/// empty list, so a broken answer never reads as "nothing registered".
 #[derive(Deserialize)]
 struct ItemList<T> {
-    #[serde(default = "Vec::new")]
     items: Vec<T>,
 }
 

@@ -137,6 +137,9 @@ pub fn webhook_target_url(public_url: &str) -> Result<String, WebexError> {
 /// When Webex does not return a webhook's secret, the secret is assumed unchanged: a wrong one
 /// shows up as refused deliveries, Webex then disables the webhook, and the next run re-enables
 /// it with the right secret.
+///
+/// Two processes running this at the same moment can both create a webhook; the next run with
+/// [`Duplicates::Prune`] removes the extra one (deliveries are deduplicated meanwhile).
 pub async fn ensure_webhooks(
     client: &WebexClient,
     public_url: &str,

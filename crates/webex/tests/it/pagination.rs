@@ -158,3 +158,15 @@ async fn a_next_link_that_points_back_to_the_same_page_stops_with_an_error() {
     let err = c.list_webhooks().await.unwrap_err();
     assert!(err.to_string().contains("repeats"), "{err}");
 }
+
+#[tokio::test]
+async fn a_list_answer_without_items_is_bad_data_not_an_empty_list() {
+    let (_server, origin) = crate::harness::Scripted::start(vec![crate::harness::Reply::json(
+        200,
+        json!({"message": "ok"}),
+    )])
+    .await;
+    let (c, _) = client(&origin);
+    let err = c.list_webhooks().await.unwrap_err();
+    assert!(matches!(err, WebexError::BadData { .. }), "{err:?}");
+}

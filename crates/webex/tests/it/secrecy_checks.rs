@@ -1,8 +1,11 @@
 //! The bot token never shows in Debug or Display of the client or of any error.
 
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
 use slbot_webex::{ClientSettings, WebexError};
 
-use crate::harness::{client, Reply, Scripted, TOKEN};
+use crate::harness::{client, serve, Reply, Scripted, TOKEN};
 
 #[tokio::test]
 async fn the_client_debug_output_has_no_token() {
@@ -53,4 +56,27 @@ async fn a_connection_failure_error_has_no_token() {
         assert!(!shown.contains(TOKEN), "{shown}");
         assert!(shown.contains("GET /v1/messages/M1"), "{shown}");
     }
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_the_token_stays_with_webex() {
+    let elsewhere_hits = Arc::new(Mutex::new(0usize));
+    let hits = elsewhere_hits.clone();
+    let elsewhere = serve(Router::new().fallback(move || {
+        let hits = hits.clone();
+        async move {
+            *hits.lock().unwrap() += 1;
+            "{}"
+        }
+    }))
+    .await;
+    let (_server, origin) = Scripted::start(vec![
+        Reply::empty(302).header("location", &format!("{elsewhere}/v1/people/me"))
+    ])
+    .await;
+    let (c, _) = client(&origin);
+    let err = c.me().await.unwrap_err();
+    assert!(matches!(err, WebexError::Unexpected(_)), "{err:?}");
+    assert_eq!(err.status(), Some(302));
+    assert_eq!(*elsewhere_hits.lock().unwrap(), 0);
 }
