@@ -14,7 +14,11 @@
 //! or an error, or read the environment (settings arrive typed from `slbot_config`).
 
 pub mod app;
+pub mod crypto;
 pub mod health;
+pub mod refresh;
 pub mod signin;
 pub mod sso;
+pub mod store;
+pub mod token_api;
 pub mod webex_port;

@@ -1,0 +1,382 @@
+//! The token store: personId → encrypted tokens, pending sign-ins, OAuth attempts.
+//!
+//! [`TokenStore`] is the one interface (used as `Arc<dyn TokenStore>`); [`sqlite`] is the
+//! default engine, [`postgres`] the one for scale-out. Both run the same schema (one SQL file
+//! per dialect under `migrations/`) and the same integration test suite.
+//!
+//! What is stored: personId, roomId, the access and refresh tokens sealed with
+//! [`crate::crypto::Keyring`] (associated data personId ‖ key id), expiry, key id and
+//! timestamps. No e-mail, name or other personal data. OAuth attempts keep the PKCE verifier
+//! sealed the same way (context: the `state`). Pending sign-ins keep a SHA-256 of the code.
+
+pub mod postgres;
+pub mod signin_adapter;
+pub mod sqlite;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use secrecy::SecretString;
+use sha2::{Digest, Sha256};
+
+use crate::crypto::{CryptoError, Keyring};
+
+pub use signin_adapter::SignInAdapter;
+
+/// A boxed, sendable future (the trait is used as `dyn`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// How long a pending sign-in waits for `confirm CODE`.
+pub const PENDING_MINUTES: i64 = 10;
+/// Wrong codes after which a pending sign-in is dropped (the code is only 6 digits).
+pub const MAX_CONFIRM_ATTEMPTS: i64 = 5;
+
+/// A store failure, by who can act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store URL cannot be used (operator: fix `SLBOT_STORE_URL` / `--store`).
+    #[error("the token store URL is not valid: {0}")]
+    BadUrl(String),
+    /// The store does not answer or refused the operation (try again later).
+    #[error("the token store is unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value does not decrypt with the configured keys.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+impl StoreError {
+    pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Configuration(c) => StoreError::BadUrl(c.to_string()),
+            other => StoreError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// Fresh tokens to store.
+pub struct Tokens {
+    pub access_token: SecretString,
+    pub refresh_token: Option<SecretString>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_token", &"[redacted]")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A person's stored login, decrypted.
+pub struct TokenRecord {
+    pub person_id: String,
+    pub room_id: Option<String>,
+    pub access_token: SecretString,
+    pub refresh_token: Option<SecretString>,
+    pub expires_at: DateTime<Utc>,
+    pub key_id: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for TokenRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenRecord")
+            .field("person_id", &self.person_id)
+            .field("room_id", &self.room_id)
+            .field("expires_at", &self.expires_at)
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What `tokens list` shows: ids and expiry only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSummary {
+    pub person_id: String,
+    pub room_id: Option<String>,
+    pub expires_at: DateTime<Utc>,
+    pub key_id: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a delete removed: the refresh token, to revoke at the SSO (`None` when there was
+/// none or it no longer decrypts).
+pub struct Removed {
+    pub refresh_token: Option<SecretString>,
+}
+
+impl fmt::Debug for Removed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Removed")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+/// A sign-in waiting for `confirm CODE` from its person.
+pub struct PendingSignIn {
+    pub person_id: String,
+    pub room_id: Option<String>,
+    pub tokens: Tokens,
+    pub code: String,
+    pub until: DateTime<Utc>,
+}
+
+impl fmt::Debug for PendingSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingSignIn")
+            .field("person_id", &self.person_id)
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An OAuth attempt in flight, keyed by its `state`, readable by any replica.
+pub struct OAuthAttempt {
+    pub pkce_verifier: SecretString,
+    /// The personId a verified sign-in link vouched for.
+    pub link_person_id: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for OAuthAttempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthAttempt")
+            .field("link_person_id", &self.link_person_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the function run under the refresh lock decided.
+#[derive(Debug)]
+pub enum LockedDecision {
+    /// Leave the record as it is.
+    Keep,
+    /// Store these tokens instead (sealed with the current key).
+    Replace(Tokens),
+    /// Forget the login (the refresh token is dead).
+    Delete,
+}
+
+/// The record after [`TokenStore::with_refresh_lock`].
+#[derive(Debug)]
+pub enum LockedOutcome {
+    /// No record for this person (the function was not called).
+    Missing,
+    Kept(TokenRecord),
+    Replaced(TokenRecord),
+    Deleted,
+}
+
+/// The function run while the person's row is locked.
+pub type LockedFn<'a> = Box<dyn FnOnce(TokenRecord) -> BoxFuture<'a, LockedDecision> + Send + 'a>;
+
+/// How many values `rekey` re-encrypted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RekeyReport {
+    pub tokens: u64,
+    pub pending: u64,
+    pub attempts: u64,
+}
+
+/// The token store. Every method is safe to call from any replica at once.
+pub trait TokenStore: Send + Sync {
+    /// The person's login, decrypted.
+    fn get<'a>(
+        &'a self,
+        person_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<TokenRecord>, StoreError>>;
+
+    /// Stores (or replaces) the person's login, and drops any pending sign-in of theirs.
+    fn put<'a>(
+        &'a self,
+        person_id: &'a str,
+        room_id: Option<&'a str>,
+        tokens: Tokens,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Forgets the person's login; `None` when there was none.
+    fn delete<'a>(
+        &'a self,
+        person_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Removed>, StoreError>>;
+
+    /// Stores (or replaces) the person's pending sign-in.
+    fn put_pending(
+        &self,
+        pending: PendingSignIn,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// Turns the pending sign-in into the person's login if `code` matches before it expires;
+    /// `false` otherwise. After [`MAX_CONFIRM_ATTEMPTS`] wrong codes the pending sign-in is gone.
+    fn confirm_pending<'a>(
+        &'a self,
+        person_id: &'a str,
+        room_id: &'a str,
+        code: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Remembers an OAuth attempt under its `state`.
+    fn put_attempt<'a>(
+        &'a self,
+        state: &'a str,
+        attempt: OAuthAttempt,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Removes and returns the attempt if it exists and has not expired (atomic: one winner).
+    fn take_attempt<'a>(
+        &'a self,
+        state: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<OAuthAttempt>, StoreError>>;
+
+    /// Runs `f` on the person's record while holding a write lock on it (SQLite: `BEGIN
+    /// IMMEDIATE`, which locks the whole file for writers; PostgreSQL: `SELECT … FOR
+    /// UPDATE`), then applies its decision in the same transaction. Two workers never
+    /// redeem the same refresh token: the second sees the first one's result.
+    fn with_refresh_lock<'a>(
+        &'a self,
+        person_id: &'a str,
+        now: DateTime<Utc>,
+        f: LockedFn<'a>,
+    ) -> BoxFuture<'a, Result<LockedOutcome, StoreError>>;
+
+    /// Every login: ids and expiry only, ordered by personId.
+    fn list(&self) -> BoxFuture<'_, Result<Vec<TokenSummary>, StoreError>>;
+
+    /// Re-encrypts every value not sealed with the current key.
+    fn rekey(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<RekeyReport, StoreError>>;
+
+    /// Deletes expired pending sign-ins and OAuth attempts; returns how many.
+    fn purge_expired(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    /// Whether the store answers.
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+}
+
+/// Opens the store a URL names: `sqlite://…` or `postgres://…` / `postgresql://…`, and
+/// brings its schema up to date.
+pub async fn connect(url: &str, keys: Keyring) -> Result<Arc<dyn TokenStore>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::connect(url, keys).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PostgresStore::connect(url, keys).await?))
+    } else {
+        Err(StoreError::BadUrl(
+            "expected sqlite://FILE or postgres://… (the scheme is not one of these)".to_string(),
+        ))
+    }
+}
+
+// ---- helpers shared by both engines ----
+
+pub(crate) fn secs(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn time(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The stored form of a code: hex SHA-256 bound to the person.
+pub(crate) fn code_hash(person_id: &str, code: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("{person_id}\n{}", code.trim()).as_bytes(),
+    ))
+}
+
+pub(crate) fn code_matches(person_id: &str, code: &str, stored_hash: &str) -> bool {
+    slbot_signing::scheme::constant_time_eq(
+        code_hash(person_id, code).as_bytes(),
+        stored_hash.as_bytes(),
+    )
+}
+
+/// A tokens row as read from either engine, still sealed.
+pub(crate) struct SealedRow {
+    pub person_id: String,
+    pub room_id: Option<String>,
+    pub access_token: Vec<u8>,
+    pub refresh_token: Option<Vec<u8>>,
+    pub expires_at: i64,
+    pub key_id: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl SealedRow {
+    pub fn open(self, keys: &Keyring) -> Result<TokenRecord, CryptoError> {
+        let access_token = keys.open(&self.person_id, &self.key_id, &self.access_token)?;
+        let refresh_token = match &self.refresh_token {
+            Some(blob) => Some(keys.open(&self.person_id, &self.key_id, blob)?),
+            None => None,
+        };
+        Ok(TokenRecord {
+            person_id: self.person_id,
+            room_id: self.room_id,
+            access_token,
+            refresh_token,
+            expires_at: time(self.expires_at),
+            key_id: self.key_id,
+            created_at: time(self.created_at),
+            updated_at: time(self.updated_at),
+        })
+    }
+}
+
+/// Tokens sealed for a person under the current key.
+pub(crate) struct SealedTokens {
+    pub access_token: Vec<u8>,
+    pub refresh_token: Option<Vec<u8>>,
+    pub expires_at: i64,
+    pub key_id: String,
+}
+
+pub(crate) fn seal_tokens(keys: &Keyring, person_id: &str, tokens: &Tokens) -> SealedTokens {
+    SealedTokens {
+        access_token: keys.seal(person_id, &tokens.access_token),
+        refresh_token: tokens
+            .refresh_token
+            .as_ref()
+            .map(|t| keys.seal(person_id, t)),
+        expires_at: secs(tokens.expires_at),
+        key_id: keys.current_id().to_string(),
+    }
+}
+
+/// Opens both token blobs under `old_key` and seals them again under the current key.
+pub(crate) fn reseal(
+    keys: &Keyring,
+    context: &str,
+    old_key: &str,
+    access: &[u8],
+    refresh: Option<&[u8]>,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), CryptoError> {
+    let a = keys.open(context, old_key, access)?;
+    let r = match refresh {
+        Some(blob) => Some(keys.seal(context, &keys.open(context, old_key, blob)?)),
+        None => None,
+    };
+    Ok((keys.seal(context, &a), r))
+}

@@ -1,0 +1,541 @@
+//! The SQLite token store (the default): one file in WAL mode, sqlx runtime-checked queries.
+//!
+//! `with_refresh_lock` uses `BEGIN IMMEDIATE`, which takes the file's write lock: concurrent
+//! refreshes of any person queue behind it (the busy timeout is long enough for one SSO call).
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{Row, SqlitePool};
+
+use super::{
+    code_hash, code_matches, reseal, seal_tokens, secs, time, BoxFuture, LockedDecision, LockedFn,
+    LockedOutcome, OAuthAttempt, PendingSignIn, RekeyReport, Removed, SealedRow, StoreError,
+    TokenRecord, TokenStore, TokenSummary, Tokens, MAX_CONFIRM_ATTEMPTS,
+};
+use crate::crypto::Keyring;
+
+const SCHEMA: &str = include_str!("../../migrations/sqlite/0001_token_store.sql");
+
+/// Longer than an SSO refresh call, which runs while the write lock is held.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn migrator() -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("token store"),
+            MigrationType::Simple,
+            Cow::Borrowed(SCHEMA),
+            false,
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    keys: Keyring,
+}
+
+fn sealed_row(row: &SqliteRow) -> Result<SealedRow, sqlx::Error> {
+    Ok(SealedRow {
+        person_id: row.try_get("person_id")?,
+        room_id: row.try_get("room_id")?,
+        access_token: row.try_get("access_token")?,
+        refresh_token: row.try_get("refresh_token")?,
+        expires_at: row.try_get("expires_at")?,
+        key_id: row.try_get("key_id")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+const SELECT_TOKEN: &str = "SELECT person_id, room_id, access_token, refresh_token, expires_at, \
+                            key_id, created_at, updated_at FROM tokens WHERE person_id = ?";
+
+const UPSERT_TOKEN: &str = "INSERT INTO tokens (person_id, room_id, access_token, refresh_token, \
+     expires_at, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+     ON CONFLICT (person_id) DO UPDATE SET room_id = COALESCE(excluded.room_id, tokens.room_id), \
+     access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+     expires_at = excluded.expires_at, key_id = excluded.key_id, updated_at = excluded.updated_at";
+
+impl SqliteStore {
+    /// Opens (creating it when the URL allows) `sqlite://FILE[?mode=rwc]` and migrates.
+    pub async fn connect(url: &str, keys: Keyring) -> Result<Self, StoreError> {
+        let mut options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl(e.to_string()))?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT);
+        if !url.contains("mode=") {
+            options = options.create_if_missing(true);
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        migrator()
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
+        Ok(Self { pool, keys })
+    }
+
+    /// The keyring in use.
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
+    /// Closes the pool (flushes the WAL on the last connection).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::from_sqlx(e)
+}
+
+impl TokenStore for SqliteStore {
+    fn get<'a>(
+        &'a self,
+        person_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<TokenRecord>, StoreError>> {
+        Box::pin(async move {
+            let row = sqlx::query(SELECT_TOKEN)
+                .bind(person_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db)?;
+            match row {
+                None => Ok(None),
+                Some(row) => Ok(Some(sealed_row(&row).map_err(db)?.open(&self.keys)?)),
+            }
+        })
+    }
+
+    fn put<'a>(
+        &'a self,
+        person_id: &'a str,
+        room_id: Option<&'a str>,
+        tokens: Tokens,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let sealed = seal_tokens(&self.keys, person_id, &tokens);
+            let mut tx = self.pool.begin().await.map_err(db)?;
+            sqlx::query(UPSERT_TOKEN)
+                .bind(person_id)
+                .bind(room_id)
+                .bind(&sealed.access_token)
+                .bind(&sealed.refresh_token)
+                .bind(sealed.expires_at)
+                .bind(&sealed.key_id)
+                .bind(secs(now))
+                .bind(secs(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            sqlx::query("DELETE FROM pending_signins WHERE person_id = ?")
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            tx.commit().await.map_err(db)
+        })
+    }
+
+    fn delete<'a>(
+        &'a self,
+        person_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Removed>, StoreError>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "DELETE FROM tokens WHERE person_id = ? RETURNING refresh_token, key_id",
+            )
+            .bind(person_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+            let Some(row) = row else { return Ok(None) };
+            let blob: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
+            let key_id: String = row.try_get("key_id").map_err(db)?;
+            Ok(Some(removed(&self.keys, person_id, &key_id, blob)))
+        })
+    }
+
+    fn put_pending(
+        &self,
+        pending: PendingSignIn,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let sealed = seal_tokens(&self.keys, &pending.person_id, &pending.tokens);
+            sqlx::query(
+                "INSERT INTO pending_signins (person_id, room_id, code_hash, attempts, \
+                 access_token, refresh_token, expires_at, key_id, created_at, pending_until) \
+                 VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET \
+                 room_id = excluded.room_id, code_hash = excluded.code_hash, attempts = 0, \
+                 access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+                 expires_at = excluded.expires_at, key_id = excluded.key_id, \
+                 created_at = excluded.created_at, pending_until = excluded.pending_until",
+            )
+            .bind(&pending.person_id)
+            .bind(&pending.room_id)
+            .bind(code_hash(&pending.person_id, &pending.code))
+            .bind(&sealed.access_token)
+            .bind(&sealed.refresh_token)
+            .bind(sealed.expires_at)
+            .bind(&sealed.key_id)
+            .bind(secs(now))
+            .bind(secs(pending.until))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn confirm_pending<'a>(
+        &'a self,
+        person_id: &'a str,
+        room_id: &'a str,
+        code: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+            let row = sqlx::query(
+                "SELECT code_hash, attempts, access_token, refresh_token, expires_at, key_id, \
+                 pending_until FROM pending_signins WHERE person_id = ?",
+            )
+            .bind(person_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            let Some(row) = row else { return Ok(false) };
+            let hash: String = row.try_get("code_hash").map_err(db)?;
+            let attempts: i64 = row.try_get("attempts").map_err(db)?;
+            let until: i64 = row.try_get("pending_until").map_err(db)?;
+            if until <= secs(now) {
+                sqlx::query("DELETE FROM pending_signins WHERE person_id = ?")
+                    .bind(person_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                tx.commit().await.map_err(db)?;
+                return Ok(false);
+            }
+            if !code_matches(person_id, code, &hash) {
+                let sql = if attempts + 1 >= MAX_CONFIRM_ATTEMPTS {
+                    "DELETE FROM pending_signins WHERE person_id = ?"
+                } else {
+                    "UPDATE pending_signins SET attempts = attempts + 1 WHERE person_id = ?"
+                };
+                sqlx::query(sql)
+                    .bind(person_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                tx.commit().await.map_err(db)?;
+                return Ok(false);
+            }
+            // The blobs are sealed for this personId already: they move as they are.
+            let access: Vec<u8> = row.try_get("access_token").map_err(db)?;
+            let refresh: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
+            let expires_at: i64 = row.try_get("expires_at").map_err(db)?;
+            let key_id: String = row.try_get("key_id").map_err(db)?;
+            sqlx::query(UPSERT_TOKEN)
+                .bind(person_id)
+                .bind(room_id)
+                .bind(&access)
+                .bind(&refresh)
+                .bind(expires_at)
+                .bind(&key_id)
+                .bind(secs(now))
+                .bind(secs(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            sqlx::query("DELETE FROM pending_signins WHERE person_id = ?")
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            tx.commit().await.map_err(db)?;
+            Ok(true)
+        })
+    }
+
+    fn put_attempt<'a>(
+        &'a self,
+        state: &'a str,
+        attempt: OAuthAttempt,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let verifier = self.keys.seal(state, &attempt.pkce_verifier);
+            sqlx::query(
+                "INSERT INTO oauth_attempts (state, pkce_verifier, link_person_id, key_id, \
+                 created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(state)
+            .bind(&verifier)
+            .bind(&attempt.link_person_id)
+            .bind(self.keys.current_id())
+            .bind(secs(now))
+            .bind(secs(attempt.expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn take_attempt<'a>(
+        &'a self,
+        state: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<OAuthAttempt>, StoreError>> {
+        Box::pin(async move {
+            let row = sqlx::query(
+                "DELETE FROM oauth_attempts WHERE state = ? \
+                 RETURNING pkce_verifier, link_person_id, key_id, expires_at",
+            )
+            .bind(state)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+            let Some(row) = row else { return Ok(None) };
+            let expires_at: i64 = row.try_get("expires_at").map_err(db)?;
+            if expires_at <= secs(now) {
+                return Ok(None);
+            }
+            let blob: Vec<u8> = row.try_get("pkce_verifier").map_err(db)?;
+            let key_id: String = row.try_get("key_id").map_err(db)?;
+            Ok(Some(OAuthAttempt {
+                pkce_verifier: self.keys.open(state, &key_id, &blob)?,
+                link_person_id: row.try_get("link_person_id").map_err(db)?,
+                expires_at: time(expires_at),
+            }))
+        })
+    }
+
+    fn with_refresh_lock<'a>(
+        &'a self,
+        person_id: &'a str,
+        now: DateTime<Utc>,
+        f: LockedFn<'a>,
+    ) -> BoxFuture<'a, Result<LockedOutcome, StoreError>> {
+        Box::pin(async move {
+            // Dropping `tx` before commit (an error, a cancelled request) rolls back.
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+            let row = sqlx::query(SELECT_TOKEN)
+                .bind(person_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+            let Some(row) = row else {
+                return Ok(LockedOutcome::Missing);
+            };
+            let record = sealed_row(&row).map_err(db)?.open(&self.keys)?;
+            let room_id = record.room_id.clone();
+            let created_at = record.created_at;
+            let outcome = match f(record).await {
+                LockedDecision::Keep => {
+                    let again = sqlx::query(SELECT_TOKEN)
+                        .bind(person_id)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    LockedOutcome::Kept(sealed_row(&again).map_err(db)?.open(&self.keys)?)
+                }
+                LockedDecision::Delete => {
+                    sqlx::query("DELETE FROM tokens WHERE person_id = ?")
+                        .bind(person_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                    LockedOutcome::Deleted
+                }
+                LockedDecision::Replace(tokens) => {
+                    let sealed = seal_tokens(&self.keys, person_id, &tokens);
+                    sqlx::query(
+                        "UPDATE tokens SET access_token = ?, refresh_token = ?, expires_at = ?, \
+                         key_id = ?, updated_at = ? WHERE person_id = ?",
+                    )
+                    .bind(&sealed.access_token)
+                    .bind(&sealed.refresh_token)
+                    .bind(sealed.expires_at)
+                    .bind(&sealed.key_id)
+                    .bind(secs(now))
+                    .bind(person_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+                    LockedOutcome::Replaced(TokenRecord {
+                        person_id: person_id.to_string(),
+                        room_id,
+                        access_token: tokens.access_token,
+                        refresh_token: tokens.refresh_token,
+                        expires_at: time(sealed.expires_at),
+                        key_id: sealed.key_id,
+                        created_at,
+                        updated_at: time(secs(now)),
+                    })
+                }
+            };
+            tx.commit().await.map_err(db)?;
+            Ok(outcome)
+        })
+    }
+
+    fn list(&self) -> BoxFuture<'_, Result<Vec<TokenSummary>, StoreError>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT person_id, room_id, expires_at, key_id, updated_at FROM tokens \
+                 ORDER BY person_id",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+            rows.iter()
+                .map(|r| {
+                    Ok(TokenSummary {
+                        person_id: r.try_get("person_id")?,
+                        room_id: r.try_get("room_id")?,
+                        expires_at: time(r.try_get("expires_at")?),
+                        key_id: r.try_get("key_id")?,
+                        updated_at: time(r.try_get("updated_at")?),
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(db)
+        })
+    }
+
+    fn rekey(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<RekeyReport, StoreError>> {
+        Box::pin(async move {
+            let current = self.keys.current_id().to_string();
+            let mut report = RekeyReport::default();
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+            for (table, key_col, counter) in [
+                ("tokens", "person_id", &mut report.tokens),
+                ("pending_signins", "person_id", &mut report.pending),
+            ] {
+                let rows = sqlx::query(&format!(
+                    "SELECT {key_col} AS id, access_token, refresh_token, key_id FROM {table} \
+                     WHERE key_id <> ?"
+                ))
+                .bind(&current)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?;
+                for row in rows {
+                    let id: String = row.try_get("id").map_err(db)?;
+                    let old: String = row.try_get("key_id").map_err(db)?;
+                    let access: Vec<u8> = row.try_get("access_token").map_err(db)?;
+                    let refresh: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
+                    let (a, r) = reseal(&self.keys, &id, &old, &access, refresh.as_deref())?;
+                    let touch = if table == "tokens" {
+                        ", updated_at = ?"
+                    } else {
+                        ""
+                    };
+                    let sql = format!(
+                        "UPDATE {table} SET access_token = ?, refresh_token = ?, key_id = ?{touch} \
+                         WHERE {key_col} = ?"
+                    );
+                    let mut q = sqlx::query(&sql).bind(a).bind(r).bind(&current);
+                    if table == "tokens" {
+                        q = q.bind(secs(now));
+                    }
+                    q.bind(&id).execute(&mut *tx).await.map_err(db)?;
+                    *counter += 1;
+                }
+            }
+            let rows = sqlx::query(
+                "SELECT state, pkce_verifier, key_id FROM oauth_attempts WHERE key_id <> ?",
+            )
+            .bind(&current)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+            for row in rows {
+                let state: String = row.try_get("state").map_err(db)?;
+                let old: String = row.try_get("key_id").map_err(db)?;
+                let blob: Vec<u8> = row.try_get("pkce_verifier").map_err(db)?;
+                let plain = self.keys.open(&state, &old, &blob)?;
+                sqlx::query(
+                    "UPDATE oauth_attempts SET pkce_verifier = ?, key_id = ? WHERE state = ?",
+                )
+                .bind(self.keys.seal(&state, &plain))
+                .bind(&current)
+                .bind(&state)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                report.attempts += 1;
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(report)
+        })
+    }
+
+    fn purge_expired(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let a = sqlx::query("DELETE FROM pending_signins WHERE pending_until <= ?")
+                .bind(secs(now))
+                .execute(&self.pool)
+                .await
+                .map_err(db)?
+                .rows_affected();
+            let b = sqlx::query("DELETE FROM oauth_attempts WHERE expires_at <= ?")
+                .bind(secs(now))
+                .execute(&self.pool)
+                .await
+                .map_err(db)?
+                .rows_affected();
+            Ok(a + b)
+        })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::query("SELECT 1")
+                .execute(&self.pool)
+                .await
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+}
+
+/// The refresh token of a deleted row, if it still decrypts (a failure is logged by key id
+/// and the delete stands: forgetting must not depend on the key).
+pub(crate) fn removed(
+    keys: &Keyring,
+    person_id: &str,
+    key_id: &str,
+    blob: Option<Vec<u8>>,
+) -> Removed {
+    let refresh_token = blob.and_then(|b| match keys.open(person_id, key_id, &b) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot revoke a deleted login's refresh token");
+            None
+        }
+    });
+    Removed { refresh_token }
+}

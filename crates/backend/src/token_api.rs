@@ -1,0 +1,294 @@
+//! The signed token API the bot calls (signing.md):
+//! `GET|DELETE /api/userinfo/access-token` and `POST /api/userinfo/confirm`.
+//!
+//! Every request goes through the same steps, in the documented order: signature (401, or
+//! 503 when the replay store cannot answer), parameters (400), then the operation (404 /
+//! 503 / success). Every response, whatever its status, is signed; error bodies are empty.
+//! [`Reply`] is the one place outcomes become statuses.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, OriginalUri, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::SecondsFormat;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use slbot_signing::scheme::{decode_query, is_valid_id};
+use slbot_signing::{
+    request_nonce, Clock, IncomingRequest, Verifier, ACCESS_TOKEN_PATH, CONFIRM_PATH,
+};
+
+use crate::refresh::{usable_token, Refresher, Usable};
+use crate::store::TokenStore;
+
+/// Requests to this API are tiny; anything bigger is refused before it is buffered.
+const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// What the token API needs, injected.
+pub struct TokenApiDeps {
+    pub store: Arc<dyn TokenStore>,
+    pub refresher: Arc<dyn Refresher>,
+    /// Version, shared secret, `SLBOT_BACKEND_PUBLIC_URL` and the replay-nonce store.
+    pub verifier: Verifier,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The routes of the token API, ready to merge into the backend's router.
+pub fn router(deps: TokenApiDeps) -> Router {
+    let state = Arc::new(deps);
+    Router::new()
+        .route(ACCESS_TOKEN_PATH, get(get_token).delete(delete_token))
+        .route(CONFIRM_PATH, post(confirm))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+type Api = State<Arc<TokenApiDeps>>;
+
+async fn get_token(
+    State(api): Api,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(&api, Operation::Get, method, &uri, &headers, &body).await
+}
+
+async fn delete_token(
+    State(api): Api,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(&api, Operation::Delete, method, &uri, &headers, &body).await
+}
+
+async fn confirm(
+    State(api): Api,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(&api, Operation::Confirm, method, &uri, &headers, &body).await
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Operation {
+    Get,
+    Delete,
+    Confirm,
+}
+
+/// Every outcome of the API.
+enum Reply {
+    Token(Usable),
+    NoContent,
+    BadRequest,
+    Refused(StatusCode),
+    NotFound,
+    Unavailable,
+}
+
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    access_token: &'a str,
+    expires_at: String,
+}
+
+#[derive(Deserialize)]
+struct ConfirmBody {
+    code: String,
+}
+
+/// The validated query parameters.
+#[derive(Debug, PartialEq, Eq)]
+struct Ids {
+    room_id: String,
+    person_id: String,
+}
+
+/// `roomId` and `personId`, each present exactly once and well formed.
+fn ids(raw_query: Option<&str>) -> Option<Ids> {
+    let mut room = Vec::new();
+    let mut person = Vec::new();
+    for (name, value) in decode_query(raw_query.unwrap_or("")) {
+        match name.as_slice() {
+            b"roomId" => room.push(value),
+            b"personId" => person.push(value),
+            _ => {}
+        }
+    }
+    let one = |values: Vec<Vec<u8>>| -> Option<String> {
+        let [value] = <[Vec<u8>; 1]>::try_from(values).ok()?;
+        String::from_utf8(value).ok().filter(|v| is_valid_id(v))
+    };
+    Some(Ids {
+        room_id: one(room)?,
+        person_id: one(person)?,
+    })
+}
+
+async fn handle(
+    api: &TokenApiDeps,
+    op: Operation,
+    method: Method,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let request = IncomingRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        raw_query: uri.query(),
+        headers,
+        body,
+    };
+    let reply = match api.verifier.verify(&request, api.clock.now()).await {
+        Err(rejection) => {
+            tracing::warn!(reason = %rejection, path = uri.path(), "token API request refused");
+            Reply::Refused(rejection.status())
+        }
+        Ok(_) => match ids(uri.query()) {
+            None => Reply::BadRequest,
+            Some(ids) => operate(api, op, &ids, body).await,
+        },
+    };
+    respond(api, reply, request_nonce(headers).as_deref())
+}
+
+async fn operate(api: &TokenApiDeps, op: Operation, ids: &Ids, body: &[u8]) -> Reply {
+    let now = api.clock.now();
+    match op {
+        Operation::Get => {
+            match usable_token(
+                api.store.as_ref(),
+                api.refresher.as_ref(),
+                &ids.person_id,
+                now,
+            )
+            .await
+            {
+                Ok(Some(usable)) => Reply::Token(usable),
+                Ok(None) => Reply::NotFound,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot hand out a token");
+                    Reply::Unavailable
+                }
+            }
+        }
+        Operation::Delete => match api.store.delete(&ids.person_id).await {
+            Ok(Some(removed)) => {
+                if let Some(refresh_token) = removed.refresh_token {
+                    // Best effort: the login is forgotten here whatever the SSO says.
+                    if let Err(e) = api.refresher.revoke(&refresh_token).await {
+                        tracing::warn!(error = %e, "signed out, but the SSO did not revoke the refresh token");
+                    }
+                }
+                Reply::NoContent
+            }
+            Ok(None) => Reply::NotFound,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot sign out");
+                Reply::Unavailable
+            }
+        },
+        Operation::Confirm => {
+            let Ok(parsed) = serde_json::from_slice::<ConfirmBody>(body) else {
+                return Reply::BadRequest;
+            };
+            if parsed.code.is_empty() || parsed.code.len() > 64 {
+                return Reply::BadRequest;
+            }
+            match api
+                .store
+                .confirm_pending(&ids.person_id, &ids.room_id, &parsed.code, now)
+                .await
+            {
+                Ok(true) => Reply::NoContent,
+                Ok(false) => Reply::NotFound,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot confirm a pending sign-in");
+                    Reply::Unavailable
+                }
+            }
+        }
+    }
+}
+
+/// The one place a reply becomes a status and a body, signed.
+fn respond(api: &TokenApiDeps, reply: Reply, nonce: Option<&str>) -> Response {
+    let (status, body) = match reply {
+        Reply::Token(Usable(record)) => {
+            let body = TokenBody {
+                access_token: record.access_token.expose_secret(),
+                expires_at: record.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            };
+            match serde_json::to_vec(&body) {
+                Ok(bytes) => (StatusCode::OK, bytes),
+                Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Vec::new()),
+            }
+        }
+        Reply::NoContent => (StatusCode::NO_CONTENT, Vec::new()),
+        Reply::BadRequest => (StatusCode::BAD_REQUEST, Vec::new()),
+        Reply::Refused(status) => (status, Vec::new()),
+        Reply::NotFound => (StatusCode::NOT_FOUND, Vec::new()),
+        Reply::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, Vec::new()),
+    };
+    let headers = api.verifier.sign(status, &body, nonce, api.clock.now());
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    for (name, value) in headers {
+        response.headers_mut().insert(name, value);
+    }
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(room: &str, person: &str) -> Option<Ids> {
+        Some(Ids {
+            room_id: room.to_string(),
+            person_id: person.to_string(),
+        })
+    }
+
+    #[test]
+    fn both_ids_once_each_in_any_order_are_accepted() {
+        assert_eq!(ids(Some("roomId=R1&personId=P_1-x=")), ok("R1", "P_1-x="));
+        assert_eq!(ids(Some("personId=P&x=1&roomId=R")), ok("R", "P"));
+        assert_eq!(ids(Some("roomId=R&personId=P%3D")), ok("R", "P="));
+    }
+
+    #[test]
+    fn missing_repeated_or_garbled_ids_are_refused() {
+        for bad in [
+            None,
+            Some(""),
+            Some("roomId=R"),
+            Some("personId=P"),
+            Some("roomId=R&personId=P&personId=Q"),
+            Some("roomId=R&roomId=R&personId=P"),
+            Some("roomId=&personId=P"),
+            Some("roomId=a%20b&personId=P"),
+            Some("roomId=R&personId=%FF"),
+            Some("roomId=R&personId=a/b"),
+        ] {
+            assert_eq!(ids(bad), None, "{bad:?}");
+        }
+        let long = "a".repeat(513);
+        assert_eq!(ids(Some(&format!("roomId=R&personId={long}"))), None);
+    }
+}
