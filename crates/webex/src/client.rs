@@ -126,11 +126,24 @@ pub(crate) struct Success {
 
 impl Success {
     pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, WebexError> {
-        serde_json::from_slice(&self.body).map_err(|e| WebexError::BadData {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| self.bad_data(format!("cannot read the JSON body: {e}")))
+    }
+
+    /// A [`WebexError::BadData`] about this answer, logged once with its trackingId.
+    pub(crate) fn bad_data(&self, reason: String) -> WebexError {
+        let error = WebexError::BadData {
             endpoint: self.endpoint.clone(),
-            reason: format!("cannot read the JSON body: {e}"),
+            reason,
             tracking_id: header_tracking_id(&self.headers),
-        })
+        };
+        tracing::warn!(
+            endpoint = %self.endpoint,
+            tracking_id = error.tracking_id().unwrap_or("-"),
+            error = %error,
+            "Webex answer rejected"
+        );
+        error
     }
 }
 
@@ -378,20 +391,15 @@ impl WebexClient {
             let Some(link) = next_link(links) else {
                 return Ok(items);
             };
-            let bad = |reason: String| WebexError::BadData {
-                endpoint: page.endpoint.clone(),
-                reason,
-                tracking_id: header_tracking_id(&page.headers),
-            };
-            let next = rebuild_next(&url, &link, query).map_err(&bad)?;
+            let next = rebuild_next(&url, &link, query).map_err(|r| page.bad_data(r))?;
             if next.origin() != self.inner.base.origin() {
-                return Err(bad(format!(
+                return Err(page.bad_data(format!(
                     "the next-page link points to another server ({})",
                     next.origin().ascii_serialization()
                 )));
             }
             if seen.contains(next.as_str()) {
-                return Err(bad("the next-page link repeats an earlier page".into()));
+                return Err(page.bad_data("the next-page link repeats an earlier page".into()));
             }
             url = next;
         }

@@ -80,3 +80,52 @@ async fn a_redirect_is_not_followed_so_the_token_stays_with_webex() {
     assert_eq!(err.status(), Some(302));
     assert_eq!(*elsewhere_hits.lock().unwrap(), 0);
 }
+
+/// Collects formatted log lines.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_failure_is_logged_at_warn_with_its_tracking_id_and_without_the_token() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    // The test runtime is single-threaded, so the thread-local subscriber sees the client.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (_server, origin) = Scripted::start(vec![
+        Reply::empty(503).header("TrackingID", "ROUTER_RETRY"),
+        Reply::json(
+            403,
+            serde_json::json!({"message": "not a member", "trackingId": "ROUTER_403"}),
+        ),
+    ])
+    .await;
+    let (c, _) = client(&origin);
+    let err = c.get_room("R1").await.unwrap_err();
+    assert!(matches!(err, WebexError::Forbidden(_)), "{err:?}");
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(!text.contains(TOKEN), "{text}");
+    let warn_line = text
+        .lines()
+        .find(|l| l.contains("WARN"))
+        .unwrap_or_else(|| panic!("no warning logged: {text}"));
+    assert!(warn_line.contains("ROUTER_403"), "{warn_line}");
+    assert!(
+        text.contains("ROUTER_RETRY"),
+        "the retried 503 is logged too: {text}"
+    );
+}
