@@ -3,7 +3,7 @@
 //! Every API request passes [`Caller`] (count, latency, faults, token) before its handler; every
 //! refusal becomes a response in [`ApiError::into_response`], the one place statuses are chosen.
 //!
-//! Answers to the licence call: `offset` and `limit` are record counts; the page holds at most
+//! Answers to the licence call (and alike, the subscriptions call): `offset` and `limit` are record counts; the page holds at most
 //! `min(limit, max_page)` records (a missing or zero `limit` means `max_page`); `totalRecords` is
 //! the number of records matching the VA filter (left out with `omit_total`). An empty
 //! `virtualAccounts` (or none) means every VA; names are matched exactly. When nothing matches,
@@ -38,6 +38,10 @@ pub fn router(state: SimState) -> Router {
         .route(
             &format!("{API_ROOT}/v1/accounts/{{domain}}/licenses"),
             post(licenses),
+        )
+        .route(
+            &format!("{API_ROOT}/v1/accounts/{{domain}}/license-subscriptions"),
+            post(subscriptions),
         )
         .route(
             &format!("{API_ROOT}/v1/accounts/{{domain}}/{{kind}}/virtual-accounts"),
@@ -168,38 +172,39 @@ async fn accounts(caller: Caller, State(state): State<SimState>) -> Response {
     json_response(body)
 }
 
+/// The body of the licence and subscription calls (unknown fields are ignored).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LicenseQuery {
+struct PageQuery {
     #[serde(default)]
     virtual_accounts: Option<Vec<String>>,
+    /// Subscription statuses (`Active`, `Expired`), subscriptions call only.
+    #[serde(default)]
+    status: Option<Vec<String>>,
     #[serde(default)]
     limit: Option<u64>,
     #[serde(default)]
     offset: Option<u64>,
 }
 
-async fn licenses(
-    caller: Caller,
-    State(state): State<SimState>,
-    Path(domain): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let account = visible_account(&state, caller.user, &domain)?;
-    let query: LicenseQuery = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("Invalid request body: {e}")))?;
-    let wanted = query.virtual_accounts.unwrap_or_default();
-    let matching: Vec<&crate::dataset::RecordData> = account
-        .records
-        .iter()
-        .filter(|r| {
-            wanted.is_empty()
-                || r.virtual_account
-                    .as_ref()
-                    .is_some_and(|va| wanted.contains(va))
-        })
-        .collect();
-    let total = matching.len();
+impl PageQuery {
+    fn parse(body: &[u8]) -> Result<Self, ApiError> {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::BadRequest(format!("Invalid request body: {e}")))
+    }
+
+    /// Whether a record of VA `va` is asked for (no list or an empty one: every VA).
+    fn wants(&self, va: Option<&String>) -> bool {
+        match &self.virtual_accounts {
+            None => true,
+            Some(wanted) => wanted.is_empty() || va.is_some_and(|va| wanted.contains(va)),
+        }
+    }
+}
+
+/// One page of `items` (JSON texts) as CSSM answers it, `field` naming the list.
+fn page<T: AsRef<str>>(state: &SimState, query: &PageQuery, field: &str, items: &[T]) -> Response {
+    let total = items.len();
     let limit = match query.limit {
         None | Some(0) => state.max_page(),
         Some(n) => usize::try_from(n)
@@ -209,29 +214,82 @@ async fn licenses(
     let start = usize::try_from(query.offset.unwrap_or(0))
         .unwrap_or(usize::MAX)
         .min(total);
-    let page = &matching[start..start.saturating_add(limit).min(total)];
+    let page = &items[start..start.saturating_add(limit).min(total)];
     state.count_page(page.len());
 
-    let mut body =
-        String::with_capacity(64 + page.iter().map(|r| r.raw.get().len() + 1).sum::<usize>());
+    let size: usize = page.iter().map(|r| r.as_ref().len() + 1).sum();
+    let mut body = String::with_capacity(128 + size);
     if total == 0 {
-        body.push_str("{\"status\":\"SUCCESS\",\"statusMessage\":\"NO DATA FOUND\",\"message_code\":\"NO DATA FOUND\"");
+        body.push_str(
+            "{\"status\":\"SUCCESS\",\"statusMessage\":\"NO DATA FOUND\",\"message_code\":\"NO DATA FOUND\"",
+        );
     } else {
-        body.push_str("{\"licenses\":[");
-        for (n, record) in page.iter().enumerate() {
+        // Writing to a String cannot fail.
+        let _ = write!(body, "{{\"{field}\":[");
+        for (n, item) in page.iter().enumerate() {
             if n > 0 {
                 body.push(',');
             }
-            body.push_str(record.raw.get());
+            body.push_str(item.as_ref());
         }
         body.push_str("],\"status\":\"SUCCESS\",\"statusMessage\":\"\"");
     }
     if !state.omit_total() {
-        // Writing to a String cannot fail.
         let _ = write!(body, ",\"totalRecords\":{total}");
     }
     body.push('}');
-    Ok(json_response(body))
+    json_response(body)
+}
+
+async fn licenses(
+    caller: Caller,
+    State(state): State<SimState>,
+    Path(domain): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let account = visible_account(&state, caller.user, &domain)?;
+    let query = PageQuery::parse(&body)?;
+    if query.virtual_accounts.as_ref().is_none_or(Vec::is_empty) {
+        // Every VA: page straight over the pre-serialised records.
+        return Ok(page(&state, &query, "licenses", &account.records));
+    }
+    let matching: Vec<&str> = account
+        .records
+        .iter()
+        .filter(|r| query.wants(r.virtual_account.as_ref()))
+        .map(|r| r.raw.get())
+        .collect();
+    Ok(page(&state, &query, "licenses", &matching))
+}
+
+/// Subscriptions are the entitlement lines with a `subscriptionId`; a line is `Expired` when
+/// its end date is before the simulator's `now`, else `Active` (perpetual or unreadable ends
+/// included). The `status` filter matches case-insensitively; empty or absent means all.
+async fn subscriptions(
+    caller: Caller,
+    State(state): State<SimState>,
+    Path(domain): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let account = visible_account(&state, caller.user, &domain)?;
+    let query = PageQuery::parse(&body)?;
+    let statuses = query.status.clone().unwrap_or_default();
+    let now = state.now();
+    let matching: Vec<String> = account
+        .subscriptions
+        .iter()
+        .filter(|s| query.wants(s.virtual_account.as_ref()))
+        .filter_map(|s| {
+            let status = match s.end {
+                Some(end) if end < now => "Expired",
+                _ => "Active",
+            };
+            let wanted =
+                statuses.is_empty() || statuses.iter().any(|w| w.eq_ignore_ascii_case(status));
+            wanted.then(|| format!("{},\"status\":\"{status}\"}}", s.json_open))
+        })
+        .collect();
+    Ok(page(&state, &query, "licenseSubscriptions", &matching))
 }
 
 async fn virtual_accounts(

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use slbot_cssm::Snapshot;
@@ -34,7 +35,8 @@ impl StaticToken {
 }
 
 /// One simulator instance. `Default`: a small generated dataset (see [`GenParams::default`]),
-/// one user, any bearer token accepted, pages of at most 100, no faults.
+/// one user, any bearer token accepted, pages of at most 100, no faults, `now` at the default
+/// anchor (2026-01-15T00:00:00Z).
 #[derive(Debug)]
 pub struct SimConfig {
     pub data: DataSource,
@@ -55,6 +57,9 @@ pub struct SimConfig {
     pub faults: FaultSettings,
     /// Seed of the random fault draws (`fail_rate`).
     pub fault_seed: u64,
+    /// The simulator's present, used only to label subscriptions `Active` or `Expired` (the
+    /// simulator never reads the clock; the CLI passes the current time).
+    pub now: DateTime<Utc>,
 }
 
 impl Default for SimConfig {
@@ -70,6 +75,11 @@ impl Default for SimConfig {
             omit_total: false,
             faults: FaultSettings::default(),
             fault_seed: 0,
+            now: GenParams::default()
+                .anchor
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc(),
         }
     }
 }

@@ -3,14 +3,18 @@
 //!
 //! Built from a [`Snapshot`] (a file or [`crate::generate`]). Records are served byte-for-byte
 //! as the snapshot holds them, odd ones included; only their `virtualAccount` is read, to filter
-//! by VA. When the snapshot has no `virtualAccounts`, each account's VAs are the distinct VA names
+//! by VA, and their entitlement lines with a `subscriptionId`, which become the rows of the
+//! subscriptions call. When the snapshot has no `virtualAccounts`, each account's VAs are the distinct VA names
 //! of its records, in order of first appearance.
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use slbot_cssm::Snapshot;
+
+use crate::dates::parse_cssm_date;
 
 /// Why a snapshot cannot be served (the operator's to fix).
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,7 @@ pub(crate) struct AccountData {
     /// The account object as `/v2/accounts` returns it.
     pub json: String,
     pub records: Vec<RecordData>,
+    pub subscriptions: Vec<SubscriptionData>,
     /// The `virtualAccounts` array.
     pub virtual_accounts_json: String,
 }
@@ -45,11 +50,86 @@ pub(crate) struct RecordData {
     pub virtual_account: Option<String>,
 }
 
+impl AsRef<str> for RecordData {
+    fn as_ref(&self) -> &str {
+        self.raw.get()
+    }
+}
+
+/// One row of `license-subscriptions`: an entitlement line with a subscription id.
+#[derive(Debug)]
+pub(crate) struct SubscriptionData {
+    /// The row as JSON without its closing brace, so `status` can be appended when served.
+    pub json_open: String,
+    pub virtual_account: Option<String>,
+    /// When the line ends (`None`: never, or unreadable).
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// The parts of a record the simulator reads; everything is optional, odd records are served
+/// as they are and simply have no VA and no subscriptions.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RecordVa {
+struct RecordView {
     #[serde(default)]
-    virtual_account: Option<String>,
+    license: Option<serde_json::Value>,
+    #[serde(default)]
+    virtual_account: Option<serde_json::Value>,
+    #[serde(default)]
+    billing_type: Option<serde_json::Value>,
+    #[serde(default)]
+    license_details: Option<serde_json::Value>,
+}
+
+impl RecordView {
+    fn read(raw: &RawValue) -> Self {
+        serde_json::from_str(raw.get()).unwrap_or(RecordView {
+            license: None,
+            virtual_account: None,
+            billing_type: None,
+            license_details: None,
+        })
+    }
+
+    fn subscriptions(&self) -> Vec<SubscriptionData> {
+        let Some(serde_json::Value::Array(lines)) = &self.license_details else {
+            return Vec::new();
+        };
+        let null = serde_json::Value::Null;
+        lines
+            .iter()
+            .filter(|line| line.get("subscriptionId").is_some_and(|id| id.is_string()))
+            .map(|line| {
+                let field = |name: &str| line.get(name).unwrap_or(&null).clone();
+                let row = serde_json::json!({
+                    "license": self.license.clone().unwrap_or_default(),
+                    "quantity": field("quantity"),
+                    "billingType": self.billing_type.clone().unwrap_or_default(),
+                    "subscriptionId": field("subscriptionId"),
+                    "virtualAccount": self.virtual_account.clone().unwrap_or_default(),
+                    "startDate": field("startDate"),
+                    "endDate": field("endDate"),
+                });
+                let mut json_open = row.to_string();
+                json_open.pop();
+                SubscriptionData {
+                    json_open,
+                    virtual_account: self.va(),
+                    end: line
+                        .get("endDate")
+                        .and_then(|d| d.as_str())
+                        .and_then(parse_cssm_date),
+                }
+            })
+            .collect()
+    }
+
+    fn va(&self) -> Option<String> {
+        self.virtual_account
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    }
 }
 
 impl Dataset {
@@ -79,17 +159,17 @@ impl Dataset {
                 .and_then(|t| t.as_str())
                 .unwrap_or("CUSTOMER")
                 .to_ascii_uppercase();
+            let mut subscriptions = Vec::new();
             let records: Vec<RecordData> = licenses
                 .remove(&domain)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|raw| {
-                    let virtual_account = serde_json::from_str::<RecordVa>(raw.get())
-                        .ok()
-                        .and_then(|r| r.virtual_account);
+                    let view = RecordView::read(&raw);
+                    subscriptions.extend(view.subscriptions());
                     RecordData {
                         raw,
-                        virtual_account,
+                        virtual_account: view.va(),
                     }
                 })
                 .collect();
@@ -102,6 +182,7 @@ impl Dataset {
                 domain,
                 account_type,
                 records,
+                subscriptions,
             });
         }
         for domain in licenses.keys() {

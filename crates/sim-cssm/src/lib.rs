@@ -1,8 +1,8 @@
 //! A simulator of the CSSM Smart Accounts & Licensing API (cssm-api.md), for the demo and tests.
 //!
 //! It serves, under `/services/api/smart-accounts-and-licensing`, `GET /v2/accounts`,
-//! `POST /v1/accounts/{domain}/licenses` and `GET /v1/accounts/{domain}/{CUSTOMER|HOLDING}/
-//! virtual-accounts`, from a snapshot file or from a deterministic generated dataset that carries
+//! `POST /v1/accounts/{domain}/licenses`, `GET /v1/accounts/{domain}/{CUSTOMER|HOLDING}/
+//! virtual-accounts` and `POST /v1/accounts/{domain}/license-subscriptions`, from a snapshot file or from a deterministic generated dataset that carries
 //! every quirk of reports.md §1. It injects latency, 503s and 429s (random with a seed, or every
 //! Nth request), caps page sizes, can leave out `totalRecords`, and counts what it did.
 //!
@@ -11,6 +11,7 @@
 //! - [`dataset`]: the served data, indexed and pre-serialised per account.
 //! - [`users`]: which user sees which accounts, and token → user (the rule is documented there).
 //! - [`config`]: [`SimConfig`] and [`FaultSettings`].
+//! - `dates`: the date forms CSSM uses (to label subscriptions `Active`/`Expired`).
 //! - `faults`, `auth`, [`stats`]: fault decisions, token checks (static, RFC 7662
 //!   introspection with a short cache), counters.
 //! - [`state`]: [`SimState`], shared by the handlers.
@@ -27,6 +28,7 @@ pub mod api;
 mod auth;
 pub mod config;
 pub mod dataset;
+mod dates;
 mod faults;
 pub mod generate;
 pub mod state;

@@ -2,6 +2,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
+
 use crate::auth::{Auth, AuthError};
 use crate::config::{DataSource, FaultSettings, SimConfig};
 use crate::dataset::Dataset;
@@ -23,6 +25,7 @@ struct Inner {
     users: usize,
     max_page: usize,
     omit_total: bool,
+    now: DateTime<Utc>,
     auth: Auth,
     faults: Mutex<FaultState>,
     stats: Mutex<SimStats>,
@@ -78,6 +81,7 @@ impl SimState {
                 users: config.users,
                 max_page: config.max_page,
                 omit_total: config.omit_total,
+                now: config.now,
                 auth,
                 faults: Mutex::new(FaultState::new(config.faults, config.fault_seed)),
                 stats: Mutex::new(SimStats::default()),
@@ -124,6 +128,10 @@ impl SimState {
         self.inner.omit_total
     }
 
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.inner.now
+    }
+
     /// Lets one API request in or not: counts it, waits the latency, injects a fault if due,
     /// then resolves its bearer token to a user.
     pub(crate) async fn admit(&self, token: Option<&str>) -> Result<usize, Refusal> {
@@ -167,7 +175,7 @@ impl SimState {
         }
     }
 
-    /// Records one licence page of `records` records.
+    /// Records one licence or subscription page of `records` records.
     pub(crate) fn count_page(&self, records: usize) {
         let mut stats = lock(&self.inner.stats);
         stats.pages_served += 1;

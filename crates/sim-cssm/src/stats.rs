@@ -13,11 +13,11 @@ pub struct SimStats {
     /// Requests per token fingerprint (first 8 hex digits of the token's SHA-256, never the
     /// token); requests without a bearer token are not listed.
     pub requests_by_token: BTreeMap<String, u64>,
-    /// Licence pages answered (200 from the licences call).
+    /// Pages answered by the licence and subscription calls.
     pub pages_served: u64,
-    /// Records in the largest licence page answered.
+    /// Records in the largest page answered.
     pub largest_page: usize,
-    /// Licence records sent in all pages.
+    /// Records sent in all pages.
     pub records_served: u64,
     /// 429 answers injected.
     pub rate_limited_injected: u64,

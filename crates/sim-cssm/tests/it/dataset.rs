@@ -57,7 +57,7 @@ fn date_form(s: &str) -> &'static str {
     }
 }
 
-fn parse(s: &str) -> DateTime<Utc> {
+pub fn parse(s: &str) -> DateTime<Utc> {
     match date_form(s) {
         "date" => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .unwrap()

@@ -181,3 +181,44 @@ async fn a_snapshot_is_served_record_for_record_even_odd_records() {
         json!([{"license":"A ","virtualAccount":"DEFAULT","quantity":1},{"weird":true}])
     );
 }
+
+#[tokio::test]
+async fn subscriptions_are_the_lines_with_an_id_labelled_against_now() {
+    let snapshot = generate(&params(27, 2, 3, 20));
+    let now = crate::anchor().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let mut expired = Vec::new();
+    let mut active = 0;
+    for record in records_of(&snapshot, DOMAIN) {
+        for line in record["licenseDetails"].as_array().unwrap() {
+            if !line["subscriptionId"].is_string() {
+                continue;
+            }
+            match line["endDate"].as_str() {
+                Some(end) if crate::dataset::parse(end) < now => {
+                    expired.push(line["subscriptionId"].clone())
+                }
+                _ => active += 1,
+            }
+        }
+    }
+    assert!(!expired.is_empty() && active > 0);
+    let sim = Sim::new(SimConfig {
+        now,
+        ..from_snapshot(snapshot, 1000, false)
+    })
+    .await;
+    let ask = |status: Value| {
+        sim.http
+            .post(sim.url(&format!("{API}/v1/accounts/{DOMAIN}/license-subscriptions")))
+            .bearer_auth("t")
+            .json(&json!({"status": status, "virtualAccounts": [], "limit": 1000, "offset": 0}))
+            .send()
+    };
+    let body: Value = ask(json!(["Expired"])).await.unwrap().json().await.unwrap();
+    let rows = body["licenseSubscriptions"].as_array().unwrap();
+    let ids: Vec<Value> = rows.iter().map(|r| r["subscriptionId"].clone()).collect();
+    assert_eq!(ids, expired);
+    assert!(rows.iter().all(|r| r["status"] == "Expired"));
+    let body: Value = ask(json!([])).await.unwrap().json().await.unwrap();
+    assert_eq!(body["totalRecords"], expired.len() + active);
+}
