@@ -37,6 +37,9 @@ pub enum ApiError {
     /// Injected by the fault settings; `retry_after` is sent verbatim (it may be malformed).
     #[error("Too Many Requests")]
     RateLimited { retry_after: String },
+    /// Injected by the fault settings on file downloads.
+    #[error("The file is being scanned for malware; try again later.")]
+    Locked { retry_after: String },
     /// Injected by the fault settings.
     #[error("Service Unavailable")]
     Unavailable,
@@ -62,6 +65,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Locked { .. } => StatusCode::LOCKED,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -85,7 +89,7 @@ impl IntoResponse for ApiError {
         if let Ok(v) = HeaderValue::from_str(&tracking) {
             headers.insert(TRACKING_HEADER, v);
         }
-        if let ApiError::RateLimited { retry_after } = &self {
+        if let ApiError::RateLimited { retry_after } | ApiError::Locked { retry_after } = &self {
             // A value that is not even a valid header (e.g. a newline) falls back to "1".
             let v = HeaderValue::from_str(retry_after).unwrap_or(HeaderValue::from_static("1"));
             headers.insert(header::RETRY_AFTER, v);

@@ -61,7 +61,7 @@
 //! | `GET /_sim/stats` | | [`Stats`] |
 //! | `GET /_sim/deliveries` | | `{items: [`[`DeliveryRecord`]`]}` (last 1,000) |
 //! | `GET /_sim/webhooks` | | `{items: [webhook without secret]}` of every owner |
-//! | `POST /_sim/faults` | [`Faults`]: `{rateLimitEvery?, retryAfter?: "S", fail5xxEvery?, paths?: "/v1/x" \| ["/v1/x", …]}` | the settings; restarts the count |
+//! | `POST /_sim/faults` | [`Faults`]: `{rateLimitEvery?, retryAfter?: "S", fail5xxEvery?, lockedEvery?, delayMs?, paths?: "/v1/x" \| ["/v1/x", …]}` | the settings; restarts the count |
 //! | `GET /_sim/faults`, `DELETE /_sim/faults` | | the settings / 204 (none) |
 //!
 //! A control-API message is the Webex message plus `seq`, `personDisplayName`, `edits` and

@@ -1019,31 +1019,42 @@ impl SimState {
             .ok_or_else(person_not_found)
     }
 
-    /// Counts a request and applies the fault settings: `Some` is the injected failure.
-    pub(crate) fn count_request(&self, route: String, path: &str) -> Option<ApiError> {
+    /// Counts a request and applies the fault settings: how long to hold it, and the injected
+    /// failure to answer instead, if any.
+    pub(crate) fn count_request(
+        &self,
+        route: String,
+        path: &str,
+    ) -> (Option<std::time::Duration>, Option<ApiError>) {
         let mut shared = self.lock();
         let live = &mut shared.live;
         *live.stats.requests.entry(route).or_default() += 1;
         let faults = &live.faults;
-        if faults.rate_limit_every.is_none() && faults.fail_5xx_every.is_none() {
-            return None;
+        if *faults == crate::state::Faults::default() || !faults.matches(path) {
+            return (None, None);
         }
-        if !faults.matches(path) {
-            return None;
-        }
+        let delay = faults.delay_ms.map(std::time::Duration::from_millis);
         live.fault_count += 1;
         let n = live.fault_count;
         let due = |every: Option<u64>| every.is_some_and(|e| e > 0 && n.is_multiple_of(e));
-        if due(faults.rate_limit_every) {
-            let retry_after = faults.retry_after.clone().unwrap_or_else(|| "1".into());
+        let retry_after = || faults.retry_after.clone().unwrap_or_else(|| "1".into());
+        let error = if due(faults.rate_limit_every) {
             live.stats.injected_429 += 1;
-            return Some(ApiError::RateLimited { retry_after });
-        }
-        if due(faults.fail_5xx_every) {
+            Some(ApiError::RateLimited {
+                retry_after: retry_after(),
+            })
+        } else if path.starts_with("/v1/contents/") && due(faults.locked_every) {
+            live.stats.injected_423 += 1;
+            Some(ApiError::Locked {
+                retry_after: retry_after(),
+            })
+        } else if due(faults.fail_5xx_every) {
             live.stats.injected_5xx += 1;
-            return Some(ApiError::Unavailable);
-        }
-        None
+            Some(ApiError::Unavailable)
+        } else {
+            None
+        };
+        (delay, error)
     }
 
     /// Replaces the fault settings and restarts their request count.

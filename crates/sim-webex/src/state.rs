@@ -72,6 +72,8 @@ pub struct Stats {
     pub injected_429: u64,
     #[serde(rename = "injected5xx")]
     pub injected_5xx: u64,
+    #[serde(rename = "injected423")]
+    pub injected_423: u64,
     pub webhook_deliveries_ok: u64,
     pub webhook_deliveries_failed: u64,
     pub webhooks_disabled: u64,
@@ -88,6 +90,12 @@ pub struct Faults {
     /// Every Nth matching request is answered `503` (a request due for both gets the 429).
     #[serde(rename = "fail5xxEvery")]
     pub fail_5xx_every: Option<u64>,
+    /// The Nth matching request, when it is a file download (`GET /v1/contents/…`), is answered
+    /// `423 Locked` with `Retry-After: retry_after`, as Webex does while a file is scanned for
+    /// malware. With `paths: "/v1/contents"` this is exactly every Nth download.
+    pub locked_every: Option<u64>,
+    /// Every matching request is answered this many milliseconds late (slow-service tests).
+    pub delay_ms: Option<u64>,
     /// Path prefixes (e.g. `"/v1/messages"`) a request must start with to count; one string or a
     /// list. None: every `/v1` request.
     pub paths: Option<PathFilter>,

@@ -78,7 +78,11 @@ async fn count_and_inject(
     // When nested (the demo mounts the router under /webex), the template carries the prefix.
     let template = template.find("/v1/").map_or(template, |i| &template[i..]);
     let route = format!("{} {template}", req.method());
-    let mut response = match state.count_request(route, req.uri().path()) {
+    let (delay, fault) = state.count_request(route, req.uri().path());
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    let mut response = match fault {
         Some(fault) => fault.into_response(),
         None => next.run(req).await,
     };

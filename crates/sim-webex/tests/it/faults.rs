@@ -81,3 +81,50 @@ async fn fault_settings_with_a_zero_period_or_unknown_fields_are_refused() {
     let (status, _) = sim.control("faults", json!({"rateLimitEvry": 2})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn every_second_download_is_locked_for_a_malware_scan_with_retry_after() {
+    let sim = Sim::start().await;
+    let bot = sim.bot().await;
+    let alice = sim.person("alice@example.com", "Alice").await;
+    let form = reqwest::multipart::Form::new()
+        .text("toPersonId", alice.id.clone())
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(b"data".to_vec()).file_name("d.txt"),
+        );
+    let msg: Value = sim
+        .http
+        .post(sim.url("/v1/messages"))
+        .bearer_auth(&bot.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = msg["files"][0].as_str().unwrap().to_owned();
+    sim.control_ok(
+        "faults",
+        json!({"lockedEvery": 2, "retryAfter": "7", "paths": ["/v1/contents"]}),
+    )
+    .await;
+
+    let mut statuses = vec![];
+    for _ in 0..3 {
+        let r = sim
+            .http
+            .get(&url)
+            .bearer_auth(&alice.token)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == StatusCode::LOCKED {
+            assert_eq!(r.headers()["retry-after"], "7");
+        }
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 423, 200]);
+    assert_eq!(sim.stats().await["injected423"], 1);
+}
