@@ -144,21 +144,23 @@ pub async fn run(args: Args, _config: &Config) -> CliResult {
     };
     faults.validate().map_err(CliError::input)?;
 
-    let (data, fault_seed) = match &args.snapshot {
-        Some(path) => (DataSource::Snapshot(read_snapshot(path)?), 0),
+    // The one clock read: the generator and the server never look at the time. Subscriptions
+    // are labelled against the anchor for generated data, against the real present otherwise.
+    let now = chrono::Utc::now();
+    let (data, fault_seed, now) = match &args.snapshot {
+        Some(path) => (DataSource::Snapshot(read_snapshot(path)?), 0, now),
         None => {
+            let anchor = args.anchor.unwrap_or_else(|| now.date_naive());
             let params = GenParams {
                 seed: args.seed.unwrap_or_default(),
                 accounts: args.accounts.unwrap_or_default(),
                 virtual_accounts: args.vas.unwrap_or_default(),
                 licenses_per_va: args.licenses.unwrap_or_default(),
-                // The one clock read: the generator itself never looks at the time.
-                anchor: args
-                    .anchor
-                    .unwrap_or_else(|| chrono::Utc::now().date_naive()),
+                anchor,
             };
             let seed = params.seed;
-            (DataSource::Generate(params), seed)
+            let midnight = anchor.and_hms_opt(0, 0, 0).map_or(now, |t| t.and_utc());
+            (DataSource::Generate(params), seed, midnight)
         }
     };
 
@@ -185,6 +187,7 @@ pub async fn run(args: Args, _config: &Config) -> CliResult {
         omit_total: args.omit_total,
         faults,
         fault_seed,
+        now,
     };
     let handle = spawn_at(config, args.listen).await.map_err(|e| match e {
         SimError::Bind { .. } => CliError::internal(e),
