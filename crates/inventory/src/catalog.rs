@@ -20,9 +20,13 @@ const SHIPPED: &str = include_str!("../data/license-architectures.json");
 pub struct Architecture {
     /// e.g. `Enterprise Networking`.
     pub architecture: String,
-    /// e.g. `Wireless` (empty when the file leaves it out).
-    #[serde(default)]
+    /// e.g. `Wireless` (empty when the file leaves it out or gives `null`).
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub sub_architecture: String,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 /// A catalogue file that cannot be used; the message says where it is wrong.
@@ -186,6 +190,9 @@ mod tests {
         assert_eq!(c.lookup("AnyConnect Apex"), ("Mine", "Ours"));
         assert_eq!(c.lookup("anyconnect apex"), ("Mine", "Ours"));
         assert_eq!(c.lookup("Brand New"), ("Collaboration", ""));
+        let n = Catalog::from_json(r#"{"N": {"architecture": "A", "subArchitecture": null}}"#)
+            .unwrap();
+        assert_eq!(n.lookup("N"), ("A", ""));
         // Shipped entries the file does not mention are still there.
         assert_eq!(
             c.lookup("AP Perpetual Networkstack Advantage"),

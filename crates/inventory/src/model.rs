@@ -480,7 +480,15 @@ impl<'c> Builder<'c> {
         let rec: RawRecord<'_> = match serde_json::from_str(json) {
             Ok(r) => r,
             Err(e) => {
-                self.skip(acc, json, &e.to_string());
+                let why = if json.trim_start().starts_with('{') {
+                    // serde names our private types; say it in the user's terms.
+                    strip_position(&e.to_string())
+                        .replace("struct RawRecord", "a license record")
+                        .replace("struct RawLine", "an entitlement line")
+                } else {
+                    "it is not a JSON object".to_string()
+                };
+                self.skip(acc, json, &why);
                 return None;
             }
         };

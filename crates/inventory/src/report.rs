@@ -125,6 +125,17 @@ impl ReportKind {
         })
     }
 
+    /// The report name closest to a mistyped one (Damerau–Levenshtein ≤ 3), if any.
+    pub fn closest_name(name: &str) -> Option<&'static str> {
+        let name = name.trim().to_lowercase();
+        Self::NAMES
+            .iter()
+            .map(|n| (strsim::damerau_levenshtein(&name, n), *n))
+            .filter(|(d, _)| *d <= 3)
+            .min()
+            .map(|(_, n)| n)
+    }
+
     /// The CLI name, which is also the JSON `report` field.
     pub fn name(self) -> &'static str {
         match self {
