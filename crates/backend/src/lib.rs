@@ -9,6 +9,11 @@
 //! - [`webex_port`]: the four Webex calls of the sign-in flow behind a trait (fake in tests,
 //!   [`slbot_webex::WebexClient`] in production).
 //! - [`health`]: `/healthz` and `/readyz`.
+//! - [`settings`]: the backend's settings from `slbot_config` (missing secrets named).
+//! - [`server`]: settings → store, clients and one router ([`server::app`]) → served with
+//!   graceful shutdown; what `slbot backend` and the demo call.
+//! - `crypto`, `store`, `token_api`, `refresh`: the encrypted token store, the signed token
+//!   API and keeping logins fresh.
 //!
 //! The backend must not: store or log a user's e-mail, put a secret or token in a URL, a log line
 //! or an error, or read the environment (settings arrive typed from `slbot_config`).
@@ -17,6 +22,8 @@ pub mod app;
 pub mod crypto;
 pub mod health;
 pub mod refresh;
+pub mod server;
+pub mod settings;
 pub mod signin;
 pub mod sso;
 pub mod store;

@@ -153,9 +153,18 @@ pub async fn spawn(config: SimSsoConfig) -> std::io::Result<(SocketAddr, SimSsoH
     spawn_with_state(SsoState::new(config)).await
 }
 
-/// Starts a simulator over an existing state (e.g. one restored with [`SsoState::load`]).
+/// Starts a simulator over an existing state (e.g. one restored with [`SsoState::load`]) on
+/// `127.0.0.1:0`.
 pub async fn spawn_with_state(state: SsoState) -> std::io::Result<(SocketAddr, SimSsoHandle)> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    spawn_at(state, SocketAddr::from(([127, 0, 0, 1], 0))).await
+}
+
+/// Starts a simulator over `state` on `addr`.
+pub async fn spawn_at(
+    state: SsoState,
+    addr: SocketAddr,
+) -> std::io::Result<(SocketAddr, SimSsoHandle)> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router(state.clone());

@@ -1,0 +1,201 @@
+//! Putting the backend together: settings → clients and store → one router → a served listener.
+//! `slbot backend` and the demo both start it through [`start`] / [`serve`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use secrecy::ExposeSecret;
+use slbot_signing::{Clock, MemoryNonceStore, Verifier};
+
+use crate::app::{signin_router, AppState, SignInDeps};
+use crate::crypto::{KeyError, Keyring};
+use crate::refresh::Refresher;
+use crate::settings::BackendSettings;
+use crate::signin::policy::AccessPolicy;
+use crate::sso::{ClientAuth, SsoClient, SsoError, SsoSettings};
+use crate::store::signin_adapter::SignInAdapter;
+use crate::store::{StoreError, TokenStore};
+use crate::token_api::{self, TokenApiDeps};
+use crate::webex_port::WebexPort;
+
+/// How often expired OAuth attempts and pending sign-ins are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(300);
+
+/// Why the backend could not start, by who can act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting is wrong (exit 2).
+    #[error(transparent)]
+    Config(#[from] slbot_config::ConfigError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("the Cisco SSO settings cannot be used: {0}")]
+    Sso(SsoError),
+    #[error("SLBOT_WEBEX_API_URL cannot be used: {0}")]
+    Webex(String),
+    /// `SLBOT_STORE_URL` is malformed (exit 2).
+    #[error("SLBOT_STORE_URL: {0}")]
+    StoreUrl(StoreError),
+    /// The store does not answer (exit 3).
+    #[error("the token store (SLBOT_STORE_URL) cannot be reached: {0}")]
+    StoreUnreachable(StoreError),
+    /// The listen address is taken or not ours (exit 2).
+    #[error("cannot listen on {addr} (SLBOT_BACKEND_LISTEN / --listen): {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Everything behind the backend's routes.
+pub struct BackendState {
+    pub signin: AppState,
+    pub token_api: TokenApiDeps,
+}
+
+impl std::fmt::Debug for BackendState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackendState")
+            .field("signin", &self.signin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The whole backend: sign-in pages, health checks and the signed token API.
+pub fn app(state: BackendState) -> Router {
+    signin_router(state.signin).merge(token_api::router(state.token_api))
+}
+
+/// A started backend's parts a caller may still need (e.g. the demo's `tokens` view).
+pub struct Started {
+    pub router: Router,
+    pub store: Arc<dyn TokenStore>,
+}
+
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Started").finish_non_exhaustive()
+    }
+}
+
+/// Builds the SSO client, the Webex client and the store from `settings`, and the router.
+pub async fn start(
+    settings: &BackendSettings,
+    clock: Arc<dyn Clock>,
+) -> Result<Started, StartError> {
+    let keys = Keyring::new(&settings.store_key, &settings.store_old_keys)?;
+    let store = crate::store::connect(settings.store_url.expose_secret(), keys)
+        .await
+        .map_err(|e| match e {
+            StoreError::BadUrl(_) => StartError::StoreUrl(e),
+            other => StartError::StoreUnreachable(other),
+        })?;
+    store.ping().await.map_err(StartError::StoreUnreachable)?;
+
+    let sso = SsoClient::new(SsoSettings {
+        authorize_url: settings.sso.authorize_url.clone(),
+        token_url: settings.sso.token_url.clone(),
+        userinfo_url: settings.sso.userinfo_url.clone(),
+        revoke_url: settings.sso.revoke_url.clone(),
+        client_id: settings.sso.client_id.clone(),
+        client_secret: settings.sso.client_secret.clone(),
+        redirect_uri: settings.redirect_uri()?,
+        client_auth: ClientAuth::Post,
+        timeout: settings.sso.timeout,
+    })
+    .map_err(StartError::Sso)?;
+    let webex = slbot_webex::WebexClient::new(
+        &settings.webex_api_url,
+        settings.webex_bot_token.clone(),
+        slbot_webex::ClientSettings::default(),
+    )
+    .map_err(|e| StartError::Webex(e.to_string()))?;
+
+    let state = state_from_parts(settings, sso, Arc::new(webex), store.clone(), clock);
+    Ok(Started {
+        router: app(state),
+        store,
+    })
+}
+
+/// The state from already-built parts (tests and the demo swap any of them).
+pub fn state_from_parts(
+    settings: &BackendSettings,
+    sso: SsoClient,
+    webex: Arc<dyn WebexPort>,
+    store: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+) -> BackendState {
+    let refresher: Arc<dyn Refresher> = Arc::new(sso.clone());
+    let signin = AppState::new(SignInDeps {
+        sso,
+        webex,
+        store: Arc::new(SignInAdapter::new(store.clone(), clock.clone())),
+        clock: clock.clone(),
+        link_secret: settings.backend_secret.clone(),
+        policy: AccessPolicy::new(
+            settings.allowed_email_domains.clone(),
+            settings.allowed_org_ids.clone(),
+        ),
+        public_url: settings.public_url.clone(),
+    });
+    let verifier = Verifier::new(
+        settings.signing_version,
+        settings.backend_secret.clone(),
+        settings.public_url.as_str().trim_end_matches('/'),
+        Arc::new(MemoryNonceStore::default()),
+    );
+    BackendState {
+        signin,
+        token_api: TokenApiDeps {
+            store,
+            refresher,
+            verifier,
+            clock,
+        },
+    }
+}
+
+/// Binds `addr`, naming it when that fails (in use, not local, no permission).
+pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartError> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| StartError::Bind {
+            addr,
+            reason: if e.kind() == std::io::ErrorKind::AddrInUse {
+                "the address is already in use".to_string()
+            } else {
+                e.to_string()
+            },
+        })
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, purging expired attempts and
+/// pending sign-ins in the background; in-flight requests finish first.
+pub async fn serve(
+    router: Router,
+    store: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let purge = tokio::spawn(async move {
+        let mut every = tokio::time::interval(PURGE_EVERY);
+        loop {
+            every.tick().await;
+            match store.purge_expired(clock.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(purged = n, "expired sign-in attempts deleted"),
+                Err(e) => tracing::warn!(error = %e, "could not purge expired sign-in attempts"),
+            }
+        }
+    });
+    let result = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Serve);
+    purge.abort();
+    result
+}

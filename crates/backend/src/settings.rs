@@ -1,0 +1,234 @@
+//! The backend's settings, read once from [`slbot_config::Config`] (DESIGN.md "Configuration").
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use slbot_config::{Config, ConfigError};
+use slbot_signing::Version;
+use url::Url;
+
+use crate::sso::{DEFAULT_AUTHORIZE_URL, DEFAULT_TOKEN_URL, DEFAULT_USERINFO_URL};
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8082";
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8082";
+pub const DEFAULT_STORE_URL: &str = "sqlite://slbot.db";
+pub const DEFAULT_WEBEX_API_URL: &str = "https://webexapis.com/v1";
+
+/// Files a secret may be read from instead of the environment (`--<name>-file PATH`).
+#[derive(Debug, Clone, Default)]
+pub struct SecretFiles {
+    pub backend_secret: Option<PathBuf>,
+    pub store_key: Option<PathBuf>,
+    pub sso_client_secret: Option<PathBuf>,
+    pub webex_bot_token: Option<PathBuf>,
+}
+
+/// Where Cisco SSO is and who we are to it.
+#[derive(Clone)]
+pub struct SsoEndpoints {
+    pub authorize_url: Url,
+    pub token_url: Url,
+    pub userinfo_url: Url,
+    /// `None`: derived from the token URL.
+    pub revoke_url: Option<Url>,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub timeout: Duration,
+}
+
+/// Everything `slbot backend` (or the demo) needs to run the backend.
+#[derive(Clone)]
+pub struct BackendSettings {
+    pub listen: SocketAddr,
+    /// `SLBOT_BACKEND_PUBLIC_URL`: where browsers and the bot reach this service.
+    pub public_url: Url,
+    pub backend_secret: SecretString,
+    pub signing_version: Version,
+    /// `sqlite://FILE` or `postgres://…` (may contain a password: never printed).
+    pub store_url: SecretString,
+    pub store_key: SecretString,
+    pub store_old_keys: Vec<SecretString>,
+    pub sso: SsoEndpoints,
+    pub webex_api_url: String,
+    pub webex_bot_token: SecretString,
+    pub allowed_email_domains: Vec<String>,
+    pub allowed_org_ids: Vec<String>,
+}
+
+impl std::fmt::Debug for BackendSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackendSettings")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url.as_str())
+            .field("signing_version", &self.signing_version)
+            .field("sso_authorize_url", &self.sso.authorize_url.as_str())
+            .field("sso_client_id", &self.sso.client_id)
+            .field("webex_api_url", &self.webex_api_url)
+            .field("allowed_email_domains", &self.allowed_email_domains)
+            .field("allowed_org_ids", &self.allowed_org_ids)
+            .finish_non_exhaustive()
+    }
+}
+
+fn url_setting(config: &Config, name: &str, default: &str) -> Result<Url, ConfigError> {
+    let raw = config.get(name).unwrap_or_else(|| default.to_string());
+    let url = Url::parse(raw.trim()).map_err(|e| ConfigError::Invalid {
+        name: format!("SLBOT_{name}"),
+        reason: e.to_string(),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ConfigError::Invalid {
+            name: format!("SLBOT_{name}"),
+            reason: "must be an http:// or https:// URL".to_string(),
+        });
+    }
+    Ok(url)
+}
+
+impl BackendSettings {
+    /// Reads every setting; a missing secret or a malformed value names its variable.
+    /// `listen` overrides `SLBOT_BACKEND_LISTEN` (the `--listen` flag).
+    pub fn from_config(
+        config: &Config,
+        listen: Option<SocketAddr>,
+        files: &SecretFiles,
+    ) -> Result<Self, ConfigError> {
+        let default_listen: SocketAddr =
+            DEFAULT_LISTEN.parse().map_err(|_| ConfigError::Invalid {
+                name: "SLBOT_BACKEND_LISTEN".to_string(),
+                reason: "bad built-in default".to_string(),
+            })?;
+        let signing_version = match config.get("SIGNING_VERSION").as_deref().map(str::trim) {
+            None | Some("") | Some("v2") | Some("2") => Version::V2,
+            Some("v1") | Some("1") => Version::V1,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "SLBOT_SIGNING_VERSION".to_string(),
+                    reason: format!("`{other}` is neither v1 nor v2"),
+                })
+            }
+        };
+        let revoke_url = match config
+            .get("SSO_REVOKE_URL")
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(_) => Some(url_setting(config, "SSO_REVOKE_URL", "")?),
+            None => None,
+        };
+        let client_id = config
+            .get("SSO_CLIENT_ID")
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| ConfigError::Missing {
+                name: "SLBOT_SSO_CLIENT_ID".to_string(),
+                key: "sso_client_id".to_string(),
+                file_hint: String::new(),
+            })?;
+        let store_url = config
+            .get("STORE_URL")
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_STORE_URL.to_string());
+        Ok(Self {
+            listen: config.value("BACKEND_LISTEN", listen, default_listen)?,
+            public_url: url_setting(config, "BACKEND_PUBLIC_URL", DEFAULT_PUBLIC_URL)?,
+            backend_secret: config
+                .require_secret("BACKEND_SECRET", files.backend_secret.as_deref())?,
+            signing_version,
+            store_url: SecretString::from(store_url.trim().to_string()),
+            store_key: config.require_secret("STORE_KEY", files.store_key.as_deref())?,
+            store_old_keys: config
+                .list("STORE_OLD_KEYS", &[])
+                .into_iter()
+                .map(SecretString::from)
+                .collect(),
+            sso: SsoEndpoints {
+                authorize_url: url_setting(config, "SSO_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL)?,
+                token_url: url_setting(config, "SSO_TOKEN_URL", DEFAULT_TOKEN_URL)?,
+                userinfo_url: url_setting(config, "SSO_USERINFO_URL", DEFAULT_USERINFO_URL)?,
+                revoke_url,
+                client_id,
+                client_secret: config
+                    .require_secret("SSO_CLIENT_SECRET", files.sso_client_secret.as_deref())?,
+                timeout: Duration::from_secs(config.value("SSO_TIMEOUT_SECS", None, 15u64)?),
+            },
+            webex_api_url: config
+                .get("WEBEX_API_URL")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| DEFAULT_WEBEX_API_URL.to_string()),
+            webex_bot_token: config
+                .require_secret("WEBEX_BOT_TOKEN", files.webex_bot_token.as_deref())?,
+            allowed_email_domains: config.list("ALLOWED_EMAIL_DOMAINS", &[]),
+            allowed_org_ids: config.list("ALLOWED_ORG_IDS", &[]),
+        })
+    }
+
+    /// The OAuth redirect URI: `{public_url}/oauth/callback`.
+    pub fn redirect_uri(&self) -> Result<Url, ConfigError> {
+        let base = self.public_url.as_str().trim_end_matches('/');
+        Url::parse(&format!("{base}/oauth/callback")).map_err(|e| ConfigError::Invalid {
+            name: "SLBOT_BACKEND_PUBLIC_URL".to_string(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_parts(env, "").unwrap()
+    }
+
+    const ALL: &[(&str, &str)] = &[
+        ("SLBOT_BACKEND_SECRET", "s"),
+        ("SLBOT_STORE_KEY", "k"),
+        ("SLBOT_SSO_CLIENT_ID", "id"),
+        ("SLBOT_SSO_CLIENT_SECRET", "cs"),
+        ("SLBOT_WEBEX_BOT_TOKEN", "t"),
+    ];
+
+    #[test]
+    fn defaults_follow_the_design_table() {
+        let s = BackendSettings::from_config(&config(ALL), None, &SecretFiles::default()).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8082");
+        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8082/");
+        assert_eq!(
+            s.redirect_uri().unwrap().as_str(),
+            "http://127.0.0.1:8082/oauth/callback"
+        );
+        assert_eq!(s.signing_version, Version::V2);
+        assert_eq!(s.sso.token_url.as_str(), DEFAULT_TOKEN_URL);
+        assert_eq!(s.webex_api_url, DEFAULT_WEBEX_API_URL);
+        assert!(s.allowed_email_domains.is_empty());
+    }
+
+    #[test]
+    fn each_missing_secret_is_named() {
+        for (missing, _) in ALL {
+            let rest: Vec<(&str, &str)> =
+                ALL.iter().copied().filter(|(k, _)| k != missing).collect();
+            let err = BackendSettings::from_config(&config(&rest), None, &SecretFiles::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(missing), "{missing}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_signing_version_is_refused_by_name() {
+        let mut pairs = ALL.to_vec();
+        pairs.push(("SLBOT_SIGNING_VERSION", "v3"));
+        let err = BackendSettings::from_config(&config(&pairs), None, &SecretFiles::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SLBOT_SIGNING_VERSION"), "{err}");
+    }
+}
