@@ -68,15 +68,12 @@ impl Filters {
 /// says so.
 pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> Answer {
     let (kind, filters) = match command {
-        Command::Help => return Answer::text(help_markdown()),
+        Command::Help | Command::SignOut | Command::Confirm { .. } => return without_data(command),
         Command::Refresh => {
             return Answer::text(sentences::refreshed(
                 inventory.account_count(),
                 inventory.record_count(),
             ))
-        }
-        Command::SignOut | Command::Confirm { .. } => {
-            return Answer::text(sentences::only_in_chat(command.name()))
         }
         Command::Status(f) => (ReportKind::Status, f),
         Command::Accounts(f) => (ReportKind::Accounts, f),
@@ -116,6 +113,29 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
         });
     }
     Answer { messages }
+}
+
+/// The answer to a command that needs no licences (`help`), or that only the bot can carry
+/// out because it needs the backend (`sign out`, `confirm`: the sentence that says so);
+/// `None` for commands that read the inventory.
+pub fn answer_without_inventory(command: &Command) -> Option<Answer> {
+    matches!(
+        command,
+        Command::Help | Command::SignOut | Command::Confirm { .. }
+    )
+    .then(|| without_data(command))
+}
+
+/// `help`, or for `sign out` / `confirm` the sentence that only the bot can do them.
+fn without_data(command: &Command) -> Answer {
+    match command {
+        Command::Help => Answer::text(help_markdown()),
+        _ => {
+            let spec = command.kind().spec();
+            let form = spec.forms.first().map_or(spec.name, |f| f.text);
+            Answer::text(sentences::only_in_chat(form))
+        }
+    }
 }
 
 fn export_answer(report: &Report<'_>, summary: String, format: ExportFormat) -> Answer {

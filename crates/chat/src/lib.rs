@@ -28,7 +28,7 @@ pub mod report_markdown;
 pub mod sentences;
 mod status;
 
-pub use answer::{answer, Answer, Attachment, Message};
+pub use answer::{answer, answer_without_inventory, Answer, Attachment, Message};
 pub use command::{Command, CommandSpec, ExportFormat, Filters, Kind, COMMANDS};
 pub use help::help_markdown;
 pub use markdown::MAX_MARKDOWN_BYTES;

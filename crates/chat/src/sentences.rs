@@ -94,7 +94,8 @@ pub fn filters_not_accepted(command: &str) -> String {
     )
 }
 
-/// What `slbot ask` prints for a command that only the bot can carry out (`sign out`, `confirm`).
+/// What `slbot ask` prints for a command that only the bot can carry out (`sign out`,
+/// `confirm CODE`); `command` is the form to quote.
 pub fn only_in_chat(command: &str) -> String {
     format!("`{command}` only works in the chat with the bot.")
 }

@@ -484,11 +484,11 @@ fn help_refresh_sign_out_and_confirm_answer_without_a_report() {
     );
     assert_eq!(
         ask("sign out", &many()).messages[0].markdown,
-        "`sign-out` only works in the chat with the bot."
+        "`sign out` only works in the chat with the bot."
     );
     assert_eq!(
         ask("confirm 123456", &many()).messages[0].markdown,
-        "`confirm` only works in the chat with the bot."
+        "`confirm CODE` only works in the chat with the bot."
     );
 }
 

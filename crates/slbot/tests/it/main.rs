@@ -1,0 +1,3 @@
+//! Integration tests of the `slbot` binary: one test crate, one module per subcommand.
+
+mod ask;
