@@ -5,6 +5,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use sha1::Sha1;
+use tracing::Instrument;
 
 use crate::model::{
     ts, AttachmentAction, Message, PersonType, RoomType, Webhook, WebhookStatus, World,
@@ -217,10 +218,20 @@ impl SimState {
         for d in deliveries {
             self.inner.inflight.send_modify(|n| *n += 1);
             let state = self.clone();
-            tokio::spawn(async move {
-                state.deliver(d).await;
-                state.inner.inflight.send_modify(|n| *n -= 1);
-            });
+            let span = tracing::info_span!(
+                "webhook_delivery",
+                webhook = %d.webhook_id,
+                resource = %d.resource,
+                event = %d.event,
+                data = %d.data_id,
+            );
+            tokio::spawn(
+                async move {
+                    state.deliver(d).await;
+                    state.inner.inflight.send_modify(|n| *n -= 1);
+                }
+                .instrument(span),
+            );
         }
     }
 
@@ -256,6 +267,7 @@ impl SimState {
             Err(e) => (None, Some(e.without_url().to_string())),
         };
         let ok = status.is_some_and(|s| (200..300).contains(&s));
+        tracing::debug!(?status, error = error.as_deref(), ok, "delivered");
         self.record(d, status, error, ok);
     }
 

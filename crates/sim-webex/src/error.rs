@@ -32,7 +32,7 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("The request body is larger than the simulator accepts ({limit} bytes).")]
+    #[error("The request is larger than the simulator accepts (files up to {limit} bytes).")]
     PayloadTooLarge { limit: usize },
     /// Injected by the fault settings; `retry_after` is sent verbatim (it may be malformed).
     #[error("Too Many Requests")]

@@ -687,7 +687,7 @@ impl SimState {
                 )));
             }
             let b = body(w, text, markdown);
-            let seq = s.world.next_seq();
+            s.world.next_seq();
             let Some(msg) = s.world.messages.iter_mut().find(|m| m.id == id) else {
                 return Err(message_not_found());
             };
@@ -701,7 +701,6 @@ impl SimState {
             let msg = msg.clone();
             s.live.stats.messages_edited += 1;
             let mut ev = event(&s.world, "messageUpdated", &msg.room_id);
-            ev.seq = seq;
             ev.message_id = Some(msg.id.clone());
             ev.message = Some(s.world.render_sim_message(&msg, &public_base));
             s.live.push_event(ev);

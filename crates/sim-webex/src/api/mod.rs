@@ -141,13 +141,19 @@ impl FromRequestParts<SimState> for Downloader {
 /// A JSON body whose parse errors are Webex-shaped 400s.
 pub(crate) struct JsonBody<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+impl<T: DeserializeOwned> FromRequest<SimState> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = bytes::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad(format!("Cannot read the request body: {e}")))?;
+    async fn from_request(req: Request, state: &SimState) -> Result<Self, ApiError> {
+        let bytes = bytes::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge {
+                    limit: state.config().max_file_bytes,
+                }
+            } else {
+                ApiError::bad(format!("Cannot read the request body: {e}"))
+            }
+        })?;
         serde_json::from_slice(&bytes)
             .map(JsonBody)
             .map_err(|e| ApiError::bad(format!("The request body is not valid: {e}")))

@@ -366,3 +366,90 @@ async fn adding_someone_twice_to_a_group_room_is_a_conflict() {
         StatusCode::CONFLICT
     );
 }
+
+#[tokio::test]
+async fn a_card_needs_the_adaptive_card_content_type_and_a_message_carries_at_most_one() {
+    let sim = Sim::start().await;
+    let bot = sim.bot().await;
+    let alice = sim.person("alice@example.com", "Alice").await;
+    let card = json!({"contentType": "application/vnd.microsoft.card.adaptive", "content": {"type": "AdaptiveCard"}});
+    let wrong = json!({"contentType": "application/json", "content": {}});
+    for attachments in [json!([wrong]), json!([card.clone(), card.clone()])] {
+        let r = sim
+            .post(
+                &bot.token,
+                "/v1/messages",
+                json!({"toPersonId": alice.id, "markdown": "x", "attachments": attachments}),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{attachments}");
+    }
+    let r = sim
+        .post(&bot.token, "/v1/messages", json!({"toPersonId": alice.id}))
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a message needs some content"
+    );
+    let r = sim
+        .post(
+            &bot.token,
+            "/v1/messages",
+            json!({"toPersonId": alice.id, "roomId": "x", "text": "two destinations"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn messages_list_newest_first_by_max_and_can_keep_only_those_mentioning_me() {
+    let sim = Sim::start().await;
+    let bot = sim.bot().await;
+    let alice = sim.person("alice@example.com", "Alice").await;
+    let room = sim.group("Team", &[&alice, &bot]).await;
+    for i in 0..5 {
+        let mut body = json!({"personId": alice.id, "roomId": room, "text": format!("m{i}")});
+        if i % 2 == 0 {
+            body["mentions"] = json!([bot.id]);
+        }
+        sim.control_ok("say", body).await;
+    }
+    let r = sim
+        .get(&bot.token, &format!("/v1/messages?roomId={room}&max=2"))
+        .await;
+    assert!(r.headers().contains_key("link"));
+    let page: Value = r.json().await.unwrap();
+    let texts: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["Licensing m4", "m3"]);
+
+    let mine: Value = sim
+        .get(
+            &bot.token,
+            &format!("/v1/messages?roomId={room}&mentionedPeople=me"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let texts: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["Licensing m4", "Licensing m2", "Licensing m0"]);
+
+    let people: Value = sim
+        .get(&bot.token, "/v1/people?email=alice@example.com")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(people["items"][0]["id"], alice.id.as_str());
+}

@@ -246,3 +246,45 @@ async fn a_webhook_put_may_change_only_name_target_secret_and_status() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_webhook_with_an_unsupported_resource_filter_or_target_is_refused() {
+    let sim = Sim::start().await;
+    let bot = sim.bot().await;
+    let cases = [
+        json!({"name": "n", "targetUrl": "http://127.0.0.1:9/h", "resource": "rooms", "event": "created"}),
+        json!({"name": "n", "targetUrl": "http://127.0.0.1:9/h", "resource": "messages", "event": "created", "filter": "colour=red"}),
+        json!({"name": "n", "targetUrl": "not a url", "resource": "messages", "event": "created"}),
+        json!({"name": "n", "targetUrl": "ftp://127.0.0.1/h", "resource": "messages", "event": "created"}),
+    ];
+    for body in cases {
+        let r = sim.post(&bot.token, "/v1/webhooks", body.clone()).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_filtered_to_one_room_ignores_messages_elsewhere() {
+    let sim = Sim::start().await;
+    let target = Target::start(200).await;
+    let bot = sim.bot().await;
+    let alice = sim.person("alice@example.com", "Alice").await;
+    let watched = sim.group("Watched", &[&alice, &bot]).await;
+    let other = sim.group("Other", &[&alice, &bot]).await;
+    let r = sim
+        .post(&bot.token, "/v1/webhooks", json!({"name": "n", "targetUrl": target.url, "resource": "messages",
+                                                  "event": "all", "filter": format!("roomId={watched}")}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    for room in [&other, &watched] {
+        sim.control_ok(
+            "say",
+            json!({"personId": alice.id, "roomId": room, "text": "hi", "mentions": [bot.id]}),
+        )
+        .await;
+    }
+    sim.state().drain_deliveries().await;
+    let got = target.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].json()["data"]["roomId"], watched.as_str());
+}
