@@ -1,3 +1,8 @@
 //! The backend's integration tests: one binary, one module per area.
 
+#[macro_use]
+mod token_harness;
+
 mod signin;
+mod token_api;
+mod token_store;

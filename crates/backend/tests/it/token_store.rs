@@ -1,0 +1,496 @@
+//! The token store's behaviour, the same suite on SQLite and PostgreSQL.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use secrecy::ExposeSecret;
+use slbot_backend::crypto::CryptoError;
+use slbot_backend::refresh::usable_token;
+use slbot_backend::store::{OAuthAttempt, PendingSignIn, StoreError, MAX_CONFIRM_ATTEMPTS};
+
+use crate::token_harness::{
+    keys, random_token, secret, t0, tokens, FakeRefresher, LockSpy, SsoMode, K1, K2,
+};
+
+/// The key id of a key, computed here by hand: first 8 hex of SHA-256 of the 32 key bytes.
+fn key_id(hex_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(hex::decode(hex_key).unwrap()))[..8].to_string()
+}
+
+both_engines!(
+    a_stored_login_reads_back_and_lists_only_ids_and_expiry,
+    keys(K1, &[]),
+    |ts| {
+        let store = &ts.store;
+        let exp = t0() + Duration::hours(1);
+        store
+            .put("P1", Some("R1"), tokens("at-1", Some("rt-1"), exp), t0())
+            .await
+            .unwrap();
+        let got = store.get("P1").await.unwrap().unwrap();
+        assert_eq!(got.access_token.expose_secret(), "at-1");
+        assert_eq!(got.refresh_token.unwrap().expose_secret(), "rt-1");
+        assert_eq!(got.expires_at, exp);
+        assert_eq!(got.room_id.as_deref(), Some("R1"));
+        assert!(store.get("P2").await.unwrap().is_none());
+        let list = store.list().await.unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].person_id, "P1");
+        assert_eq!(list[0].expires_at, exp);
+        assert_eq!(list[0].key_id, key_id(K1));
+        assert!(!format!("{list:?}").contains("at-1"));
+    }
+);
+
+both_engines!(
+    a_new_sign_in_replaces_the_old_tokens_and_keeps_the_room,
+    keys(K1, &[]),
+    |ts| {
+        let store = &ts.store;
+        let exp = t0() + Duration::hours(1);
+        store
+            .put("P1", Some("R1"), tokens("old", None, exp), t0())
+            .await
+            .unwrap();
+        store
+            .put("P1", None, tokens("new", Some("rt"), exp), t0())
+            .await
+            .unwrap();
+        let got = store.get("P1").await.unwrap().unwrap();
+        assert_eq!(got.access_token.expose_secret(), "new");
+        assert_eq!(got.room_id.as_deref(), Some("R1"));
+        assert_eq!(store.list().await.unwrap().len(), 1);
+    }
+);
+
+both_engines!(
+    deleting_forgets_the_login_and_hands_back_its_refresh_token,
+    keys(K1, &[]),
+    |ts| {
+        let store = &ts.store;
+        store
+            .put("P1", Some("R1"), tokens("at", Some("rt-1"), t0()), t0())
+            .await
+            .unwrap();
+        let removed = store.delete("P1").await.unwrap().unwrap();
+        assert_eq!(removed.refresh_token.unwrap().expose_secret(), "rt-1");
+        assert!(store.get("P1").await.unwrap().is_none());
+        assert!(store.delete("P1").await.unwrap().is_none());
+    }
+);
+
+both_engines!(
+    a_ciphertext_copied_to_another_row_does_not_decrypt,
+    keys(K1, &[]),
+    |ts| {
+        let store = &ts.store;
+        let exp = t0() + Duration::hours(1);
+        store
+            .put("ALICE", None, tokens("alice-token", None, exp), t0())
+            .await
+            .unwrap();
+        store
+            .put("MALLORY", None, tokens("mallory-token", None, exp), t0())
+            .await
+            .unwrap();
+        ts.raw_exec(
+        "UPDATE tokens SET access_token = (SELECT access_token FROM tokens WHERE person_id = 'ALICE') \
+         WHERE person_id = 'MALLORY'",
+    )
+    .await;
+        let err = store.get("MALLORY").await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Crypto(CryptoError::Decrypt { ref key_id }) if *key_id == super::key_id(K1)),
+            "{err:?}"
+        );
+        assert_eq!(
+            store
+                .get("ALICE")
+                .await
+                .unwrap()
+                .unwrap()
+                .access_token
+                .expose_secret(),
+            "alice-token"
+        );
+    }
+);
+
+both_engines!(
+    rotation_old_keys_decrypt_and_rekey_leaves_only_the_new_key,
+    keys(K1, &[]),
+    |ts| {
+        let exp = t0() + Duration::hours(1);
+        for p in ["P1", "P2"] {
+            ts.store
+                .put(
+                    p,
+                    Some("R"),
+                    tokens(&format!("at-{p}"), Some("rt"), exp),
+                    t0(),
+                )
+                .await
+                .unwrap();
+        }
+        ts.store
+            .put_pending(
+                PendingSignIn {
+                    person_id: "P3".into(),
+                    room_id: None,
+                    tokens: tokens("at-P3", None, exp),
+                    code: "123456".into(),
+                    until: t0() + Duration::minutes(10),
+                },
+                t0(),
+            )
+            .await
+            .unwrap();
+        ts.store
+            .put_attempt(
+                "state-1",
+                OAuthAttempt {
+                    pkce_verifier: secret("verifier-1"),
+                    link_person_id: None,
+                    expires_at: t0() + Duration::minutes(10),
+                },
+                t0(),
+            )
+            .await
+            .unwrap();
+
+        // Without the old key: a clear error naming the missing key id, never garbage.
+        let forgetful = ts.reopen(keys(K2, &[])).await;
+        let err = forgetful.get("P1").await.unwrap_err().to_string();
+        assert!(
+            err.contains(&key_id(K1)) && err.contains("SLBOT_STORE_OLD_KEYS"),
+            "{err}"
+        );
+
+        // With it: reads work, then rekey re-encrypts everything.
+        let rotated = ts.reopen(keys(K2, &[K1])).await;
+        assert_eq!(
+            rotated
+                .get("P1")
+                .await
+                .unwrap()
+                .unwrap()
+                .access_token
+                .expose_secret(),
+            "at-P1"
+        );
+        let report = rotated.rekey(t0()).await.unwrap();
+        assert_eq!((report.tokens, report.pending, report.attempts), (2, 1, 1));
+        assert!(rotated
+            .list()
+            .await
+            .unwrap()
+            .iter()
+            .all(|s| s.key_id == key_id(K2)));
+        assert_eq!(rotated.rekey(t0()).await.unwrap().tokens, 0);
+
+        // Afterwards the old key is not needed by anything.
+        let new_only = ts.reopen(keys(K2, &[])).await;
+        assert_eq!(
+            new_only
+                .get("P2")
+                .await
+                .unwrap()
+                .unwrap()
+                .access_token
+                .expose_secret(),
+            "at-P2"
+        );
+        assert!(new_only
+            .confirm_pending("P3", "R3", "123456", t0())
+            .await
+            .unwrap());
+        assert_eq!(
+            new_only
+                .get("P3")
+                .await
+                .unwrap()
+                .unwrap()
+                .access_token
+                .expose_secret(),
+            "at-P3"
+        );
+        let attempt = new_only
+            .take_attempt("state-1", t0())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(attempt.pkce_verifier.expose_secret(), "verifier-1");
+    }
+);
+
+both_engines!(
+    a_pending_sign_in_becomes_the_login_only_with_the_right_code_in_time,
+    keys(K1, &[]),
+    |ts| {
+        let store = &ts.store;
+        let pending = |code: &str| PendingSignIn {
+            person_id: "P1".into(),
+            room_id: None,
+            tokens: tokens("at-pending", Some("rt"), t0() + Duration::hours(1)),
+            code: code.into(),
+            until: t0() + Duration::minutes(10),
+        };
+        store.put_pending(pending("123456"), t0()).await.unwrap();
+        assert!(
+            !store
+                .confirm_pending("P2", "R", "123456", t0())
+                .await
+                .unwrap(),
+            "other person"
+        );
+        assert!(
+            !store
+                .confirm_pending("P1", "R", "654321", t0())
+                .await
+                .unwrap(),
+            "wrong code"
+        );
+        assert!(store.get("P1").await.unwrap().is_none());
+        assert!(store
+            .confirm_pending("P1", "R9", "123456", t0())
+            .await
+            .unwrap());
+        let got = store.get("P1").await.unwrap().unwrap();
+        assert_eq!(got.access_token.expose_secret(), "at-pending");
+        assert_eq!(got.room_id.as_deref(), Some("R9"));
+        assert!(
+            !store
+                .confirm_pending("P1", "R9", "123456", t0())
+                .await
+                .unwrap(),
+            "used once"
+        );
+
+        // Too late.
+        store.put_pending(pending("111111"), t0()).await.unwrap();
+        let late = t0() + Duration::minutes(10);
+        assert!(!store
+            .confirm_pending("P1", "R", "111111", late)
+            .await
+            .unwrap());
+
+        // Guessing: after the allowed wrong attempts even the right code is refused.
+        store.put_pending(pending("222222"), t0()).await.unwrap();
+        for _ in 0..MAX_CONFIRM_ATTEMPTS {
+            assert!(!store
+                .confirm_pending("P1", "R", "000000", t0())
+                .await
+                .unwrap());
+        }
+        assert!(!store
+            .confirm_pending("P1", "R", "222222", t0())
+            .await
+            .unwrap());
+    }
+);
+
+both_engines!(
+    an_oauth_attempt_can_be_taken_once_and_not_after_it_expires,
+    keys(K1, &[]),
+    |ts| {
+        let store = &ts.store;
+        let attempt = |v: &str| OAuthAttempt {
+            pkce_verifier: secret(v),
+            link_person_id: Some("P1".into()),
+            expires_at: t0() + Duration::minutes(10),
+        };
+        store.put_attempt("s1", attempt("v1"), t0()).await.unwrap();
+        let taken = store.take_attempt("s1", t0()).await.unwrap().unwrap();
+        assert_eq!(taken.pkce_verifier.expose_secret(), "v1");
+        assert_eq!(taken.link_person_id.as_deref(), Some("P1"));
+        assert!(store.take_attempt("s1", t0()).await.unwrap().is_none());
+        store.put_attempt("s2", attempt("v2"), t0()).await.unwrap();
+        assert!(store
+            .take_attempt("s2", t0() + Duration::minutes(10))
+            .await
+            .unwrap()
+            .is_none());
+        store.put_attempt("s3", attempt("v3"), t0()).await.unwrap();
+        assert_eq!(
+            store
+                .purge_expired(t0() + Duration::minutes(11))
+                .await
+                .unwrap(),
+            1
+        );
+        assert!(store.take_attempt("s3", t0()).await.unwrap().is_none());
+    }
+);
+
+both_engines!(tokens_at_rest_are_never_in_the_clear, keys(K1, &[]), |ts| {
+    let (access, access_bytes) = random_token("at-");
+    let (refresh, refresh_bytes) = random_token("rt-");
+    let (pending, _) = random_token("pt-");
+    let exp = t0() + Duration::hours(1);
+    ts.store
+        .put("P1", Some("R1"), tokens(&access, Some(&refresh), exp), t0())
+        .await
+        .unwrap();
+    ts.store
+        .put_pending(
+            PendingSignIn {
+                person_id: "P2".into(),
+                room_id: None,
+                tokens: tokens(&pending, None, exp),
+                code: "123456".into(),
+                until: t0() + Duration::minutes(10),
+            },
+            t0(),
+        )
+        .await
+        .unwrap();
+    let raw = ts.raw_bytes().await;
+    assert!(
+        raw.len() > 100,
+        "{}: nothing read from the engine",
+        ts.name()
+    );
+    let contains = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    use base64::Engine as _;
+    for token in [&access, &refresh, &pending] {
+        let forms = [
+            token.as_bytes().to_vec(),
+            hex::encode(token.as_bytes()).into_bytes(),
+            base64::engine::general_purpose::STANDARD
+                .encode(token.as_bytes())
+                .into_bytes(),
+        ];
+        for form in forms {
+            assert!(
+                !contains(&form),
+                "{}: a token is readable at rest",
+                ts.name()
+            );
+        }
+    }
+    for bytes in [&access_bytes, &refresh_bytes] {
+        assert!(
+            !contains(bytes),
+            "{}: the token's random bytes are at rest",
+            ts.name()
+        );
+    }
+    // The API still hands the token out.
+    let got = ts.store.get("P1").await.unwrap().unwrap();
+    assert_eq!(got.access_token.expose_secret(), access);
+});
+
+both_engines!(
+    two_concurrent_refreshes_redeem_the_refresh_token_once,
+    keys(K1, &[]),
+    |ts| {
+        ts.store
+            .put(
+                "P1",
+                Some("R1"),
+                tokens("old", Some("rt-0"), t0() + Duration::seconds(60)),
+                t0(),
+            )
+            .await
+            .unwrap();
+        let (tx, rx) = tokio::sync::watch::channel(0usize);
+        let spy: Arc<dyn slbot_backend::store::TokenStore> = Arc::new(LockSpy {
+            inner: ts.store.clone(),
+            entered: tx,
+        });
+        let mut fake = FakeRefresher::new(SsoMode::Rotate);
+        fake.wait_for_lockers = Some((2, rx));
+        let fake = Arc::new(fake);
+        let (a, b) = tokio::join!(
+            usable_token(spy.as_ref(), fake.as_ref(), "P1", t0()),
+            usable_token(spy.as_ref(), fake.as_ref(), "P1", t0()),
+        );
+        let a = a.unwrap().unwrap().0;
+        let b = b.unwrap().unwrap().0;
+        assert_eq!(
+            fake.refreshes(),
+            1,
+            "{}: the refresh token was redeemed twice",
+            ts.name()
+        );
+        assert_eq!(a.access_token.expose_secret(), "fresh-1");
+        assert_eq!(b.access_token.expose_secret(), "fresh-1");
+        let stored = ts.store.get("P1").await.unwrap().unwrap();
+        assert_eq!(stored.refresh_token.unwrap().expose_secret(), "rt-1");
+        assert_eq!(stored.expires_at, t0() + Duration::hours(1));
+    }
+);
+
+both_engines!(
+    a_token_with_time_left_is_not_refreshed,
+    keys(K1, &[]),
+    |ts| {
+        ts.store
+            .put(
+                "P1",
+                None,
+                tokens("at", Some("rt"), t0() + Duration::seconds(121)),
+                t0(),
+            )
+            .await
+            .unwrap();
+        let fake = FakeRefresher::new(SsoMode::Rotate);
+        let got = usable_token(ts.store.as_ref(), &fake, "P1", t0())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.0.access_token.expose_secret(), "at");
+        assert_eq!(fake.refreshes(), 0);
+    }
+);
+
+both_engines!(
+    invalid_grant_forgets_the_login_but_a_passing_failure_keeps_it,
+    keys(K1, &[]),
+    |ts| {
+        let soon = t0() + Duration::seconds(30);
+        ts.store
+            .put("P1", None, tokens("at", Some("rt"), soon), t0())
+            .await
+            .unwrap();
+        let down = FakeRefresher::new(SsoMode::Down);
+        let err = usable_token(ts.store.as_ref(), &down, "P1", t0())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("passing"), "{err}");
+        assert_eq!(down.refreshes(), 1);
+        assert!(
+            ts.store.get("P1").await.unwrap().is_some(),
+            "the login survives"
+        );
+
+        let dead = FakeRefresher::new(SsoMode::InvalidGrant);
+        assert!(usable_token(ts.store.as_ref(), &dead, "P1", t0())
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(dead.refreshes(), 1);
+        assert!(
+            ts.store.get("P1").await.unwrap().is_none(),
+            "the login is gone"
+        );
+    }
+);
+
+both_engines!(
+    an_expired_token_without_a_refresh_token_is_not_handed_out,
+    keys(K1, &[]),
+    |ts| {
+        ts.store
+            .put("P1", None, tokens("at", None, t0()), t0())
+            .await
+            .unwrap();
+        let fake = FakeRefresher::new(SsoMode::Rotate);
+        assert!(usable_token(ts.store.as_ref(), &fake, "P1", t0())
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(fake.refreshes(), 0);
+    }
+);
