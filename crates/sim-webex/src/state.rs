@@ -292,10 +292,9 @@ impl SimState {
             path: path.to_path_buf(),
             reason,
         };
-        let json = {
-            let shared = self.lock();
-            serde_json::to_vec(&shared.world).map_err(|e| write_err(e.to_string()))?
-        };
+        // Clone under the lock (file bodies are shared, not copied), serialise outside it.
+        let world = self.lock().world.clone();
+        let json = serde_json::to_vec(&world).map_err(|e| write_err(e.to_string()))?;
         let mut tmp = path.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = std::path::PathBuf::from(tmp);
