@@ -287,10 +287,13 @@ impl CssmClient {
             query.offset, query.limit
         );
         let url = self.url(&["v1", "accounts", domain, "licenses"], &place)?;
-        let request = serde_json::to_vec(query).map_err(|e| CssmError::Unexpected {
-            place: place.clone(),
-            source: e.into(),
-        })?;
+        let request =
+            serde_json::to_vec(query)
+                .map(Bytes::from)
+                .map_err(|e| CssmError::Unexpected {
+                    place: place.clone(),
+                    source: e.into(),
+                })?;
         let body = self
             .call(permits, token, Method::POST, url, Some(request), &place)
             .await?;
@@ -317,7 +320,7 @@ impl CssmClient {
         token: &SecretString,
         method: Method,
         url: Url,
-        body: Option<Vec<u8>>,
+        body: Option<Bytes>,
         place: &str,
     ) -> Result<Bytes, CssmError> {
         let attempts = self.settings.attempts.max(1);
@@ -373,7 +376,7 @@ impl CssmClient {
         token: &SecretString,
         method: Method,
         url: Url,
-        body: Option<Vec<u8>>,
+        body: Option<Bytes>,
         place: &str,
     ) -> Result<Bytes, Failure> {
         let closed = |_| {

@@ -136,6 +136,16 @@ async fn pages_after_the_first_are_in_flight_at_the_same_time() {
 
 #[tokio::test]
 async fn the_process_wide_cap_bounds_requests_in_flight_even_with_more_concurrency() {
+    in_flight_is_bounded(8, 2).await;
+}
+
+#[tokio::test]
+async fn the_per_fetch_concurrency_bounds_requests_in_flight() {
+    in_flight_is_bounded(2, 16).await;
+}
+
+/// Fetches 9 pages and checks that exactly 2 requests were ever in flight at once.
+async fn in_flight_is_bounded(concurrency: usize, process_cap: usize) {
     let data = records("Acme", 900);
     let served = data.clone();
     // Later pages pass in pairs: two in flight is reachable, three would break the cap.
@@ -147,7 +157,11 @@ async fn the_process_wide_cap_bounds_requests_in_flight_even_with_more_concurren
         Some(Arc::new(Barrier::new(2))),
     )
     .await;
-    let h = harness_with_inflight(&fake, settings(100, 8), Arc::new(Semaphore::new(2)));
+    let h = harness_with_inflight(
+        &fake,
+        settings(100, concurrency),
+        Arc::new(Semaphore::new(process_cap)),
+    );
     let options = FetchOptions {
         with_virtual_accounts: false,
         ..FetchOptions::default()

@@ -106,6 +106,26 @@ async fn a_429_with_retry_after_one_second_waits_exactly_that_then_succeeds() {
 }
 
 #[tokio::test]
+async fn a_503_with_retry_after_waits_what_the_server_asked() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen_calls = calls.clone();
+    let fake = serve(move |seen| {
+        if seen_calls.fetch_add(1, Ordering::SeqCst) < 2 {
+            Reply::status_with_retry_after(503, 2)
+        } else {
+            page(&records("A", 1), seen, 100, true)
+        }
+    })
+    .await;
+    let h = harness(&fake, FetchSettings::default());
+    h.client
+        .license_page(&token(), "acme.com", &query())
+        .await
+        .unwrap();
+    assert_eq!(h.clock.sleeps(), vec![Duration::from_secs(2); 2]);
+}
+
+#[tokio::test]
 async fn a_429_without_retry_after_backs_off_and_gives_up_as_rate_limited() {
     let fake = serve(|_| Reply::status(429)).await;
     let h = harness(&fake, FetchSettings::default());
