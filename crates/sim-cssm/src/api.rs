@@ -1,7 +1,7 @@
 //! The HTTP surface: the CSSM calls under [`API_ROOT`] and the `/_sim` control routes.
 //!
-//! Every API request passes [`Caller`] (count, latency, faults, token) before its handler; every
-//! refusal becomes a response in [`ApiError::into_response`], the one place statuses are chosen.
+//! Every API request passes `Caller` (count, latency, faults, token) before its handler; every
+//! refusal becomes a response in `ApiError::into_response`, the one place statuses are chosen.
 //!
 //! Answers to the licence call (and alike, the subscriptions call): `offset` and `limit` are record counts; the page holds at most
 //! `min(limit, max_page)` records (a missing or zero `limit` means `max_page`); `totalRecords` is

@@ -1,5 +1,8 @@
 //! Who is calling: static tokens, RFC 7662 introspection with a short cache, or anyone.
 //!
+//! An introspection answer opens the API when `active` is true and `token_type`, if given, is
+//! not `refresh_token`; the user is `FNV-1a-64(sub) mod U` (an absent `sub` counts as "").
+//!
 //! Tokens are remembered only as SHA-256 digests; the raw token is held just long enough to hash
 //! it or to forward it to the introspection endpoint.
 
@@ -71,6 +74,9 @@ struct IntrospectionAnswer {
     active: bool,
     #[serde(default)]
     sub: Option<String>,
+    /// The SSO simulator says which kind of token it was; only access tokens open CSSM.
+    #[serde(default)]
+    token_type: Option<String>,
 }
 
 impl Auth {
@@ -159,8 +165,8 @@ impl Introspection {
             .json()
             .await
             .map_err(|e| AuthError::IntrospectionFailed(e.without_url().to_string()))?;
-        Ok(answer
-            .active
+        let access_token = answer.token_type.as_deref() != Some("refresh_token");
+        Ok((answer.active && access_token)
             .then(|| user_of_subject(answer.sub.as_deref().unwrap_or(""), users)))
     }
 

@@ -100,7 +100,8 @@ pub struct GenParams {
     pub accounts: usize,
     /// Virtual accounts per smart account (the first is `DEFAULT`).
     pub virtual_accounts: usize,
-    /// Mean number of licence records per VA (capped by the number of distinct names).
+    /// Mean number of licence records per VA. A VA holds each name at most once, so beyond
+    /// about 100 the mean comes out lower (the catalogue has about 200 names).
     pub licenses_per_va: usize,
     /// The day every date is relative to (midnight UTC).
     pub anchor: NaiveDate,

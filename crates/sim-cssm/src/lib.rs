@@ -6,8 +6,13 @@
 //! every quirk of reports.md §1. It injects latency, 503s and 429s (random with a seed, or every
 //! Nth request), caps page sizes, can leave out `totalRecords`, and counts what it did.
 //!
+//! Users and accounts (see [`users`]): with `U` users, account 0 is shared by all and account
+//! `i > 0` belongs to user `(i − 1) mod U` ([`accounts_of_user`]). A static token names its user;
+//! with no static token and no introspection any bearer token is user 0; a token accepted by
+//! introspection is user `FNV-1a-64(sub) mod U` ([`user_of_subject`]).
+//!
 //! Layout:
-//! - [`generate`]: the deterministic dataset generator ([`GenParams`] → snapshot).
+//! - [`mod@generate`]: the deterministic dataset generator ([`GenParams`] → snapshot).
 //! - [`dataset`]: the served data, indexed and pre-serialised per account.
 //! - [`users`]: which user sees which accounts, and token → user (the rule is documented there).
 //! - [`config`]: [`SimConfig`] and [`FaultSettings`].
@@ -68,7 +73,7 @@ pub struct SimHandle {
     pub addr: SocketAddr,
     pub state: SimState,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl SimHandle {
@@ -82,9 +87,10 @@ impl SimHandle {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
-        if let Err(e) = task.await {
-            tracing::warn!(error = %e, "the CSSM simulator task ended badly");
+        if let Some(task) = self.task.take() {
+            if let Err(e) = task.await {
+                tracing::warn!(error = %e, "the CSSM simulator task ended badly");
+            }
         }
     }
 }
@@ -127,6 +133,6 @@ pub async fn spawn_at(config: SimConfig, addr: SocketAddr) -> Result<SimHandle, 
         addr,
         state,
         stop: Some(stop),
-        task,
+        task: Some(task),
     })
 }

@@ -147,6 +147,8 @@ async fn introspect(
     let token = form.get("token").map(String::as_str);
     if token == Some("alice-token") && idp.alive.load(Ordering::SeqCst) {
         Json(json!({"active": true, "sub": "alice", "email": "alice@example.com"}))
+    } else if token == Some("alice-refresh") {
+        Json(json!({"active": true, "sub": "alice", "token_type": "refresh_token"}))
     } else {
         Json(json!({"active": false}))
     }
@@ -200,10 +202,12 @@ async fn an_introspected_token_is_the_user_its_subject_hashes_to_and_inactive_is
     // Cached: a second request does not ask again.
     assert_eq!(domains(sim.accounts("alice-token").await).await, expected);
     assert_eq!(sim.accounts("mallory-token").await.status(), 401);
+    // A refresh token is active but does not open the API.
+    assert_eq!(sim.accounts("alice-refresh").await.status(), 401);
     // A static token never goes to introspection.
     assert_eq!(sim.accounts("static").await.status(), 200);
-    assert_eq!(idp.calls.load(Ordering::SeqCst), 2);
-    assert_eq!(sim.stats().await["introspections"], 2);
+    assert_eq!(idp.calls.load(Ordering::SeqCst), 3);
+    assert_eq!(sim.stats().await["introspections"], 3);
 }
 
 #[tokio::test]
