@@ -1,7 +1,7 @@
 //! The served data, held in memory and pre-serialised per account so a page costs a few string
 //! copies.
 //!
-//! Built from a [`Snapshot`] (a file or [`crate::generate`]). Records are served byte-for-byte
+//! Built from a [`Snapshot`] (a file or [`fn@crate::generate`]). Records are served byte-for-byte
 //! as the snapshot holds them, odd ones included; only their `virtualAccount` is read, to filter
 //! by VA, and their entitlement lines with a `subscriptionId`, which become the rows of the
 //! subscriptions call. When the snapshot has no `virtualAccounts`, each account's VAs are the distinct VA names
