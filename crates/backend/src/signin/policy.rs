@@ -24,6 +24,16 @@ impl AccessPolicy {
         }
     }
 
+    /// The allowed e-mail domains (lower-cased; empty = all).
+    pub fn email_domains(&self) -> &[String] {
+        &self.email_domains
+    }
+
+    /// The allowed organisation ids (empty = all).
+    pub fn org_ids(&self) -> &[String] {
+        &self.org_ids
+    }
+
     /// Whether the e-mail's domain is allowed.
     pub fn email_allowed(&self, email: &str) -> bool {
         if self.email_domains.is_empty() {

@@ -10,11 +10,17 @@ use std::time::Duration;
 use chrono::Utc;
 use secrecy::SecretString;
 use slbot_backend::app::{signin_router, AppState, SignInDeps};
+use slbot_backend::crypto::Keyring;
+use slbot_backend::server;
+use slbot_backend::settings::{BackendSettings, SsoEndpoints};
 use slbot_backend::signin::policy::AccessPolicy;
 use slbot_backend::signin::port::MemorySignInStore;
 use slbot_backend::sso::{ClientAuth, SsoClient, SsoSettings};
+use slbot_backend::store::sqlite::SqliteStore;
 use slbot_backend::webex_port::{BoxFuture, Recipient, WebexFailure, WebexPerson, WebexPort};
-use slbot_signing::ManualClock;
+use slbot_signing::{
+    ConfirmOutcome, ManualClock, TokenClient, TokenClientSettings, TokenError, Version,
+};
 use slbot_sim_sso::{SimSsoConfig, SimSsoHandle};
 use url::Url;
 
@@ -127,15 +133,27 @@ struct Harness {
     sso: SimSsoHandle,
     sso_base: String,
     browser: reqwest::Client,
-    store: Arc<MemorySignInStore>,
+    backing: Backing,
     webex: Arc<FakeWebex>,
     clock: Arc<ManualClock>,
+}
+
+/// Where the sign-ins end up.
+enum Backing {
+    /// The sign-in pages alone over an in-memory store (most tests).
+    Memory(Arc<MemorySignInStore>),
+    /// The whole backend (`server::app`) over SQLite, with the bot's signed token client.
+    Sqlite {
+        bot: TokenClient,
+        dir: tempfile::TempDir,
+    },
 }
 
 struct Options {
     sim: SimSsoConfig,
     backend_client_secret: &'static str,
     policy: AccessPolicy,
+    sqlite: bool,
 }
 
 impl Default for Options {
@@ -147,6 +165,7 @@ impl Default for Options {
             },
             backend_client_secret: "sso-client-secret",
             policy: AccessPolicy::default(),
+            sqlite: false,
         }
     }
 }
@@ -168,19 +187,45 @@ async fn start(options: Options) -> Harness {
         timeout: Duration::from_secs(10),
     })
     .unwrap();
-    let store = Arc::new(MemorySignInStore::default());
     let webex = Arc::new(FakeWebex::new());
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    let state = AppState::new(SignInDeps {
-        sso: sso_client,
-        webex: webex.clone(),
-        store: store.clone(),
-        clock: clock.clone(),
-        link_secret: SecretString::from(BACKEND_SECRET.to_string()),
-        policy: options.policy,
-        public_url: Url::parse(&backend).unwrap(),
-    });
-    let app = signin_router(state);
+    let (app, backing) = if options.sqlite {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SecretString::from("ab".repeat(32));
+        let url = format!("sqlite://{}/tokens.db?mode=rwc", dir.path().display());
+        let store = SqliteStore::connect(&url, Keyring::new(&key, &[]).unwrap())
+            .await
+            .unwrap();
+        let settings = backend_settings(&backend, key, options.policy);
+        let state = server::state_from_parts(
+            &settings,
+            sso_client,
+            webex.clone(),
+            Arc::new(store),
+            clock.clone(),
+        );
+        let bot = TokenClient::new(TokenClientSettings {
+            base_url: backend.clone(),
+            secret: SecretString::from(BACKEND_SECRET.to_string()),
+            version: Version::V2,
+            timeout: Duration::from_secs(10),
+        })
+        .unwrap()
+        .with_clock(clock.clone());
+        (server::app(state), Backing::Sqlite { bot, dir })
+    } else {
+        let store = Arc::new(MemorySignInStore::default());
+        let state = AppState::new(SignInDeps {
+            sso: sso_client,
+            webex: webex.clone(),
+            store: store.clone(),
+            clock: clock.clone(),
+            link_secret: SecretString::from(BACKEND_SECRET.to_string()),
+            policy: options.policy,
+            public_url: Url::parse(&backend).unwrap(),
+        });
+        (signin_router(state), Backing::Memory(store))
+    };
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
@@ -192,9 +237,41 @@ async fn start(options: Options) -> Harness {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
-        store,
+        backing,
         webex,
         clock,
+    }
+}
+
+/// Settings as `slbot backend` would read them; only the fields `state_from_parts` uses matter.
+fn backend_settings(
+    backend: &str,
+    store_key: SecretString,
+    policy: AccessPolicy,
+) -> BackendSettings {
+    let unused = |s: &str| SecretString::from(s.to_string());
+    let (domains, orgs) = (policy.email_domains().to_vec(), policy.org_ids().to_vec());
+    BackendSettings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_url: Url::parse(backend).unwrap(),
+        backend_secret: SecretString::from(BACKEND_SECRET.to_string()),
+        signing_version: Version::V2,
+        store_url: unused("sqlite://unused"),
+        store_key,
+        store_old_keys: vec![],
+        sso: SsoEndpoints {
+            authorize_url: Url::parse("http://127.0.0.1:1/unused").unwrap(),
+            token_url: Url::parse("http://127.0.0.1:1/unused").unwrap(),
+            userinfo_url: Url::parse("http://127.0.0.1:1/unused").unwrap(),
+            revoke_url: None,
+            client_id: "unused".into(),
+            client_secret: unused("unused"),
+            timeout: Duration::from_secs(1),
+        },
+        webex_api_url: "http://127.0.0.1:1/v1".into(),
+        webex_bot_token: unused("unused"),
+        allowed_email_domains: domains,
+        allowed_org_ids: orgs,
     }
 }
 
@@ -210,6 +287,22 @@ struct Finished {
 }
 
 impl Harness {
+    /// The in-memory store of a `Backing::Memory` harness.
+    fn memory(&self) -> &MemorySignInStore {
+        match &self.backing {
+            Backing::Memory(store) => store,
+            Backing::Sqlite { .. } => panic!("this harness runs on SQLite"),
+        }
+    }
+
+    /// The bot's token client and the SQLite directory of a `Backing::Sqlite` harness.
+    fn sqlite(&self) -> (&TokenClient, &std::path::Path) {
+        match &self.backing {
+            Backing::Sqlite { bot, dir } => (bot, dir.path()),
+            Backing::Memory(_) => panic!("this harness runs in memory"),
+        }
+    }
+
     async fn get(&self, url: &str) -> reqwest::Response {
         self.browser.get(url).send().await.unwrap()
     }
@@ -328,9 +421,9 @@ async fn a_user_who_starts_on_the_dashboard_is_found_through_their_new_space() {
     assert_eq!(done.status, 200, "{}", done.page);
     assert!(done.page.contains("You're signed in"), "{}", done.page);
     assert!(done.page.contains("webexteams://im?email=slbot@webex.bot"));
-    assert_eq!(h.store.signed_in(), vec![ANA_ID.to_string()]);
+    assert_eq!(h.memory().signed_in(), vec![ANA_ID.to_string()]);
     assert_eq!(
-        h.store.room_of(ANA_ID),
+        h.memory().room_of(ANA_ID),
         Some(Some(format!("ROOM-{ANA_ID}")))
     );
     let sent = h.webex.sent();
@@ -347,7 +440,7 @@ async fn a_link_whose_person_has_the_sso_e_mail_binds_at_once() {
     let done = h.sign_in(&link, "Ana.Admin@Example.com").await;
     assert_eq!(done.status, 200, "{}", done.page);
     assert!(done.page.contains("You're signed in"));
-    assert_eq!(h.store.signed_in(), vec![ANA_ID.to_string()]);
+    assert_eq!(h.memory().signed_in(), vec![ANA_ID.to_string()]);
     assert_eq!(h.webex.sent()[0].0, Recipient::PersonId(ANA_ID.to_string()));
 }
 
@@ -358,16 +451,16 @@ async fn a_link_with_another_e_mail_waits_for_the_code_from_that_webex_person() 
     let done = h.sign_in(&link, "ana.private@elsewhere.example").await;
     assert_eq!(done.status, 200, "{}", done.page);
     let code = code_on(&done.page);
-    assert!(h.store.signed_in().is_empty());
-    assert_eq!(h.store.pending(), vec![ANA_ID.to_string()]);
+    assert!(h.memory().signed_in().is_empty());
+    assert_eq!(h.memory().pending(), vec![ANA_ID.to_string()]);
     assert!(
         h.webex.sent().is_empty(),
         "nothing is sent before the confirmation"
     );
 
     let now = slbot_signing::Clock::now(&*h.clock);
-    assert!(h.store.confirm(ANA_ID, "ROOM-ANA", &code, now));
-    assert_eq!(h.store.signed_in(), vec![ANA_ID.to_string()]);
+    assert!(h.memory().confirm(ANA_ID, "ROOM-ANA", &code, now));
+    assert_eq!(h.memory().signed_in(), vec![ANA_ID.to_string()]);
 }
 
 #[tokio::test]
@@ -377,14 +470,14 @@ async fn a_stranger_using_someone_elses_link_binds_nothing_without_their_code() 
     let link = h.link_for(ANA_ID);
     let done = h.sign_in(&link, BOB_EMAIL).await;
     let code = code_on(&done.page);
-    assert!(h.store.signed_in().is_empty());
+    assert!(h.memory().signed_in().is_empty());
     let now = slbot_signing::Clock::now(&*h.clock);
     // Bob sends the code himself: the confirmation is for Ana's personId only.
-    assert!(!h.store.confirm(BOB_ID, "ROOM-BOB", &code, now));
+    assert!(!h.memory().confirm(BOB_ID, "ROOM-BOB", &code, now));
     // A wrong code from Ana does not bind either.
     let wrong = if code == "000000" { "000001" } else { "000000" };
-    assert!(!h.store.confirm(ANA_ID, "ROOM-ANA", wrong, now));
-    assert!(h.store.signed_in().is_empty());
+    assert!(!h.memory().confirm(ANA_ID, "ROOM-ANA", wrong, now));
+    assert!(h.memory().signed_in().is_empty());
 }
 
 #[tokio::test]
@@ -444,7 +537,7 @@ async fn a_state_older_than_ten_minutes_is_refused() {
     let (status, page) = h.callback(&back).await;
     assert_eq!(status, 400);
     assert!(page.contains("no longer valid"));
-    assert!(h.store.signed_in().is_empty());
+    assert!(h.memory().signed_in().is_empty());
 }
 
 #[tokio::test]
@@ -458,7 +551,7 @@ async fn a_wrong_client_secret_is_reported_as_the_services_problem_not_the_users
     assert_eq!(done.status, 502, "{}", done.page);
     assert!(done.page.contains("not set up correctly"));
     assert!(done.page.contains("not your fault"));
-    assert!(h.store.signed_in().is_empty());
+    assert!(h.memory().signed_in().is_empty());
 }
 
 #[tokio::test]
@@ -476,7 +569,7 @@ async fn an_sso_outage_asks_the_user_to_try_again_later() {
     assert_eq!(done.status, 503, "{}", done.page);
     assert!(done.page.contains("try again in a few minutes"));
     assert_eq!(h.sso_stats().await["injected_server_errors"], 1);
-    assert!(h.store.signed_in().is_empty());
+    assert!(h.memory().signed_in().is_empty());
 }
 
 #[tokio::test]
@@ -505,7 +598,7 @@ async fn without_an_e_mail_from_sso_the_page_explains_and_nothing_is_stored() {
         .await;
     assert_eq!(done.status, 400, "{}", done.page);
     assert!(done.page.contains("did not share your e-mail address"));
-    assert!(h.store.signed_in().is_empty());
+    assert!(h.memory().signed_in().is_empty());
     assert!(h.webex.sent().is_empty());
 }
 
@@ -521,7 +614,7 @@ async fn a_webex_failure_leaves_nothing_stored_and_the_sso_tokens_revoked() {
         done.page
     );
     assert!(done.page.contains("Nothing was saved"));
-    assert!(h.store.signed_in().is_empty() && h.store.pending().is_empty());
+    assert!(h.memory().signed_in().is_empty() && h.memory().pending().is_empty());
     assert_eq!(h.sso_stats().await["requests"]["revoke"], 1);
     assert_eq!(h.sso.state.access_token_count(), 0);
 }
@@ -538,7 +631,7 @@ async fn a_refused_e_mail_domain_stores_nothing_and_sends_nothing() {
     assert!(done
         .page
         .contains("not on this bot's list of allowed users"));
-    assert!(h.store.signed_in().is_empty());
+    assert!(h.memory().signed_in().is_empty());
     assert!(h.webex.sent().is_empty());
     // The allowed domain still works.
     assert_eq!(h.sign_in("", ANA_EMAIL).await.status, 200);
@@ -556,7 +649,7 @@ async fn a_refused_organization_stores_nothing() {
     assert_eq!(done.status, 403, "{}", done.page);
     let done = h.sign_in("", BOB_EMAIL).await;
     assert_eq!(done.status, 403, "{}", done.page);
-    assert!(h.store.signed_in().is_empty());
+    assert!(h.memory().signed_in().is_empty());
     assert_eq!(h.sign_in("", ANA_EMAIL).await.status, 200);
 }
 
@@ -571,5 +664,101 @@ async fn health_says_alive_with_the_version_and_ready_when_the_store_answers() {
         .unwrap();
     assert_eq!(health["status"], "ok");
     assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(h.get(&format!("{}/readyz", h.backend)).await.status(), 200);
+}
+
+// ---- the whole backend over SQLite, with the bot's side of the token API ----
+
+fn on_sqlite() -> Options {
+    Options {
+        sqlite: true,
+        ..Options::default()
+    }
+}
+
+impl Harness {
+    /// Whose Cisco login a token is, according to the SSO simulator.
+    async fn email_behind(&self, token: &SecretString) -> serde_json::Value {
+        use secrecy::ExposeSecret;
+        let info: serde_json::Value = self
+            .browser
+            .post(format!("{}/introspect", self.sso_base))
+            .form(&[("token", token.expose_secret())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        info["email"].clone()
+    }
+}
+
+#[tokio::test]
+async fn after_a_dashboard_sign_in_the_bot_gets_the_persons_cisco_token_and_no_e_mail_is_kept() {
+    let h = start(on_sqlite()).await;
+    assert_eq!(h.sign_in("", ANA_EMAIL).await.status, 200);
+    let (bot, dir) = h.sqlite();
+    let token = bot.access_token("ROOM-PERSON-ANA", ANA_ID).await.unwrap();
+    assert_eq!(h.email_behind(&token.token).await, ANA_EMAIL);
+
+    let mut kept = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        kept.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    assert!(!kept.is_empty());
+    let needle = ANA_EMAIL.as_bytes();
+    assert!(
+        !kept.windows(needle.len()).any(|w| w == needle),
+        "the e-mail was stored"
+    );
+}
+
+#[tokio::test]
+async fn a_pending_sign_in_becomes_the_persons_login_when_they_confirm_through_the_bot() {
+    let h = start(on_sqlite()).await;
+    let other_email = "ana.private@elsewhere.example";
+    let done = h.sign_in(&h.link_for(ANA_ID), other_email).await;
+    let code = code_on(&done.page);
+    let (bot, _) = h.sqlite();
+    assert!(matches!(
+        bot.access_token("ROOM-PERSON-ANA", ANA_ID).await,
+        Err(TokenError::NotSignedIn)
+    ));
+    assert_eq!(
+        bot.confirm("ROOM-PERSON-ANA", ANA_ID, &code).await.unwrap(),
+        ConfirmOutcome::Confirmed
+    );
+    let token = bot.access_token("ROOM-PERSON-ANA", ANA_ID).await.unwrap();
+    assert_eq!(h.email_behind(&token.token).await, other_email);
+}
+
+#[tokio::test]
+async fn a_code_sent_by_another_person_or_a_wrong_code_binds_nothing() {
+    let h = start(on_sqlite()).await;
+    // Bob uses Ana's link with his own Cisco account and tries to finish it himself.
+    let done = h.sign_in(&h.link_for(ANA_ID), BOB_EMAIL).await;
+    let code = code_on(&done.page);
+    let (bot, _) = h.sqlite();
+    assert_eq!(
+        bot.confirm("ROOM-PERSON-BOB", BOB_ID, &code).await.unwrap(),
+        ConfirmOutcome::NoSuchPending
+    );
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    assert_eq!(
+        bot.confirm("ROOM-PERSON-ANA", ANA_ID, wrong).await.unwrap(),
+        ConfirmOutcome::NoSuchPending
+    );
+    for (room, person) in [("ROOM-PERSON-ANA", ANA_ID), ("ROOM-PERSON-BOB", BOB_ID)] {
+        assert!(matches!(
+            bot.access_token(room, person).await,
+            Err(TokenError::NotSignedIn)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn the_whole_backend_reports_ready_when_its_store_answers() {
+    let h = start(on_sqlite()).await;
     assert_eq!(h.get(&format!("{}/readyz", h.backend)).await.status(), 200);
 }
