@@ -2,9 +2,9 @@
 //! clock (`now` is an argument).
 
 use chrono::{DateTime, Utc};
-use slbot_inventory::{date::ymd, Days, Inventory, Report, ReportBody, ReportKind};
+use slbot_inventory::{date::ymd, Inventory, Report, ReportBody, ReportKind};
 
-use crate::command::{Command, ExportFormat, Filters};
+use crate::command::{Command, ExportFormat};
 use crate::help::help_markdown;
 use crate::report_markdown::report_markdown;
 use crate::sentences;
@@ -48,16 +48,6 @@ impl Answer {
     }
 }
 
-impl Filters {
-    /// The same filters in the inventory's terms.
-    pub fn to_inventory(&self) -> slbot_inventory::Filters {
-        slbot_inventory::Filters {
-            accounts: self.accounts.clone(),
-            vas: self.virtual_accounts.clone(),
-        }
-    }
-}
-
 /// What the bot posts for `command` over `inventory` at `now`.
 ///
 /// Report commands give the report message (shortened by the size rule, then a second message
@@ -79,16 +69,13 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
         Command::Accounts(f) => (ReportKind::Accounts, f),
         Command::VirtualAccounts(f) => (ReportKind::VirtualAccounts, f),
         Command::Expired(f) => (ReportKind::Expired, f),
-        Command::Expiring { days, filters } => match Days::new(*days) {
-            Ok(days) => (ReportKind::Expiring(days), filters),
-            Err(_) => return Answer::text(sentences::days_out_of_range()),
-        },
+        Command::Expiring { days, filters } => (ReportKind::Expiring(*days), filters),
         Command::Shortages(f) => (ReportKind::Shortages, f),
         Command::Usage(f) => (ReportKind::Usage, f),
         Command::Mix(f) => (ReportKind::Mix, f),
         Command::Export { filters, .. } => (ReportKind::Export, filters),
     };
-    let report = match inventory.report(kind, now, &filters.to_inventory()) {
+    let report = match inventory.report(kind, now, filters) {
         Ok(report) => report,
         Err(unknown) => return Answer::text(unknown.sentence()),
     };

@@ -7,24 +7,7 @@
 //! words joined by `-` (`virtual-accounts`, later `chart-mix`), which is also how the CLI spells
 //! them (reports.md §5).
 
-/// The `va:` and `account:` filters of a report command, values kept verbatim as typed.
-///
-/// Values of one key are OR-ed, different keys AND-ed (reports.md §2); matching them against
-/// the inventory is the inventory's job.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filters {
-    /// `account:VALUE`: a smart account's name or domain.
-    pub accounts: Vec<String>,
-    /// `va:VALUE`: a virtual account's name.
-    pub virtual_accounts: Vec<String>,
-}
-
-impl Filters {
-    /// True when the message named no filter at all.
-    pub fn is_empty(&self) -> bool {
-        self.accounts.is_empty() && self.virtual_accounts.is_empty()
-    }
-}
+pub use slbot_inventory::{Days, Filters};
 
 /// The file format of `export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +24,9 @@ pub enum Command {
     Accounts(Filters),
     VirtualAccounts(Filters),
     Expired(Filters),
-    /// Entitlement lines that end within the next `days` days (1..=3650).
+    /// Entitlement lines that end within the next `days` days.
     Expiring {
-        days: u32,
+        days: Days,
         filters: Filters,
     },
     Shortages(Filters),
@@ -168,7 +151,7 @@ pub struct Form {
 pub enum FormArg {
     None,
     /// A fixed number of days (`expire` alone means 30).
-    Days(u32),
+    Days(Days),
     /// `N` times this many days (`expire N weeks` is 7).
     DaysPer(u32),
     Format(ExportFormat),
@@ -186,13 +169,6 @@ const fn form(text: &'static str) -> Form {
 const fn with(text: &'static str, arg: FormArg) -> Form {
     Form { text, arg }
 }
-
-/// The longest look-ahead `expire` accepts, in days.
-pub const MAX_DAYS: u32 = 3650;
-/// What `expire` alone means, in days.
-pub const DEFAULT_EXPIRING_DAYS: u32 = 30;
-/// The look-ahead of the expiring section of `status` (reports.md §2).
-pub const STATUS_EXPIRING_DAYS: u32 = 180;
 
 /// The command table (reports.md §5): parser, suggestions and help all read it.
 pub static COMMANDS: &[CommandSpec] = &[
@@ -256,8 +232,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         name: "expiring",
         forms: &[
             with("expire N", FormArg::DaysPer(1)),
-            with("expire", FormArg::Days(DEFAULT_EXPIRING_DAYS)),
-            with("expiring", FormArg::Days(DEFAULT_EXPIRING_DAYS)),
+            with("expire", FormArg::Days(Days::DEFAULT)),
+            with("expiring", FormArg::Days(Days::DEFAULT)),
             with("expire N days", FormArg::DaysPer(1)),
             with("expiring N", FormArg::DaysPer(1)),
             with("expire in N days", FormArg::DaysPer(1)),

@@ -29,7 +29,7 @@ pub mod sentences;
 mod status;
 
 pub use answer::{answer, answer_without_inventory, Answer, Attachment, Message};
-pub use command::{Command, CommandSpec, ExportFormat, Filters, Kind, COMMANDS};
+pub use command::{Command, CommandSpec, Days, ExportFormat, Filters, Kind, COMMANDS};
 pub use help::help_markdown;
 pub use markdown::MAX_MARKDOWN_BYTES;
 pub use parse::{parse, ParseError};

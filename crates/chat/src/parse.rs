@@ -9,8 +9,8 @@
 use strsim::damerau_levenshtein;
 
 use crate::command::{
-    Command, CommandSpec, ExportFormat, Filters, Form, FormArg, Kind, COMMANDS, MAX_DAYS,
-    SLOT_CODE, SLOT_NUMBER,
+    Command, CommandSpec, Days, ExportFormat, Filters, Form, FormArg, Kind, COMMANDS, SLOT_CODE,
+    SLOT_NUMBER,
 };
 
 /// Words that may precede any accepted form ("can you show me the status please" is not one:
@@ -33,7 +33,7 @@ pub enum ParseError {
         suggestion: Option<String>,
     },
     /// `expire N…` with N not a whole number giving 1..=3650 days.
-    #[error("the number of days is not a whole number from 1 to {MAX_DAYS}")]
+    #[error("the number of days is not a whole number from 1 to {}", Days::MAX)]
     DaysOutOfRange,
     /// A `va:`/`account:` filter without a readable value (`va:` alone, an unclosed quote).
     #[error("unreadable filter `{text}`")]
@@ -124,7 +124,7 @@ struct DaysError;
 /// What a form's placeholder captured.
 enum Slot<'a> {
     None,
-    Number(u32),
+    Number(Days),
     Code(&'a str),
 }
 
@@ -154,18 +154,15 @@ fn match_form<'a>(
     Some(if bad_number { Err(DaysError) } else { Ok(slot) })
 }
 
-/// `N` (ASCII digits only: no sign, no decimals) times the form's unit, if that is 1..=3650.
-fn days(word: &str, arg: FormArg) -> Option<u32> {
-    if word.is_empty() || !word.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
+/// `N` (ASCII digits only: no sign, no decimals) times the form's unit, if that is a valid
+/// look-ahead ([`Days`]: 1..=3650).
+fn days(word: &str, arg: FormArg) -> Option<Days> {
     let per = match arg {
         FormArg::DaysPer(per) => per,
         _ => 1,
     };
-    let n: u32 = word.parse().ok()?;
-    let total = n.checked_mul(per)?;
-    (1..=MAX_DAYS).contains(&total).then_some(total)
+    let n = Days::parse(word).ok()?.get();
+    Days::new(n.checked_mul(per)?).ok()
 }
 
 fn build(
@@ -181,7 +178,7 @@ fn build(
     let days = match (arg, &slot) {
         (FormArg::Days(days), _) => days,
         (_, Slot::Number(days)) => *days,
-        _ => crate::command::DEFAULT_EXPIRING_DAYS,
+        _ => Days::DEFAULT,
     };
     Ok(match spec.kind {
         Kind::Help => Command::Help,
@@ -273,7 +270,7 @@ pub(crate) fn extract_filters(text: &str) -> Result<(String, Filters), ParseErro
                     })?;
                 i += used;
                 if *is_va {
-                    filters.virtual_accounts.push(value);
+                    filters.vas.push(value);
                 } else {
                     filters.accounts.push(value);
                 }
@@ -340,7 +337,7 @@ mod tests {
     fn f(accounts: &[&str], vas: &[&str]) -> Filters {
         Filters {
             accounts: accounts.iter().map(|s| s.to_string()).collect(),
-            virtual_accounts: vas.iter().map(|s| s.to_string()).collect(),
+            vas: vas.iter().map(|s| s.to_string()).collect(),
         }
     }
 
@@ -348,9 +345,16 @@ mod tests {
         Filters::default()
     }
 
-    fn expiring(days: u32) -> Command {
+    fn days(n: u32) -> Days {
+        match Days::new(n) {
+            Ok(days) => days,
+            Err(e) => panic!("{n}: {e}"),
+        }
+    }
+
+    fn expiring(n: u32) -> Command {
         Command::Expiring {
-            days,
+            days: days(n),
             filters: none(),
         }
     }
@@ -606,7 +610,7 @@ mod tests {
         assert_eq!(
             parse("expire 90 days va:A,B account:X"),
             Ok(Command::Expiring {
-                days: 90,
+                days: days(90),
                 filters: f(&["X"], &["A", "B"]),
             })
         );

@@ -2,6 +2,8 @@
 //! nested list account → VA → rows, shortened by the size rule; `status` has its own layout
 //! ([`crate::status`]) and is never shortened.
 
+use std::collections::HashSet;
+
 use slbot_inventory::date::civil;
 use slbot_inventory::{
     AccountRow, DateValue, LineRow, MixAccount, RecordRow, Report, ReportBody, VirtualAccountsRow,
@@ -107,13 +109,9 @@ fn partial(report: &Report<'_>, total_accounts: usize) -> Option<String> {
 fn export_summary(report: &Report<'_>, rows: usize, total_accounts: usize) -> String {
     let accounts = match &report.body {
         ReportBody::Export(items) => {
-            let mut seen: Vec<(&str, &str)> = Vec::new();
-            for row in items {
-                if !seen.contains(&(row.account, row.domain)) {
-                    seen.push((row.account, row.domain));
-                }
-            }
-            seen.len()
+            let accounts: HashSet<(&str, &str)> =
+                items.iter().map(|row| (row.account, row.domain)).collect();
+            accounts.len()
         }
         _ => 0,
     };

@@ -1,7 +1,7 @@
 //! The fixed sentences of reports.md §4 for everything that is not a report, and the replies to
 //! [`ParseError`]s: the one place where these situations become words.
 
-use crate::command::{COMMANDS, MAX_DAYS};
+use crate::command::COMMANDS;
 use crate::parse::ParseError;
 
 /// Not signed in, or the sign-in expired.
@@ -56,9 +56,7 @@ pub fn unknown_command(text: &str, suggestion: Option<&str>) -> String {
 }
 
 /// `expire N` with N outside 1..=3650 days.
-pub fn days_out_of_range() -> String {
-    format!("I can look 1 to {MAX_DAYS} days ahead, for example `expire 90`.")
-}
+pub const DAYS_OUT_OF_RANGE: &str = slbot_inventory::DAYS_RANGE_SENTENCE;
 
 /// Too much work in flight for this user or the bot.
 pub const BUSY: &str = "I'm busy right now. Please ask again in a minute.";
@@ -104,7 +102,7 @@ pub fn only_in_chat(command: &str) -> String {
 pub fn parse_error_reply(error: &ParseError) -> String {
     match error {
         ParseError::Unknown { text, suggestion } => unknown_command(text, suggestion.as_deref()),
-        ParseError::DaysOutOfRange => days_out_of_range(),
+        ParseError::DaysOutOfRange => DAYS_OUT_OF_RANGE.to_string(),
         ParseError::BadFilter { text } => bad_filter(text),
         ParseError::FiltersNotAccepted { command } => filters_not_accepted(command),
     }

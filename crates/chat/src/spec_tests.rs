@@ -572,7 +572,7 @@ fn every_fixed_sentence_of_section_4() {
              Type `help` for everything I can do.",
         ),
         (
-            sentences::days_out_of_range(),
+            sentences::DAYS_OUT_OF_RANGE.to_string(),
             "I can look 1 to 3650 days ahead, for example `expire 90`.",
         ),
         (

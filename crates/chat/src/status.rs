@@ -2,7 +2,9 @@
 //! 10 accounts × 10 architectures, each with "…and K more". Never shortened by the size rule:
 //! if very long names would push it past the limit, names are shortened instead.
 
-use slbot_inventory::{LineRow, LinesSection, MixAccount, RecordRow, RecordsSection, StatusReport};
+use slbot_inventory::{
+    Days, LineRow, LinesSection, MixAccount, RecordRow, RecordsSection, StatusReport,
+};
 
 use crate::headline;
 use crate::markdown::{name_within, MAX_MARKDOWN_BYTES, MAX_NAME_CHARS};
@@ -12,9 +14,6 @@ use crate::report_markdown::{line_details, percent, shortage_details, usage_deta
 pub const STATUS_ROWS: usize = 5;
 /// Accounts, and architectures per account, shown in the mix section.
 pub const STATUS_MIX_ITEMS: usize = 10;
-
-/// The look-ahead of the expiring section (reports.md §2).
-const STATUS_DAYS: u32 = crate::command::STATUS_EXPIRING_DAYS;
 
 /// Renders `status` after `head` (headline and partial line, each ending in `\n`).
 pub(crate) fn status_markdown(status: &StatusReport<'_>, head: &str) -> String {
@@ -50,7 +49,7 @@ fn render(status: &StatusReport<'_>, head: &str, cap: usize) -> String {
     );
     lines_section(
         &mut out,
-        headline::expiring(status.expiring.count, STATUS_DAYS),
+        headline::expiring(status.expiring.count, Days::STATUS.get()),
         &status.expiring,
         |r: &LineRow<'_>| {
             format!(
