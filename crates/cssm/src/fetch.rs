@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
 use futures::future::{join_all, Either};
+use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
@@ -269,19 +270,24 @@ impl Run<'_> {
         stride: u64,
         total: u64,
     ) -> Result<Option<Vec<Box<RawValue>>>, CssmError> {
-        let offsets: Vec<u64> = (1..)
-            .map(|k| k * stride)
-            .take_while(|o| *o < total)
-            .collect();
-        let pages = join_all(
-            offsets
-                .iter()
-                .map(|offset| self.page(index, domain, *offset, stride)),
-        )
-        .await;
+        // Lazy offsets and a bounded buffer: a server claiming a huge total costs no memory up
+        // front, and the first empty page settles that the answer cannot add up.
+        let offsets = (1..)
+            .map(move |k| k * stride)
+            .take_while(move |o| *o < total);
+        let buffer = self.client.settings().concurrency.max(1) * 2;
+        let mut pages = futures::stream::iter(offsets)
+            .map(|offset| self.page(index, domain, offset, stride))
+            .buffered(buffer);
         let mut rest = Vec::new();
-        for page in pages {
-            rest.extend(page?.records);
+        while let Some(page) = pages.next().await {
+            let page = page?;
+            let arrived = first.len() + rest.len() + page.records.len();
+            if page.records.is_empty() || arrived as u64 > total {
+                self.slot(index, |s| s.received = first.len());
+                return Ok(None);
+            }
+            rest.extend(page.records);
         }
         let count = (first.len() + rest.len()) as u64;
         let mut seen = HashSet::with_capacity(count as usize);
@@ -309,6 +315,8 @@ impl Run<'_> {
     ) -> Result<Licenses, CssmError> {
         let domain = account.account_domain.as_str();
         let mut pages = 1;
+        // Where the last page read starts in `records` (page 1 when called).
+        let mut last_page_start = 0;
         loop {
             if total.is_some_and(|t| offset >= t) {
                 self.expect_pages(index, pages);
@@ -329,8 +337,17 @@ impl Run<'_> {
                     .map(|t| short_warning(account, offset, t));
                 return Ok(Licenses { records, warning });
             }
+            let repeated = records.get(last_page_start).map(|r| r.get())
+                == page.records.first().map(|r| r.get());
+            if repeated {
+                return Err(CssmError::BadData {
+                    place: format!("the licenses of account `{domain}` (offset {offset})"),
+                    detail: "it sent the previous page again (it seems to ignore `offset`)".into(),
+                });
+            }
             let len = page.records.len() as u64;
             offset += len;
+            last_page_start = records.len();
             records.extend(page.records);
             let expected = match total {
                 Some(t) if offset < t => pages + (t - offset).div_ceil(len) as usize,

@@ -273,3 +273,59 @@ async fn no_data_found_is_an_account_with_no_licenses() {
     assert!(snap.missing_accounts.is_empty());
     assert!(snap.warnings.is_empty());
 }
+
+#[tokio::test]
+async fn a_server_that_ignores_offset_is_bad_data_not_an_endless_fetch() {
+    let data = records("Acme", 100);
+    let fake = one_account_with(move |seen| {
+        let mut first = seen.clone();
+        first.body["offset"] = json!(0);
+        page(&data, &first, 100, false)
+    })
+    .await;
+    let h = harness(&fake, settings(100, 4));
+    let err = within(
+        h.client
+            .fetch_all(&token(), &FetchOptions::default(), &no_progress),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("sent the previous page again"),
+        "{err}"
+    );
+    assert_eq!(fake.license_calls("acme.com").len(), 2);
+}
+
+#[tokio::test]
+async fn a_total_far_beyond_the_data_costs_one_round_of_pages_then_a_warning() {
+    // CSSM claims a million records but has 150: the concurrent pass stops at the first
+    // empty page instead of asking for 10,000 pages.
+    let data = records("Acme", 150);
+    let fake = one_account_with(move |seen| {
+        let Reply::Json(code, mut body) = page(&data, seen, 100, true) else {
+            unreachable!()
+        };
+        body["totalRecords"] = json!(1_000_000);
+        Reply::Json(code, body)
+    })
+    .await;
+    let h = harness(&fake, settings(100, 4));
+    let snap = within(
+        h.client
+            .fetch_all(&token(), &FetchOptions::default(), &no_progress),
+    )
+    .await
+    .unwrap();
+    assert_eq!(snap.licenses["acme.com"].len(), 150);
+    assert_eq!(
+        snap.warnings,
+        vec!["CSSM returned 150 of 1000000 records for account Acme (acme.com)".to_string()]
+    );
+    // page 1, at most 2 × concurrency concurrent pages, then 2 sequential pages
+    assert!(
+        fake.license_calls("acme.com").len() <= 1 + 8 + 2,
+        "{}",
+        fake.license_calls("acme.com").len()
+    );
+}
