@@ -323,10 +323,10 @@ impl SsoClient {
     /// Refreshes tokens (`grant_type=refresh_token`). A dead refresh token is
     /// [`SsoError::InvalidGrant`].
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<TokenSet, SsoError> {
+        // No `scope`: the refreshed grant keeps the scopes of the original one.
         let form = vec![
             ("grant_type", "refresh_token".to_string()),
             ("refresh_token", refresh_token.expose_secret().to_string()),
-            ("scope", SCOPES.to_string()),
         ];
         self.token_request(form, "refreshing a token").await
     }

@@ -177,6 +177,7 @@ pub(crate) async fn token(
         return e.into_response();
     }
     let now = state.clock().now();
+    state.prune(now);
     match form.grant_type.as_deref() {
         Some("authorization_code") => exchange_code(&state, now, &form),
         Some("refresh_token") => refresh(&state, now, &form),

@@ -130,9 +130,12 @@ async fn bind(
                     .webex
                     .send_markdown(&Recipient::PersonId(person_id.clone()), WELCOME_MARKDOWN)
                     .await?;
-                deps.store
-                    .save_login(login(person_id.clone(), Some(room_id)))
-                    .await?;
+                let saved = deps
+                    .store
+                    .save_login(login(person_id.clone(), Some(room_id.clone())))
+                    .await
+                    .map_err(SignInError::from);
+                after_welcome(state, &room_id, saved).await?;
                 tracing::info!(person_id = %person_id, "signed in from a sign-in link");
                 Ok(Outcome::SignedIn)
             } else {
@@ -147,32 +150,60 @@ async fn bind(
         }
         None => {
             let bot = state.bot().await?.id.clone();
+            // The 2019 flow: the welcome message opens (or reuses) the 1:1 space, whose other
+            // member is the person.
             let room_id = deps
                 .webex
                 .send_markdown(&Recipient::Email(email), WELCOME_MARKDOWN)
                 .await?;
-            let others: Vec<String> = deps
-                .webex
-                .members(&room_id)
-                .await?
-                .into_iter()
-                .filter(|id| *id != bot)
-                .collect();
-            let [person_id] = <[String; 1]>::try_from(others)
-                .map_err(|others| SignInError::NoSinglePerson(others.len()))?;
-            if deps.policy.restricts_orgs() {
-                let person = deps.webex.person(&person_id).await?;
-                if !deps.policy.org_allowed(person.org_id.as_deref()) {
-                    return Err(SignInError::NotAllowed("organization"));
+            let finished = async {
+                let others: Vec<String> = deps
+                    .webex
+                    .members(&room_id)
+                    .await?
+                    .into_iter()
+                    .filter(|id| *id != bot)
+                    .collect();
+                let [person_id] = <[String; 1]>::try_from(others)
+                    .map_err(|others| SignInError::NoSinglePerson(others.len()))?;
+                if deps.policy.restricts_orgs() {
+                    let person = deps.webex.person(&person_id).await?;
+                    if !deps.policy.org_allowed(person.org_id.as_deref()) {
+                        return Err(SignInError::NotAllowed("organization"));
+                    }
                 }
+                deps.store
+                    .save_login(login(person_id.clone(), Some(room_id.clone())))
+                    .await?;
+                Ok(person_id)
             }
-            deps.store
-                .save_login(login(person_id.clone(), Some(room_id)))
-                .await?;
+            .await;
+            let person_id = after_welcome(state, &room_id, finished).await?;
             tracing::info!(person_id = %person_id, "signed in from the dashboard");
             Ok(Outcome::SignedIn)
         }
     }
+}
+
+/// The welcome message went out before the sign-in could fail: say in the space that it did
+/// not complete, so the chat does not contradict the page (best effort).
+async fn after_welcome<T>(
+    state: &AppState,
+    room_id: &str,
+    result: Result<T, SignInError>,
+) -> Result<T, SignInError> {
+    if let Err(e) = &result {
+        let note = format!(
+            "**Your sign-in did not complete:** {}. Nothing was saved. [Sign in again]({})",
+            e.headline(),
+            state.public("login")
+        );
+        let room = Recipient::Room(room_id.to_string());
+        if let Err(send) = state.deps.webex.send_markdown(&room, &note).await {
+            tracing::warn!(error = %send, "could not tell the space that the sign-in failed");
+        }
+    }
+    result
 }
 
 /// A uniformly random 6-digit code from the operating system's CSPRNG.

@@ -147,6 +147,11 @@ impl SignInError {
         }
     }
 
+    /// The page's title: one sentence of what happened (also used in chat).
+    pub fn headline(&self) -> &'static str {
+        self.status_and_text().1
+    }
+
     /// The page, with `login_url` as the "start again" link.
     pub fn into_page(self, login_url: &str) -> Response {
         let (status, title, text) = self.status_and_text();

@@ -108,7 +108,10 @@ impl WebexPort for FakeWebex {
                     self.find(|p| p.emails.iter().any(|m| m.eq_ignore_ascii_case(e)))?
                 }
                 Recipient::PersonId(id) => self.find(|p| p.id == *id)?,
-                Recipient::Room(_) => unreachable!("the sign-in flow writes to people"),
+                Recipient::Room(room) => {
+                    let id = room.strip_prefix("ROOM-").unwrap_or_default();
+                    self.find(|p| p.id == id)?
+                }
             };
             self.sent
                 .lock()
@@ -573,6 +576,28 @@ async fn an_sso_outage_asks_the_user_to_try_again_later() {
 }
 
 #[tokio::test]
+async fn a_code_that_expired_at_sso_is_refused_as_a_sign_in_to_start_again() {
+    let sso_clock = Arc::new(slbot_sim_sso::ManualClock::new(Utc::now()));
+    let h = start(Options {
+        sim: SimSsoConfig {
+            client_secret: Some("sso-client-secret".into()),
+            clock: sso_clock.clone(),
+            ..SimSsoConfig::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let authorize = h.to_sso("").await;
+    let back = h.at_sso(&authorize, ANA_EMAIL, None).await;
+    // The simulator's codes live 60 s.
+    sso_clock.advance(chrono::Duration::seconds(61));
+    let (status, page) = h.callback(&back).await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("Cisco did not accept the sign-in"), "{page}");
+    assert!(h.memory().signed_in().is_empty());
+}
+
+#[tokio::test]
 async fn a_cancelled_sso_login_says_nothing_was_linked() {
     let h = start(Options::default()).await;
     let authorize = h.to_sso("").await;
@@ -650,6 +675,12 @@ async fn a_refused_organization_stores_nothing() {
     let done = h.sign_in("", BOB_EMAIL).await;
     assert_eq!(done.status, 403, "{}", done.page);
     assert!(h.memory().signed_in().is_empty());
+    // Bob got the welcome (it is how his space was found), then the note that it did not count.
+    let sent = h.webex.sent();
+    let last = sent.last().unwrap();
+    assert_eq!(last.0, Recipient::Room(format!("ROOM-{BOB_ID}")));
+    assert!(last.1.contains("did not complete"), "{}", last.1);
+    assert!(last.1.contains(&format!("({}/login)", h.backend)));
     assert_eq!(h.sign_in("", ANA_EMAIL).await.status, 200);
 }
 
