@@ -14,7 +14,8 @@ pub(crate) const MAX_NAME_CHARS: usize = 200;
 /// Indentation of one list level. Four spaces nest in CommonMark and in classic Markdown alike.
 const INDENT: &str = "    ";
 
-/// A name as chat shows it: trimmed, line breaks made spaces, shortened past
+/// A name as chat shows it: trimmed ([`NO_NAME`] when nothing is left), line breaks made
+/// spaces, shortened past
 /// [`MAX_NAME_CHARS`], and `\`, `*`, `_`, `[`, `]` and backticks escaped with a backslash.
 /// (The backslash itself is escaped too, or a name ending in one would swallow the `**`
 /// that closes it.)
@@ -22,9 +23,15 @@ pub fn name(raw: &str) -> String {
     name_within(raw, MAX_NAME_CHARS)
 }
 
+/// What chat shows for an empty (or all-blank) name, so that no list item is left empty.
+pub const NO_NAME: &str = "(no name)";
+
 /// [`name`] with a smaller length cap (status shortens names further if it must).
 pub(crate) fn name_within(raw: &str, max_chars: usize) -> String {
     let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return NO_NAME.to_string();
+    }
     let mut out = String::with_capacity(trimmed.len() + 8);
     for (i, c) in trimmed.chars().enumerate() {
         if i == max_chars {
@@ -218,6 +225,7 @@ mod tests {
         assert_eq!(name("  DNA Advantage  "), "DNA Advantage");
         assert_eq!(name("a*b_c[d]e`f\\g"), "a\\*b\\_c\\[d\\]e\\`f\\\\g");
         assert_eq!(name("two\nlines"), "two lines");
+        assert_eq!(name("   "), "(no name)");
         assert_eq!(name(&"é".repeat(250)).chars().count(), 201);
     }
 

@@ -169,12 +169,44 @@ pub(crate) fn usage_details(row: &RecordRow<'_>) -> String {
     format!("{percent} used ({} of {})", row.in_use, row.quantity)
 }
 
-/// A percentage with at most one decimal, without a trailing `.0`: `87.5`, `100`, `33.3`.
+/// A percentage with at most one decimal, without a trailing `.0`: `87.5`, `100`, `33.3`;
+/// a share too small to show is `<0.1` rather than a misleading `0`.
 pub(crate) fn percent(value: f64) -> String {
+    if value > 0.0 && value < 0.05 {
+        return "<0.1".to_string();
+    }
     let text = format!("{value:.1}");
     match text.strip_suffix(".0") {
         Some(whole) => whole.to_string(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_show_one_decimal_at_most_and_never_round_a_share_down_to_zero() {
+        for (value, shown) in [
+            (87.5, "87.5"),
+            (100.0, "100"),
+            (100.0 / 3.0, "33.3"),
+            (0.0, "0"),
+            (0.04, "<0.1"),
+            (0.05, "0.1"),
+            (150.0, "150"),
+            (99.96, "100"),
+        ] {
+            assert_eq!(percent(value), shown, "{value}");
+        }
+    }
+
+    #[test]
+    fn chat_dates_are_year_month_day_with_slashes() {
+        // 2026-12-20T00:00:00Z and one second before it.
+        assert_eq!(chat_date(1_797_724_800), "2026/12/20");
+        assert_eq!(chat_date(1_797_724_799), "2026/12/19");
     }
 }
 
