@@ -182,34 +182,6 @@ pub(crate) fn percent(value: f64) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentages_show_one_decimal_at_most_and_never_round_a_share_down_to_zero() {
-        for (value, shown) in [
-            (87.5, "87.5"),
-            (100.0, "100"),
-            (100.0 / 3.0, "33.3"),
-            (0.0, "0"),
-            (0.04, "<0.1"),
-            (0.05, "0.1"),
-            (150.0, "150"),
-            (99.96, "100"),
-        ] {
-            assert_eq!(percent(value), shown, "{value}");
-        }
-    }
-
-    #[test]
-    fn chat_dates_are_year_month_day_with_slashes() {
-        // 2026-12-20T00:00:00Z and one second before it.
-        assert_eq!(chat_date(1_797_724_800), "2026/12/20");
-        assert_eq!(chat_date(1_797_724_799), "2026/12/19");
-    }
-}
-
 fn place(account: &str, domain: &str, va: &str) -> RowPlace {
     RowPlace {
         account_key: (account.to_string(), domain.to_string()),
@@ -296,4 +268,32 @@ fn virtual_account_groups(accounts: &[VirtualAccountsRow<'_>]) -> Vec<Group> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_show_one_decimal_at_most_and_never_round_a_share_down_to_zero() {
+        for (value, shown) in [
+            (87.5, "87.5"),
+            (100.0, "100"),
+            (100.0 / 3.0, "33.3"),
+            (0.0, "0"),
+            (0.04, "<0.1"),
+            (0.05, "0.1"),
+            (150.0, "150"),
+            (99.96, "100"),
+        ] {
+            assert_eq!(percent(value), shown, "{value}");
+        }
+    }
+
+    #[test]
+    fn chat_dates_are_year_month_day_with_slashes() {
+        // 2026-12-20T00:00:00Z and one second before it.
+        assert_eq!(chat_date(1_797_724_800), "2026/12/20");
+        assert_eq!(chat_date(1_797_724_799), "2026/12/19");
+    }
 }
