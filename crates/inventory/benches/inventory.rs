@@ -29,7 +29,10 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        LIVE.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -103,7 +106,8 @@ fn generate() -> String {
                 let records_left = RECORDS - record;
                 // Two lines while the surplus lasts, so the total is exactly LINES.
                 let extra = lines_left - records_left;
-                let line_count = 1 + usize::from(extra > 0 && rng.below(3) < 2 || extra >= records_left);
+                let line_count =
+                    1 + usize::from(extra > 0 && rng.below(3) < 2 || extra >= records_left);
                 let name = &names[(rng.below(names.len() as u64)) as usize];
                 let mut qty_total = 0;
                 let mut details = String::new();
@@ -175,7 +179,12 @@ impl Board {
             self.failed += 1;
         }
         let ratio = baseline_s
-            .map(|b| format!("  ({:.0}× faster than the 2019 bot's {b} s)", b * 1000.0 / ms.max(1e-6)))
+            .map(|b| {
+                format!(
+                    "  ({:.0}× faster than the 2019 bot's {b} s)",
+                    b * 1000.0 / ms.max(1e-6)
+                )
+            })
             .unwrap_or_default();
         println!(
             "{what:<28} {ms:>10.3} ms   target ≤ {target_ms} ms   {}{ratio}",
@@ -246,13 +255,19 @@ fn main() {
         };
         board.time(&label, took, 2.0, baseline);
     }
-    let (took, _) = best(runs, || inv.report_at(ReportKind::Status, NOW, &none).map(|r| r.count()));
+    let (took, _) = best(runs, || {
+        inv.report_at(ReportKind::Status, NOW, &none)
+            .map(|r| r.count())
+    });
     board.time("status", took, 5.0, None);
     let filtered = Filters {
         accounts: vec!["customer07.example.com".into()],
         vas: vec!["va 03".into()],
     };
-    let (took, _) = best(runs, || inv.report_at(ReportKind::Expired, NOW, &filtered).map(|r| r.count()));
+    let (took, _) = best(runs, || {
+        inv.report_at(ReportKind::Expired, NOW, &filtered)
+            .map(|r| r.count())
+    });
     board.time("expired, filtered", took, 2.0, None);
 
     let export = match inv.report_at(ReportKind::Export, NOW, &none) {

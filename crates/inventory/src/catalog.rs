@@ -190,8 +190,8 @@ mod tests {
         assert_eq!(c.lookup("AnyConnect Apex"), ("Mine", "Ours"));
         assert_eq!(c.lookup("anyconnect apex"), ("Mine", "Ours"));
         assert_eq!(c.lookup("Brand New"), ("Collaboration", ""));
-        let n = Catalog::from_json(r#"{"N": {"architecture": "A", "subArchitecture": null}}"#)
-            .unwrap();
+        let n =
+            Catalog::from_json(r#"{"N": {"architecture": "A", "subArchitecture": null}}"#).unwrap();
         assert_eq!(n.lookup("N"), ("A", ""));
         // Shipped entries the file does not mention are still there.
         assert_eq!(

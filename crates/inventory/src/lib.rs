@@ -34,3 +34,6 @@ pub use report::{
     DAYS_RANGE_SENTENCE,
 };
 pub use slbot_cssm::MissingAccount;
+
+#[cfg(test)]
+mod tests;
