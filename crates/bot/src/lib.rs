@@ -1,1 +1,34 @@
-//! (being built)
+//! The Webex bot service: signed webhooks in, answers out.
+//!
+//! Layout:
+//! - [`run`]: building the clients from [`settings`], serving, graceful shutdown, and keeping
+//!   the webhooks enabled.
+//! - [`service`]: the HTTP endpoints (`/webhooks/webex`, `/healthz`, `/readyz`): signature
+//!   check on the raw body, size cap, deduplication, immediate acknowledgement.
+//! - [`queue`]: the bounded worker pool and the overflow path that answers "busy".
+//! - [`events`]: the webhook envelope and the queued job.
+//! - [`handler`]: one event to the end: mention, policy, command, token, inventory, replies;
+//!   the one place where failures become sentences.
+//! - [`mention`]: removing the bot's own mention from a message.
+//! - [`policy`]: who may use the bot (organisations, e-mail domains).
+//! - [`routing`]: where an answer goes (the space, its thread, or the person's 1:1 space).
+//! - [`cache`]: the per-user inventory cache with single flight.
+//! - [`settings`]: the typed settings of `slbot bot`.
+//!
+//! Must not: hold a user's CSSM credentials beyond one command, key anything by a token, or
+//! show one person's licenses in a group space.
+
+pub mod cache;
+pub mod events;
+pub mod handler;
+pub mod mention;
+pub mod policy;
+pub mod queue;
+pub mod routing;
+pub mod run;
+pub mod service;
+pub mod settings;
+
+pub use handler::Bot;
+pub use run::{build, serve, StartError};
+pub use settings::{BotFlags, BotSettings};

@@ -1,0 +1,497 @@
+//! Working on one event, from a webhook id to what the person sees.
+//!
+//! The order of every message: ignore the bot's own; fetch the message; strip the mention;
+//! apply the access policy; parse; answer `help` and grammar errors in place; for everything
+//! else get the person's token from the backend, then their inventory (cache or CSSM, with a
+//! "please wait" message for slow fetches), and post the answer where [`crate::routing`] says.
+//! Every failure becomes one of the fixed sentences of reports.md §4 in [`Bot::failure_reply`],
+//! the one place where errors turn into words; the log gets the cause once.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::future::BoxFuture;
+use secrecy::SecretString;
+use slbot_chat::{sentences, Answer, Command};
+use slbot_cssm::{CssmClient, CssmError, ErrorKind, FetchOptions, Progress};
+use slbot_inventory::{Catalog, Inventory};
+use slbot_signing::{ConfirmOutcome, ServiceCause, SignOutOutcome, TokenClient, TokenError};
+use slbot_webex::{
+    Destination, FileUpload, MessageEdit, NewFileMessage, NewMessage, WebexClient, WebexError,
+};
+use tracing::Instrument;
+
+use crate::cache::{CacheKey, InventoryCache, Weighed};
+use crate::events::{EventData, Job, Resource};
+use crate::mention::{strip_own_mention, Identity};
+use crate::policy::{Decision, Policy};
+use crate::queue::EventSink;
+use crate::routing::{route, Privacy, RoomType, Target, GROUP_NOTE};
+use crate::service::Readiness;
+
+/// When the "please wait" message appears and how it is updated.
+#[derive(Debug, Clone, Copy)]
+pub struct ProgressSettings {
+    pub after: Duration,
+    pub every: Duration,
+    pub max_edits: u32,
+}
+
+/// Everything the handler needs, injected.
+pub struct Bot {
+    pub(crate) webex: WebexClient,
+    pub(crate) me: Identity,
+    pub(crate) tokens: TokenClient,
+    pub(crate) cssm: CssmClient,
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) cache: InventoryCache<Inventory>,
+    pub(crate) policy: Policy,
+    /// The shared backend secret, which also signs sign-in links (signing.md).
+    pub(crate) link_secret: SecretString,
+    pub(crate) login_url: String,
+    pub(crate) progress: ProgressSettings,
+}
+
+impl Weighed for Inventory {
+    fn weight_bytes(&self) -> usize {
+        // The inventory's own budget is ≤ 300 bytes per line; records and names add a little.
+        4096 + self.line_count() * 300 + self.record_count() * 64
+    }
+}
+
+/// The sender and the place of one message.
+#[derive(Debug, Clone)]
+struct Context {
+    room_id: String,
+    room_type: RoomType,
+    parent_id: Option<String>,
+    person_id: String,
+}
+
+/// Why a personal command could not be answered.
+#[derive(Debug)]
+enum Failure {
+    NotSignedIn,
+    SignInService(ServiceCause),
+    Cssm(Arc<LoadFailure>),
+}
+
+/// Why an inventory could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadFailure {
+    #[error(transparent)]
+    Cssm(#[from] CssmError),
+    #[error("building the inventory failed: {0}")]
+    Internal(String),
+}
+
+/// Sentences of the bot that reports.md §4 leaves to us.
+pub mod replies {
+    pub const SIGNED_OUT: &str =
+        "You're signed out: I no longer have access to your licenses. Send me any command to sign in again.";
+    pub const NOT_SIGNED_IN: &str = "You weren't signed in, so there was nothing to forget.";
+    pub const CONFIRMED: &str = "Thanks, your sign-in is confirmed. Try `expire 30`.";
+    pub const WEBEX_FAILED: &str =
+        "I couldn't read your message from Webex. Please send it again in a minute.";
+    pub const POLICY_CHECK_FAILED: &str =
+        "I couldn't check your organization with Webex right now. Please try again in a minute.";
+    pub const PERSONAL_SPACE_FAILED: &str =
+        "I couldn't send you the answer in our 1:1 space. Please write to me there directly.";
+
+    pub fn no_pending_sign_in(link: &str) -> String {
+        format!(
+            "That code doesn't match a sign-in waiting for you (codes last 10 minutes). \
+             Please sign in again: [Sign in with Cisco]({link})"
+        )
+    }
+
+    pub fn retrieving(done: Option<(usize, usize, usize, Option<usize>)>) -> String {
+        let base = "Retrieving your licenses from Cisco Smart Software Manager…";
+        match done {
+            None | Some((_, 0, _, _)) => base.to_string(),
+            Some((accounts, total, pages, Some(total_pages))) => {
+                format!("{base} {accounts} of {total} accounts, {pages} of {total_pages} pages.")
+            }
+            Some((accounts, total, pages, None)) => {
+                format!("{base} {accounts} of {total} accounts, {pages} pages so far.")
+            }
+        }
+    }
+}
+
+impl Bot {
+    /// Works on one message event to the end.
+    pub async fn on_message(&self, data: &EventData) {
+        if data.person_id.as_deref() == Some(self.me.person_id.as_str()) {
+            return;
+        }
+        let message = match self.webex.get_message(&data.id).await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot fetch the message");
+                if let Some(room_id) = &data.room_id {
+                    let target = Target::Room {
+                        room_id: room_id.clone(),
+                        parent_id: None,
+                    };
+                    self.post_all(&target, &Answer::text(replies::WEBEX_FAILED))
+                        .await;
+                }
+                return;
+            }
+        };
+        let Some(person_id) = message.person_id.clone().or_else(|| data.person_id.clone()) else {
+            tracing::warn!("a message without a sender: ignored");
+            return;
+        };
+        if person_id == self.me.person_id {
+            return;
+        }
+        let room_type = match message.room_type {
+            Some(slbot_webex::RoomType::Direct) => RoomType::Direct,
+            Some(_) => RoomType::Group,
+            None => RoomType::from_webex(data.room_type.as_deref()),
+        };
+        let ctx = Context {
+            room_id: message.room_id.clone(),
+            room_type,
+            parent_id: message.parent_id.clone(),
+            person_id,
+        };
+        let email = message
+            .person_email
+            .clone()
+            .or_else(|| data.person_email.clone());
+        let text = strip_own_mention(
+            message.text.as_deref().unwrap_or(""),
+            message.html.as_deref(),
+            &self.me,
+        );
+
+        let public = |answer: Answer| (Privacy::Public, answer);
+        let (privacy, answer) = match self
+            .policy
+            .check(&self.webex, &ctx.person_id, email.as_deref())
+            .await
+        {
+            Err(e) => {
+                tracing::error!(error = %e, tracking_id = e.tracking_id(), "access policy lookup failed");
+                public(Answer::text(replies::POLICY_CHECK_FAILED))
+            }
+            Ok(Decision::Refused) => {
+                tracing::info!("refused by the access policy");
+                public(Answer::text(sentences::NOT_AVAILABLE_TO_ORGANIZATION))
+            }
+            Ok(Decision::Allowed) => match slbot_chat::parse(&text) {
+                Err(e) => public(Answer::text(sentences::parse_error_reply(&e))),
+                Ok(Command::Help) => public(Answer::text(slbot_chat::help_markdown())),
+                Ok(command) => {
+                    let plan = route(
+                        room_type,
+                        Privacy::Personal,
+                        &ctx.room_id,
+                        &ctx.person_id,
+                        ctx.parent_id.as_deref(),
+                    );
+                    let answer = match self.personal(&command, &ctx, &plan.target).await {
+                        Ok(answer) => answer,
+                        Err(failure) => self.failure_reply(failure, &ctx),
+                    };
+                    (Privacy::Personal, answer)
+                }
+            },
+        };
+        self.deliver(&ctx, privacy, &answer).await;
+    }
+
+    /// Commands that need the person's token: sign-out, confirm, refresh and every report.
+    async fn personal(
+        &self,
+        command: &Command,
+        ctx: &Context,
+        target: &Target,
+    ) -> Result<Answer, Failure> {
+        match command {
+            Command::SignOut => {
+                return match self.tokens.sign_out(&ctx.room_id, &ctx.person_id).await {
+                    Ok(SignOutOutcome::Forgotten) => Ok(Answer::text(replies::SIGNED_OUT)),
+                    Ok(SignOutOutcome::NothingToForget) => Ok(Answer::text(replies::NOT_SIGNED_IN)),
+                    Err(e) => Err(token_failure(e)),
+                };
+            }
+            Command::Confirm { code } => {
+                return match self
+                    .tokens
+                    .confirm(&ctx.room_id, &ctx.person_id, code)
+                    .await
+                {
+                    Ok(ConfirmOutcome::Confirmed) => Ok(Answer::text(replies::CONFIRMED)),
+                    Ok(ConfirmOutcome::NoSuchPending) => Ok(Answer::text(
+                        replies::no_pending_sign_in(&self.sign_in_link(&ctx.person_id)),
+                    )),
+                    Err(e) => Err(token_failure(e)),
+                };
+            }
+            _ => {}
+        }
+        let token = self
+            .tokens
+            .access_token(&ctx.room_id, &ctx.person_id)
+            .await
+            .map_err(token_failure)?;
+        let key = self.cache.key(&ctx.person_id, &token.token);
+        if matches!(command, Command::Refresh) {
+            self.cache.forget(&key).await;
+        }
+        let inventory = self
+            .load_inventory(key, token.token, target)
+            .await
+            .map_err(Failure::Cssm)?;
+        let answer = slbot_chat::answer(command, &inventory, Utc::now());
+        Ok(answer)
+    }
+
+    /// The cached inventory, or a CSSM fetch with a progress message when it takes a while.
+    async fn load_inventory(
+        &self,
+        key: CacheKey,
+        token: SecretString,
+        target: &Target,
+    ) -> Result<Arc<Inventory>, Arc<LoadFailure>> {
+        let progress: Arc<Mutex<Option<Progress>>> = Arc::new(Mutex::new(None));
+        let fetch = {
+            let cssm = self.cssm.clone();
+            let catalog = Arc::clone(&self.catalog);
+            let progress = Arc::clone(&progress);
+            async move {
+                let report = move |p: Progress| {
+                    if let Ok(mut cell) = progress.lock() {
+                        *cell = Some(p);
+                    }
+                };
+                let snapshot = cssm
+                    .fetch_all(&token, &FetchOptions::default(), &report)
+                    .await?;
+                tokio::task::spawn_blocking(move || Inventory::from_snapshot(&snapshot, &catalog))
+                    .await
+                    .map_err(|e| LoadFailure::Internal(e.to_string()))
+            }
+        };
+        let work = self.cache.get_or_fetch(key, fetch);
+        tokio::pin!(work);
+        if let Ok(result) = tokio::time::timeout(self.progress.after, &mut work).await {
+            return result;
+        }
+        let snapshot_of = |cell: &Mutex<Option<Progress>>| {
+            cell.lock().ok().and_then(|p| *p).map(|p| {
+                (
+                    p.accounts_done,
+                    p.accounts_total,
+                    p.pages_done,
+                    p.pages_total,
+                )
+            })
+        };
+        let mut shown = replies::retrieving(snapshot_of(&progress));
+        let posted = self
+            .post_one(
+                target,
+                &slbot_chat::Message {
+                    markdown: shown.clone(),
+                    attachment: None,
+                },
+            )
+            .await;
+        let mut editable = posted.ok();
+        let mut edits = 0;
+        loop {
+            if let Ok(result) = tokio::time::timeout(self.progress.every, &mut work).await {
+                return result;
+            }
+            let Some(message) = editable.as_ref() else {
+                continue;
+            };
+            let now_text = replies::retrieving(snapshot_of(&progress));
+            if now_text == shown || edits >= self.progress.max_edits {
+                continue;
+            }
+            match self
+                .webex
+                .edit_message(
+                    &message.id,
+                    &MessageEdit::markdown(message.room_id.clone(), now_text.clone()),
+                )
+                .await
+            {
+                Ok(_) => {
+                    edits += 1;
+                    shown = now_text;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot edit the progress message: no more edits");
+                    editable = None;
+                }
+            }
+        }
+    }
+
+    /// The one place where a failure becomes a sentence (and a log line, once).
+    fn failure_reply(&self, failure: Failure, ctx: &Context) -> Answer {
+        match failure {
+            Failure::NotSignedIn => {
+                Answer::text(sentences::sign_in(&self.sign_in_link(&ctx.person_id)))
+            }
+            Failure::SignInService(cause) => {
+                let reference = slbot_signing::random_hex(4);
+                tracing::error!(reference = %reference, cause = %cause, "the sign-in service failed");
+                Answer::text(sentences::sign_in_service_failing(&reference))
+            }
+            Failure::Cssm(load) => match load.as_ref() {
+                LoadFailure::Cssm(e)
+                    if matches!(e.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden) =>
+                {
+                    tracing::warn!(error = %e, "CSSM refused the person's token");
+                    Answer::text(sentences::cssm_refused_sign_in(
+                        &self.sign_in_link(&ctx.person_id),
+                    ))
+                }
+                other => {
+                    tracing::error!(error = %other, "loading the inventory failed");
+                    Answer::text(sentences::CSSM_NOT_ANSWERING)
+                }
+            },
+        }
+    }
+
+    /// A sign-in link bound to this person (signing.md "Sign-in links").
+    fn sign_in_link(&self, person_id: &str) -> String {
+        let token = slbot_signing::sign_login_token(&self.link_secret, person_id, Utc::now());
+        let sep = if self.login_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!("{}{sep}t={token}", self.login_url)
+    }
+
+    /// Posts an answer where it belongs, and the note in the group when it went elsewhere.
+    async fn deliver(&self, ctx: &Context, privacy: Privacy, answer: &Answer) {
+        let plan = route(
+            ctx.room_type,
+            privacy,
+            &ctx.room_id,
+            &ctx.person_id,
+            ctx.parent_id.as_deref(),
+        );
+        let delivered = self.post_all(&plan.target, answer).await;
+        if let Some(note) = plan.group_note {
+            let text = if delivered {
+                GROUP_NOTE
+            } else {
+                replies::PERSONAL_SPACE_FAILED
+            };
+            self.post_all(&note, &Answer::text(text)).await;
+        }
+    }
+
+    /// Posts every message of an answer in order; false when one could not be posted.
+    async fn post_all(&self, target: &Target, answer: &Answer) -> bool {
+        for message in &answer.messages {
+            if let Err(e) = self.post_one(target, message).await {
+                tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot post a reply");
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn post_one(
+        &self,
+        target: &Target,
+        message: &slbot_chat::Message,
+    ) -> Result<slbot_webex::Message, WebexError> {
+        let (destination, parent) = match target {
+            Target::Room { room_id, parent_id } => {
+                (Destination::Room(room_id.clone()), parent_id.clone())
+            }
+            Target::Person { person_id } => (Destination::PersonId(person_id.clone()), None),
+        };
+        match &message.attachment {
+            None => {
+                let mut new = NewMessage::new(destination).markdown(message.markdown.clone());
+                if let Some(parent) = parent {
+                    new = new.in_thread(parent);
+                }
+                self.webex.create_message(&new).await
+            }
+            Some(file) => {
+                let upload = FileUpload::new(
+                    file.filename.clone(),
+                    file.content_type.clone(),
+                    file.bytes.clone(),
+                );
+                let mut new =
+                    NewFileMessage::new(destination, upload).markdown(message.markdown.clone());
+                if let Some(parent) = parent {
+                    new = new.in_thread(parent);
+                }
+                self.webex.create_message_with_file(&new).await
+            }
+        }
+    }
+
+    /// The overflow path: tell the person the bot is busy.
+    pub async fn on_busy(&self, data: &EventData) {
+        if data.person_id.as_deref() == Some(self.me.person_id.as_str()) {
+            return;
+        }
+        if let Some(room_id) = &data.room_id {
+            let target = Target::Room {
+                room_id: room_id.clone(),
+                parent_id: None,
+            };
+            self.post_all(&target, &Answer::text(sentences::BUSY)).await;
+        }
+    }
+}
+
+fn token_failure(e: TokenError) -> Failure {
+    match e {
+        TokenError::NotSignedIn => Failure::NotSignedIn,
+        TokenError::Service { cause } => Failure::SignInService(cause),
+    }
+}
+
+impl EventSink for Bot {
+    fn handle(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+        let span = tracing::info_span!("event", id = %job.data.id, resource = ?job.resource);
+        Box::pin(
+            async move {
+                match job.resource {
+                    Resource::Message => self.on_message(&job.data).await,
+                    Resource::AttachmentAction => {
+                        tracing::info!("card submit received; this bot posts no cards yet, so there is nothing to answer");
+                    }
+                }
+            }
+            .instrument(span),
+        )
+    }
+
+    fn busy(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+        Box::pin(async move { self.on_busy(&job.data).await })
+    }
+}
+
+impl Readiness for Bot {
+    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            match self.webex.me().await {
+                Ok(me) if me.id == self.me.person_id => Ok(()),
+                Ok(_) => Err("the bot token now belongs to another identity".to_string()),
+                Err(e) => Err(format!("Webex is not reachable: {e}")),
+            }
+        })
+    }
+}

@@ -1,0 +1,130 @@
+//! The HTTP face of the bot: `POST /webhooks/webex`, `GET /healthz`, `GET /readyz`.
+//!
+//! The webhook endpoint checks `X-Spark-Signature` over the raw body before parsing anything,
+//! acknowledges within milliseconds and hands the event to the [`Dispatcher`]; repeated
+//! deliveries of one `data.id` are ignored for 10 minutes (up to 100,000 ids).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use futures::future::BoxFuture;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::events::{Envelope, Job};
+use crate::queue::Dispatcher;
+
+/// Largest webhook body accepted (413 above).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// How long a delivered `data.id` is remembered.
+pub const DEDUPE_TTL: Duration = Duration::from_secs(600);
+/// How many delivered ids are remembered at most.
+pub const DEDUPE_CAPACITY: u64 = 100_000;
+
+/// Answers `/readyz`: Webex reachable and the bot's identity known.
+pub trait Readiness: Send + Sync + 'static {
+    fn check(&self) -> BoxFuture<'_, Result<(), String>>;
+}
+
+/// Shared state of the HTTP service.
+pub struct ServiceState {
+    webhook_secret: SecretString,
+    dispatcher: Dispatcher,
+    seen: moka::future::Cache<String, ()>,
+    readiness: Arc<dyn Readiness>,
+}
+
+impl ServiceState {
+    pub fn new(
+        webhook_secret: SecretString,
+        dispatcher: Dispatcher,
+        readiness: Arc<dyn Readiness>,
+    ) -> Self {
+        let seen = moka::future::Cache::builder()
+            .max_capacity(DEDUPE_CAPACITY)
+            .time_to_live(DEDUPE_TTL)
+            .build();
+        Self {
+            webhook_secret,
+            dispatcher,
+            seen,
+            readiness,
+        }
+    }
+}
+
+/// The bot's router.
+pub fn app(state: Arc<ServiceState>) -> Router {
+    Router::new()
+        .route("/webhooks/webex", post(webhook))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+async fn webhook(
+    State(state): State<Arc<ServiceState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let received = Instant::now();
+    let signature = headers
+        .get("x-spark-signature")
+        .and_then(|v| v.to_str().ok());
+    if !slbot_webex::verify_signature(
+        state.webhook_secret.expose_secret().as_bytes(),
+        &body,
+        signature,
+    ) {
+        tracing::warn!(
+            signature_present = signature.is_some(),
+            bytes = body.len(),
+            "refused a webhook with a missing or wrong signature"
+        );
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let envelope: Envelope = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!(error = %e, "refused a signed webhook that is not a Webex event");
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+    };
+    let Some(resource) = envelope.resource() else {
+        tracing::debug!(resource = %envelope.resource, event = %envelope.event, "ignored an event of another resource");
+        return StatusCode::OK.into_response();
+    };
+    let id = envelope.data.id.clone();
+    let entry = state.seen.entry(id.clone()).or_insert(()).await;
+    if !entry.is_fresh() {
+        tracing::debug!(event_id = %id, "ignored a repeated delivery");
+        return StatusCode::OK.into_response();
+    }
+    state.dispatcher.submit(Job {
+        resource,
+        data: envelope.data,
+        received,
+    });
+    StatusCode::OK.into_response()
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+}
+
+async fn readyz(State(state): State<Arc<ServiceState>>) -> Response {
+    match state.readiness.check().await {
+        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))).into_response(),
+        Err(why) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "not ready", "reason": why})),
+        )
+            .into_response(),
+    }
+}

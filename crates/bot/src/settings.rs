@@ -1,0 +1,200 @@
+//! Everything `slbot bot` needs, typed, read once at start through [`slbot_config::Config`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use slbot_config::{Config, ConfigError};
+
+/// The bot's settings (DESIGN.md "Configuration").
+#[derive(Debug, Clone)]
+pub struct BotSettings {
+    pub listen: SocketAddr,
+    pub webex_api_url: String,
+    pub webex_bot_token: SecretString,
+    pub webhook_secret: SecretString,
+    pub backend_url: String,
+    pub backend_secret: SecretString,
+    /// `v1` or `v2`.
+    pub signing_version: String,
+    pub login_url: String,
+    pub cssm_api_url: String,
+    pub cssm_page_size: u32,
+    pub cssm_concurrency: usize,
+    pub cssm_timeout: Duration,
+    pub cssm_max_inflight: usize,
+    pub catalog: Option<PathBuf>,
+    pub cache_ttl: Duration,
+    pub cache_max_bytes: u64,
+    pub allowed_org_ids: Vec<String>,
+    pub allowed_email_domains: Vec<String>,
+    /// Workers handling events concurrently.
+    pub workers: usize,
+    /// Events waiting for a worker before the overflow path answers "busy".
+    pub queue_capacity: usize,
+    /// How long a fetch may run before the "Retrieving your licenses…" message is posted.
+    pub progress_after: Duration,
+    /// The least time between two edits of that message.
+    pub progress_every: Duration,
+    /// At most this many edits (Webex allows 10 per message).
+    pub progress_max_edits: u32,
+    /// How often the webhooks are checked and re-enabled.
+    pub webhook_check_every: Duration,
+    /// How long queued events may take to finish at shutdown.
+    pub shutdown_grace: Duration,
+    /// Timeout of one call to the backend's token API.
+    pub backend_timeout: Duration,
+}
+
+/// Flags of `slbot bot` (everything else comes from the environment or the file).
+#[derive(Debug, Default, Clone)]
+pub struct BotFlags {
+    pub listen: Option<SocketAddr>,
+    pub webex_bot_token_file: Option<PathBuf>,
+    pub webhook_secret_file: Option<PathBuf>,
+    pub backend_secret_file: Option<PathBuf>,
+    pub catalog: Option<PathBuf>,
+}
+
+impl BotSettings {
+    /// Reads every setting: flags > `SLBOT_*` > TOML > defaults. Missing secrets are errors
+    /// that name the variable.
+    pub fn load(config: &Config, flags: &BotFlags) -> Result<Self, ConfigError> {
+        let backend_url: String =
+            config.value("BACKEND_URL", None, "http://127.0.0.1:8082".to_string())?;
+        let backend_url = backend_url.trim_end_matches('/').to_string();
+        let signing_version: String = config.value("SIGNING_VERSION", None, "v2".to_string())?;
+        if signing_version != "v1" && signing_version != "v2" {
+            return Err(ConfigError::Invalid {
+                name: "SLBOT_SIGNING_VERSION".into(),
+                reason: format!("`{signing_version}` is neither v1 nor v2"),
+            });
+        }
+        let login_url = config.value("LOGIN_URL", None, format!("{backend_url}/login"))?;
+        Ok(Self {
+            listen: config.value(
+                "LISTEN",
+                flags.listen,
+                "127.0.0.1:8081".parse().map_err(|_| invalid("LISTEN"))?,
+            )?,
+            webex_api_url: config
+                .value(
+                    "WEBEX_API_URL",
+                    None,
+                    "https://webexapis.com/v1".to_string(),
+                )?
+                .trim_end_matches('/')
+                .to_string(),
+            webex_bot_token: config
+                .require_secret("WEBEX_BOT_TOKEN", flags.webex_bot_token_file.as_deref())?,
+            webhook_secret: config
+                .require_secret("WEBHOOK_SECRET", flags.webhook_secret_file.as_deref())?,
+            backend_secret: config
+                .require_secret("BACKEND_SECRET", flags.backend_secret_file.as_deref())?,
+            backend_url,
+            signing_version,
+            login_url,
+            cssm_api_url: config
+                .value("CSSM_API_URL", None, "https://swapi.cisco.com".to_string())?
+                .trim_end_matches('/')
+                .to_string(),
+            cssm_page_size: config.value("CSSM_PAGE_SIZE", None, 500)?,
+            cssm_concurrency: config.value("CSSM_CONCURRENCY", None, 4)?,
+            cssm_timeout: Duration::from_secs(config.value("CSSM_TIMEOUT_SECS", None, 30)?),
+            cssm_max_inflight: config.value("CSSM_MAX_INFLIGHT", None, 16)?,
+            catalog: flags
+                .catalog
+                .clone()
+                .or(config.parse::<PathBuf>("CATALOG")?),
+            cache_ttl: Duration::from_secs(config.value("CACHE_TTL_SECS", None, 300)?),
+            cache_max_bytes: config.value::<u64>("CACHE_MAX_MB", None, 512)? * 1024 * 1024,
+            allowed_org_ids: config.list("ALLOWED_ORG_IDS", &[]),
+            allowed_email_domains: config
+                .list("ALLOWED_EMAIL_DOMAINS", &[])
+                .into_iter()
+                .map(|d| d.trim_start_matches('@').to_ascii_lowercase())
+                .collect(),
+            workers: config.value("BOT_WORKERS", None, 16)?,
+            queue_capacity: config.value("BOT_QUEUE_CAPACITY", None, 1024)?,
+            progress_after: Duration::from_millis(config.value(
+                "BOT_PROGRESS_AFTER_MS",
+                None,
+                2000,
+            )?),
+            progress_every: Duration::from_millis(config.value(
+                "BOT_PROGRESS_EVERY_MS",
+                None,
+                2000,
+            )?),
+            progress_max_edits: 8,
+            webhook_check_every: Duration::from_secs(300),
+            shutdown_grace: Duration::from_secs(10),
+            backend_timeout: Duration::from_secs(config.value("BACKEND_TIMEOUT_SECS", None, 5)?),
+        })
+    }
+}
+
+fn invalid(name: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name: format!("SLBOT_{name}"),
+        reason: "not an address".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_parts(env, "").unwrap()
+    }
+
+    const SECRETS: [(&str, &str); 3] = [
+        ("SLBOT_WEBEX_BOT_TOKEN", "bot-token"),
+        ("SLBOT_WEBHOOK_SECRET", "hook-secret"),
+        ("SLBOT_BACKEND_SECRET", "backend-secret"),
+    ];
+
+    #[test]
+    fn defaults_follow_the_design_table() {
+        let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8081");
+        assert_eq!(s.webex_api_url, "https://webexapis.com/v1");
+        assert_eq!(s.backend_url, "http://127.0.0.1:8082");
+        assert_eq!(s.login_url, "http://127.0.0.1:8082/login");
+        assert_eq!(s.signing_version, "v2");
+        assert_eq!(s.cssm_page_size, 500);
+        assert_eq!(s.cache_ttl, Duration::from_secs(300));
+        assert_eq!(s.cache_max_bytes, 512 * 1024 * 1024);
+        assert!(s.allowed_org_ids.is_empty());
+    }
+
+    #[test]
+    fn a_missing_webhook_secret_stops_start_up_naming_the_variable() {
+        let err = BotSettings::load(&config(&SECRETS[..1]), &BotFlags::default()).unwrap_err();
+        assert!(err.to_string().contains("SLBOT_WEBHOOK_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_signing_version_is_refused() {
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_SIGNING_VERSION", "v3"));
+        let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
+        assert!(err.to_string().contains("SLBOT_SIGNING_VERSION"), "{err}");
+    }
+
+    #[test]
+    fn settings_debug_shows_no_secret() {
+        let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
+        let shown = format!("{s:?}");
+        for (_, secret) in SECRETS {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+}
