@@ -111,3 +111,31 @@ pub fn partial_line(missing: &[(&str, &str)], total: usize) -> Option<String> {
         reasons.join("; ")
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_partial_line_names_three_missing_accounts_then_counts_the_rest() {
+        assert_eq!(partial_line(&[], 3), None);
+        assert_eq!(
+            partial_line(&[("Acme", "CSSM timed out")], 1).as_deref(),
+            Some("_Partial: 1 of 1 account could not be read (Acme: CSSM timed out). Try again later._")
+        );
+        let missing = [
+            ("A_1", "CSSM timed out"),
+            ("B", "CSSM refused access (403)"),
+            ("C", "CSSM is unavailable (HTTP 503)"),
+            ("D", "CSSM timed out"),
+        ];
+        assert_eq!(
+            partial_line(&missing, 10).as_deref(),
+            Some(
+                "_Partial: 4 of 10 accounts could not be read (A\\_1: CSSM timed out; \
+                 B: CSSM refused access (403); C: CSSM is unavailable (HTTP 503); and 1 more). \
+                 Try again later._"
+            )
+        );
+    }
+}

@@ -828,3 +828,40 @@ fn the_size_rule_counts_utf8_bytes_not_characters() {
     assert!(more > 0);
     assert_eq!(answer.messages.len(), 2);
 }
+
+#[test]
+fn a_long_virtual_accounts_list_is_cut_at_an_account_and_its_csv_lists_every_va() {
+    // 40 accounts × 10 VAs of ~40 bytes: ~18 KB of list.
+    let mut accounts = Vec::new();
+    let mut vas = serde_json::Map::new();
+    for a in 0..40 {
+        let domain = format!("a{a:02}.example.com");
+        accounts.push(account(&format!("Account {a:02}"), &domain));
+        let list: Vec<Value> = (0..10)
+            .map(|v| json!({"name": format!("Virtual account {a:02}-{v:02} of the team")}))
+            .collect();
+        vas.insert(domain, Value::Array(list));
+    }
+    let inventory = load(json!({"accounts": accounts, "licenses": {}, "virtualAccounts": vas}));
+    let answer = ask("virtual accounts", &inventory);
+    assert_eq!(answer.messages.len(), 2);
+    let markdown = &answer.messages[0].markdown;
+    assert!(markdown.len() <= LIMIT);
+    let shown_vas = markdown.matches("\n    * Virtual account").count();
+    assert_eq!(shown_vas % 10, 0, "whole accounts only");
+    assert!(markdown.ends_with(&format!("\n\n{}", footer(400 - shown_vas))));
+    let Some(file) = &answer.messages[1].attachment else {
+        panic!("no CSV")
+    };
+    let rows = csv_rows(&file.bytes);
+    assert_eq!(rows[0], ["account", "domain", "virtualAccount"]);
+    assert_eq!(rows.len(), 1 + 400);
+    assert_eq!(
+        rows[400],
+        [
+            "Account 39",
+            "a39.example.com",
+            "Virtual account 39-09 of the team"
+        ]
+    );
+}
