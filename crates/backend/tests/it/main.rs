@@ -4,5 +4,6 @@
 mod token_harness;
 
 mod signin;
+mod signin_webex;
 mod token_api;
 mod token_store;
