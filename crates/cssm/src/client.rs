@@ -108,6 +108,9 @@ impl CssmClient {
         api_root.set_path(&format!("{prefix}{API_ROOT}"));
         let http = reqwest::Client::builder()
             .connect_timeout(settings.request_timeout)
+            .user_agent(concat!("slbot/", env!("CARGO_PKG_VERSION")))
+            // An API answer is never a redirect; following one could carry the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(BuildError::Http)?;
         Ok(Self {

@@ -403,12 +403,9 @@ impl CssmClient {
         let mut deadline = self.clock().deadline(settings.deadline);
         let permits = Semaphore::new(settings.concurrency.max(1));
 
-        let listed = match futures::future::select(
-            Box::pin(self.list_accounts(&permits, token)),
-            &mut deadline,
-        )
-        .await
-        {
+        // 1. The account list (a failure here fails the fetch).
+        let list = Box::pin(self.list_accounts(&permits, token));
+        let (listed, fresh_token) = match futures::future::select(list, &mut deadline).await {
             Either::Left((listed, _)) => listed?,
             Either::Right(((), _)) => {
                 return Err(CssmError::Unavailable {
@@ -421,50 +418,11 @@ impl CssmClient {
                 })
             }
         };
-        let (all_values, fresh_token) = listed;
         let token = fresh_token.as_ref().unwrap_or(token);
+        let selected = select_accounts(listed, options);
+        let accounts = &selected.accounts;
 
-        let mut warnings = Vec::new();
-        let mut missing = Vec::new();
-        let mut values = Vec::new();
-        let mut accounts = Vec::new();
-        let mut domains_seen = HashSet::new();
-        for value in all_values {
-            let Some(account) = Account::from_value(&value) else {
-                let name = value
-                    .get("accountName")
-                    .and_then(|n| n.as_str())
-                    .unwrap_or("(unnamed)")
-                    .to_string();
-                if options.domains.is_empty() {
-                    missing.push(MissingAccount {
-                        name,
-                        domain: String::new(),
-                        reason: "CSSM listed this account without a domain".into(),
-                    });
-                    values.push(value);
-                }
-                continue;
-            };
-            let wanted = options.domains.is_empty()
-                || options
-                    .domains
-                    .iter()
-                    .any(|d| d.trim().eq_ignore_ascii_case(account.account_domain.trim()));
-            if !wanted {
-                continue;
-            }
-            if !domains_seen.insert(account.account_domain.clone()) {
-                warnings.push(format!(
-                    "CSSM listed account {} twice; it was read once",
-                    account.account_domain
-                ));
-                continue;
-            }
-            values.push(value);
-            accounts.push(account);
-        }
-
+        // 2. Every account at once (requests bounded by `permits`), until done or the deadline.
         let run = Run {
             client: self,
             token,
@@ -479,7 +437,6 @@ impl CssmClient {
             slots: Mutex::new((0..accounts.len()).map(|_| Slot::default()).collect()),
         };
         run.update(|_| {});
-
         let work = join_all(accounts.iter().enumerate().map(|(index, account)| {
             let run = &run;
             async move {
@@ -492,78 +449,16 @@ impl CssmClient {
             futures::future::select(Box::pin(work), deadline).await,
             Either::Right(_)
         );
-
         let slots = std::mem::take(&mut *run.slots.lock().unwrap_or_else(PoisonError::into_inner));
-        let mut licenses = BTreeMap::new();
-        let mut virtual_accounts = options.with_virtual_accounts.then(BTreeMap::new);
-        let mut failures = Vec::new();
-        for (account, slot) in accounts.iter().zip(slots) {
-            let domain = account.account_domain.clone();
-            let outcome = match slot.outcome {
-                Some(outcome) => outcome,
-                None => AccountOutcome {
-                    licenses: Err(CssmError::Unavailable {
-                        place: format!("the licenses of account `{domain}`"),
-                        reason: Unavailable::Deadline {
-                            seconds: deadline_secs,
-                            received: slot.received,
-                            total: slot.total,
-                        },
-                    }),
-                    virtual_accounts: None,
-                },
-            };
-            match outcome.licenses {
-                Ok(got) => {
-                    warnings.extend(got.warning);
-                    licenses.insert(domain.clone(), got.records);
-                }
-                Err(error) => {
-                    tracing::warn!(domain = %domain, error = %error, "a CSSM account could not be read");
-                    missing.push(MissingAccount {
-                        name: account.display_name().to_string(),
-                        domain: domain.clone(),
-                        reason: error.reason(),
-                    });
-                    failures.push(error);
-                }
-            }
-            match (outcome.virtual_accounts, virtual_accounts.as_mut()) {
-                (Some(Ok(list)), Some(map)) => {
-                    map.insert(domain, list);
-                }
-                (Some(Err(error)), _) => warnings.push(format!(
-                    "The virtual accounts of account {} ({}) could not be read: {}",
-                    account.display_name(),
-                    domain,
-                    error.reason()
-                )),
-                _ => {}
-            }
-        }
 
-        if !accounts.is_empty() && failures.len() == accounts.len() {
-            let pick = failures
-                .iter()
-                .position(|e| matches!(e, CssmError::Unauthorized { .. }))
-                .unwrap_or(0);
-            return Err(failures.swap_remove(pick));
-        }
-        if hit_deadline {
-            warnings.push(format!(
-                "The fetch stopped after {deadline_secs} s; the answer is built from what arrived by then"
-            ));
-        }
-
-        let snapshot = Snapshot {
-            format: Some(FORMAT.to_string()),
-            captured_at: Some(self.clock().now().to_rfc3339()),
-            accounts: values,
-            licenses,
-            virtual_accounts,
-            missing_accounts: missing,
-            warnings,
-        };
+        // 3. The snapshot, from whatever arrived.
+        let snapshot = assemble(
+            selected,
+            slots,
+            options,
+            hit_deadline.then_some(deadline_secs),
+            self.clock().now().to_rfc3339(),
+        )?;
         let span = tracing::Span::current();
         span.record("accounts", snapshot.accounts.len());
         span.record("records", snapshot.license_count());
@@ -573,9 +468,167 @@ impl CssmClient {
     }
 }
 
+/// The accounts to read, and what the account list itself already says is wrong.
+struct Selected {
+    /// Account objects as CSSM sent them, for the snapshot.
+    values: Vec<serde_json::Value>,
+    /// The readable ones among them, to fetch.
+    accounts: Vec<Account>,
+    missing: Vec<MissingAccount>,
+    warnings: Vec<String>,
+}
+
+/// Applies the domain filter, skips duplicate domains, and records accounts without a domain.
+fn select_accounts(listed: Vec<serde_json::Value>, options: &FetchOptions) -> Selected {
+    let mut selected = Selected {
+        values: Vec::new(),
+        accounts: Vec::new(),
+        missing: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut domains_seen = HashSet::new();
+    for value in listed {
+        let Some(account) = Account::from_value(&value) else {
+            if options.domains.is_empty() {
+                let name = value
+                    .get("accountName")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("(unnamed)")
+                    .to_string();
+                selected.missing.push(MissingAccount {
+                    name,
+                    domain: String::new(),
+                    reason: "CSSM listed this account without a domain".into(),
+                });
+                selected.values.push(value);
+            }
+            continue;
+        };
+        let wanted = options.domains.is_empty()
+            || options
+                .domains
+                .iter()
+                .any(|d| d.trim().eq_ignore_ascii_case(account.account_domain.trim()));
+        if !wanted {
+            continue;
+        }
+        if !domains_seen.insert(account.account_domain.clone()) {
+            selected.warnings.push(format!(
+                "CSSM listed account {} twice; it was read once",
+                account.account_domain
+            ));
+            continue;
+        }
+        selected.values.push(value);
+        selected.accounts.push(account);
+    }
+    selected
+}
+
+/// Builds the snapshot from each account's outcome. An account with no outcome was still
+/// running at the deadline (`deadline_secs`): it is missing, and the records it had are left
+/// out rather than shown as if complete. Fails only when every account failed.
+fn assemble(
+    selected: Selected,
+    slots: Vec<Slot>,
+    options: &FetchOptions,
+    deadline_secs: Option<u64>,
+    captured_at: String,
+) -> Result<Snapshot, CssmError> {
+    let Selected {
+        values,
+        accounts,
+        mut missing,
+        mut warnings,
+    } = selected;
+    let mut licenses = BTreeMap::new();
+    let mut virtual_accounts = options.with_virtual_accounts.then(BTreeMap::new);
+    let mut failures = Vec::new();
+    for (account, slot) in accounts.iter().zip(slots) {
+        let domain = account.account_domain.clone();
+        let outcome = slot.outcome.unwrap_or_else(|| AccountOutcome {
+            licenses: Err(CssmError::Unavailable {
+                place: format!("the licenses of account `{domain}`"),
+                reason: Unavailable::Deadline {
+                    seconds: deadline_secs.unwrap_or_default(),
+                    received: slot.received,
+                    total: slot.total,
+                },
+            }),
+            virtual_accounts: None,
+        });
+        match outcome.licenses {
+            Ok(got) => {
+                warnings.extend(got.warning);
+                licenses.insert(domain.clone(), got.records);
+            }
+            Err(error) => {
+                tracing::warn!(domain = %domain, error = %error, "a CSSM account could not be read");
+                missing.push(MissingAccount {
+                    name: account.display_name().to_string(),
+                    domain: domain.clone(),
+                    reason: error.reason(),
+                });
+                failures.push(error);
+            }
+        }
+        match (outcome.virtual_accounts, virtual_accounts.as_mut()) {
+            (Some(Ok(list)), Some(map)) => {
+                map.insert(domain, list);
+            }
+            (Some(Err(error)), _) => warnings.push(format!(
+                "The virtual accounts of account {} ({}) could not be read: {}",
+                account.display_name(),
+                domain,
+                error.reason()
+            )),
+            _ => {}
+        }
+    }
+    if !accounts.is_empty() && failures.len() == accounts.len() {
+        // Nothing to show: the most actionable failure wins (sign in again), else the first.
+        let pick = failures
+            .iter()
+            .position(|e| matches!(e, CssmError::Unauthorized { .. }))
+            .unwrap_or(0);
+        return Err(failures.swap_remove(pick));
+    }
+    if let Some(seconds) = deadline_secs {
+        warnings.push(format!(
+            "The fetch stopped after {seconds} s; the answer is built from what arrived by then"
+        ));
+    }
+    Ok(Snapshot {
+        format: Some(FORMAT.to_string()),
+        captured_at: Some(captured_at),
+        accounts: values,
+        licenses,
+        virtual_accounts,
+        missing_accounts: missing,
+        warnings,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accounts_without_a_domain_are_missing_and_duplicates_are_read_once() {
+        let listed = vec![
+            serde_json::json!({"accountName": "A", "accountDomain": "a.com"}),
+            serde_json::json!({"accountName": "No domain"}),
+            serde_json::json!({"accountName": "A again", "accountDomain": "a.com"}),
+        ];
+        let s = select_accounts(listed, &FetchOptions::default());
+        assert_eq!(s.accounts.len(), 1);
+        assert_eq!(s.values.len(), 2);
+        assert_eq!(s.missing[0].name, "No domain");
+        assert_eq!(
+            s.warnings,
+            vec!["CSSM listed account a.com twice; it was read once"]
+        );
+    }
 
     #[test]
     fn pages_total_is_unknown_until_every_account_has_answered_page_one() {

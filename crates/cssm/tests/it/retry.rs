@@ -376,3 +376,20 @@ async fn status_error_with_http_200_is_bad_data_for_that_account() {
         "bad data is not retried"
     );
 }
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_so_the_token_goes_nowhere_else() {
+    let fake = serve(|_| {
+        Reply::Raw(
+            302,
+            vec![("location", "http://127.0.0.1:1/elsewhere".into())],
+            String::new(),
+        )
+    })
+    .await;
+    let h = harness(&fake, FetchSettings::default());
+    let err = h.client.accounts(&token()).await.unwrap_err();
+    assert_eq!(err.kind(), slbot_cssm::ErrorKind::Unexpected, "{err:?}");
+    assert!(err.to_string().contains("HTTP 302"), "{err}");
+    assert_eq!(fake.seen().len(), 1);
+}
