@@ -5,6 +5,8 @@
 //! in-memory one is right for a single replica.
 
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
@@ -20,16 +22,18 @@ pub enum NonceStoreError {
     Unavailable(String),
 }
 
+/// A boxed, sendable future (the trait is used as `dyn NonceStore`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// Remembers accepted nonces for the replay window.
-#[async_trait::async_trait]
 pub trait NonceStore: Send + Sync {
     /// Records `nonce` as accepted at `now`. `Ok(true)`: first use within the window;
-    /// `Ok(false)`: a replay.
-    async fn check_and_record(
-        &self,
-        nonce: &str,
+    /// `Ok(false)`: a replay. Must be atomic across every replica sharing the store.
+    fn check_and_record<'a>(
+        &'a self,
+        nonce: &'a str,
         now: DateTime<Utc>,
-    ) -> Result<bool, NonceStoreError>;
+    ) -> BoxFuture<'a, Result<bool, NonceStoreError>>;
 }
 
 /// A bounded in-process window: entries expire after the window; when `capacity` nonces are
@@ -94,13 +98,8 @@ impl Window {
     }
 }
 
-#[async_trait::async_trait]
-impl NonceStore for MemoryNonceStore {
-    async fn check_and_record(
-        &self,
-        nonce: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, NonceStoreError> {
+impl MemoryNonceStore {
+    fn record(&self, nonce: &str, now: DateTime<Utc>) -> Result<bool, NonceStoreError> {
         let cutoff = now - self.window;
         let mut w = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         w.expire(cutoff);
@@ -117,6 +116,17 @@ impl NonceStore for MemoryNonceStore {
         w.seen.insert(nonce.to_string(), now);
         w.order.push_back((now, nonce.to_string()));
         Ok(true)
+    }
+}
+
+impl NonceStore for MemoryNonceStore {
+    fn check_and_record<'a>(
+        &'a self,
+        nonce: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<bool, NonceStoreError>> {
+        let result = self.record(nonce, now);
+        Box::pin(async move { result })
     }
 }
 
