@@ -1,14 +1,382 @@
-//! `slbot report` (being built).
+//! `slbot report <REPORT>`: one licence report from a snapshot file or a live CSSM fetch.
+//!
+//! Shape: parse and check the flags (every bad value is exit 2 with a sentence saying what to
+//! do) → load the inventory (file or CSSM) → compute the report (pure, `now` from `--now`
+//! or the clock, read here and only here) → render → write to stdout or atomically to `--out`.
+//! A partial inventory prints a warning on stderr and exits 0, or 3 with `--strict`.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
 use slbot_config::Config;
+use slbot_cssm::FetchOptions;
+use slbot_inventory::{Catalog, Days, Filters, Inventory, Report, ReportKind};
 
+use crate::cmd::snapshot::{cssm_settings, fetch_live, CssmFlags};
 use crate::exit::{CliError, CliResult};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+/// Output formats of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for a terminal.
+    Table,
+    /// Webex markdown, exactly as the bot would post it.
+    Markdown,
+    /// The JSON schema of reports.md §3.
+    Json,
+    /// CSV (line and record reports and export only).
+    Csv,
+    /// XLSX workbook (line and record reports and export only; needs --out).
+    Xlsx,
+}
 
-pub async fn run(_args: Args, _config: &Config) -> CliResult {
-    Err(CliError::internal(
-        "`slbot report` is not available in this build yet",
-    ))
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// accounts, virtual-accounts, expired, expiring, shortages, usage, mix, status or export
+    #[arg(value_name = "REPORT")]
+    pub report: String,
+    /// Snapshot file to report on (instead of fetching from CSSM)
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    #[command(flatten)]
+    pub cssm: CssmFlags,
+    /// Fetch live: the environment variable that holds the user's CSSM access token
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Days ahead for `expiring`, 1 to 3650 [default: 30]
+    #[arg(long, value_name = "N")]
+    pub days: Option<String>,
+    /// Only this smart account (name or domain, case-insensitive); repeatable, OR-ed
+    #[arg(long = "account", value_name = "NAME")]
+    pub accounts: Vec<String>,
+    /// Only this virtual account (case-insensitive); repeatable, OR-ed, AND-ed with --account
+    #[arg(long = "va", value_name = "NAME")]
+    pub vas: Vec<String>,
+    /// The instant to report for, RFC 3339 [default: now]
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// License → architecture catalogue adding to or overriding the shipped one [env: SLBOT_CATALOG]
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write to this file (replaced whole, never half-written) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 3 when some accounts could not be read (the answer is partial)
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Where the licences come from.
+enum Source {
+    File(PathBuf),
+    Live(String),
+}
+
+/// The checked request: everything that can be wrong with the flags is found here.
+struct Request {
+    kind: ReportKind,
+    source: Source,
+    filters: Filters,
+    now: DateTime<Utc>,
+}
+
+fn parse_kind(name: &str, days: Option<&str>) -> Result<ReportKind, CliError> {
+    let parsed_days = match days {
+        None => Days::DEFAULT,
+        Some(d) => Days::parse(d).map_err(|_| {
+            CliError::input(format!(
+                "I can look 1 to 3650 days ahead, for example `--days 90` (got `{d}`)."
+            ))
+        })?,
+    };
+    let kind = ReportKind::from_name(name.trim(), parsed_days).ok_or_else(|| {
+        let hint = ReportKind::closest_name(name)
+            .map(|n| format!(" Did you mean `{n}`?"))
+            .unwrap_or_default();
+        CliError::input(format!(
+            "unknown report `{name}`.{hint} Choose one of: {}.",
+            ReportKind::NAMES.join(", ")
+        ))
+    })?;
+    if days.is_some() && !matches!(kind, ReportKind::Expiring(_)) {
+        return Err(CliError::input(format!(
+            "--days applies only to the expiring report, not to {}.",
+            kind.name()
+        )));
+    }
+    Ok(kind)
+}
+
+fn check(args: &Args) -> Result<Request, CliError> {
+    let kind = parse_kind(&args.report, args.days.as_deref())?;
+    match args.format {
+        Format::Csv | Format::Xlsx if !kind.has_file_formats() => {
+            return Err(CliError::input(format!(
+                "the {} report has table, markdown and JSON forms only; CSV and XLSX exist for expired, expiring, shortages, usage and export.",
+                kind.name()
+            )));
+        }
+        Format::Xlsx if args.out.is_none() => {
+            return Err(CliError::input(
+                "XLSX is a binary file: give --out FILE to write it.",
+            ));
+        }
+        _ => {}
+    }
+    let source = match (&args.snapshot, &args.token_env) {
+        (Some(_), Some(_)) => {
+            return Err(CliError::input(
+                "give either --snapshot FILE or --token-env VAR (live fetch), not both.",
+            ))
+        }
+        (Some(f), None) => {
+            if args.cssm.cssm_url.is_some() {
+                return Err(CliError::input(
+                    "--cssm-url is for a live fetch; it cannot be combined with --snapshot.",
+                ));
+            }
+            Source::File(f.clone())
+        }
+        (None, Some(var)) => Source::Live(var.clone()),
+        (None, None) => {
+            return Err(CliError::input(
+                "say where the licenses come from: --snapshot FILE, or --token-env VAR (with --cssm-url URL) to fetch from CSSM.",
+            ))
+        }
+    };
+    let now = match &args.now {
+        None => Utc::now(),
+        Some(t) => DateTime::parse_from_rfc3339(t.trim())
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|e| {
+                CliError::input(format!(
+                    "--now `{t}` is not an RFC 3339 time ({e}); e.g. 2026-11-28T09:00:00Z."
+                ))
+            })?,
+    };
+    Ok(Request {
+        kind,
+        source,
+        filters: Filters {
+            accounts: args.accounts.clone(),
+            vas: args.vas.clone(),
+        },
+        now,
+    })
+}
+
+/// `--catalog FILE` > `SLBOT_CATALOG` > the shipped catalogue.
+fn load_catalog(flag: Option<&Path>, config: &Config) -> Result<Catalog, CliError> {
+    let path = match flag {
+        Some(p) => Some(p.to_path_buf()),
+        None => config
+            .get("CATALOG")
+            .filter(|s| !s.trim().is_empty())
+            .map(PathBuf::from),
+    };
+    let Some(path) = path else {
+        return Ok(Catalog::shipped());
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CliError::input(format!(
+            "cannot read the license catalogue {}: {e}",
+            path.display()
+        ))
+    })?;
+    Catalog::with_overrides(&text).map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+}
+
+async fn load_inventory(
+    source: &Source,
+    args: &Args,
+    config: &Config,
+    catalog: &Catalog,
+) -> Result<Inventory, CliError> {
+    match source {
+        Source::File(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                let msg = format!("cannot read the snapshot {}: {e}", path.display());
+                match e.kind() {
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => {
+                        CliError::input(msg)
+                    }
+                    _ => CliError::internal(msg),
+                }
+            })?;
+            Inventory::from_json_slice(&bytes, catalog)
+                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+        }
+        Source::Live(var) => {
+            let token = Config::named_env_secret(var).map_err(|_| {
+                CliError::input(format!(
+                    "the environment variable {var} (named by --token-env) is not set or is empty"
+                ))
+            })?;
+            let settings = cssm_settings(config, &args.cssm)?;
+            let snapshot = fetch_live(&settings, &token, &FetchOptions::default()).await?;
+            Ok(Inventory::from_snapshot(&snapshot, catalog))
+        }
+    }
+}
+
+fn render(report: &Report<'_>, format: Format, inv: &Inventory) -> Result<Vec<u8>, CliError> {
+    Ok(match format {
+        Format::Table => report.to_table().into_bytes(),
+        Format::Json => report.to_json_string().into_bytes(),
+        Format::Markdown => {
+            let mut md = slbot_chat::report_markdown(report, inv.account_count()).markdown;
+            md.push('\n');
+            md.into_bytes()
+        }
+        Format::Csv => report.to_csv().map_err(CliError::internal)?,
+        Format::Xlsx => report.to_xlsx().map_err(CliError::internal)?,
+    })
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let fail = |e: &dyn std::fmt::Display| {
+        CliError::internal(format!("cannot write {}: {e}", path.display()))
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
+    tmp.write_all(bytes).map_err(|e| fail(&e))?;
+    tmp.as_file().sync_all().map_err(|e| fail(&e))?;
+    tmp.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
+}
+
+/// Lines for stderr: what is missing and what was skipped (at most 20 warnings).
+fn warnings(inv: &Inventory) -> Vec<String> {
+    const MAX: usize = 20;
+    let mut lines = Vec::new();
+    if inv.partial() {
+        let missing: Vec<String> = inv
+            .missing_accounts()
+            .iter()
+            .map(|m| format!("{} ({}): {}", m.name.trim(), m.domain, m.reason))
+            .collect();
+        lines.push(format!(
+            "warning: partial answer: {} of {} accounts could not be read: {}",
+            missing.len(),
+            inv.account_count() + missing.len(),
+            missing.join("; ")
+        ));
+    }
+    for w in inv.warnings().iter().take(MAX) {
+        lines.push(format!("warning: {w}"));
+    }
+    if inv.warnings().len() > MAX {
+        lines.push(format!(
+            "warning: …and {} more warnings (all of them are in --format json)",
+            inv.warnings().len() - MAX
+        ));
+    }
+    lines
+}
+
+pub async fn run(args: Args, config: &Config) -> CliResult {
+    let request = check(&args)?;
+    let catalog = load_catalog(args.catalog.as_deref(), config)?;
+    let inv = load_inventory(&request.source, &args, config, &catalog).await?;
+    let report = inv
+        .report(request.kind, request.now, &request.filters)
+        .map_err(CliError::input)?;
+    let bytes = render(&report, args.format, &inv)?;
+    match &args.out {
+        Some(path) => write_atomic(path, &bytes)?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(&bytes)
+            .map_err(|e| CliError::internal(format!("cannot write to stdout: {e}")))?,
+    }
+    for line in warnings(&inv) {
+        eprintln!("{line}");
+    }
+    if inv.partial() && args.strict {
+        return Err(CliError::remote(
+            "the answer is partial (some accounts could not be read) and --strict was given",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::Code;
+
+    #[test]
+    fn days_out_of_range_get_the_range_sentence() {
+        for bad in ["0", "abc", "99999", "2.5", "-1", ""] {
+            let e = parse_kind("expiring", Some(bad)).unwrap_err();
+            assert_eq!(e.code, Code::Input);
+            assert!(
+                e.message.starts_with("I can look 1 to 3650 days ahead"),
+                "{}",
+                e.message
+            );
+        }
+        assert_eq!(
+            parse_kind("expiring", Some("3650")).unwrap(),
+            ReportKind::Expiring(Days::new(3650).unwrap())
+        );
+        assert_eq!(
+            parse_kind("expiring", None).unwrap(),
+            ReportKind::Expiring(Days::new(30).unwrap())
+        );
+    }
+
+    #[test]
+    fn days_with_another_report_is_a_usage_error() {
+        let e = parse_kind("expired", Some("30")).unwrap_err();
+        assert_eq!(e.code, Code::Input);
+        assert!(e.message.contains("only to the expiring report"));
+    }
+
+    #[test]
+    fn an_unknown_report_suggests_the_closest_name() {
+        let e = parse_kind("expird", None).unwrap_err();
+        assert_eq!(e.code, Code::Input);
+        assert!(
+            e.message.contains("Did you mean `expired`?"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("virtual-accounts"));
+    }
+
+    #[test]
+    fn the_catalogue_comes_from_the_flag_then_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cat.json");
+        std::fs::write(&file, r#"{"Zeta Thing": {"architecture": "Mine"}}"#).unwrap();
+        let env = [("SLBOT_CATALOG".to_string(), file.display().to_string())]
+            .into_iter()
+            .collect();
+        let config = Config::from_parts(env, "").unwrap();
+        let c = load_catalog(None, &config).unwrap();
+        assert_eq!(c.lookup("zeta thing"), ("Mine", ""));
+        let missing = dir.path().join("nope.json");
+        let e = load_catalog(Some(&missing), &config).unwrap_err();
+        assert_eq!(e.code, Code::Input);
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.csv");
+        std::fs::write(&file, "old content that is longer than the new one").unwrap();
+        write_atomic(&file, b"new").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"new");
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

@@ -1,3 +1,4 @@
 //! Integration tests of the `slbot` binary: one test crate, one module per subcommand.
 
 mod ask;
+mod report;
