@@ -393,6 +393,18 @@ fn code_on(page: &str) -> String {
 }
 
 #[tokio::test]
+async fn the_callback_page_never_leaks_its_code_through_the_referer_and_is_not_cached() {
+    let h = start(Options::default()).await;
+    let authorize = h.to_sso("").await;
+    let back = h.at_sso(&authorize, ANA_EMAIL, None).await;
+    let r = h.get(back.as_str()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+}
+
+#[tokio::test]
 async fn the_dashboard_offers_sign_in_and_a_link_that_opens_the_bot() {
     let h = start(Options::default()).await;
     let r = h.get(&format!("{}/", h.backend)).await;
