@@ -48,11 +48,12 @@ pub async fn finish(State(state): State<AppState>, Query(q): Query<CallbackQuery
     }
 }
 
-/// The welcome message: what the bot does and how to start.
+/// The welcome message: what the bot does and how to start. Every command named here is an
+/// accepted form of reports.md §5.
 pub const WELCOME_MARKDOWN: &str = "**Welcome to the Smart Licensing Bot!** You're signed in \
 with your Cisco account, so I can answer with exactly the Smart Licensing data Cisco lets you \
 see.\n\nTry:\n- `expired` (licenses that already expired)\n- `expire 90` (licenses expiring in \
-the next 90 days)\n- `short` (where you use more than you own)\n- `usage`\n- `export` (everything \
+the next 90 days)\n- `shortages` (where you use more than you own)\n- `usage`\n- `export` (everything \
 as a spreadsheet)\n\nSend `help` for every command, and `sign out` to forget your sign-in.";
 
 async fn complete(state: &AppState, q: CallbackQuery) -> Result<Outcome, SignInError> {
