@@ -125,9 +125,11 @@ fn generate() -> String {
                     }
                     let _ = write!(
                         details,
-                        "{{\"licenseType\":\"TERM\",\"quantity\":{q},\"startDate\":\"{}\",\"endDate\":{end},\"subscriptionId\":\"Sub{}\",\"status\":\"ACTIVE\"}}",
+                        "{{\"licenseType\":\"TERM\",\"quantity\":{q},\"startDate\":\"{}\",\"endDate\":{end},\"subscriptionId\":\"Sub{}\",\"status\":\"ACTIVE\",\"licenseSku\":\"L-SKU-{:06}\",\"orderNumber\":\"{}\"}}",
                         ymd(end_day - 365),
-                        100_000 + rng.below(900_000)
+                        100_000 + rng.below(900_000),
+                        rng.below(1_000_000),
+                        90_000_000 + rng.below(9_000_000)
                     );
                 }
                 lines_left -= line_count;

@@ -180,7 +180,7 @@ impl Inventory {
                     LineReport::Expiring(d) => now < end && end < now.saturating_add(d.seconds()),
                 };
                 if keep {
-                    quantity += line.quantity;
+                    quantity = quantity.saturating_add(line.quantity);
                     hits.push((end, line.quantity, li));
                 }
             }
@@ -244,8 +244,9 @@ impl Inventory {
         match which {
             RecordReport::Shortages => sort_top(&mut hits, limit, |a, b| {
                 let (ra, rb) = (rec(a), rec(b));
-                (rb.in_use - rb.quantity)
-                    .cmp(&(ra.in_use - ra.quantity))
+                rb.in_use
+                    .saturating_sub(rb.quantity)
+                    .cmp(&ra.in_use.saturating_sub(ra.quantity))
                     .then_with(|| self.record_tie(*a, *b))
             }),
             RecordReport::Usage => sort_top(&mut hits, limit, |a, b| {
@@ -275,7 +276,7 @@ impl Inventory {
             architecture: self.s(rec.architecture),
             quantity: rec.quantity,
             in_use: rec.in_use,
-            shortage: rec.in_use - rec.quantity,
+            shortage: rec.in_use.saturating_sub(rec.quantity),
             utilization: utilization(rec.in_use, rec.quantity),
         }
     }
@@ -294,11 +295,11 @@ impl Inventory {
                     continue;
                 }
                 match sums.iter_mut().find(|(a, _)| *a == rec.architecture) {
-                    Some(e) => e.1 += rec.in_use,
+                    Some(e) => e.1 = e.1.saturating_add(rec.in_use),
                     None => sums.push((rec.architecture, rec.in_use)),
                 }
             }
-            let total: i64 = sums.iter().map(|s| s.1).sum();
+            let total = sums.iter().fold(0i64, |t, s| t.saturating_add(s.1));
             if total <= 0 {
                 continue;
             }

@@ -12,6 +12,30 @@
 //! - [`render`]: JSON (§3), terminal table, CSV and XLSX bytes. Chat markdown lives in the
 //!   chat crate, built on the types of [`report`].
 //!
+//! # Rules where reports.md is silent (decided here, pinned by tests)
+//!
+//! - A record with no `license` name or no `virtualAccount`, or whose shape is not a record
+//!   (not an object, a line that is not an object, a text field holding an object), is
+//!   unreadable: skipped with a warning naming account, VA and licence as far as known.
+//! - A number that is present but not a number (`"lots"`) counts as 0 with a warning; floats
+//!   are rounded; `"100"` is 100. `reserved` is kept as a count or a flag, whichever CSSM sent.
+//! - Unreadable `endDate`s are summarised in one warning (count and first example); unreadable
+//!   `startDate`s in another. Both are exported as their raw text.
+//! - An account without `accountDomain` is skipped with a warning; a second entry with the same
+//!   domain is ignored with a warning; licences under a domain no account lists still load,
+//!   under an account named after the domain, with a warning.
+//! - VA names are de-duplicated by their exact bytes (`"Lab"` and `"Lab "` are two VAs).
+//! - Valid `va` filter values are the VAs of every account; a VA that exists elsewhere but
+//!   not in the accounts selected by `account` simply selects nothing (no error).
+//! - On `virtual-accounts`, a `va` filter keeps the accounts containing it and lists only the
+//!   matching VA names.
+//! - `startDate` ties: parsed dates ascending, then unreadable text, then missing ones last.
+//! - `partial` is true exactly when `missingAccounts` is not empty; skipped records are
+//!   warnings, not partiality.
+//! - Export sorts accounts by name then domain (the tie-break rule), then VA, licence name,
+//!   CSSM record order and line order.
+//! - Numbers saturate instead of overflowing (absurd values cannot crash a report).
+//!
 //! Must not: do I/O (files, network), read the clock (`now` is always an argument) or read
 //! the environment. Loading never panics on bad data: unreadable records become warnings.
 

@@ -470,7 +470,7 @@ pub struct ExportRow<'a> {
 impl ExportRow<'_> {
     /// `max(0, inUse − quantity)`.
     pub fn shortage(&self) -> i64 {
-        (self.in_use - self.quantity).max(0)
+        self.in_use.saturating_sub(self.quantity).max(0)
     }
 
     /// `100 × inUse / quantity`, `None` when quantity is 0.
@@ -482,7 +482,7 @@ impl ExportRow<'_> {
     /// unknown expiry.
     pub fn days_to_expiry(&self, now: i64) -> Option<i64> {
         let end = self.line?.end_date.seconds()?;
-        Some((end - now).div_euclid(86_400))
+        Some(end.saturating_sub(now).div_euclid(86_400))
     }
 }
 

@@ -1261,3 +1261,22 @@ fn the_terminal_table_aligns_its_columns() {
     assert_eq!(lines[4].len(), end);
     assert!(lines[3].ends_with("99") && lines[4].ends_with(" 2"));
 }
+
+#[test]
+fn absurd_numbers_saturate_instead_of_crashing_a_report() {
+    let inv = one_account(vec![
+        json!({"license": "Alpha License", "virtualAccount": "DEFAULT",
+               "quantity": i64::MIN, "inUse": i64::MAX,
+               "licenseDetails": [{"quantity": i64::MAX, "endDate": "2026-11-01"},
+                                  {"quantity": i64::MAX, "endDate": "2026-11-02"}]}),
+        json!({"license": "Beta License", "virtualAccount": "DEFAULT",
+               "quantity": 1, "inUse": i64::MAX}),
+    ]);
+    let expired = run(&inv, ReportKind::Expired);
+    assert_eq!(lines_of(&expired).quantity, i64::MAX);
+    let shortages = run(&inv, ReportKind::Shortages);
+    assert_eq!(records_of(&shortages).items[0].shortage, i64::MAX);
+    let mix = json_of(&inv, ReportKind::Mix);
+    assert_eq!(mix["accounts"][0]["totalInUse"], i64::MAX);
+    assert!(run(&inv, ReportKind::Export).to_csv().is_ok());
+}
