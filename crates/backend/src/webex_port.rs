@@ -1,13 +1,10 @@
 //! The few Webex calls the sign-in flow makes, behind a trait so tests can use a fake and
 //! production uses the real client ([`slbot_webex::WebexClient`]).
 
-use std::future::Future;
-use std::pin::Pin;
-
 use slbot_webex::{NewMessage, WebexClient, WebexError};
 
-/// A boxed future, so the ports can be used as `Arc<dyn …>`.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// The crate's one boxed-future alias (ports are used as `Arc<dyn …>`).
+pub use crate::store::BoxFuture;
 
 /// A person as the sign-in flow needs them.
 #[derive(Debug, Clone, PartialEq, Eq)]

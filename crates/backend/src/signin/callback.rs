@@ -30,22 +30,18 @@ enum Outcome {
 }
 
 pub async fn finish(State(state): State<AppState>, Query(q): Query<CallbackQuery>) -> Response {
-    let outcome = complete(&state, q).await;
+    let outcome = match complete(&state, q).await {
+        Ok(outcome) => outcome,
+        Err(e) => return e.into_page(&state.public("login")),
+    };
     let bot_email = state.bot_email().await;
-    match outcome {
-        Ok(Outcome::SignedIn) => {
-            no_store(Html(pages::signed_in(bot_email.as_deref())).into_response())
+    let page = match outcome {
+        Outcome::SignedIn => pages::signed_in(bot_email.as_deref()),
+        Outcome::Pending { code } => {
+            pages::confirm_code(&code, CONFIRM_MINUTES, bot_email.as_deref())
         }
-        Ok(Outcome::Pending { code }) => no_store(
-            Html(pages::confirm_code(
-                &code,
-                CONFIRM_MINUTES,
-                bot_email.as_deref(),
-            ))
-            .into_response(),
-        ),
-        Err(e) => e.into_page(&state.public("login")),
-    }
+    };
+    no_store(Html(page).into_response())
 }
 
 /// The welcome message: what the bot does and how to start. Every command named here is an
