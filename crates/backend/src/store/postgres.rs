@@ -46,12 +46,15 @@ pub(crate) fn numbered(sql: &str) -> String {
 fn migrator() -> Migrator {
     Migrator {
         migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("token store"),
+            super::SCHEMA_VERSION,
+            Cow::Borrowed("backend token store"),
             MigrationType::Simple,
             Cow::Borrowed(SCHEMA),
             false,
         )]),
+        // Other stores (e.g. the bot's) may keep their migrations in the same database and
+        // `_sqlx_migrations` table: theirs are not "missing" from ours.
+        ignore_missing: true,
         ..Migrator::DEFAULT
     }
 }

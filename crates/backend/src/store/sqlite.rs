@@ -29,12 +29,15 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 fn migrator() -> Migrator {
     Migrator {
         migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("token store"),
+            super::SCHEMA_VERSION,
+            Cow::Borrowed("backend token store"),
             MigrationType::Simple,
             Cow::Borrowed(SCHEMA),
             false,
         )]),
+        // Other stores (e.g. the bot's) may keep their migrations in the same database and
+        // `_sqlx_migrations` table: theirs are not "missing" from ours.
+        ignore_missing: true,
         ..Migrator::DEFAULT
     }
 }

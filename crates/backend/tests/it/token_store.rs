@@ -494,3 +494,22 @@ both_engines!(
         assert_eq!(fake.refreshes(), 0);
     }
 );
+
+both_engines!(
+    another_stores_migrations_in_the_same_schema_do_not_stop_ours,
+    keys(K1, &[]),
+    |ts| {
+        let blob = if ts.name() == "sqlite" {
+            "X'00'"
+        } else {
+            "'\\x00'::bytea"
+        };
+        ts.raw_exec(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (1, 'notifications', TRUE, {blob}, 0)"
+    ))
+        .await;
+        let reopened = ts.reopen(keys(K1, &[])).await;
+        assert!(reopened.list().await.unwrap().is_empty());
+    }
+);
