@@ -59,6 +59,16 @@ impl Answer {
 pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> Answer {
     let (kind, filters) = match command {
         Command::Help | Command::SignOut | Command::Confirm { .. } => return without_data(command),
+        Command::NotifyOn(_)
+        | Command::NotifyOff
+        | Command::NotifyStatus
+        | Command::NotifyWindow { .. }
+        | Command::NotifyTest => return without_data(command),
+        Command::ChartMix(_)
+        | Command::ChartExpirations { .. }
+        | Command::ChartUsage(_)
+        | Command::StatusChart(_) => return Answer::text(sentences::CHARTS_NOT_AVAILABLE),
+        Command::Filter => return Answer::text(sentences::FILTER_WITHOUT_CARD),
         Command::Refresh => {
             return Answer::text(sentences::refreshed(
                 inventory.account_count(),
@@ -103,17 +113,18 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
 }
 
 /// The answer to a command that needs no licences (`help`), or that only the bot can carry
-/// out because it needs the backend (`sign out`, `confirm`: the sentence that says so);
-/// `None` for commands that read the inventory.
+/// out because it needs the backend or its own store (`sign out`, `confirm`, `notify …`: the
+/// sentence that says so); `None` for commands that read the inventory.
 pub fn answer_without_inventory(command: &Command) -> Option<Answer> {
-    matches!(
+    (matches!(
         command,
         Command::Help | Command::SignOut | Command::Confirm { .. }
-    )
+    ) || command.is_notify())
     .then(|| without_data(command))
 }
 
-/// `help`, or for `sign out` / `confirm` the sentence that only the bot can do them.
+/// `help`, or for `sign out` / `confirm` / `notify …` the sentence that only the bot can do
+/// them.
 fn without_data(command: &Command) -> Answer {
     match command {
         Command::Help => Answer::text(help_markdown()),

@@ -1,12 +1,19 @@
 //! What a chat message can ask for: the [`Command`] enum and the one table ([`COMMANDS`]) of
 //! canonical names, accepted forms and help lines that drives both the parser and the help text.
 //!
-//! Adding a command (later: `chart mix`, `chart expirations`, `chart usage`, `filter`, `notify`)
-//! means one new [`Command`] variant, one [`Kind`] and one row in [`COMMANDS`]; the parser, the
-//! unknown-command suggestions and `help` pick it up from the row. Canonical names are the chat
-//! words joined by `-` (`virtual-accounts`, later `chart-mix`), which is also how the CLI spells
-//! them (reports.md §5).
+//! Adding a command means one new [`Command`] variant, one [`Kind`] and one row in
+//! [`COMMANDS`]; the parser, the unknown-command suggestions and `help` pick it up from the row.
+//! Canonical names are the chat words joined by `-` (`virtual-accounts`, `chart-mix`,
+//! `notify-on`), which is also how the CLI spells them (reports.md §5).
+//!
+//! A form is a pattern of words (see [`Form`]): literal lowercase words, placeholders (`N`,
+//! `CODE`, `HH:MM`, `Area/City`) and optional groups in brackets whose alternatives are
+//! separated by `|` (`chart expirations [N days|N months]`). Help shows the pattern as written.
 
+use std::fmt;
+
+use chrono::NaiveTime;
+pub use chrono_tz::Tz;
 pub use slbot_inventory::{Days, Filters};
 
 /// The file format of `export`.
@@ -16,7 +23,100 @@ pub enum ExportFormat {
     Xlsx,
 }
 
-/// A parsed chat message (reports.md §5). Report commands carry their filters.
+/// How many calendar months `chart expirations N months` looks ahead: 1 to 120 (ten years,
+/// the same reach as [`Days::MAX`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Months(u32);
+
+impl Months {
+    /// The smallest accepted value.
+    pub const MIN: u32 = 1;
+    /// The largest accepted value (ten years).
+    pub const MAX: u32 = 120;
+
+    /// A validated month count, `None` outside 1..=120.
+    pub fn new(months: u32) -> Option<Self> {
+        (Self::MIN..=Self::MAX)
+            .contains(&months)
+            .then_some(Months(months))
+    }
+
+    /// The number of months.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// How far ahead `chart expirations` looks: `N days` or `N months` (calendar months).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChartHorizon {
+    Days(Days),
+    Months(Months),
+}
+
+impl ChartHorizon {
+    /// `chart expirations` alone: the next 12 months.
+    pub const DEFAULT: ChartHorizon = ChartHorizon::Months(Months(12));
+}
+
+impl fmt::Display for ChartHorizon {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChartHorizon::Days(d) if d.get() == 1 => write!(f, "1 day"),
+            ChartHorizon::Days(d) => write!(f, "{d} days"),
+            ChartHorizon::Months(m) if m.get() == 1 => write!(f, "1 month"),
+            ChartHorizon::Months(m) => write!(f, "{} months", m.get()),
+        }
+    }
+}
+
+/// How often scheduled notifications are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Frequency {
+    /// Every day.
+    Daily,
+    /// Every Monday.
+    Weekly,
+}
+
+impl Frequency {
+    /// `daily` / `weekly`, as typed in chat.
+    pub fn name(self) -> &'static str {
+        match self {
+            Frequency::Daily => "daily",
+            Frequency::Weekly => "weekly",
+        }
+    }
+}
+
+/// When `notify on` sends: how often, at which local time, in which time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Schedule {
+    pub frequency: Frequency,
+    /// Local time of day in `zone` (minutes precision).
+    pub at: NaiveTime,
+    /// An IANA time zone (`Europe/Paris`); `UTC` unless the user named one.
+    pub zone: Tz,
+}
+
+impl Schedule {
+    /// What `notify on` alone means: daily at 08:00 UTC.
+    pub fn default_schedule() -> Self {
+        Schedule {
+            frequency: Frequency::Daily,
+            at: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN),
+            zone: Tz::UTC,
+        }
+    }
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Self::default_schedule()
+    }
+}
+
+/// A parsed chat message (reports.md §5). Report and chart commands carry their filters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Help,
@@ -36,6 +136,31 @@ pub enum Command {
         format: ExportFormat,
         filters: Filters,
     },
+    /// `chart mix`: each account's architecture share as a PNG.
+    ChartMix(Filters),
+    /// `chart expirations`: quantity expiring per month over `horizon` (12 months by default).
+    ChartExpirations {
+        horizon: ChartHorizon,
+        filters: Filters,
+    },
+    /// `chart usage`: the most utilized licenses as a PNG.
+    ChartUsage(Filters),
+    /// `status chart`: the status summary as one PNG.
+    StatusChart(Filters),
+    /// `filter`: the card to pick accounts, virtual accounts, days and a report.
+    Filter,
+    /// Turn scheduled notifications on (or change their schedule).
+    NotifyOn(Schedule),
+    /// Turn scheduled notifications off.
+    NotifyOff,
+    /// Say whether notifications are on, when, and for which window.
+    NotifyStatus,
+    /// Notifications warn about licenses expiring within `days` days (30 unless set).
+    NotifyWindow {
+        days: Days,
+    },
+    /// Send the notification now, to see what it looks like.
+    NotifyTest,
     /// Forget the cached inventory and fetch it again.
     Refresh,
     /// The backend forgets the user's tokens.
@@ -46,13 +171,16 @@ pub enum Command {
     },
 }
 
+/// The look-ahead of notifications when the person never set `notify window`.
+pub const DEFAULT_NOTIFY_WINDOW: Days = Days::DEFAULT;
+
 impl Command {
-    /// The canonical name (`virtual-accounts`, `sign-out`, …), as the CLI spells it.
+    /// The canonical name (`virtual-accounts`, `sign-out`, `chart-mix`, …), as the CLI spells it.
     pub fn name(&self) -> &'static str {
         self.kind().spec().name
     }
 
-    /// The filters of a report command; `None` for commands that take none.
+    /// The filters of a report or chart command; `None` for commands that take none.
     pub fn filters(&self) -> Option<&Filters> {
         match self {
             Command::Status(f)
@@ -61,10 +189,48 @@ impl Command {
             | Command::Expired(f)
             | Command::Shortages(f)
             | Command::Usage(f)
-            | Command::Mix(f) => Some(f),
-            Command::Expiring { filters, .. } | Command::Export { filters, .. } => Some(filters),
-            Command::Help | Command::Refresh | Command::SignOut | Command::Confirm { .. } => None,
+            | Command::Mix(f)
+            | Command::ChartMix(f)
+            | Command::ChartUsage(f)
+            | Command::StatusChart(f) => Some(f),
+            Command::Expiring { filters, .. }
+            | Command::Export { filters, .. }
+            | Command::ChartExpirations { filters, .. } => Some(filters),
+            Command::Help
+            | Command::Filter
+            | Command::NotifyOn(_)
+            | Command::NotifyOff
+            | Command::NotifyStatus
+            | Command::NotifyWindow { .. }
+            | Command::NotifyTest
+            | Command::Refresh
+            | Command::SignOut
+            | Command::Confirm { .. } => None,
         }
+    }
+
+    /// Whether this command's answer is a PNG chart.
+    pub fn is_chart(&self) -> bool {
+        matches!(
+            self,
+            Command::ChartMix(_)
+                | Command::ChartExpirations { .. }
+                | Command::ChartUsage(_)
+                | Command::StatusChart(_)
+        )
+    }
+
+    /// Whether this is one of the `notify …` commands, which the bot carries out against its
+    /// notification store.
+    pub fn is_notify(&self) -> bool {
+        matches!(
+            self,
+            Command::NotifyOn(_)
+                | Command::NotifyOff
+                | Command::NotifyStatus
+                | Command::NotifyWindow { .. }
+                | Command::NotifyTest
+        )
     }
 
     /// Which row of [`COMMANDS`] this command comes from.
@@ -80,6 +246,16 @@ impl Command {
             Command::Usage(_) => Kind::Usage,
             Command::Mix(_) => Kind::Mix,
             Command::Export { .. } => Kind::Export,
+            Command::ChartMix(_) => Kind::ChartMix,
+            Command::ChartExpirations { .. } => Kind::ChartExpirations,
+            Command::ChartUsage(_) => Kind::ChartUsage,
+            Command::StatusChart(_) => Kind::StatusChart,
+            Command::Filter => Kind::Filter,
+            Command::NotifyOn(_) => Kind::NotifyOn,
+            Command::NotifyOff => Kind::NotifyOff,
+            Command::NotifyStatus => Kind::NotifyStatus,
+            Command::NotifyWindow { .. } => Kind::NotifyWindow,
+            Command::NotifyTest => Kind::NotifyTest,
             Command::Refresh => Kind::Refresh,
             Command::SignOut => Kind::SignOut,
             Command::Confirm { .. } => Kind::Confirm,
@@ -100,6 +276,16 @@ pub enum Kind {
     Usage,
     Mix,
     Export,
+    ChartMix,
+    ChartExpirations,
+    ChartUsage,
+    StatusChart,
+    Filter,
+    NotifyOn,
+    NotifyOff,
+    NotifyStatus,
+    NotifyWindow,
+    NotifyTest,
     Refresh,
     SignOut,
     Confirm,
@@ -138,8 +324,12 @@ pub struct CommandSpec {
     pub takes_filters: bool,
 }
 
-/// One accepted form: lowercase words separated by single spaces, where `N` stands for a
-/// whole number and `CODE` for one word kept as typed.
+/// One accepted form, a pattern of words separated by single spaces:
+/// - lowercase literal words, which the message must contain in this order;
+/// - placeholders: `N` (a whole number), `CODE` (one word kept as typed), `HH:MM` (a time of
+///   day) and `Area/City` (a time zone name, kept as typed);
+/// - optional groups `[…]` whose alternatives are separated by `|`
+///   (`[daily|weekly]`, `[N days|N months]`); groups do not nest.
 #[derive(Debug)]
 pub struct Form {
     pub text: &'static str,
@@ -157,6 +347,14 @@ pub enum FormArg {
     Format(ExportFormat),
     /// The `CODE` word.
     Code,
+    /// A chart horizon: `N` followed by `days` or `months`; without `N`,
+    /// [`ChartHorizon::DEFAULT`].
+    Horizon,
+    /// A notification schedule: the words `daily`/`weekly`, `HH:MM` and `Area/City`, each
+    /// optional ([`Schedule::default_schedule`] fills the rest).
+    Schedule,
+    /// The notification window: `N` days.
+    Window,
 }
 
 const fn form(text: &'static str) -> Form {
@@ -302,6 +500,101 @@ pub static COMMANDS: &[CommandSpec] = &[
         takes_filters: true,
     },
     CommandSpec {
+        kind: Kind::ChartMix,
+        name: "chart-mix",
+        forms: &[
+            form("chart mix"),
+            form("mix chart"),
+            form("chart architecture"),
+        ],
+        summary: "a chart of the architecture mix of each smart account",
+        takes_filters: true,
+    },
+    CommandSpec {
+        kind: Kind::ChartExpirations,
+        name: "chart-expirations",
+        forms: &[
+            with("chart expirations [N days|N months]", FormArg::Horizon),
+            with("expirations chart", FormArg::Horizon),
+        ],
+        summary: "a chart of the license quantity that expires each month, for the next 12 \
+                  months unless you say (1 to 3650 days, or 1 to 120 months)",
+        takes_filters: true,
+    },
+    CommandSpec {
+        kind: Kind::ChartUsage,
+        name: "chart-usage",
+        forms: &[
+            form("chart usage"),
+            form("usage chart"),
+            form("chart utilization"),
+        ],
+        summary: "a chart of the most utilized licenses",
+        takes_filters: true,
+    },
+    CommandSpec {
+        kind: Kind::StatusChart,
+        name: "status-chart",
+        forms: &[form("status chart"), form("chart status")],
+        summary: "the high level status as one chart",
+        takes_filters: true,
+    },
+    CommandSpec {
+        kind: Kind::Filter,
+        name: "filter",
+        forms: &[form("filter"), form("filters"), form("filter card")],
+        summary: "a card to pick smart accounts, virtual accounts, days and a report",
+        takes_filters: false,
+    },
+    CommandSpec {
+        kind: Kind::NotifyOn,
+        name: "notify-on",
+        forms: &[
+            with(
+                "notify on [daily|weekly] [at HH:MM] [tz Area/City]",
+                FormArg::Schedule,
+            ),
+            with("notify daily [at HH:MM] [tz Area/City]", FormArg::Schedule),
+            with("notify weekly [at HH:MM] [tz Area/City]", FormArg::Schedule),
+            with("notify at HH:MM [tz Area/City]", FormArg::Schedule),
+        ],
+        summary: "a message about licenses that expire soon, every day (or every Monday) at \
+                  08:00 UTC unless you give a time (24-hour clock) and a time zone \
+                  (for example `notify on weekly at 07:30 tz Europe/Paris`)",
+        takes_filters: false,
+    },
+    CommandSpec {
+        kind: Kind::NotifyOff,
+        name: "notify-off",
+        forms: &[form("notify off")],
+        summary: "stop those messages",
+        takes_filters: false,
+    },
+    CommandSpec {
+        kind: Kind::NotifyStatus,
+        name: "notify-status",
+        forms: &[form("notify status"), form("notify"), form("notifications")],
+        summary: "whether those messages are on, when they come and how far ahead they look",
+        takes_filters: false,
+    },
+    CommandSpec {
+        kind: Kind::NotifyWindow,
+        name: "notify-window",
+        forms: &[
+            with("notify window N", FormArg::Window),
+            with("notify window N days", FormArg::Window),
+        ],
+        summary: "how many days ahead those messages look (1 to 3650; 30 until you set it)",
+        takes_filters: false,
+    },
+    CommandSpec {
+        kind: Kind::NotifyTest,
+        name: "notify-test",
+        forms: &[form("notify test")],
+        summary: "send that message now, to see what it looks like",
+        takes_filters: false,
+    },
+    CommandSpec {
         kind: Kind::Refresh,
         name: "refresh",
         forms: &[form("refresh")],
@@ -327,12 +620,57 @@ pub static COMMANDS: &[CommandSpec] = &[
 /// Placeholder words of [`Form::text`].
 pub(crate) const SLOT_NUMBER: &str = "N";
 pub(crate) const SLOT_CODE: &str = "CODE";
+pub(crate) const SLOT_TIME: &str = "HH:MM";
+pub(crate) const SLOT_ZONE: &str = "Area/City";
+
+/// Whether a pattern word is a placeholder.
+pub(crate) fn is_slot(word: &str) -> bool {
+    [SLOT_NUMBER, SLOT_CODE, SLOT_TIME, SLOT_ZONE].contains(&word)
+}
+
+/// Every word sequence a form's pattern stands for: the cartesian product of its optional
+/// groups (each absent, or one of its alternatives). `notify at HH:MM [tz Area/City]` gives
+/// `[notify, at, HH:MM]` and `[notify, at, HH:MM, tz, Area/City]`.
+pub(crate) fn expand(pattern: &'static str) -> Vec<Vec<&'static str>> {
+    let mut out: Vec<Vec<&'static str>> = vec![Vec::new()];
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        rest = rest.trim_start_matches(' ');
+        if let Some(group) = rest.strip_prefix('[') {
+            let (body, after) = group.split_once(']').unwrap_or((group, ""));
+            let choices: Vec<Vec<&'static str>> = std::iter::once(Vec::new())
+                .chain(body.split('|').map(|alt| alt.split_whitespace().collect()))
+                .collect();
+            out = out
+                .iter()
+                .flat_map(|prefix| {
+                    choices.iter().map(move |choice| {
+                        let mut seq = prefix.clone();
+                        seq.extend(choice);
+                        seq
+                    })
+                })
+                .collect();
+            rest = after;
+        } else {
+            let end = rest.find([' ', '[']).unwrap_or(rest.len());
+            let word = &rest[..end];
+            if !word.is_empty() {
+                for seq in &mut out {
+                    seq.push(word);
+                }
+            }
+            rest = &rest[end..];
+        }
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ALL_KINDS: [Kind; 13] = [
+    const ALL_KINDS: [Kind; 23] = [
         Kind::Help,
         Kind::Status,
         Kind::Accounts,
@@ -343,6 +681,16 @@ mod tests {
         Kind::Usage,
         Kind::Mix,
         Kind::Export,
+        Kind::ChartMix,
+        Kind::ChartExpirations,
+        Kind::ChartUsage,
+        Kind::StatusChart,
+        Kind::Filter,
+        Kind::NotifyOn,
+        Kind::NotifyOff,
+        Kind::NotifyStatus,
+        Kind::NotifyWindow,
+        Kind::NotifyTest,
         Kind::Refresh,
         Kind::SignOut,
         Kind::Confirm,
@@ -374,6 +722,16 @@ mod tests {
                 "usage",
                 "mix",
                 "export",
+                "chart-mix",
+                "chart-expirations",
+                "chart-usage",
+                "status-chart",
+                "filter",
+                "notify-on",
+                "notify-off",
+                "notify-status",
+                "notify-window",
+                "notify-test",
                 "refresh",
                 "sign-out",
                 "confirm"
@@ -383,23 +741,64 @@ mod tests {
             Kind::from_name("virtual-accounts"),
             Some(Kind::VirtualAccounts)
         );
+        assert_eq!(Kind::from_name("chart-mix"), Some(Kind::ChartMix));
+        assert_eq!(Kind::from_name("status-chart"), Some(Kind::StatusChart));
+        assert_eq!(Kind::from_name("notify-on"), Some(Kind::NotifyOn));
         assert_eq!(Kind::from_name("virtual accounts"), None);
+        assert_eq!(Kind::from_name("chart mix"), None);
     }
 
     #[test]
     fn forms_are_lowercase_single_spaced_words_or_placeholders() {
         for spec in COMMANDS {
             for form in spec.forms {
-                for word in form.text.split(' ').filter(|w| !w.is_empty()) {
-                    let placeholder = word == SLOT_NUMBER || word == SLOT_CODE;
-                    assert!(
-                        placeholder || word.to_lowercase() == word,
-                        "{}: {word}",
-                        form.text
-                    );
-                }
                 assert!(!form.text.contains("  "), "{}", form.text);
+                for words in expand(form.text) {
+                    for word in words {
+                        assert!(
+                            is_slot(word) || word.to_lowercase() == word,
+                            "{}: {word}",
+                            form.text
+                        );
+                        assert!(!word.contains(['[', ']', '|']), "{}: {word}", form.text);
+                    }
+                }
             }
         }
+    }
+
+    #[test]
+    fn optional_groups_expand_to_every_combination_in_order() {
+        let joined =
+            |pattern| -> Vec<String> { expand(pattern).iter().map(|w| w.join(" ")).collect() };
+        assert_eq!(joined("status"), ["status"]);
+        assert_eq!(joined(""), [""]);
+        assert_eq!(
+            joined("chart expirations [N days|N months]"),
+            [
+                "chart expirations",
+                "chart expirations N days",
+                "chart expirations N months"
+            ]
+        );
+        let notify = joined("notify on [daily|weekly] [at HH:MM] [tz Area/City]");
+        assert_eq!(notify.len(), 12);
+        assert_eq!(notify[0], "notify on");
+        assert_eq!(notify[11], "notify on weekly at HH:MM tz Area/City");
+        assert!(notify.contains(&"notify on tz Area/City".to_string()));
+        assert!(notify.contains(&"notify on daily at HH:MM".to_string()));
+    }
+
+    #[test]
+    fn the_default_schedule_is_daily_at_eight_utc_and_horizon_twelve_months() {
+        let schedule = Schedule::default();
+        assert_eq!(schedule.frequency, Frequency::Daily);
+        assert_eq!(schedule.at.to_string(), "08:00:00");
+        assert_eq!(schedule.zone.name(), "UTC");
+        assert_eq!(ChartHorizon::DEFAULT.to_string(), "12 months");
+        assert_eq!(DEFAULT_NOTIFY_WINDOW.get(), 30);
+        assert_eq!(Months::new(0), None);
+        assert_eq!(Months::new(121), None);
+        assert_eq!(Months::new(120).map(Months::get), Some(120));
     }
 }

@@ -27,7 +27,28 @@ pub fn help_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::expand;
     use crate::parse::parse;
+
+    /// A form's pattern with each placeholder replaced by a valid example.
+    fn examples(pattern: &'static str) -> Vec<String> {
+        expand(pattern)
+            .into_iter()
+            .map(|words| {
+                words
+                    .iter()
+                    .map(|w| match *w {
+                        "N" => "3",
+                        "CODE" => "123456",
+                        "HH:MM" => "07:30",
+                        "Area/City" => "Europe/Paris",
+                        literal => literal,
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
 
     #[test]
     fn help_names_every_form_the_parser_accepts_and_every_one_parses() {
@@ -35,13 +56,8 @@ mod tests {
         for spec in COMMANDS {
             for form in spec.forms.iter().filter(|f| !f.text.is_empty()) {
                 assert!(help.contains(&format!("`{}`", form.text)), "{}", form.text);
-                let example = form.text.replace('N', "3").replace("CODE", "123456");
-                if form.text != "?" {
-                    assert_eq!(
-                        parse(&example).map(|c| c.kind()),
-                        Ok(spec.kind),
-                        "{example}"
-                    );
+                for example in examples(form.text).iter().filter(|e| *e != "?") {
+                    assert_eq!(parse(example).map(|c| c.kind()), Ok(spec.kind), "{example}");
                 }
             }
         }

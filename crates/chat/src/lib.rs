@@ -29,10 +29,13 @@ pub mod sentences;
 mod status;
 
 pub use answer::{answer, answer_without_inventory, Answer, Attachment, Message};
-pub use command::{Command, CommandSpec, Days, ExportFormat, Filters, Kind, COMMANDS};
+pub use command::{
+    ChartHorizon, Command, CommandSpec, Days, ExportFormat, Filters, Frequency, Kind, Months,
+    Schedule, Tz, COMMANDS, DEFAULT_NOTIFY_WINDOW,
+};
 pub use help::help_markdown;
 pub use markdown::MAX_MARKDOWN_BYTES;
-pub use parse::{parse, ParseError};
+pub use parse::{parse, time_of_day, time_zone, ParseError};
 pub use report_markdown::{report_markdown, ChatReport};
 
 #[cfg(test)]

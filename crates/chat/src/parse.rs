@@ -6,11 +6,13 @@
 //! equal one accepted form of [`COMMANDS`], optionally preceded by polite filler words.
 //! Nothing here matches substrings: "what's the status of the migration?" is unknown.
 
+use chrono::NaiveTime;
 use strsim::damerau_levenshtein;
 
 use crate::command::{
-    Command, CommandSpec, Days, ExportFormat, Filters, Form, FormArg, Kind, COMMANDS, SLOT_CODE,
-    SLOT_NUMBER,
+    expand, is_slot, ChartHorizon, Command, CommandSpec, Days, ExportFormat, Filters, Form,
+    FormArg, Frequency, Kind, Months, Schedule, Tz, COMMANDS, SLOT_CODE, SLOT_NUMBER, SLOT_TIME,
+    SLOT_ZONE,
 };
 
 /// Words that may precede any accepted form ("can you show me the status please" is not one:
@@ -35,6 +37,29 @@ pub enum ParseError {
     /// `expire N…` with N not a whole number giving 1..=3650 days.
     #[error("the number of days is not a whole number from 1 to {}", Days::MAX)]
     DaysOutOfRange,
+    /// `chart expirations N days|months` with N not a whole number of 1..=3650 days or
+    /// 1..=120 months.
+    #[error(
+        "the chart horizon is not 1 to {} days or 1 to {} months",
+        Days::MAX,
+        Months::MAX
+    )]
+    HorizonOutOfRange,
+    /// `notify window N` with N not a whole number from 1 to 3650.
+    #[error(
+        "the notification window is not a whole number of days from 1 to {}",
+        Days::MAX
+    )]
+    WindowOutOfRange,
+    /// `notify … at TEXT` where TEXT is not a 24-hour `HH:MM` time.
+    #[error("`{text}` is not a time of day")]
+    BadTime { text: String },
+    /// `notify … tz TEXT` where TEXT is no IANA time zone; `suggestion` is the closest one.
+    #[error("unknown time zone `{text}`")]
+    UnknownTimeZone {
+        text: String,
+        suggestion: Option<&'static str>,
+    },
     /// A `va:`/`account:` filter without a readable value (`va:` alone, an unclosed quote).
     #[error("unreadable filter `{text}`")]
     BadFilter { text: String },
@@ -54,13 +79,36 @@ pub fn parse(text: &str) -> Result<Command, ParseError> {
         // Case folding never adds or removes spaces, but never trust that with user text.
         typed = words.clone();
     }
-    match match_words(&words, &typed, &filters) {
+    let patterns = patterns();
+    match match_words(&patterns, &words, &typed, &filters) {
         Some(result) => result,
         None => Err(ParseError::Unknown {
             text: shown_text(text),
-            suggestion: suggest(&words),
+            suggestion: suggest(&patterns, &words),
         }),
     }
+}
+
+/// One expansion of one form: the row it belongs to, the form, and its word sequence.
+struct Pattern {
+    spec: &'static CommandSpec,
+    form: &'static Form,
+    words: Vec<&'static str>,
+}
+
+/// Every word sequence of every form, in table order (computed per message: a few hundred
+/// short vectors, cheaper than any cache).
+fn patterns() -> Vec<Pattern> {
+    COMMANDS
+        .iter()
+        .flat_map(|spec| {
+            spec.forms.iter().flat_map(move |form| {
+                expand(form.text)
+                    .into_iter()
+                    .map(move |words| Pattern { spec, form, words })
+            })
+        })
+        .collect()
 }
 
 fn split(text: &str) -> Vec<&str> {
@@ -76,8 +124,8 @@ fn normalise(text: &str) -> String {
         .to_string()
 }
 
-/// The user's text as the unknown-command reply quotes it: one line, bounded, no backticks
-/// (they would end the inline code).
+/// The user's text as a reply quotes it: one line, bounded, no backticks (they would end the
+/// inline code).
 fn shown_text(text: &str) -> String {
     const MAX_CHARS: usize = 80;
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -92,9 +140,11 @@ fn shown_text(text: &str) -> String {
     shown
 }
 
-/// Tries every form of every command after skipping 0, 1, … leading filler words. A form that
-/// matches but whose number is bad gives the range error, unless another form matches fully.
+/// Tries every form of every command after skipping 0, 1, … leading filler words. A form whose
+/// words match but whose placeholder value is bad (`expire 0`, `notify at 25:00`) gives its
+/// error, unless another form matches fully; the first such error wins.
 fn match_words(
+    patterns: &[Pattern],
     words: &[&str],
     typed: &[&str],
     filters: &Filters,
@@ -103,90 +153,89 @@ fn match_words(
         .iter()
         .take_while(|w| FILLER_WORDS.contains(w))
         .count();
-    let mut range_error = false;
+    let mut first_error = None;
     for skip in 0..=fillers {
-        for spec in COMMANDS {
-            for form in spec.forms {
-                match match_form(form, &words[skip..], &typed[skip..]) {
-                    Some(Ok(slot)) => return Some(build(spec, form.arg, slot, filters)),
-                    Some(Err(DaysError)) => range_error = true,
-                    None => {}
+        for pattern in patterns {
+            let Some(captures) = match_pattern(&pattern.words, &words[skip..], &typed[skip..])
+            else {
+                continue;
+            };
+            match build(pattern.spec, pattern.form.arg, &captures, filters) {
+                Ok(command) => return Some(Ok(command)),
+                Err(error) => {
+                    first_error.get_or_insert(error);
                 }
             }
         }
     }
-    range_error.then_some(Err(ParseError::DaysOutOfRange))
+    first_error.map(Err)
 }
 
-/// A form matched except for its number.
-struct DaysError;
-
-/// What a form's placeholder captured.
-enum Slot<'a> {
-    None,
-    Number(Days),
-    Code(&'a str),
+/// What a matched pattern's placeholders captured (as typed), and the pattern's words.
+struct Captures<'p, 'a> {
+    pattern: &'p [&'static str],
+    number: Option<&'a str>,
+    code: Option<&'a str>,
+    time: Option<&'a str>,
+    zone: Option<&'a str>,
 }
 
-fn match_form<'a>(
-    form: &Form,
+impl Captures<'_, '_> {
+    fn has_word(&self, word: &str) -> bool {
+        self.pattern.contains(&word)
+    }
+}
+
+/// Literal words must be equal (after case folding); placeholders take any one word.
+fn match_pattern<'p, 'a>(
+    pattern: &'p [&'static str],
     words: &[&str],
     typed: &[&'a str],
-) -> Option<Result<Slot<'a>, DaysError>> {
-    let pattern = split(form.text);
+) -> Option<Captures<'p, 'a>> {
     if pattern.len() != words.len() {
         return None;
     }
-    let mut slot = Slot::None;
-    let mut bad_number = false;
+    let mut captures = Captures {
+        pattern,
+        number: None,
+        code: None,
+        time: None,
+        zone: None,
+    };
     for (i, (p, w)) in pattern.iter().zip(words).enumerate() {
-        if *p == SLOT_NUMBER {
-            match days(w, form.arg) {
-                Some(n) => slot = Slot::Number(n),
-                None => bad_number = true,
-            }
-        } else if *p == SLOT_CODE {
-            slot = Slot::Code(typed[i]);
-        } else if p != w {
-            return None;
+        let as_typed = typed.get(i).copied();
+        match *p {
+            SLOT_NUMBER => captures.number = as_typed,
+            SLOT_CODE => captures.code = as_typed,
+            SLOT_TIME => captures.time = as_typed,
+            SLOT_ZONE => captures.zone = as_typed,
+            literal if literal == *w => {}
+            _ => return None,
         }
     }
-    Some(if bad_number { Err(DaysError) } else { Ok(slot) })
-}
-
-/// `N` (ASCII digits only: no sign, no decimals) times the form's unit, if that is a valid
-/// look-ahead ([`Days`]: 1..=3650).
-fn days(word: &str, arg: FormArg) -> Option<Days> {
-    let per = match arg {
-        FormArg::DaysPer(per) => per,
-        _ => 1,
-    };
-    let n = Days::parse(word).ok()?.get();
-    Days::new(n.checked_mul(per)?).ok()
+    Some(captures)
 }
 
 fn build(
     spec: &CommandSpec,
     arg: FormArg,
-    slot: Slot<'_>,
+    captures: &Captures<'_, '_>,
     filters: &Filters,
 ) -> Result<Command, ParseError> {
     if !spec.takes_filters && !filters.is_empty() {
         return Err(ParseError::FiltersNotAccepted { command: spec.name });
     }
     let filters = filters.clone();
-    let days = match (arg, &slot) {
-        (FormArg::Days(days), _) => days,
-        (_, Slot::Number(days)) => *days,
-        _ => Days::DEFAULT,
-    };
     Ok(match spec.kind {
         Kind::Help => Command::Help,
         Kind::Status => Command::Status(filters),
         Kind::Accounts => Command::Accounts(filters),
         Kind::VirtualAccounts => Command::VirtualAccounts(filters),
         Kind::Expired => Command::Expired(filters),
-        Kind::Expiring => Command::Expiring { days, filters },
+        Kind::Expiring => Command::Expiring {
+            days: expiring_days(arg, captures.number)?,
+            filters,
+        },
         Kind::Shortages => Command::Shortages(filters),
         Kind::Usage => Command::Usage(filters),
         Kind::Mix => Command::Mix(filters),
@@ -197,47 +246,175 @@ fn build(
             },
             filters,
         },
+        Kind::ChartMix => Command::ChartMix(filters),
+        Kind::ChartExpirations => Command::ChartExpirations {
+            horizon: horizon(captures)?,
+            filters,
+        },
+        Kind::ChartUsage => Command::ChartUsage(filters),
+        Kind::StatusChart => Command::StatusChart(filters),
+        Kind::Filter => Command::Filter,
+        Kind::NotifyOn => Command::NotifyOn(schedule(captures)?),
+        Kind::NotifyOff => Command::NotifyOff,
+        Kind::NotifyStatus => Command::NotifyStatus,
+        Kind::NotifyWindow => Command::NotifyWindow {
+            days: match captures.number {
+                Some(n) => Days::parse(n).map_err(|_| ParseError::WindowOutOfRange)?,
+                None => crate::command::DEFAULT_NOTIFY_WINDOW,
+            },
+        },
+        Kind::NotifyTest => Command::NotifyTest,
         Kind::Refresh => Command::Refresh,
         Kind::SignOut => Command::SignOut,
         Kind::Confirm => Command::Confirm {
-            code: match slot {
-                Slot::Code(code) => code.to_string(),
-                _ => String::new(),
-            },
+            code: captures.code.unwrap_or_default().to_string(),
         },
     })
+}
+
+/// `N` (ASCII digits only: no sign, no decimals) times the form's unit, if that is a valid
+/// look-ahead ([`Days`]: 1..=3650); a form without `N` gives its fixed days.
+fn expiring_days(arg: FormArg, number: Option<&str>) -> Result<Days, ParseError> {
+    let (per, n) = match (arg, number) {
+        (FormArg::Days(days), _) => return Ok(days),
+        (FormArg::DaysPer(per), Some(n)) => (per, n),
+        (_, Some(n)) => (1, n),
+        (_, None) => return Ok(Days::DEFAULT),
+    };
+    let n = whole_number(n).ok_or(ParseError::DaysOutOfRange)?;
+    n.checked_mul(per)
+        .and_then(|days| Days::new(days).ok())
+        .ok_or(ParseError::DaysOutOfRange)
+}
+
+/// `chart expirations`, `… N days`, `… N months`.
+fn horizon(captures: &Captures<'_, '_>) -> Result<ChartHorizon, ParseError> {
+    let Some(n) = captures.number else {
+        return Ok(ChartHorizon::DEFAULT);
+    };
+    let n = whole_number(n).ok_or(ParseError::HorizonOutOfRange)?;
+    if captures.has_word("months") {
+        Months::new(n)
+            .map(ChartHorizon::Months)
+            .ok_or(ParseError::HorizonOutOfRange)
+    } else {
+        Days::new(n)
+            .map(ChartHorizon::Days)
+            .map_err(|_| ParseError::HorizonOutOfRange)
+    }
+}
+
+/// A whole decimal number of ASCII digits (no sign, no decimals) that fits a `u32`.
+fn whole_number(text: &str) -> Option<u32> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+/// `notify on [daily|weekly] [at HH:MM] [tz Area/City]`, defaults from
+/// [`Schedule::default_schedule`].
+fn schedule(captures: &Captures<'_, '_>) -> Result<Schedule, ParseError> {
+    let mut schedule = Schedule::default_schedule();
+    if captures.has_word("weekly") {
+        schedule.frequency = Frequency::Weekly;
+    }
+    if let Some(text) = captures.time {
+        schedule.at = time_of_day(text).ok_or_else(|| ParseError::BadTime {
+            text: shown_text(text),
+        })?;
+    }
+    if let Some(text) = captures.zone {
+        schedule.zone = time_zone(text).ok_or_else(|| ParseError::UnknownTimeZone {
+            text: shown_text(text),
+            suggestion: closest_time_zone(text),
+        })?;
+    }
+    Ok(schedule)
+}
+
+/// `H:MM` or `HH:MM` on a 24-hour clock (`7:30`, `07:30`, `23:59`); nothing else.
+pub fn time_of_day(text: &str) -> Option<NaiveTime> {
+    let (hours, minutes) = text.split_once(':')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(hours) || hours.len() > 2 || !digits(minutes) || minutes.len() != 2 {
+        return None;
+    }
+    NaiveTime::from_hms_opt(hours.parse().ok()?, minutes.parse().ok()?, 0)
+}
+
+/// The IANA time zone named `name` (`Europe/Paris`, `UTC`), matched exactly, then ignoring
+/// ASCII case (`europe/paris`).
+pub fn time_zone(name: &str) -> Option<Tz> {
+    name.parse::<Tz>().ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .find(|tz| tz.name().eq_ignore_ascii_case(name))
+            .copied()
+    })
+}
+
+/// The time zone name closest to a mistyped one (Damerau–Levenshtein ≤ 3, ignoring case).
+fn closest_time_zone(name: &str) -> Option<&'static str> {
+    let name = name.to_lowercase();
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| {
+            (
+                damerau_levenshtein(&name, &tz.name().to_lowercase()),
+                tz.name(),
+            )
+        })
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, n)| n)
 }
 
 /// The closest command to the first non-filler word: Damerau–Levenshtein distance ≤ 2 to the
 /// first word of some form (≤ 1 for words under four letters, so `ok` does not suggest `hi`).
 /// Ties go to the earlier row of the table. When the message with that word replaced parses,
-/// the whole corrected message is suggested (`exprie 90` → `expire 90`); otherwise the
-/// command's first form.
-fn suggest(words: &[&str]) -> Option<String> {
+/// the whole corrected message is suggested (`exprie 90` → `expire 90`); otherwise the form
+/// starting with that word that shares the most leading words with the message
+/// (`notify window` → `notify window N`), the earlier form on a tie.
+fn suggest(patterns: &[Pattern], words: &[&str]) -> Option<String> {
     let first_index = words.iter().position(|w| !FILLER_WORDS.contains(w))?;
     let first = words[first_index];
-    let mut best: Option<(usize, &'static str, &'static CommandSpec)> = None;
-    for spec in COMMANDS {
-        for form in spec.forms {
-            let Some(candidate) = form.text.split(' ').next().filter(|w| {
-                !w.is_empty() && *w != SLOT_NUMBER && *w != SLOT_CODE && !FILLER_WORDS.contains(w)
-            }) else {
-                continue;
-            };
-            let limit = if candidate.chars().count() < 4 { 1 } else { 2 };
-            let distance = damerau_levenshtein(first, candidate);
-            if distance <= limit && best.is_none_or(|(d, _, _)| distance < d) {
-                best = Some((distance, candidate, spec));
-            }
+    let mut best: Option<(usize, &'static str)> = None;
+    for pattern in patterns {
+        let Some(candidate) = pattern
+            .words
+            .first()
+            .copied()
+            .filter(|w| !is_slot(w) && !FILLER_WORDS.contains(w))
+        else {
+            continue;
+        };
+        let limit = if candidate.chars().count() < 4 { 1 } else { 2 };
+        let distance = damerau_levenshtein(first, candidate);
+        if distance <= limit && best.is_none_or(|(d, _)| distance < d) {
+            best = Some((distance, candidate));
         }
     }
-    let (_, word, spec) = best?;
+    let (_, word) = best?;
     let mut corrected: Vec<&str> = words[first_index..].to_vec();
     corrected[0] = word;
-    if let Some(Ok(_)) = match_words(&corrected, &corrected, &Filters::default()) {
+    if let Some(Ok(_)) = match_words(patterns, &corrected, &corrected, &Filters::default()) {
         return Some(corrected.join(" "));
     }
-    spec.forms.first().map(|f| f.text.to_string())
+    let shared = |pattern: &[&str]| {
+        pattern
+            .iter()
+            .zip(&corrected)
+            .take_while(|(p, w)| is_slot(p) || *p == *w)
+            .count()
+    };
+    let mut chosen: Option<(usize, &'static Form)> = None;
+    for pattern in patterns.iter().filter(|p| p.words.first() == Some(&word)) {
+        let n = shared(&pattern.words);
+        if chosen.is_none_or(|(best, _)| n > best) {
+            chosen = Some((n, pattern.form));
+        }
+    }
+    chosen.map(|(_, form)| form.text.to_string())
 }
 
 /// Cuts `va:VALUE` and `account:VALUE` filters out of the raw text. A key starts the text or
@@ -678,6 +855,313 @@ mod tests {
                 assert!(text.ends_with('…'));
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    fn months(n: u32) -> ChartHorizon {
+        match Months::new(n) {
+            Some(m) => ChartHorizon::Months(m),
+            None => panic!("{n} months"),
+        }
+    }
+
+    fn at(h: u32, m: u32) -> NaiveTime {
+        NaiveTime::from_hms_opt(h, m, 0).unwrap_or_else(|| panic!("{h}:{m}"))
+    }
+
+    fn notify(frequency: Frequency, time: (u32, u32), zone: Tz) -> Command {
+        Command::NotifyOn(Schedule {
+            frequency,
+            at: at(time.0, time.1),
+            zone,
+        })
+    }
+
+    #[test]
+    fn every_chart_filter_and_notify_form_parses_to_its_command() {
+        use Frequency::{Daily, Weekly};
+        let paris = chrono_tz::Europe::Paris;
+        let utc = Tz::UTC;
+        let chart_exp = |horizon| Command::ChartExpirations {
+            horizon,
+            filters: none(),
+        };
+        let table: Vec<(&str, Command)> = vec![
+            ("chart mix", Command::ChartMix(none())),
+            ("mix chart", Command::ChartMix(none())),
+            ("chart architecture", Command::ChartMix(none())),
+            ("chart expirations", chart_exp(months(12))),
+            ("expirations chart", chart_exp(months(12))),
+            (
+                "chart expirations 90 days",
+                chart_exp(ChartHorizon::Days(days(90))),
+            ),
+            (
+                "chart expirations 1 days",
+                chart_exp(ChartHorizon::Days(days(1))),
+            ),
+            (
+                "chart expirations 3650 days",
+                chart_exp(ChartHorizon::Days(days(3650))),
+            ),
+            ("chart expirations 6 months", chart_exp(months(6))),
+            ("chart expirations 120 months", chart_exp(months(120))),
+            ("chart usage", Command::ChartUsage(none())),
+            ("usage chart", Command::ChartUsage(none())),
+            ("chart utilization", Command::ChartUsage(none())),
+            ("status chart", Command::StatusChart(none())),
+            ("chart status", Command::StatusChart(none())),
+            ("show me the status chart", Command::StatusChart(none())),
+            ("filter", Command::Filter),
+            ("filters", Command::Filter),
+            ("filter card", Command::Filter),
+            ("notify on", notify(Daily, (8, 0), utc)),
+            ("notify on daily", notify(Daily, (8, 0), utc)),
+            ("notify on weekly", notify(Weekly, (8, 0), utc)),
+            ("notify on at 7:30", notify(Daily, (7, 30), utc)),
+            ("notify on at 00:00", notify(Daily, (0, 0), utc)),
+            ("notify on at 23:59", notify(Daily, (23, 59), utc)),
+            ("notify on tz Europe/Paris", notify(Daily, (8, 0), paris)),
+            ("notify on tz europe/paris", notify(Daily, (8, 0), paris)),
+            (
+                "Notify on Weekly at 07:30 tz Europe/Paris.",
+                notify(Weekly, (7, 30), paris),
+            ),
+            ("notify on daily tz UTC", notify(Daily, (8, 0), utc)),
+            ("notify daily", notify(Daily, (8, 0), utc)),
+            ("notify weekly at 18:05", notify(Weekly, (18, 5), utc)),
+            (
+                "notify at 06:15 tz America/New_York",
+                notify(Daily, (6, 15), chrono_tz::America::New_York),
+            ),
+            ("notify off", Command::NotifyOff),
+            ("notify status", Command::NotifyStatus),
+            ("notify", Command::NotifyStatus),
+            ("notifications", Command::NotifyStatus),
+            ("notify window 90", Command::NotifyWindow { days: days(90) }),
+            (
+                "notify window 1 days",
+                Command::NotifyWindow { days: days(1) },
+            ),
+            (
+                "notify window 3650",
+                Command::NotifyWindow { days: days(3650) },
+            ),
+            ("notify test", Command::NotifyTest),
+        ];
+        for (text, expected) in table {
+            assert_eq!(parse(text), Ok(expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn chart_commands_take_filters_and_the_others_refuse_them() {
+        assert_eq!(
+            parse("chart mix va:Lab"),
+            Ok(Command::ChartMix(f(&[], &["Lab"])))
+        );
+        assert_eq!(
+            parse("chart expirations 6 months account:Acme va:A,B"),
+            Ok(Command::ChartExpirations {
+                horizon: months(6),
+                filters: f(&["Acme"], &["A", "B"]),
+            })
+        );
+        assert_eq!(
+            parse("status chart account:\"Big Co\""),
+            Ok(Command::StatusChart(f(&["Big Co"], &[])))
+        );
+        assert_eq!(
+            parse("chart usage va:X"),
+            Ok(Command::ChartUsage(f(&[], &["X"])))
+        );
+        for (text, command) in [
+            ("filter va:Lab", "filter"),
+            ("notify on va:Lab", "notify-on"),
+            ("notify off account:Acme", "notify-off"),
+            ("notify window 30 va:X", "notify-window"),
+        ] {
+            assert_eq!(
+                parse(text),
+                Err(ParseError::FiltersNotAccepted { command }),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn status_and_status_chart_stay_apart() {
+        assert_eq!(parse("status"), Ok(Command::Status(none())));
+        assert_eq!(
+            parse("show me the latest status"),
+            Ok(Command::Status(none()))
+        );
+        assert_eq!(
+            parse("give me a status update"),
+            Ok(Command::Status(none()))
+        );
+        assert_eq!(parse("status chart"), Ok(Command::StatusChart(none())));
+        assert_eq!(
+            parse("give me a status chart"),
+            Ok(Command::StatusChart(none()))
+        );
+        assert!(matches!(
+            parse("status chart now"),
+            Err(ParseError::Unknown { .. })
+        ));
+        assert_eq!(parse("usage"), Ok(Command::Usage(none())));
+        assert_eq!(parse("mix"), Ok(Command::Mix(none())));
+    }
+
+    #[test]
+    fn chart_horizons_outside_3650_days_or_120_months_get_the_chart_range_error() {
+        for text in [
+            "chart expirations 0 days",
+            "chart expirations 3651 days",
+            "chart expirations 0 months",
+            "chart expirations 121 months",
+            "chart expirations abc months",
+            "chart expirations 2.5 months",
+            "chart expirations -3 days",
+            "chart expirations 99999999999999999999 months",
+        ] {
+            assert_eq!(parse(text), Err(ParseError::HorizonOutOfRange), "{text:?}");
+        }
+        // The expiring report keeps its own range sentence.
+        assert_eq!(parse("expire 0"), Err(ParseError::DaysOutOfRange));
+    }
+
+    #[test]
+    fn notification_windows_outside_1_to_3650_days_get_the_window_error() {
+        for text in [
+            "notify window 0",
+            "notify window 3651",
+            "notify window abc",
+            "notify window 2.5 days",
+            "notify window -1",
+        ] {
+            assert_eq!(parse(text), Err(ParseError::WindowOutOfRange), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn times_that_are_not_24_hour_hh_mm_get_the_time_error_quoting_them() {
+        for (text, shown) in [
+            ("notify at 25:00", "25:00"),
+            ("notify on at 7:61", "7:61"),
+            ("notify on at 24:00", "24:00"),
+            ("notify on at 7", "7"),
+            ("notify on at 7:5", "7:5"),
+            ("notify on at 07:30:00", "07:30:00"),
+            ("notify on at 7am", "7am"),
+            ("notify on at -1:00", "-1:00"),
+            ("notify on at 123:00", "123:00"),
+            ("notify weekly at noon tz Europe/Paris", "noon"),
+        ] {
+            assert_eq!(
+                parse(text),
+                Err(ParseError::BadTime { text: shown.into() }),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_time_zones_get_the_zone_error_with_the_closest_name() {
+        assert_eq!(
+            parse("notify on tz Mars/Olympus_Mons"),
+            Err(ParseError::UnknownTimeZone {
+                text: "Mars/Olympus_Mons".into(),
+                suggestion: None,
+            })
+        );
+        assert_eq!(
+            parse("notify on at 07:00 tz Europe/Pari"),
+            Err(ParseError::UnknownTimeZone {
+                text: "Europe/Pari".into(),
+                suggestion: Some("Europe/Paris"),
+            })
+        );
+        // A bad time is reported before the zone is looked at.
+        assert!(matches!(
+            parse("notify on at 99:00 tz Nowhere"),
+            Err(ParseError::BadTime { .. })
+        ));
+    }
+
+    #[test]
+    fn new_errors_read_as_sentences_that_say_what_to_type() {
+        use crate::sentences::parse_error_reply;
+        let reply = |text: &str| match parse(text) {
+            Err(e) => parse_error_reply(&e),
+            Ok(c) => panic!("{text:?} parsed as {c:?}"),
+        };
+        assert_eq!(
+            reply("notify at 25:00"),
+            "`25:00` is not a time of day. Write it as HH:MM on a 24-hour clock, from 00:00 to \
+             23:59, for example `notify on at 07:30`."
+        );
+        assert_eq!(
+            reply("notify on tz Europe/Pari"),
+            "I don't know the time zone `Europe/Pari`. Did you mean `Europe/Paris`? Write it as \
+             Area/City from the time zone database, for example `notify on tz Europe/Paris` \
+             (or `tz UTC`)."
+        );
+        assert_eq!(
+            reply("notify on tz Atlantis"),
+            "I don't know the time zone `Atlantis`. Write it as Area/City from the time zone \
+             database, for example `notify on tz Europe/Paris` (or `tz UTC`)."
+        );
+        assert_eq!(
+            reply("chart expirations 200 months"),
+            "I can chart 1 to 3650 days or 1 to 120 months ahead, for example \
+             `chart expirations 6 months`."
+        );
+        assert_eq!(
+            reply("notify window 0"),
+            "Notifications can look 1 to 3650 days ahead, for example `notify window 30`."
+        );
+        assert_eq!(
+            reply("filter va:Lab"),
+            "`filter` doesn't take `va:` or `account:` filters. Type `help` for everything I \
+             can do."
+        );
+    }
+
+    #[test]
+    fn typos_and_incomplete_new_commands_suggest_the_closest_form() {
+        let table = [
+            ("chrat mix", Some("chart mix")),
+            ("chart mxi", Some("chart mix")),
+            ("stauts chart", Some("status chart")),
+            ("notfy off", Some("notify off")),
+            ("notify window", Some("notify window N")),
+            (
+                "notify on at",
+                Some("notify on [daily|weekly] [at HH:MM] [tz Area/City]"),
+            ),
+            (
+                "notify sometimes",
+                Some("notify on [daily|weekly] [at HH:MM] [tz Area/City]"),
+            ),
+            ("filtr", Some("filter")),
+            (
+                "chart expirations 6 weeks",
+                Some("chart expirations [N days|N months]"),
+            ),
+            // The old forms keep their suggestions.
+            ("exprie 90", Some("expire 90")),
+            ("exprie", Some("expire")),
+            ("stauts", Some("status")),
+            ("status please", Some("status")),
+        ];
+        for (text, suggestion) in table {
+            match parse(text) {
+                Err(ParseError::Unknown { suggestion: s, .. }) => {
+                    assert_eq!(s.as_deref(), suggestion, "{text:?}")
+                }
+                other => panic!("{text:?} gave {other:?}"),
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The fixed sentences of reports.md §4 for everything that is not a report, and the replies to
 //! [`ParseError`]s: the one place where these situations become words.
 
-use crate::command::COMMANDS;
+use crate::command::{expand, COMMANDS};
 use crate::parse::ParseError;
 
 /// Not signed in, or the sign-in expired.
@@ -41,10 +41,12 @@ pub fn unknown_command(text: &str, suggestion: Option<&str>) -> String {
              Type `help` for everything I can do."
         ),
         None => {
+            // Each command's first form without its optional parts: `notify on`, not the pattern.
             let commands: Vec<String> = COMMANDS
                 .iter()
                 .filter_map(|spec| spec.forms.first())
-                .map(|form| format!("`{}`", form.text))
+                .filter_map(|form| expand(form.text).into_iter().next())
+                .map(|words| format!("`{}`", words.join(" ")))
                 .collect();
             format!(
                 "Sorry, I didn't understand `{text}`. I know {}. \
@@ -57,6 +59,43 @@ pub fn unknown_command(text: &str, suggestion: Option<&str>) -> String {
 
 /// `expire N` with N outside 1..=3650 days.
 pub const DAYS_OUT_OF_RANGE: &str = slbot_inventory::DAYS_RANGE_SENTENCE;
+
+/// `chart expirations N days|months` out of range.
+pub const HORIZON_OUT_OF_RANGE: &str = "I can chart 1 to 3650 days or 1 to 120 months ahead, \
+     for example `chart expirations 6 months`.";
+
+/// `notify window N` out of range.
+pub const WINDOW_OUT_OF_RANGE: &str = "Notifications can look 1 to 3650 days ahead, for example \
+     `notify window 30`.";
+
+/// `notify … at TEXT` where TEXT is not a time of day.
+pub fn bad_time(text: &str) -> String {
+    format!(
+        "`{text}` is not a time of day. Write it as HH:MM on a 24-hour clock, from 00:00 to \
+         23:59, for example `notify on at 07:30`."
+    )
+}
+
+/// `notify … tz TEXT` where TEXT is not a time zone.
+pub fn unknown_time_zone(text: &str, suggestion: Option<&str>) -> String {
+    let hint = suggestion
+        .map(|s| format!(" Did you mean `{s}`?"))
+        .unwrap_or_default();
+    format!(
+        "I don't know the time zone `{text}`.{hint} Write it as Area/City from the time zone \
+         database, for example `notify on tz Europe/Paris` (or `tz UTC`)."
+    )
+}
+
+/// Chart commands in a build without the chart renderer.
+pub const CHARTS_NOT_AVAILABLE: &str =
+    "Sorry, charts are not available in this build. The same numbers are in `status`, `mix`, \
+     `usage` and `expire 365`.";
+
+/// The answer to `filter` where no card can be shown (the text fallback).
+pub const FILTER_WITHOUT_CARD: &str = "To narrow a report, add `va:NAME` or `account:NAME` to \
+     it, several separated by commas and names with spaces in quotes, for example \
+     `expire 90 va:DEFAULT,\"Shared Services\"`. Type `virtual accounts` to see the names.";
 
 /// Too much work in flight for this user or the bot.
 pub const BUSY: &str = "I'm busy right now. Please ask again in a minute.";
@@ -103,6 +142,10 @@ pub fn parse_error_reply(error: &ParseError) -> String {
     match error {
         ParseError::Unknown { text, suggestion } => unknown_command(text, suggestion.as_deref()),
         ParseError::DaysOutOfRange => DAYS_OUT_OF_RANGE.to_string(),
+        ParseError::HorizonOutOfRange => HORIZON_OUT_OF_RANGE.to_string(),
+        ParseError::WindowOutOfRange => WINDOW_OUT_OF_RANGE.to_string(),
+        ParseError::BadTime { text } => bad_time(text),
+        ParseError::UnknownTimeZone { text, suggestion } => unknown_time_zone(text, *suggestion),
         ParseError::BadFilter { text } => bad_filter(text),
         ParseError::FiltersNotAccepted { command } => filters_not_accepted(command),
     }
