@@ -32,7 +32,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The version of `migrations/*/0001_token_store.sql` in `_sqlx_migrations`: dated, so it
 /// cannot collide with another store's migrations sharing the database (sqlx 0.8 has one
 /// migrations table per schema).
-pub const SCHEMA_VERSION: i64 = 2026_11_28_01;
+pub const SCHEMA_VERSION: i64 = 2026112801;
 
 /// How long a pending sign-in waits for `confirm CODE`.
 pub const PENDING_MINUTES: i64 = 10;
