@@ -1,0 +1,31 @@
+-- One schema for SQLite and PostgreSQL: the types used (TEXT, BIGINT) mean the same in both.
+-- Notification subscriptions and what was announced (no tokens, no e-mail).
+CREATE TABLE IF NOT EXISTS notify_subscriptions (
+    person_id        TEXT PRIMARY KEY NOT NULL,
+    room_id          TEXT NOT NULL,
+    cadence          TEXT NOT NULL,
+    local_time       TEXT NOT NULL,
+    tz               TEXT NOT NULL,
+    window_days      BIGINT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    last_run_at      BIGINT,
+    last_attempt_at  BIGINT,
+    last_error       TEXT,
+    reminder_sent    BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS notify_announced (
+    person_id     TEXT NOT NULL,
+    category      TEXT NOT NULL,
+    item_key      TEXT NOT NULL,
+    value         BIGINT NOT NULL,
+    announced_at  BIGINT NOT NULL,
+    PRIMARY KEY (person_id, category, item_key)
+);
+
+-- One row per scheduler: who runs passes until when (SQLite; PostgreSQL uses an advisory lock).
+CREATE TABLE IF NOT EXISTS notify_lease (
+    name    TEXT PRIMARY KEY NOT NULL,
+    holder  TEXT NOT NULL,
+    until   BIGINT NOT NULL
+);

@@ -1,0 +1,38 @@
+//! Scheduled license digests: who subscribed, what they were told, when they are due, and
+//! the `notify …` commands.
+//!
+//! Layout:
+//! - [`schedule`]: daily / weekly (Monday) at a local `HH:MM` in an IANA zone; the next run,
+//!   DST-correct.
+//! - [`digest`]: the pure function (inventory, now, window, announced) → [`Digest`]: newly
+//!   expired, entering the window, new or grown shortages; item identity and its key.
+//! - [`render`]: a digest as one Webex markdown message within 7,439 bytes.
+//! - [`store`]: [`NotifyStore`] (`Arc<dyn NotifyStore>`), SQLite and PostgreSQL, one schema;
+//!   subscriptions, announcements, and the lock that lets one process run a pass.
+//! - [`ports`]: what the scheduler needs from outside (token, inventory, posting, clock).
+//! - [`scheduler`]: one pass over due subscriptions, and the loop the bot runs.
+//! - [`service`]: the `notify on|off|status|window|test` commands → reply sentences.
+//! - [`replies`]: every sentence of the feature, in one place.
+//! - [`adapters`]: the production ports over the backend, CSSM and Webex clients.
+//!
+//! Must not: store tokens, e-mail addresses or licence names (announcements are hashes);
+//! read the clock outside the injected [`ports::Clock`] (`now` is an argument everywhere
+//! else); read the environment; stop a pass because one subscription fails.
+
+pub mod adapters;
+pub mod digest;
+pub mod ports;
+pub mod render;
+pub mod replies;
+pub mod schedule;
+pub mod scheduler;
+pub mod service;
+pub mod store;
+
+pub use digest::{digest, AnnouncedSet, Announcement, Category, Digest, ItemKey};
+pub use ports::{InventoryProblem, InventorySource, Poster, TokenProblem, TokenSource};
+pub use render::render_digest;
+pub use schedule::{Cadence, LocalTime, Schedule, ScheduleError};
+pub use scheduler::{next_run, PassReport, Scheduler, SchedulerSettings};
+pub use service::{NotifyRequest, NotifyService, DEFAULT_WINDOW};
+pub use store::{open, NotifyStore, StoreError, Subscription};

@@ -1,0 +1,312 @@
+//! The scheduler: one pass over the due subscriptions ([`Scheduler::run_once`]) and the loop
+//! the bot runs ([`Scheduler::run`]).
+//!
+//! A subscription is due when its next scheduled time after its last finished pass (or its
+//! start) has come. A pass for one subscription ends in one of four ways:
+//! - **digest sent**: posted, then recorded as announced (a crash between the two can repeat
+//!   that one digest once; nothing else can);
+//! - **nothing new**: nothing is sent;
+//! - **sign-in needed** (the backend has no login, or CSSM refused the token): one reminder
+//!   with a sign-in link, never again until a later pass works; the schedule moves on;
+//! - **failed** (backend, CSSM, Webex or the store): the reason is stored for `notify status`,
+//!   the details logged, and the subscription retried after [`SchedulerSettings::retry_after`]
+//!   (the schedule does not move on, so the digest comes once the failure passes).
+//!
+//! One subscription's failure never stops the pass: the next one runs.
+//! Only one process runs a pass at a time ([`NotifyStore::try_lead`]).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use slbot_inventory::Days;
+use tracing::Instrument;
+
+use crate::digest::{digest, AnnouncedSet};
+use crate::ports::{Clock, InventoryProblem, InventorySource, Poster, TokenProblem, TokenSource};
+use crate::render::render_digest;
+use crate::replies::{self, reasons};
+use crate::schedule::ScheduleError;
+use crate::store::{NotifyStore, RunState, StoreError, Subscription};
+
+/// The first scheduled run of `sub` strictly after `after`.
+pub fn next_run(sub: &Subscription, after: DateTime<Utc>) -> Result<DateTime<Utc>, ScheduleError> {
+    Ok(sub.schedule()?.next_run(after))
+}
+
+/// Tunables of the scheduler.
+#[derive(Debug, Clone, Copy)]
+pub struct SchedulerSettings {
+    /// How long after a failed attempt the subscription is tried again (default 1 hour).
+    pub retry_after: Duration,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        Self {
+            retry_after: Duration::hours(1),
+        }
+    }
+}
+
+/// When `sub` should next be attempted: the scheduled time, or for a failed attempt after
+/// it, the retry time.
+pub fn due_at(
+    sub: &Subscription,
+    settings: &SchedulerSettings,
+) -> Result<DateTime<Utc>, ScheduleError> {
+    let scheduled = next_run(sub, sub.schedule_base())?;
+    Ok(match (sub.last_error.is_some(), sub.last_attempt_at) {
+        (true, Some(attempt)) if attempt >= scheduled => attempt + settings.retry_after,
+        _ => scheduled,
+    })
+}
+
+/// What one pass did (for logs, `slbot notify run-once` and tests).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    /// False when another process holds the scheduler lock (nothing was done).
+    pub led: bool,
+    /// Subscriptions that were due.
+    pub due: usize,
+    /// PersonIds that got a digest.
+    pub digests: Vec<String>,
+    /// PersonIds with nothing new.
+    pub nothing_new: Vec<String>,
+    /// PersonIds that got the sign-in reminder.
+    pub reminders: Vec<String>,
+    /// PersonIds that must sign in again and were already reminded.
+    pub still_signed_out: Vec<String>,
+    /// (personId, reason) of the subscriptions that failed.
+    pub failed: Vec<(String, String)>,
+}
+
+/// How one subscription's pass ended.
+enum Outcome {
+    Digest,
+    NothingNew,
+    Reminded,
+    AlreadyReminded,
+    Failed(String),
+}
+
+/// The scheduler with its ports.
+pub struct Scheduler {
+    store: Arc<dyn NotifyStore>,
+    tokens: Arc<dyn TokenSource>,
+    inventories: Arc<dyn InventorySource>,
+    poster: Arc<dyn Poster>,
+    settings: SchedulerSettings,
+}
+
+impl Scheduler {
+    pub fn new(
+        store: Arc<dyn NotifyStore>,
+        tokens: Arc<dyn TokenSource>,
+        inventories: Arc<dyn InventorySource>,
+        poster: Arc<dyn Poster>,
+        settings: SchedulerSettings,
+    ) -> Self {
+        Self {
+            store,
+            tokens,
+            inventories,
+            poster,
+            settings,
+        }
+    }
+
+    /// One pass at `now` over every due subscription. Fails only when the store cannot list
+    /// the subscriptions or the lock cannot be asked for; per-subscription failures are in
+    /// the report.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
+        let Some(lock) = self.store.try_lead(now).await? else {
+            tracing::debug!("another process is running the notification pass");
+            return Ok(PassReport::default());
+        };
+        let result = self.pass(now).await;
+        lock.release().await;
+        result
+    }
+
+    async fn pass(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
+        let mut report = PassReport {
+            led: true,
+            ..PassReport::default()
+        };
+        for sub in self.store.subscriptions().await? {
+            let outcome = match due_at(&sub, &self.settings) {
+                Ok(at) if at > now => continue,
+                Ok(_) => {
+                    report.due += 1;
+                    self.one(&sub, now).await
+                }
+                Err(e) => {
+                    report.due += 1;
+                    // A damaged row is reported once per retry period, not on every pass.
+                    let retry = sub
+                        .last_attempt_at
+                        .is_some_and(|t| t + self.settings.retry_after > now);
+                    if retry {
+                        report.due -= 1;
+                        continue;
+                    }
+                    Outcome::Failed(reasons::bad_schedule(&e.to_string()))
+                }
+            };
+            let person = sub.person_id.clone();
+            let state = match &outcome {
+                Outcome::Digest | Outcome::NothingNew => RunState {
+                    last_run_at: Some(now),
+                    last_attempt_at: Some(now),
+                    last_error: None,
+                    reminder_sent: false,
+                },
+                Outcome::Reminded | Outcome::AlreadyReminded => RunState {
+                    last_run_at: Some(now),
+                    last_attempt_at: Some(now),
+                    last_error: Some(reasons::SIGN_IN_NEEDED.to_string()),
+                    reminder_sent: true,
+                },
+                Outcome::Failed(reason) => RunState {
+                    last_run_at: sub.last_run_at,
+                    last_attempt_at: Some(now),
+                    last_error: Some(reason.clone()),
+                    reminder_sent: sub.reminder_sent,
+                },
+            };
+            if let Err(e) = self.store.set_run_state(&person, &state).await {
+                tracing::error!(person_id = %person, error = %e, "cannot store the outcome of a notification pass");
+            }
+            match outcome {
+                Outcome::Digest => report.digests.push(person),
+                Outcome::NothingNew => report.nothing_new.push(person),
+                Outcome::Reminded => report.reminders.push(person),
+                Outcome::AlreadyReminded => report.still_signed_out.push(person),
+                Outcome::Failed(reason) => {
+                    tracing::warn!(person_id = %person, reason = %reason, "a notification pass failed; it will be retried");
+                    report.failed.push((person, reason));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// One due subscription.
+    async fn one(&self, sub: &Subscription, now: DateTime<Utc>) -> Outcome {
+        let span = tracing::info_span!("notify_pass", person_id = %sub.person_id);
+        self.one_inner(sub, now).instrument(span).await
+    }
+
+    async fn one_inner(&self, sub: &Subscription, now: DateTime<Utc>) -> Outcome {
+        let window = match u32::try_from(sub.window_days)
+            .ok()
+            .and_then(|d| Days::new(d).ok())
+        {
+            Some(w) => w,
+            None => {
+                return Outcome::Failed(reasons::bad_schedule(&format!(
+                    "window of {} days",
+                    sub.window_days
+                )))
+            }
+        };
+        let token = match self.tokens.access_token(&sub.room_id, &sub.person_id).await {
+            Ok(t) => t,
+            Err(TokenProblem::NotSignedIn) => return self.sign_in_needed(sub, now).await,
+            Err(TokenProblem::Service(e)) => {
+                tracing::warn!(person_id = %sub.person_id, error = %e, "token service failed");
+                return Outcome::Failed(reasons::TOKEN_SERVICE.into());
+            }
+        };
+        let inventory = match self.inventories.inventory(&sub.person_id, &token).await {
+            Ok(i) => i,
+            Err(InventoryProblem::SignInRefused) => return self.sign_in_needed(sub, now).await,
+            Err(InventoryProblem::Failed(e)) => {
+                tracing::warn!(person_id = %sub.person_id, error = %e, "inventory fetch failed");
+                return Outcome::Failed(reasons::CSSM.into());
+            }
+        };
+        let already: AnnouncedSet = match self.store.announced(&sub.person_id).await {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(person_id = %sub.person_id, error = %e, "cannot read announcements");
+                return Outcome::Failed(reasons::STORE.into());
+            }
+        };
+        let d = digest(&inventory, now, window, sub.created_at, &already);
+        if !d.is_empty() {
+            if let Err(e) = self.poster.post(&sub.room_id, &render_digest(&d)).await {
+                tracing::warn!(person_id = %sub.person_id, error = %e, "cannot post the digest");
+                return Outcome::Failed(reasons::POST.into());
+            }
+        }
+        if !d.is_empty() || !d.resolved_shortages.is_empty() {
+            if let Err(e) = self
+                .store
+                .record_announcements(
+                    &sub.person_id,
+                    &d.announcements(),
+                    &d.resolved_shortages,
+                    now,
+                )
+                .await
+            {
+                // Posted but not recorded: the next pass would repeat it. Say so loudly.
+                tracing::error!(person_id = %sub.person_id, error = %e, "digest posted but not recorded; it may be repeated");
+                return Outcome::Failed(reasons::STORE.into());
+            }
+        }
+        if d.is_empty() {
+            Outcome::NothingNew
+        } else {
+            tracing::info!(person_id = %sub.person_id, items = d.item_count(), "digest sent");
+            Outcome::Digest
+        }
+    }
+
+    async fn sign_in_needed(&self, sub: &Subscription, now: DateTime<Utc>) -> Outcome {
+        if sub.reminder_sent {
+            return Outcome::AlreadyReminded;
+        }
+        let text = replies::reminder(&self.tokens.sign_in_link(&sub.person_id, now));
+        match self.poster.post(&sub.room_id, &text).await {
+            Ok(()) => Outcome::Reminded,
+            Err(e) => {
+                tracing::warn!(person_id = %sub.person_id, error = %e, "cannot post the sign-in reminder");
+                Outcome::Failed(reasons::POST.into())
+            }
+        }
+    }
+
+    /// Runs a pass every `every` (at once, then on each tick) until `shutdown` completes; a
+    /// pass in progress finishes first. Store failures are logged and the loop goes on.
+    pub async fn run(
+        &self,
+        clock: Arc<dyn Clock>,
+        every: std::time::Duration,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tick.tick() => {}
+            }
+            match self.run_once(clock.now()).await {
+                Ok(r) if r.led && r.due > 0 => tracing::info!(
+                    due = r.due,
+                    digests = r.digests.len(),
+                    nothing_new = r.nothing_new.len(),
+                    reminders = r.reminders.len(),
+                    failed = r.failed.len(),
+                    "notification pass"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "notification pass could not run"),
+            }
+        }
+    }
+}

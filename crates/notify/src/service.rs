@@ -1,0 +1,231 @@
+//! The `notify …` chat commands: request in, reply sentence out (parse → apply → reply).
+//!
+//! The chat grammar parses the text and answers bad input itself (`notify at 25:00`, an
+//! unknown time zone, a window out of range); [`NotifyRequest::from_command`] is the one
+//! mapping from its [`slbot_chat::Command`] to a request here.
+//!
+//! `notify test` builds a digest now as if nothing had been announced before (expirations of
+//! the last window of days, lines entering the window, every shortage) and returns it as the
+//! reply, without recording anything: the scheduled digests are not changed by a test.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use slbot_inventory::Days;
+
+use crate::digest::{digest, AnnouncedSet};
+use crate::ports::{InventoryProblem, InventorySource, TokenProblem, TokenSource};
+use crate::render::render_within;
+use crate::replies;
+use crate::schedule::{Cadence, LocalTime, Schedule};
+use crate::scheduler::{due_at, SchedulerSettings};
+use crate::store::{NewSubscription, NotifyStore, StoreError};
+
+/// The look-ahead when the person never set `notify window N`.
+pub const DEFAULT_WINDOW: Days = Days::DEFAULT;
+
+/// A `notify …` command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyRequest {
+    /// `notify on [daily|weekly] [at HH:MM] [tz Area/City]`.
+    On(Schedule),
+    /// `notify off`.
+    Off,
+    /// `notify status`.
+    Status,
+    /// `notify window N`.
+    Window(Days),
+    /// `notify test`.
+    Test,
+}
+
+impl NotifyRequest {
+    /// The request of a chat command; `None` for commands that are not `notify …`.
+    pub fn from_command(command: &slbot_chat::Command) -> Option<Self> {
+        use chrono::Timelike;
+        use slbot_chat::command::Frequency;
+        use slbot_chat::Command;
+        Some(match command {
+            Command::NotifyOn(s) => NotifyRequest::On(Schedule {
+                cadence: match s.frequency {
+                    Frequency::Daily => Cadence::Daily,
+                    Frequency::Weekly => Cadence::Weekly,
+                },
+                at: LocalTime::new(s.at.hour(), s.at.minute()).unwrap_or(LocalTime::DEFAULT),
+                tz: s.zone,
+            }),
+            Command::NotifyOff => NotifyRequest::Off,
+            Command::NotifyStatus => NotifyRequest::Status,
+            Command::NotifyWindow { days } => NotifyRequest::Window(*days),
+            Command::NotifyTest => NotifyRequest::Test,
+            _ => return None,
+        })
+    }
+}
+
+/// Carries out `notify …` commands.
+pub struct NotifyService {
+    store: Arc<dyn NotifyStore>,
+    tokens: Arc<dyn TokenSource>,
+    inventories: Arc<dyn InventorySource>,
+    settings: SchedulerSettings,
+}
+
+impl NotifyService {
+    pub fn new(
+        store: Arc<dyn NotifyStore>,
+        tokens: Arc<dyn TokenSource>,
+        inventories: Arc<dyn InventorySource>,
+        settings: SchedulerSettings,
+    ) -> Self {
+        Self {
+            store,
+            tokens,
+            inventories,
+            settings,
+        }
+    }
+
+    /// The reply (Webex markdown) to `request` from `person_id`. `room_id` is where digests
+    /// and reminders will go: pass the person's 1:1 room with the bot, never a group room
+    /// (a digest lists that person's licenses). Never fails: every failure is a sentence.
+    pub async fn handle(
+        &self,
+        request: &NotifyRequest,
+        person_id: &str,
+        room_id: &str,
+        now: DateTime<Utc>,
+    ) -> String {
+        let result = match request {
+            NotifyRequest::On(schedule) => self.on(schedule, person_id, room_id, now).await,
+            NotifyRequest::Off => self.off(person_id).await,
+            NotifyRequest::Status => self.status(person_id, now).await,
+            NotifyRequest::Window(days) => self.window(*days, person_id).await,
+            NotifyRequest::Test => Ok(self.test(person_id, room_id, now).await),
+        };
+        result.unwrap_or_else(|e| {
+            tracing::error!(person_id = %person_id, error = %e, "notify command: the bot store failed");
+            replies::STORE_FAILING.to_string()
+        })
+    }
+
+    async fn on(
+        &self,
+        schedule: &Schedule,
+        person_id: &str,
+        room_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        let existed = self
+            .store
+            .subscribe(
+                &NewSubscription {
+                    person_id: person_id.to_string(),
+                    room_id: room_id.to_string(),
+                    schedule: *schedule,
+                    window_days: i64::from(DEFAULT_WINDOW.get()),
+                },
+                now,
+            )
+            .await?;
+        let sub = self.store.subscription(person_id).await?;
+        let window = sub
+            .as_ref()
+            .map_or(i64::from(DEFAULT_WINDOW.get()), |s| s.window_days);
+        let next = sub
+            .as_ref()
+            .and_then(|s| due_at(s, &self.settings).ok())
+            .unwrap_or_else(|| schedule.next_run(now))
+            .max(now);
+        let mut reply = if existed {
+            replies::rescheduled(schedule, next)
+        } else {
+            replies::subscribed(schedule, window, next)
+        };
+        if let Err(TokenProblem::NotSignedIn) = self.tokens.access_token(room_id, person_id).await {
+            reply.push_str(&replies::sign_in_first(
+                &self.tokens.sign_in_link(person_id, now),
+            ));
+        }
+        Ok(reply)
+    }
+
+    async fn off(&self, person_id: &str) -> Result<String, StoreError> {
+        Ok(if self.store.unsubscribe(person_id).await? {
+            replies::UNSUBSCRIBED.to_string()
+        } else {
+            replies::NOT_SUBSCRIBED.to_string()
+        })
+    }
+
+    async fn window(&self, days: Days, person_id: &str) -> Result<String, StoreError> {
+        let days = i64::from(days.get());
+        Ok(if self.store.set_window(person_id, days).await? {
+            replies::window_set(days)
+        } else {
+            replies::window_without_subscription()
+        })
+    }
+
+    async fn status(&self, person_id: &str, now: DateTime<Utc>) -> Result<String, StoreError> {
+        let Some(sub) = self.store.subscription(person_id).await? else {
+            return Ok(replies::NOT_SUBSCRIBED.to_string());
+        };
+        let schedule = sub.schedule().map_err(|e| e.to_string());
+        let next = due_at(&sub, &self.settings).ok().map(|t| t.max(now));
+        Ok(replies::status(&replies::StatusLines {
+            schedule,
+            window_days: sub.window_days,
+            next,
+            last_run_at: sub.last_run_at,
+            last_error: sub.last_error.as_deref(),
+            reminder_sent: sub.reminder_sent,
+            sign_in_link: sub
+                .reminder_sent
+                .then(|| self.tokens.sign_in_link(person_id, now)),
+        }))
+    }
+
+    async fn test(&self, person_id: &str, room_id: &str, now: DateTime<Utc>) -> String {
+        let window = match self.store.subscription(person_id).await {
+            Ok(Some(sub)) => u32::try_from(sub.window_days)
+                .ok()
+                .and_then(|d| Days::new(d).ok())
+                .unwrap_or(DEFAULT_WINDOW),
+            Ok(None) => DEFAULT_WINDOW,
+            Err(e) => {
+                tracing::error!(person_id = %person_id, error = %e, "notify test: the bot store failed");
+                return replies::STORE_FAILING.to_string();
+            }
+        };
+        let token = match self.tokens.access_token(room_id, person_id).await {
+            Ok(t) => t,
+            Err(TokenProblem::NotSignedIn) => {
+                return replies::sign_in(&self.tokens.sign_in_link(person_id, now))
+            }
+            Err(TokenProblem::Service(e)) => {
+                tracing::error!(person_id = %person_id, error = %e, "notify test: token service failed");
+                return replies::SIGN_IN_SERVICE_FAILING.to_string();
+            }
+        };
+        let inventory = match self.inventories.inventory(person_id, &token).await {
+            Ok(i) => i,
+            Err(InventoryProblem::SignInRefused) => {
+                return slbot_chat::sentences::cssm_refused_sign_in(
+                    &self.tokens.sign_in_link(person_id, now),
+                )
+            }
+            Err(InventoryProblem::Failed(e)) => {
+                tracing::warn!(person_id = %person_id, error = %e, "notify test: inventory fetch failed");
+                return replies::CSSM_FAILING.to_string();
+            }
+        };
+        let since = now - Duration::days(i64::from(window.get()));
+        let d = digest(&inventory, now, window, since, &AnnouncedSet::new());
+        if d.is_empty() {
+            return replies::test_nothing(i64::from(window.get()));
+        }
+        let room = slbot_chat::MAX_MARKDOWN_BYTES - replies::TEST_PREFACE.len() - 2;
+        format!("{}\n\n{}", replies::TEST_PREFACE, render_within(&d, room))
+    }
+}

@@ -1,0 +1,484 @@
+//! The bot's notification store: subscriptions and what was announced to whom.
+//!
+//! [`NotifyStore`] is the one interface (used as `Arc<dyn NotifyStore>`); [`sqlite`] is the
+//! default engine (`sqlite://slbot-bot.db`), [`postgres`] the one for scale-out. Both run the
+//! same schema (`migrations/0001_notify.sql`, runtime-checked `sqlx::query`) and the same SQL
+//! text (written with `?`, numbered `$n` for PostgreSQL); the method bodies are written once,
+//! in the `store_methods!` macro below, and differ only in the pool type.
+//!
+//! What is stored: personId, roomId, the schedule, window, timestamps (seconds since the
+//! epoch), the last error and whether a sign-in reminder went out; for announcements, a
+//! SHA-256 of each item's identity and a number. No tokens, no e-mail, no licence names.
+//!
+//! Only one scheduler pass runs at a time across processes: [`NotifyStore::try_lead`] takes
+//! a PostgreSQL transaction-level advisory lock (released when the pass ends, or when the
+//! connection drops with a crashed process), or on SQLite a lease row with an expiry.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::digest::{AnnouncedSet, Announcement, ItemKey};
+use crate::schedule::{parse_time_zone, Cadence, LocalTime, Schedule, ScheduleError};
+
+/// A boxed, sendable future (the trait is used as `dyn`).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+pub(crate) const SCHEMA: &str = include_str!("../../migrations/0001_notify.sql");
+
+/// A store failure, by who can act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store URL cannot be used (operator: fix `SLBOT_BOT_STORE_URL`).
+    #[error("the bot store URL is not valid: {0}")]
+    BadUrl(String),
+    /// The store does not answer or refused the operation (try again later).
+    #[error("the bot store is unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl StoreError {
+    pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Configuration(c) => StoreError::BadUrl(c.to_string()),
+            other => StoreError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// One person's subscription as stored. Schedule fields are kept as text so that a damaged
+/// row still loads (and shows in `notify status`) instead of stopping the scheduler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    pub person_id: String,
+    /// Where digests and reminders are posted.
+    pub room_id: String,
+    pub cadence: String,
+    /// `HH:MM`.
+    pub local_time: String,
+    /// IANA zone name.
+    pub tz: String,
+    pub window_days: i64,
+    /// When the person subscribed (expirations before it are not announced).
+    pub created_at: DateTime<Utc>,
+    /// The last pass that finished for this subscription (a digest sent, nothing new, or a
+    /// sign-in reminder); the next run is the first scheduled time after it.
+    pub last_run_at: Option<DateTime<Utc>>,
+    /// The last pass that started, finished or not (failed passes are retried after a delay).
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// What went wrong last time (`None` after a pass that worked).
+    pub last_error: Option<String>,
+    /// Whether the "please sign in again" reminder was sent since the last pass that worked.
+    pub reminder_sent: bool,
+}
+
+impl Subscription {
+    /// The typed schedule, or why the stored one cannot be used.
+    pub fn schedule(&self) -> Result<Schedule, ScheduleError> {
+        Ok(Schedule {
+            cadence: self.cadence.parse::<Cadence>()?,
+            at: LocalTime::parse(&self.local_time)?,
+            tz: parse_time_zone(&self.tz)?,
+        })
+    }
+
+    /// The base of the schedule: the last finished pass, or the subscription's start.
+    pub fn schedule_base(&self) -> DateTime<Utc> {
+        self.last_run_at.unwrap_or(self.created_at)
+    }
+}
+
+/// What `notify on` sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSubscription {
+    pub person_id: String,
+    pub room_id: String,
+    pub schedule: Schedule,
+    /// Used only when the person has no subscription yet (a later `notify on` keeps the
+    /// window set with `notify window N`).
+    pub window_days: i64,
+}
+
+/// The outcome of one pass, as stored ([`NotifyStore::set_run_state`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunState {
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub reminder_sent: bool,
+}
+
+/// Held while this process runs a scheduler pass; [`PassLock::release`] lets others run.
+pub trait PassLock: Send {
+    /// Gives the lock up.
+    fn release(self: Box<Self>) -> BoxFuture<'static, ()>;
+}
+
+/// The store interface.
+pub trait NotifyStore: Send + Sync {
+    /// Creates or updates the person's subscription (schedule and room). Returns whether it
+    /// existed before. An update keeps the window, the start and the announcements.
+    fn subscribe<'a>(
+        &'a self,
+        sub: &'a NewSubscription,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Deletes the subscription and everything announced to the person. Returns whether
+    /// there was a subscription.
+    fn unsubscribe<'a>(&'a self, person_id: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// The person's subscription.
+    fn subscription<'a>(
+        &'a self,
+        person_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Subscription>, StoreError>>;
+
+    /// Every subscription, by personId.
+    fn subscriptions(&self) -> BoxFuture<'_, Result<Vec<Subscription>, StoreError>>;
+
+    /// Sets the window; returns whether there was a subscription to change.
+    fn set_window<'a>(
+        &'a self,
+        person_id: &'a str,
+        days: i64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Stores the outcome of a pass (no-op when the subscription was removed meanwhile).
+    fn set_run_state<'a>(
+        &'a self,
+        person_id: &'a str,
+        state: &'a RunState,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// What was announced to the person.
+    fn announced<'a>(
+        &'a self,
+        person_id: &'a str,
+    ) -> BoxFuture<'a, Result<AnnouncedSet, StoreError>>;
+
+    /// Records a posted digest in one transaction: upserts `items` and forgets `forget`
+    /// (resolved shortages).
+    fn record_announcements<'a>(
+        &'a self,
+        person_id: &'a str,
+        items: &'a [Announcement],
+        forget: &'a [ItemKey],
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Tries to become the one process running a pass; `None` when another one is.
+    fn try_lead(
+        &self,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<Option<Box<dyn PassLock>>, StoreError>>;
+}
+
+/// Opens the store named by `SLBOT_BOT_STORE_URL`: `sqlite://…` or `postgres://…`.
+pub async fn open(url: &str) -> Result<Arc<dyn NotifyStore>, StoreError> {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("sqlite:") {
+        Ok(Arc::new(
+            sqlite::SqliteNotifyStore::connect(url.trim()).await?,
+        ))
+    } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+        Ok(Arc::new(
+            postgres::PostgresNotifyStore::connect(url.trim(), None).await?,
+        ))
+    } else {
+        Err(StoreError::BadUrl(
+            "it must start with sqlite:// or postgres://".into(),
+        ))
+    }
+}
+
+pub(crate) fn secs(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn time(s: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(s, 0).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+/// `?` placeholders → `$1, $2, …` for PostgreSQL (the SQL here has no `?` in literals).
+pub(crate) fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub(crate) const SUBSCRIPTION_COLUMNS: &str = "person_id, room_id, cadence, local_time, tz, \
+     window_days, created_at, last_run_at, last_attempt_at, last_error, reminder_sent";
+
+pub(crate) const UPSERT_SUBSCRIPTION: &str = "INSERT INTO notify_subscriptions \
+     (person_id, room_id, cadence, local_time, tz, window_days, created_at, reminder_sent) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0) \
+     ON CONFLICT (person_id) DO UPDATE SET room_id = excluded.room_id, \
+     cadence = excluded.cadence, local_time = excluded.local_time, tz = excluded.tz";
+
+pub(crate) const UPDATE_RUN_STATE: &str = "UPDATE notify_subscriptions SET last_run_at = ?, \
+     last_attempt_at = ?, last_error = ?, reminder_sent = ? WHERE person_id = ?";
+
+pub(crate) const UPSERT_ANNOUNCED: &str = "INSERT INTO notify_announced \
+     (person_id, category, item_key, value, announced_at) VALUES (?, ?, ?, ?, ?) \
+     ON CONFLICT (person_id, category, item_key) DO UPDATE SET value = excluded.value, \
+     announced_at = excluded.announced_at";
+
+/// The trait methods, identical for both engines but for the pool type and the SQL
+/// placeholders (`$sql` turns `?` SQL into the engine's). `try_lead` is engine-specific.
+macro_rules! store_methods {
+    ($sql:expr) => {
+        fn subscribe<'a>(
+            &'a self,
+            sub: &'a $crate::store::NewSubscription,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
+            Box::pin(async move {
+                use $crate::store::{secs, StoreError, UPSERT_SUBSCRIPTION};
+                let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+                let existed = sqlx::query(&$sql(
+                    "SELECT person_id FROM notify_subscriptions WHERE person_id = ?",
+                ))
+                .bind(&sub.person_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .is_some();
+                sqlx::query(&$sql(UPSERT_SUBSCRIPTION))
+                    .bind(&sub.person_id)
+                    .bind(&sub.room_id)
+                    .bind(sub.schedule.cadence.as_str())
+                    .bind(sub.schedule.at.to_string())
+                    .bind(sub.schedule.tz.name())
+                    .bind(sub.window_days)
+                    .bind(secs(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                tx.commit().await.map_err(StoreError::from_sqlx)?;
+                Ok(existed)
+            })
+        }
+
+        fn unsubscribe<'a>(
+            &'a self,
+            person_id: &'a str,
+        ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
+            Box::pin(async move {
+                use $crate::store::StoreError;
+                let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+                let removed = sqlx::query(&$sql(
+                    "DELETE FROM notify_subscriptions WHERE person_id = ?",
+                ))
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .rows_affected();
+                sqlx::query(&$sql("DELETE FROM notify_announced WHERE person_id = ?"))
+                    .bind(person_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                tx.commit().await.map_err(StoreError::from_sqlx)?;
+                Ok(removed > 0)
+            })
+        }
+
+        fn subscription<'a>(
+            &'a self,
+            person_id: &'a str,
+        ) -> $crate::store::BoxFuture<
+            'a,
+            Result<Option<$crate::store::Subscription>, $crate::store::StoreError>,
+        > {
+            Box::pin(async move {
+                use $crate::store::{StoreError, SUBSCRIPTION_COLUMNS};
+                let sql = format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS} FROM notify_subscriptions WHERE person_id = ?"
+                );
+                let row = sqlx::query(&$sql(&sql))
+                    .bind(person_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                row.map(|r| subscription_row(&r))
+                    .transpose()
+                    .map_err(StoreError::from_sqlx)
+            })
+        }
+
+        fn subscriptions(
+            &self,
+        ) -> $crate::store::BoxFuture<
+            '_,
+            Result<Vec<$crate::store::Subscription>, $crate::store::StoreError>,
+        > {
+            Box::pin(async move {
+                use $crate::store::{StoreError, SUBSCRIPTION_COLUMNS};
+                let sql = format!(
+                    "SELECT {SUBSCRIPTION_COLUMNS} FROM notify_subscriptions ORDER BY person_id"
+                );
+                let rows = sqlx::query(&sql)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                rows.iter()
+                    .map(subscription_row)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(StoreError::from_sqlx)
+            })
+        }
+
+        fn set_window<'a>(
+            &'a self,
+            person_id: &'a str,
+            days: i64,
+        ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
+            Box::pin(async move {
+                let changed = sqlx::query(&$sql(
+                    "UPDATE notify_subscriptions SET window_days = ? WHERE person_id = ?",
+                ))
+                .bind(days)
+                .bind(person_id)
+                .execute(&self.pool)
+                .await
+                .map_err($crate::store::StoreError::from_sqlx)?
+                .rows_affected();
+                Ok(changed > 0)
+            })
+        }
+
+        fn set_run_state<'a>(
+            &'a self,
+            person_id: &'a str,
+            state: &'a $crate::store::RunState,
+        ) -> $crate::store::BoxFuture<'a, Result<(), $crate::store::StoreError>> {
+            Box::pin(async move {
+                use $crate::store::{secs, UPDATE_RUN_STATE};
+                sqlx::query(&$sql(UPDATE_RUN_STATE))
+                    .bind(state.last_run_at.map(secs))
+                    .bind(state.last_attempt_at.map(secs))
+                    .bind(state.last_error.as_deref())
+                    .bind(i64::from(state.reminder_sent))
+                    .bind(person_id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err($crate::store::StoreError::from_sqlx)?;
+                Ok(())
+            })
+        }
+
+        fn announced<'a>(
+            &'a self,
+            person_id: &'a str,
+        ) -> $crate::store::BoxFuture<
+            'a,
+            Result<$crate::digest::AnnouncedSet, $crate::store::StoreError>,
+        > {
+            Box::pin(async move {
+                use $crate::digest::{AnnouncedSet, Category, ItemKey};
+                use $crate::store::StoreError;
+                use sqlx::Row;
+                let rows = sqlx::query(&$sql(
+                    "SELECT category, item_key, value FROM notify_announced WHERE person_id = ?",
+                ))
+                .bind(person_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+                let mut set = AnnouncedSet::new();
+                for row in rows {
+                    let category: String = row.try_get("category").map_err(StoreError::from_sqlx)?;
+                    let key: String = row.try_get("item_key").map_err(StoreError::from_sqlx)?;
+                    let value: i64 = row.try_get("value").map_err(StoreError::from_sqlx)?;
+                    // A category this version does not know was written by a newer one: ignore.
+                    if let Some(category) = Category::from_stored(&category) {
+                        set.insert(category, ItemKey::from_stored(key), value);
+                    }
+                }
+                Ok(set)
+            })
+        }
+
+        fn record_announcements<'a>(
+            &'a self,
+            person_id: &'a str,
+            items: &'a [$crate::digest::Announcement],
+            forget: &'a [$crate::digest::ItemKey],
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> $crate::store::BoxFuture<'a, Result<(), $crate::store::StoreError>> {
+            Box::pin(async move {
+                use $crate::digest::Category;
+                use $crate::store::{secs, StoreError, UPSERT_ANNOUNCED};
+                let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+                let upsert = $sql(UPSERT_ANNOUNCED);
+                for item in items {
+                    sqlx::query(&upsert)
+                        .bind(person_id)
+                        .bind(item.category.as_str())
+                        .bind(item.key.as_str())
+                        .bind(item.value)
+                        .bind(secs(now))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::from_sqlx)?;
+                }
+                let delete = $sql(
+                    "DELETE FROM notify_announced WHERE person_id = ? AND category = ? \
+                     AND item_key = ?",
+                );
+                for key in forget {
+                    sqlx::query(&delete)
+                        .bind(person_id)
+                        .bind(Category::Shortage.as_str())
+                        .bind(key.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StoreError::from_sqlx)?;
+                }
+                tx.commit().await.map_err(StoreError::from_sqlx)
+            })
+        }
+    };
+}
+
+/// Reads one subscription row (the engine's row type).
+macro_rules! subscription_row_fn {
+    ($row:ty) => {
+        fn subscription_row(row: &$row) -> Result<$crate::store::Subscription, sqlx::Error> {
+            use sqlx::Row;
+            use $crate::store::time;
+            Ok($crate::store::Subscription {
+                person_id: row.try_get("person_id")?,
+                room_id: row.try_get("room_id")?,
+                cadence: row.try_get("cadence")?,
+                local_time: row.try_get("local_time")?,
+                tz: row.try_get("tz")?,
+                window_days: row.try_get("window_days")?,
+                created_at: time(row.try_get("created_at")?),
+                last_run_at: row.try_get::<Option<i64>, _>("last_run_at")?.map(time),
+                last_attempt_at: row.try_get::<Option<i64>, _>("last_attempt_at")?.map(time),
+                last_error: row.try_get("last_error")?,
+                reminder_sent: row.try_get::<i64, _>("reminder_sent")? != 0,
+            })
+        }
+    };
+}
+
+pub(crate) use store_methods;
+pub(crate) use subscription_row_fn;

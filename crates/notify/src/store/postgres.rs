@@ -1,0 +1,131 @@
+//! The PostgreSQL notification store (scale-out: several bot replicas share it).
+//!
+//! Only one replica runs a scheduler pass at a time: [`NotifyStore::try_lead`] opens a
+//! transaction and takes `pg_try_advisory_xact_lock` on a fixed key. The lock lives as long as
+//! that transaction: [`PassLock::release`] ends it, and a replica that dies mid-pass loses its
+//! connection, which ends the transaction and frees the lock. (A server-side
+//! `idle_in_transaction_session_timeout` shorter than a pass would free it early; leave it
+//! unset or longer than a pass for the bot's role.)
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{Executor, PgPool, Postgres, Row, Transaction};
+
+use super::{
+    numbered, store_methods, subscription_row_fn, BoxFuture, NotifyStore, PassLock, StoreError,
+    SCHEMA,
+};
+
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The advisory-lock key of the notification scheduler (any fixed number; this one spells
+/// "slbotntf" in ASCII, so it will not collide with another application by chance).
+pub const SCHEDULER_LOCK_KEY: i64 = 0x736c_626f_746e_7466;
+
+fn migrator() -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("notifications"),
+            MigrationType::Simple,
+            Cow::Borrowed(SCHEMA),
+            false,
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
+subscription_row_fn!(PgRow);
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PostgresNotifyStore {
+    pool: PgPool,
+}
+
+impl PostgresNotifyStore {
+    /// Connects to `postgres://…` and migrates; with `schema`, every session's `search_path`
+    /// is that schema (created if missing), so one database can hold isolated stores (tests).
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+        let mut options =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+        if let Some(schema) = schema {
+            if schema.is_empty()
+                || !schema
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(StoreError::BadUrl(format!(
+                    "schema name `{schema}` must be lower-case letters, digits and _"
+                )));
+            }
+            options = options.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        if let Some(schema) = schema {
+            pool.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+                .await
+                .map_err(StoreError::from_sqlx)?;
+        }
+        migrator()
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+struct AdvisoryLock {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl PassLock for AdvisoryLock {
+    fn release(self: Box<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            // Ending the transaction releases the transaction-level lock.
+            if let Err(e) = self.tx.rollback().await {
+                tracing::warn!(error = %e, "cannot end the scheduler lock's transaction; the pool drops it");
+            }
+        })
+    }
+}
+
+impl NotifyStore for PostgresNotifyStore {
+    store_methods!(numbered);
+
+    fn try_lead(
+        &self,
+        _now: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<Option<Box<dyn PassLock>>, StoreError>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+            let row = sqlx::query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+                .bind(SCHEDULER_LOCK_KEY)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?;
+            let locked: bool = row.try_get("locked").map_err(StoreError::from_sqlx)?;
+            if locked {
+                Ok(Some(Box::new(AdvisoryLock { tx }) as Box<dyn PassLock>))
+            } else {
+                tx.rollback().await.map_err(StoreError::from_sqlx)?;
+                Ok(None)
+            }
+        })
+    }
+}

@@ -1,0 +1,135 @@
+//! The SQLite notification store (the default): one file in WAL mode.
+//!
+//! Passes are serialised across processes sharing the file by a lease row
+//! (`notify_lease`): a process takes it when it is free or expired, and deletes it when its
+//! pass ends. A crashed process's lease expires after [`LEASE`].
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::SqlitePool;
+
+use super::{
+    secs, store_methods, subscription_row_fn, BoxFuture, NotifyStore, PassLock, StoreError, SCHEMA,
+};
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a pass may hold the lease before another process may take it over.
+pub const LEASE: chrono::Duration = chrono::Duration::minutes(30);
+
+fn migrator() -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("notifications"),
+            MigrationType::Simple,
+            Cow::Borrowed(SCHEMA),
+            false,
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
+/// SQL is written with `?` already.
+fn same(sql: &str) -> String {
+    sql.to_string()
+}
+
+subscription_row_fn!(SqliteRow);
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteNotifyStore {
+    pool: SqlitePool,
+    /// This process's name in the lease row.
+    holder: String,
+}
+
+impl SqliteNotifyStore {
+    /// Opens (creating it when the URL allows) `sqlite://FILE[?mode=rwc]` and migrates.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl(e.to_string()))?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT);
+        if !url.contains("mode=") {
+            options = options.create_if_missing(true);
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(StoreError::from_sqlx)?;
+        migrator()
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
+        Ok(Self {
+            pool,
+            holder: slbot_signing::random_hex(8),
+        })
+    }
+
+    /// Closes the pool (tests reopen the file to check that nothing lives in memory).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+struct Lease {
+    pool: SqlitePool,
+    holder: String,
+}
+
+impl PassLock for Lease {
+    fn release(self: Box<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let gone = sqlx::query("DELETE FROM notify_lease WHERE name = 'notify' AND holder = ?")
+                .bind(&self.holder)
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = gone {
+                tracing::warn!(error = %e, "cannot release the scheduler lease; it expires by itself");
+            }
+        })
+    }
+}
+
+impl NotifyStore for SqliteNotifyStore {
+    store_methods!(same);
+
+    fn try_lead(
+        &self,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<Option<Box<dyn PassLock>>, StoreError>> {
+        Box::pin(async move {
+            let taken = sqlx::query(
+                "INSERT INTO notify_lease (name, holder, until) VALUES ('notify', ?, ?) \
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+                 WHERE notify_lease.until <= ? OR notify_lease.holder = excluded.holder",
+            )
+            .bind(&self.holder)
+            .bind(secs(now + LEASE))
+            .bind(secs(now))
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::from_sqlx)?
+            .rows_affected();
+            Ok((taken > 0).then(|| {
+                Box::new(Lease {
+                    pool: self.pool.clone(),
+                    holder: self.holder.clone(),
+                }) as Box<dyn PassLock>
+            }))
+        })
+    }
+}
