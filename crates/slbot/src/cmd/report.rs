@@ -228,7 +228,15 @@ fn render(report: &Report<'_>, format: Format, inv: &Inventory) -> Result<Vec<u8
         Format::Table => report.to_table().into_bytes(),
         Format::Json => report.to_json_string().into_bytes(),
         Format::Markdown => {
-            let mut md = slbot_chat::report_markdown(report, inv.account_count()).markdown;
+            let chat = slbot_chat::report_markdown(report, inv.account_count());
+            if chat.rows_left_out > 0 {
+                // In chat the full list follows as a CSV attachment; here, say how to get it.
+                eprintln!(
+                    "note: the chat message leaves out {} rows to fit Webex's size limit; use --format csv or json for every row",
+                    chat.rows_left_out
+                );
+            }
+            let mut md = chat.markdown;
             md.push('\n');
             md.into_bytes()
         }
@@ -266,7 +274,8 @@ fn warnings(inv: &Inventory) -> Vec<String> {
         lines.push(format!(
             "warning: partial answer: {} of {} accounts could not be read: {}",
             missing.len(),
-            inv.account_count() + missing.len(),
+            // Missing accounts are normally in the account list too (their licences failed).
+            inv.account_count().max(missing.len()),
             missing.join("; ")
         ));
     }

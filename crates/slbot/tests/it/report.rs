@@ -438,6 +438,22 @@ fn a_catalogue_file_overrides_the_architecture() {
     assert_eq!(names, vec!["Security", "Enterprise Networking"]);
 }
 
+#[test]
+fn markdown_is_the_chat_message_with_its_headline() {
+    let f = fixture(SNAPSHOT);
+    let out = report(&f, &["expired", "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let naive = naive_lines()
+        .iter()
+        .filter(|l| l.end_in_days.is_some_and(|d| d < 0))
+        .count();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some(format!("**There are {naive} expired licenses:**").as_str())
+    );
+}
+
 // ------------------------------------------------------------ partial answers and exit codes
 
 #[test]
@@ -529,4 +545,72 @@ fn a_file_that_is_not_a_snapshot_exits_2_saying_where_it_fails() {
         ]),
         "cannot read the snapshot",
     );
+}
+
+// ------------------------------------------------------------ live fetch from the simulator
+
+fn slbot_with_env(args: &[String], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_slbot"));
+    command
+        .args(args)
+        .env_remove("SLBOT_CONFIG")
+        .env_remove("SLBOT_CATALOG")
+        .env("SLBOT_LOG", "error");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run slbot: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_fetch_gives_the_same_report_as_the_snapshot_and_a_refused_token_exits_3() {
+    use slbot_sim_cssm::{DataSource, SimConfig, StaticToken};
+    let snapshot = slbot_cssm::Snapshot::from_json_slice(SNAPSHOT.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sim = slbot_sim_cssm::spawn(SimConfig {
+        data: DataSource::Snapshot(snapshot),
+        tokens: vec![StaticToken::new("tok-report-test", 0)],
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let url = sim.url();
+    let run = |token: &'static str| {
+        let args: Vec<String> = [
+            "report",
+            "shortages",
+            "--token-env",
+            "SLBOT_REPORT_TEST_TOKEN",
+            "--cssm-url",
+            &url,
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        tokio::task::spawn_blocking(move || {
+            slbot_with_env(&args, &[("SLBOT_REPORT_TEST_TOKEN", token)])
+        })
+    };
+    let live = run("tok-report-test").await.unwrap();
+    assert_eq!(live.status.code(), Some(0), "{}", stderr(&live));
+    let live: Value = serde_json::from_slice(&live.stdout).unwrap();
+    let f = fixture(SNAPSHOT);
+    let offline = json_report(&f, &["shortages"]);
+    assert_eq!(live["items"], offline["items"]);
+    assert_eq!(live["count"], offline["count"]);
+
+    let refused = run("tok-someone-else").await.unwrap();
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    assert!(refused.stdout.is_empty());
+    assert!(
+        !stderr(&refused).contains("tok-someone-else"),
+        "the token never leaks"
+    );
+    sim.shutdown().await;
 }
