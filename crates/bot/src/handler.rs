@@ -10,7 +10,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
 use futures::future::BoxFuture;
 use secrecy::SecretString;
 use slbot_chat::{sentences, Answer, Command};
@@ -51,6 +50,8 @@ pub struct Bot {
     pub(crate) link_secret: SecretString,
     pub(crate) login_url: String,
     pub(crate) progress: ProgressSettings,
+    /// "Now" for reports and sign-in links (injected so tests pin it).
+    pub(crate) clock: Arc<dyn slbot_signing::Clock>,
 }
 
 impl Weighed for Inventory {
@@ -248,7 +249,7 @@ impl Bot {
             .load_inventory(key, token.token, target)
             .await
             .map_err(Failure::Cssm)?;
-        let answer = slbot_chat::answer(command, &inventory, Utc::now());
+        let answer = slbot_chat::answer(command, &inventory, self.clock.now());
         Ok(answer)
     }
 
@@ -366,7 +367,7 @@ impl Bot {
 
     /// A sign-in link bound to this person (signing.md "Sign-in links").
     fn sign_in_link(&self, person_id: &str) -> String {
-        let token = slbot_signing::sign_login_token(&self.link_secret, person_id, Utc::now());
+        let token = slbot_signing::sign_login_token(&self.link_secret, person_id, self.clock.now());
         let sep = if self.login_url.contains('?') {
             '&'
         } else {

@@ -30,5 +30,5 @@ pub mod service;
 pub mod settings;
 
 pub use handler::Bot;
-pub use run::{build, serve, StartError};
+pub use run::{build, build_with, serve, Injected, StartError};
 pub use settings::{BotFlags, BotSettings};

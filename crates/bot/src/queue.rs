@@ -25,9 +25,23 @@ pub trait EventSink: Send + Sync + 'static {
 /// Counters for `/readyz`, logs and tests.
 #[derive(Debug, Default)]
 pub struct QueueStats {
+    /// Events taken by [`Dispatcher::submit`].
     pub accepted: AtomicU64,
+    /// Of those, events that found the queue full.
     pub overflowed: AtomicU64,
+    /// Events a worker finished.
     pub handled: AtomicU64,
+    /// Overflowed events whose "busy" answer is done.
+    pub answered_busy: AtomicU64,
+}
+
+impl QueueStats {
+    /// Events accepted but not finished yet (queued, in a worker, or waiting for "busy").
+    pub fn pending(&self) -> u64 {
+        let done =
+            self.handled.load(Ordering::Acquire) + self.answered_busy.load(Ordering::Acquire);
+        self.accepted.load(Ordering::Acquire).saturating_sub(done)
+    }
 }
 
 /// Where the webhook endpoint puts accepted events.
@@ -60,14 +74,16 @@ impl Dispatcher {
                     let job = { rx.lock().await.recv().await };
                     let Some(job) = job else { break };
                     Arc::clone(&sink).handle(job).await;
-                    stats.handled.fetch_add(1, Ordering::Relaxed);
+                    stats.handled.fetch_add(1, Ordering::Release);
                 }
             });
         }
         let overflow_sink = Arc::clone(&sink);
+        let overflow_stats = Arc::clone(&stats);
         tasks.spawn(async move {
             while let Some(job) = overflow_rx.recv().await {
                 Arc::clone(&overflow_sink).busy(job).await;
+                overflow_stats.answered_busy.fetch_add(1, Ordering::Release);
             }
         });
         (
@@ -82,7 +98,7 @@ impl Dispatcher {
 
     /// Queues an event; when the queue is full it takes the overflow path. Never loses it.
     pub fn submit(&self, job: Job) {
-        self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+        self.stats.accepted.fetch_add(1, Ordering::Release);
         match self.main.try_send(job) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job)) => {
@@ -185,5 +201,6 @@ mod tests {
             busy.len()
         );
         assert_eq!(stats.accepted.load(Ordering::Relaxed), 10);
+        assert_eq!(stats.pending(), 0);
     }
 }

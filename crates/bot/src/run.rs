@@ -1,6 +1,7 @@
 //! Starting and stopping the bot: build the clients from [`BotSettings`], learn the bot's own
-//! identity, start the workers and the HTTP service, keep the webhooks enabled, and on shutdown
-//! stop taking events and finish the queued ones within the grace period.
+//! identity, start the workers and the HTTP service, register the webhooks when the public URL
+//! is known and keep them enabled, and on shutdown stop taking events and finish the queued
+//! ones within the grace period.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,8 +10,11 @@ use std::time::Duration;
 use secrecy::SecretString;
 use slbot_cssm::{CssmClient, FetchSettings, Url};
 use slbot_inventory::Catalog;
-use slbot_signing::{TokenClient, TokenClientSettings, Version};
-use slbot_webex::{ClientSettings, WebexClient, WebhookStatus, WebhookUpdate, BOT_WEBHOOKS};
+use slbot_signing::{SystemClock, TokenClient, TokenClientSettings, Version};
+use slbot_webex::{
+    ensure_webhooks, ClientSettings, Duplicates, WebexClient, WebexError, WebhookAction,
+    WebhookStatus, WebhookUpdate, BOT_WEBHOOKS,
+};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -30,18 +34,50 @@ pub enum StartError {
     Config(String),
     /// Webex did not tell the bot who it is (exit 3).
     #[error("cannot learn the bot's identity from Webex (GET /people/me): {0}")]
-    Identity(slbot_webex::WebexError),
+    Identity(WebexError),
+    /// `SLBOT_BOT_PUBLIC_URL` is set but the webhooks could not be put in place (exit 3).
+    #[error("cannot register the bot's webhooks with Webex: {0}")]
+    Webhooks(WebexError),
     /// The HTTP server failed (exit 1).
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
 }
 
-/// Builds every client and learns the bot's identity.
+/// What production takes from the system and tests replace: clocks and retry sleepers.
+#[derive(Clone)]
+pub struct Injected {
+    /// "Now" for reports and sign-in links.
+    pub clock: Arc<dyn slbot_signing::Clock>,
+    /// Backoff and `Retry-After` waits of the CSSM client.
+    pub cssm_clock: Arc<dyn slbot_cssm::Clock>,
+    /// Timeouts, retry budget and sleeper of the Webex client.
+    pub webex: ClientSettings,
+}
+
+impl Default for Injected {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            cssm_clock: Arc::new(slbot_cssm::SystemClock),
+            webex: ClientSettings::default(),
+        }
+    }
+}
+
+/// Builds every client and learns the bot's identity (the system clock, real waits).
 pub async fn build(settings: &BotSettings) -> Result<Arc<Bot>, StartError> {
+    build_with(settings, Injected::default()).await
+}
+
+/// [`build`] with injected clocks and sleepers.
+pub async fn build_with(
+    settings: &BotSettings,
+    injected: Injected,
+) -> Result<Arc<Bot>, StartError> {
     let webex = WebexClient::new(
         &settings.webex_api_url,
         settings.webex_bot_token.clone(),
-        ClientSettings::default(),
+        injected.webex,
     )
     .map_err(|e| StartError::Config(format!("SLBOT_WEBEX_API_URL: {e}")))?;
     let person = webex.me().await.map_err(StartError::Identity)?;
@@ -77,7 +113,8 @@ pub async fn build(settings: &BotSettings) -> Result<Arc<Bot>, StartError> {
         fetch,
         Arc::new(Semaphore::new(settings.cssm_max_inflight)),
     )
-    .map_err(|e| StartError::Config(format!("SLBOT_CSSM_API_URL: {e}")))?;
+    .map_err(|e| StartError::Config(format!("SLBOT_CSSM_API_URL: {e}")))?
+    .with_clock(injected.cssm_clock);
 
     let catalog = match &settings.catalog {
         None => Catalog::shipped(),
@@ -108,11 +145,13 @@ pub async fn build(settings: &BotSettings) -> Result<Arc<Bot>, StartError> {
             every: settings.progress_every,
             max_edits: settings.progress_max_edits,
         },
+        clock: injected.clock,
     }))
 }
 
 /// Serves webhooks on `listener` until `shutdown` completes, then finishes queued events for
-/// up to the grace period.
+/// up to the grace period. With a public URL the webhooks are registered first (an error
+/// stops the start: the operator asked for it and nothing would arrive otherwise).
 pub async fn serve(
     settings: &BotSettings,
     bot: Arc<Bot>,
@@ -126,9 +165,20 @@ pub async fn serve(
         dispatcher,
         bot.clone(),
     ));
+    if let Some(public_url) = &settings.public_url {
+        let changes = register_webhooks(&bot.webex, public_url, &settings.webhook_secret)
+            .await
+            .map_err(StartError::Webhooks)?;
+        tracing::info!(
+            webhooks = changes,
+            public_url = %public_url,
+            "webhooks registered"
+        );
+    }
     let keeper = tokio::spawn(keep_webhooks_enabled(
         bot.webex.clone(),
         settings.webhook_secret.clone(),
+        settings.public_url.clone(),
         settings.webhook_check_every,
     ));
     let result = axum::serve(listener, app(state))
@@ -140,12 +190,47 @@ pub async fn serve(
     result.map_err(StartError::Serve)
 }
 
-/// Checks the bot's webhooks now and every `every`, re-enabling a disabled one.
-async fn keep_webhooks_enabled(webex: WebexClient, secret: SecretString, every: Duration) {
-    let mut tick = tokio::time::interval(every);
+/// Puts both webhooks in place for `public_url`, logging each change; returns how many
+/// webhooks were checked or changed.
+pub async fn register_webhooks(
+    webex: &WebexClient,
+    public_url: &str,
+    secret: &SecretString,
+) -> Result<usize, WebexError> {
+    let changes = ensure_webhooks(webex, public_url, secret, Duplicates::Keep).await?;
+    for change in &changes {
+        if change.action == WebhookAction::Unchanged {
+            tracing::debug!(change = %change, "webhook");
+        } else {
+            tracing::info!(change = %change, "webhook");
+        }
+    }
+    Ok(changes.len())
+}
+
+/// Checks the bot's webhooks every `every` (at once without a public URL; one period after
+/// start with one, since [`serve`] has just registered them): with a public URL they are
+/// re-created, re-pointed or re-enabled as needed; without one, disabled ones are re-enabled.
+async fn keep_webhooks_enabled(
+    webex: WebexClient,
+    secret: SecretString,
+    public_url: Option<String>,
+    every: Duration,
+) {
+    let first = match public_url {
+        Some(_) => tokio::time::Instant::now() + every,
+        None => tokio::time::Instant::now(),
+    };
+    let mut tick = tokio::time::interval_at(first, every);
     loop {
         tick.tick().await;
-        if let Err(e) = reenable_disabled_webhooks(&webex, &secret).await {
+        let checked = match &public_url {
+            Some(url) => register_webhooks(&webex, url, &secret).await.map(|_| ()),
+            None => reenable_disabled_webhooks(&webex, &secret)
+                .await
+                .map(|_| ()),
+        };
+        if let Err(e) = checked {
             tracing::warn!(error = %e, "cannot check the bot's webhooks");
         }
     }
@@ -155,7 +240,7 @@ async fn keep_webhooks_enabled(webex: WebexClient, secret: SecretString, every: 
 pub async fn reenable_disabled_webhooks(
     webex: &WebexClient,
     secret: &SecretString,
-) -> Result<usize, slbot_webex::WebexError> {
+) -> Result<usize, WebexError> {
     let mut reenabled = 0;
     for hook in webex.list_webhooks().await? {
         let ours = BOT_WEBHOOKS.iter().any(|spec| spec.name == hook.name);

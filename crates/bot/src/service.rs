@@ -4,6 +4,7 @@
 //! acknowledges within milliseconds and hands the event to the [`Dispatcher`]; repeated
 //! deliveries of one `data.id` are ignored for 10 minutes (up to 100,000 ids).
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -114,8 +115,19 @@ async fn webhook(
     StatusCode::OK.into_response()
 }
 
-async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+/// Liveness, with the event counters (operators watch `pending`; tests wait for it to be 0).
+async fn healthz(State(state): State<Arc<ServiceState>>) -> Json<serde_json::Value> {
+    let stats = &state.dispatcher.stats;
+    Json(serde_json::json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "events": {
+            "accepted": stats.accepted.load(Ordering::Acquire),
+            "handled": stats.handled.load(Ordering::Acquire),
+            "busy": stats.overflowed.load(Ordering::Acquire),
+            "pending": stats.pending(),
+        },
+    }))
 }
 
 async fn readyz(State(state): State<Arc<ServiceState>>) -> Response {

@@ -45,6 +45,10 @@ pub struct BotSettings {
     pub shutdown_grace: Duration,
     /// Timeout of one call to the backend's token API.
     pub backend_timeout: Duration,
+    /// `SLBOT_BOT_PUBLIC_URL`: the bot's base URL as Webex reaches it. When set, the bot
+    /// registers its webhooks (`{public_url}/webhooks/webex`) at start, as
+    /// `slbot webhooks register` does, and keeps them in place.
+    pub public_url: Option<String>,
 }
 
 /// Flags of `slbot bot` (everything else comes from the environment or the file).
@@ -131,8 +135,24 @@ impl BotSettings {
             webhook_check_every: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(10),
             backend_timeout: Duration::from_secs(config.value("BACKEND_TIMEOUT_SECS", None, 5)?),
+            public_url: public_url(config)?,
         })
     }
+}
+
+/// `SLBOT_BOT_PUBLIC_URL`, checked the way the webhook registration will use it.
+fn public_url(config: &Config) -> Result<Option<String>, ConfigError> {
+    let Some(url) = config
+        .get("BOT_PUBLIC_URL")
+        .filter(|v| !v.trim().is_empty())
+    else {
+        return Ok(None);
+    };
+    slbot_webex::webhook_target_url(&url).map_err(|e| ConfigError::Invalid {
+        name: "SLBOT_BOT_PUBLIC_URL".into(),
+        reason: e.to_string(),
+    })?;
+    Ok(Some(url.trim().trim_end_matches('/').to_string()))
 }
 
 fn invalid(name: &str) -> ConfigError {
@@ -187,6 +207,20 @@ mod tests {
         pairs.push(("SLBOT_SIGNING_VERSION", "v3"));
         let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
         assert!(err.to_string().contains("SLBOT_SIGNING_VERSION"), "{err}");
+    }
+
+    #[test]
+    fn the_public_url_is_optional_and_must_be_an_http_url() {
+        let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
+        assert_eq!(s.public_url, None);
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_BOT_PUBLIC_URL", "https://bot.example.com/"));
+        let s = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap();
+        assert_eq!(s.public_url.as_deref(), Some("https://bot.example.com"));
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_BOT_PUBLIC_URL", "bot.example.com"));
+        let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
+        assert!(err.to_string().contains("SLBOT_BOT_PUBLIC_URL"), "{err}");
     }
 
     #[test]

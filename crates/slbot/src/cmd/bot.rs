@@ -1,14 +1,73 @@
-//! `slbot bot` (being built).
+//! `slbot bot`: read the settings, learn the bot's identity from Webex, listen, (optionally)
+//! register the webhooks, and serve until Ctrl-C or SIGTERM; queued events finish first.
+//!
+//! Exit codes: 2 for a missing secret or bad setting (named) and a listen address in use,
+//! 3 when Webex does not confirm the bot's identity or refuses the webhook registration,
+//! 1 when the server itself fails.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use slbot_bot::{BotFlags, BotSettings, StartError};
 use slbot_config::Config;
+use tokio::net::TcpListener;
 
+use crate::cmd::backend::shutdown_signal;
 use crate::exit::{CliError, CliResult};
 
+/// Run the Webex bot service (signed webhooks in, answers out).
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Address to listen on (default SLBOT_LISTEN, else 127.0.0.1:8081).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Read SLBOT_WEBEX_BOT_TOKEN from this file.
+    #[arg(long, value_name = "PATH")]
+    pub webex_bot_token_file: Option<PathBuf>,
+    /// Read SLBOT_WEBHOOK_SECRET from this file.
+    #[arg(long, value_name = "PATH")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// Read SLBOT_BACKEND_SECRET from this file.
+    #[arg(long, value_name = "PATH")]
+    pub backend_secret_file: Option<PathBuf>,
+    /// Licence architecture catalogue entries to add or override (default SLBOT_CATALOG).
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+}
 
-pub async fn run(_args: Args, _config: &Config) -> CliResult {
-    Err(CliError::internal(
-        "`slbot bot` is not available in this build yet",
-    ))
+/// The one place a start-up failure becomes an exit code.
+fn exit(e: StartError) -> CliError {
+    match &e {
+        StartError::Config(_) => CliError::input(e),
+        StartError::Identity(_) => CliError::remote(e),
+        StartError::Webhooks(w) if matches!(w, slbot_webex::WebexError::InvalidInput(_)) => {
+            CliError::input(e)
+        }
+        StartError::Webhooks(_) => CliError::remote(e),
+        StartError::Serve(_) => CliError::internal(e),
+    }
+}
+
+pub async fn run(args: Args, config: &Config) -> CliResult {
+    let flags = BotFlags {
+        listen: args.listen,
+        webex_bot_token_file: args.webex_bot_token_file,
+        webhook_secret_file: args.webhook_secret_file,
+        backend_secret_file: args.backend_secret_file,
+        catalog: args.catalog,
+    };
+    let settings = BotSettings::load(config, &flags)?;
+    let bot = slbot_bot::build(&settings).await.map_err(exit)?;
+    let listener = TcpListener::bind(settings.listen).await.map_err(|e| {
+        CliError::input(format!(
+            "cannot listen on {} (SLBOT_LISTEN or --listen): {e}",
+            settings.listen
+        ))
+    })?;
+    let addr = listener.local_addr().map_err(CliError::internal)?;
+    tracing::info!(%addr, "bot listening");
+    println!("bot listening on http://{addr}");
+    slbot_bot::serve(&settings, bot, listener, shutdown_signal())
+        .await
+        .map_err(exit)
 }

@@ -1,0 +1,646 @@
+//! `spawn_app()`: the Webex simulator, the CSSM simulator (three users with static tokens), the
+//! backend's real token API over SQLite in a temporary directory, and the bot itself — built
+//! from settings read through the config crate, serving on 127.0.0.1:0, registering its
+//! webhooks in the Webex simulator exactly as production does (`SLBOT_BOT_PUBLIC_URL`).
+//!
+//! Helpers act as people: [`TestApp::say`] posts through the simulator's control API, then
+//! [`TestApp::settle`] waits (bounded) until every webhook was delivered and the bot has
+//! finished every accepted event; [`TestApp::bot_messages`] reads what the bot posted.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderValue;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use slbot_backend::crypto::Keyring;
+use slbot_backend::refresh::Refresher;
+use slbot_backend::sso::{SsoError, TokenSet};
+use slbot_backend::store::{BoxFuture, PendingSignIn, TokenStore, Tokens};
+use slbot_backend::token_api::{self, TokenApiDeps};
+use slbot_bot::{BotFlags, BotSettings, Injected};
+use slbot_signing::{ManualClock, MemoryNonceStore, SystemClock, Verifier, Version};
+use slbot_sim_cssm::{DataSource, FaultSettings, GenParams, StaticToken};
+use slbot_webex::{ClientSettings, RecordingSleeper};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::naive::Dataset;
+
+pub const WEBHOOK_SECRET: &str = "it-webhook-secret";
+pub const BACKEND_SECRET: &str = "it-backend-secret";
+const STORE_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+/// How long any wait in these tests may take before it fails the test.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Static CSSM tokens of the simulator's three users (user index = position).
+pub const CSSM_TOKENS: [&str; 3] = ["cssm-token-user0", "cssm-token-user1", "cssm-token-user2"];
+/// A token the CSSM simulator does not know (it answers 401).
+pub const UNKNOWN_CSSM_TOKEN: &str = "cssm-token-nobody";
+
+/// The day every generated date is relative to, and the bot's pinned "now" (noon that day).
+pub fn anchor() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()
+}
+
+pub fn now() -> DateTime<Utc> {
+    Utc.from_utc_datetime(&anchor().and_hms_opt(12, 0, 0).unwrap())
+}
+
+/// How the token API behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The backend's real token API with the shared secret.
+    Real,
+    /// Nothing listens at the backend URL.
+    Down,
+    /// The real API, but with another secret: it answers 401 to the bot.
+    OtherSecret,
+    /// The real API, with every response signature replaced by zeros.
+    BadResponseSignature,
+}
+
+/// What a test needs different from the defaults.
+pub struct Options {
+    pub data: GenParams,
+    pub cssm_faults: FaultSettings,
+    pub backend: Backend,
+    /// Extra `SLBOT_*` settings, read through the config crate like the environment.
+    pub env: Vec<(&'static str, String)>,
+    /// Adjusts the loaded settings (workers, queue, progress timing).
+    pub tweak: fn(&mut BotSettings),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            data: GenParams {
+                seed: 11,
+                accounts: 5,
+                virtual_accounts: 3,
+                licenses_per_va: 8,
+                anchor: anchor(),
+            },
+            cssm_faults: FaultSettings::default(),
+            backend: Backend::Real,
+            env: Vec::new(),
+            tweak: |_| {},
+        }
+    }
+}
+
+/// A Webex person of the simulator.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    /// Their Webex token (downloads of files posted in their spaces).
+    pub token: String,
+}
+
+/// A message as the simulator's control API shows it.
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub id: String,
+    pub seq: u64,
+    pub person_id: String,
+    pub parent_id: Option<String>,
+    pub markdown: String,
+    pub edits: u64,
+    /// `(url, filename, contentType)` of attached files.
+    pub files: Vec<(String, String, String)>,
+}
+
+impl Posted {
+    fn from_json(v: &Value) -> Self {
+        let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+        Self {
+            id: s("id"),
+            seq: v["seq"].as_u64().unwrap_or(0),
+            person_id: s("personId"),
+            parent_id: v["parentId"].as_str().map(String::from),
+            markdown: v["markdown"]
+                .as_str()
+                .or_else(|| v["text"].as_str())
+                .unwrap_or("")
+                .to_string(),
+            edits: v["edits"].as_u64().unwrap_or(0),
+            files: v["fileLinks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+                    (s("url"), s("filename"), s("contentType"))
+                })
+                .collect(),
+        }
+    }
+
+    /// The first line (the headline of a report).
+    pub fn headline(&self) -> &str {
+        self.markdown.lines().next().unwrap_or("")
+    }
+}
+
+pub struct TestApp {
+    pub webex: slbot_sim_webex::SimHandle,
+    pub cssm: slbot_sim_cssm::SimHandle,
+    pub dataset: Dataset,
+    pub store: Arc<dyn TokenStore>,
+    pub bot: Person,
+    pub bot_addr: SocketAddr,
+    pub webex_sleeper: RecordingSleeper,
+    http: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    served: Option<JoinHandle<Result<(), slbot_bot::StartError>>>,
+    _backend: Option<JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+/// A refresher that is never needed: stored tokens are valid for a day.
+struct NoRefresh;
+
+impl Refresher for NoRefresh {
+    fn refresh<'a>(&'a self, _: &'a SecretString) -> BoxFuture<'a, Result<TokenSet, SsoError>> {
+        Box::pin(async { Err(SsoError::Transient("no SSO in these tests".into())) })
+    }
+    fn revoke<'a>(&'a self, _: &'a SecretString) -> BoxFuture<'a, Result<(), SsoError>> {
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// CSSM waits (backoff, `Retry-After`) return at once; the whole-fetch deadline is real.
+struct NoWaitCssmClock;
+
+impl slbot_cssm::Clock for NoWaitCssmClock {
+    fn sleep(&self, _: Duration) -> futures::future::BoxFuture<'static, ()> {
+        Box::pin(std::future::ready(()))
+    }
+    fn deadline(&self, duration: Duration) -> futures::future::BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+
+    // Webex, and the bot's identity in it.
+    let (_, webex) = slbot_sim_webex::spawn(slbot_sim_webex::SimConfig::default())
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let base = webex.state().public_base().to_string();
+    let created: Value = http
+        .post(format!("{base}/_sim/people"))
+        .json(
+            &json!({"email": "licensing@webex.bot", "displayName": "Licensing Bot", "type": "bot"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bot = Person {
+        id: created["person"]["id"].as_str().unwrap().to_string(),
+        token: created["token"].as_str().unwrap().to_string(),
+    };
+
+    // CSSM: three users, each with a static token.
+    let snapshot = slbot_sim_cssm::generate(&options.data);
+    let text = slbot_sim_cssm::snapshot_text(&snapshot).unwrap();
+    let dataset = Dataset {
+        json: serde_json::from_str(&text).unwrap(),
+        users: CSSM_TOKENS.len(),
+    };
+    let cssm = slbot_sim_cssm::spawn(slbot_sim_cssm::SimConfig {
+        data: DataSource::Snapshot(snapshot),
+        users: CSSM_TOKENS.len(),
+        tokens: CSSM_TOKENS
+            .iter()
+            .enumerate()
+            .map(|(user, t)| StaticToken::new(*t, user))
+            .collect(),
+        faults: options.cssm_faults,
+        now: now(),
+        ..slbot_sim_cssm::SimConfig::default()
+    })
+    .await
+    .unwrap();
+
+    // The backend's token API over a SQLite store.
+    let keys = Keyring::new(&SecretString::from(STORE_KEY.to_string()), &[]).unwrap();
+    let store_url = format!("sqlite://{}/tokens.db?mode=rwc", dir.path().display());
+    let store: Arc<dyn TokenStore> = slbot_backend::store::connect(&store_url, keys)
+        .await
+        .unwrap();
+    let backend_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let backend_url = format!("http://{}", backend_listener.local_addr().unwrap());
+    let backend_secret = match options.backend {
+        Backend::OtherSecret => "not-the-shared-secret",
+        _ => BACKEND_SECRET,
+    };
+    let mut api = token_api::router(TokenApiDeps {
+        store: Arc::clone(&store),
+        refresher: Arc::new(NoRefresh),
+        verifier: Verifier::new(
+            Version::V2,
+            SecretString::from(backend_secret.to_string()),
+            backend_url.clone(),
+            Arc::new(MemoryNonceStore::new(100_000)),
+        ),
+        clock: Arc::new(SystemClock),
+    });
+    if options.backend == Backend::BadResponseSignature {
+        api = api.layer(axum::middleware::map_response(
+            |mut response: axum::response::Response| async move {
+                response.headers_mut().insert(
+                    "x-sld-be-signature",
+                    HeaderValue::from_str(&"0".repeat(64)).unwrap(),
+                );
+                response
+            },
+        ));
+    }
+    let backend = if options.backend == Backend::Down {
+        drop(backend_listener);
+        None
+    } else {
+        Some(tokio::spawn(async move {
+            let _ = axum::serve(backend_listener, api).await;
+        }))
+    };
+
+    // The bot, configured the way an operator would.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bot_addr = listener.local_addr().unwrap();
+    let mut env: HashMap<String, String> = [
+        ("SLBOT_WEBEX_API_URL", webex.api_url()),
+        ("SLBOT_WEBEX_BOT_TOKEN", bot.token.clone()),
+        ("SLBOT_WEBHOOK_SECRET", WEBHOOK_SECRET.to_string()),
+        ("SLBOT_BACKEND_URL", backend_url),
+        ("SLBOT_BACKEND_SECRET", BACKEND_SECRET.to_string()),
+        ("SLBOT_CSSM_API_URL", cssm.url()),
+        ("SLBOT_CSSM_PAGE_SIZE", "20".to_string()),
+        ("SLBOT_BOT_PUBLIC_URL", format!("http://{bot_addr}")),
+        ("SLBOT_LOGIN_URL", "https://signin.example.com/login".into()),
+        ("SLBOT_BOT_WORKERS", "4".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    for (k, v) in options.env {
+        env.insert(k.to_string(), v);
+    }
+    let config = slbot_config::Config::from_parts(env, "").unwrap();
+    let mut settings = BotSettings::load(&config, &BotFlags::default()).unwrap();
+    // A fetch never shows "please wait" unless a test asks for it.
+    settings.progress_after = Duration::from_secs(60);
+    settings.shutdown_grace = Duration::from_secs(10);
+    (options.tweak)(&mut settings);
+    let webex_sleeper = RecordingSleeper::new();
+    let injected = Injected {
+        clock: Arc::new(ManualClock::new(now())),
+        cssm_clock: Arc::new(NoWaitCssmClock),
+        webex: ClientSettings {
+            timeout: Duration::from_secs(10),
+            sleeper: Arc::new(webex_sleeper.clone()),
+            ..ClientSettings::default()
+        },
+    };
+    let built = slbot_bot::build_with(&settings, injected).await.unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serve_settings = settings.clone();
+    let served = tokio::spawn(async move {
+        slbot_bot::serve(&serve_settings, built, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+
+    let app = TestApp {
+        webex,
+        cssm,
+        dataset,
+        store,
+        bot,
+        bot_addr,
+        webex_sleeper,
+        http,
+        shutdown: Some(stop),
+        served: Some(served),
+        _backend: backend,
+        _dir: dir,
+    };
+    app.wait_until(|| async { app.webhook_count().await == 2 })
+        .await;
+    app
+}
+
+impl TestApp {
+    pub fn webex_base(&self) -> String {
+        self.webex.state().public_base().to_string()
+    }
+
+    pub fn bot_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.bot_addr)
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    async fn control(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.webex_base()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let value: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path} {body}: {status} {value}");
+        value
+    }
+
+    async fn webhook_count(&self) -> usize {
+        let hooks: Value = self
+            .http
+            .get(format!("{}/_sim/webhooks", self.webex_base()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        hooks["items"].as_array().map_or(0, |a| a.len())
+    }
+
+    /// A Webex person (e-mail `{name}@example.com` unless the name has an `@`).
+    pub async fn person(&self, name: &str) -> Person {
+        self.person_in(name, None).await
+    }
+
+    pub async fn person_in(&self, name: &str, org_id: Option<&str>) -> Person {
+        let email = if name.contains('@') {
+            name.to_string()
+        } else {
+            format!("{name}@example.com")
+        };
+        let display = name.split('@').next().unwrap_or(name);
+        let mut body = json!({"email": email, "displayName": format!("{display} Tester")});
+        if let Some(org) = org_id {
+            body["orgId"] = json!(org);
+        }
+        let created = self.control("/_sim/people", body).await;
+        Person {
+            id: created["person"]["id"].as_str().unwrap().to_string(),
+            token: created["token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// A person signed in with the CSSM token of simulator user `cssm_user`.
+    pub async fn signed_in(&self, name: &str, cssm_user: usize) -> Person {
+        let person = self.person(name).await;
+        self.sign_in(&person, CSSM_TOKENS[cssm_user]).await;
+        person
+    }
+
+    /// Stores `cssm_token` as the person's login, as the backend does after Cisco SSO.
+    pub async fn sign_in(&self, person: &Person, cssm_token: &str) {
+        self.store
+            .put(
+                &person.id,
+                None,
+                Tokens {
+                    access_token: SecretString::from(cssm_token.to_string()),
+                    refresh_token: None,
+                    expires_at: Utc::now() + chrono::Duration::days(1),
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+
+    /// A sign-in waiting for `confirm CODE` from this person.
+    pub async fn pending_sign_in(&self, person: &Person, cssm_token: &str, code: &str) {
+        self.store
+            .put_pending(
+                PendingSignIn {
+                    person_id: person.id.clone(),
+                    room_id: None,
+                    tokens: Tokens {
+                        access_token: SecretString::from(cssm_token.to_string()),
+                        refresh_token: None,
+                        expires_at: Utc::now() + chrono::Duration::days(1),
+                    },
+                    code: code.to_string(),
+                    until: Utc::now() + chrono::Duration::minutes(10),
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The person's 1:1 space with the bot.
+    pub async fn direct(&self, person: &Person) -> String {
+        let room = self
+            .control(
+                "/_sim/direct",
+                json!({"personA": person.id, "personB": self.bot.id}),
+            )
+            .await;
+        room["id"].as_str().unwrap().to_string()
+    }
+
+    /// A group space with the bot and these people.
+    pub async fn group(&self, title: &str, people: &[&Person]) -> String {
+        let mut members = vec![people[0].id.clone(), self.bot.id.clone()];
+        members.extend(people[1..].iter().map(|p| p.id.clone()));
+        let room = self
+            .control("/_sim/rooms", json!({"title": title, "memberIds": members}))
+            .await;
+        room["id"].as_str().unwrap().to_string()
+    }
+
+    /// Posts `text` as `person` (mentioning the bot when `mention`), without waiting.
+    pub async fn post(
+        &self,
+        person: &Person,
+        room: &str,
+        text: &str,
+        mention: bool,
+        parent: Option<&str>,
+    ) -> Posted {
+        let mut body = json!({"personId": person.id, "roomId": room, "text": text});
+        if mention {
+            body["mentions"] = json!([self.bot.id]);
+        }
+        if let Some(parent) = parent {
+            body["parentId"] = json!(parent);
+        }
+        Posted::from_json(&self.control("/_sim/say", body).await)
+    }
+
+    /// Says `text` in a 1:1 space and waits until the bot is done; returns the bot's replies.
+    pub async fn say(&self, person: &Person, room: &str, text: &str) -> Vec<Posted> {
+        let said = self.post(person, room, text, false, None).await;
+        self.settle().await;
+        self.bot_messages(room, said.seq).await
+    }
+
+    /// Says `text` in a group space, mentioning the bot, and waits until the bot is done.
+    pub async fn say_in_group(&self, person: &Person, room: &str, text: &str) -> Posted {
+        let said = self.post(person, room, text, true, None).await;
+        self.settle().await;
+        said
+    }
+
+    /// Waits until every webhook was delivered and the bot finished every accepted event.
+    pub async fn settle(&self) {
+        self.wait_until(|| async {
+            self.webex.state().drain_deliveries().await;
+            self.pending_events().await == 0
+        })
+        .await;
+    }
+
+    /// Events the bot accepted and has not finished (from `/healthz`).
+    pub async fn pending_events(&self) -> u64 {
+        self.health().await["events"]["pending"]
+            .as_u64()
+            .unwrap_or(u64::MAX)
+    }
+
+    pub async fn health(&self) -> Value {
+        self.http
+            .get(self.bot_url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Polls `check` every few milliseconds until it holds; fails the test after [`DEADLINE`].
+    pub async fn wait_until<F, Fut>(&self, check: F)
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while !check().await {
+            assert!(
+                started.elapsed() < DEADLINE,
+                "gave up waiting after {DEADLINE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Every message in `room` (oldest first).
+    pub async fn messages(&self, room: &str) -> Vec<Posted> {
+        let listed: Value = self
+            .http
+            .get(format!("{}/_sim/rooms/{room}/messages", self.webex_base()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        listed["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(Posted::from_json)
+            .collect()
+    }
+
+    /// The bot's messages in `room` after sequence number `since`.
+    pub async fn bot_messages(&self, room: &str, since: u64) -> Vec<Posted> {
+        self.messages(room)
+            .await
+            .into_iter()
+            .filter(|m| m.seq > since && m.person_id == self.bot.id)
+            .collect()
+    }
+
+    /// Downloads an attached file as a member of its space.
+    pub async fn download(&self, url: &str, as_person: &Person) -> Vec<u8> {
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(&as_person.token)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+        response.bytes().await.unwrap().to_vec()
+    }
+
+    /// The CSSM simulator's request count.
+    pub async fn cssm_requests(&self) -> u64 {
+        let stats: Value = self
+            .http
+            .get(format!("{}/_sim/stats", self.cssm.url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stats["requestsTotal"].as_u64().unwrap()
+    }
+
+    /// Sets Webex simulator faults (`/_sim/faults`).
+    pub async fn webex_faults(&self, faults: Value) {
+        self.control("/_sim/faults", faults).await;
+    }
+
+    /// Sets CSSM simulator faults (a partial update).
+    pub async fn cssm_faults(&self, faults: Value) {
+        let response = self
+            .http
+            .post(format!("{}/_sim/faults", self.cssm.url()))
+            .json(&faults)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+
+    /// Asks the bot to stop (as SIGTERM does) and waits until it has.
+    pub async fn shut_down(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            served.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// Signs a webhook body as Webex does.
+pub fn sign(body: &[u8]) -> String {
+    slbot_webex::sign_body(WEBHOOK_SECRET.as_bytes(), body)
+}

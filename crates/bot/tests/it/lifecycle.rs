@@ -1,0 +1,110 @@
+//! Time and load: the "please wait" message of a slow fetch, the busy answer when the queue
+//! is full, and a shutdown that finishes what it accepted.
+
+use serde_json::json;
+use slbot_sim_cssm::FaultSettings;
+
+use crate::harness::{spawn_app_with, Options};
+use crate::naive::headline;
+
+const RETRIEVING: &str = "Retrieving your licenses from Cisco Smart Software Manager…";
+const BUSY: &str = "I'm busy right now. Please ask again in a minute.";
+
+#[tokio::test]
+async fn a_slow_fetch_posts_a_progress_message_edits_it_and_then_answers() {
+    let app = spawn_app_with(Options {
+        cssm_faults: FaultSettings {
+            latency_ms: 120,
+            ..FaultSettings::default()
+        },
+        tweak: |s| {
+            s.progress_after = std::time::Duration::from_millis(60);
+            s.progress_every = std::time::Duration::from_millis(60);
+            s.cssm_concurrency = 1;
+        },
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let replies = app.say(&alice, &room, "shortages").await;
+    assert_eq!(replies.len(), 2, "{replies:#?}");
+    assert!(
+        replies[0].markdown.starts_with(RETRIEVING),
+        "{}",
+        replies[0].markdown
+    );
+    assert!(
+        replies[0].edits >= 1,
+        "the progress message was never edited"
+    );
+    assert!(
+        replies[0].markdown.contains(" of "),
+        "the edited text shows progress: {}",
+        replies[0].markdown
+    );
+    assert_eq!(
+        replies[1].headline(),
+        headline::shortages(app.dataset.shortages(0))
+    );
+}
+
+#[tokio::test]
+async fn when_the_queue_is_full_the_extra_commands_get_the_busy_answer() {
+    let app = spawn_app_with(Options {
+        cssm_faults: FaultSettings {
+            latency_ms: 150,
+            ..FaultSettings::default()
+        },
+        tweak: |s| {
+            s.workers = 1;
+            s.queue_capacity = 1;
+        },
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let first = app.post(&alice, &room, "usage", false, None).await;
+    for text in ["expired", "shortages", "accounts"] {
+        app.post(&alice, &room, text, false, None).await;
+    }
+    app.settle().await;
+    let replies = app.bot_messages(&room, first.seq).await;
+    assert_eq!(
+        replies.len(),
+        4,
+        "every command gets an answer: {replies:#?}"
+    );
+    let busy = replies.iter().filter(|r| r.markdown == BUSY).count();
+    assert!((1..=3).contains(&busy), "{replies:#?}");
+    assert_eq!(app.health().await["events"]["busy"], json!(busy));
+    assert!(replies
+        .iter()
+        .any(|r| r.headline() == headline::usage(app.dataset.usage(0))));
+}
+
+#[tokio::test]
+async fn a_shutdown_finishes_the_events_it_already_accepted() {
+    let mut app = spawn_app_with(Options {
+        cssm_faults: FaultSettings {
+            latency_ms: 150,
+            ..FaultSettings::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let said = app.post(&alice, &room, "expired", false, None).await;
+    // Accepted (the delivery was acknowledged), and still working on the slow fetch.
+    app.webex.state().drain_deliveries().await;
+    assert_eq!(app.pending_events().await, 1);
+    app.shut_down().await;
+    let replies = app.bot_messages(&room, said.seq).await;
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert_eq!(
+        replies[0].headline(),
+        headline::expired(app.dataset.expired(0, crate::harness::now()))
+    );
+}

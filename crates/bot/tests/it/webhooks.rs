@@ -1,0 +1,182 @@
+//! The webhook endpoint: only signed Webex events are worked on, each once; the rest is
+//! refused or ignored without a word posted anywhere.
+
+use serde_json::{json, Value};
+
+use crate::harness::{sign, spawn_app, TestApp};
+
+const WEBEX_FAILED: &str =
+    "I couldn't read your message from Webex. Please send it again in a minute.";
+
+fn envelope(resource: &str, event: &str, data: Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "id": "webhook-id", "name": "slbot-messages", "targetUrl": "http://bot",
+        "resource": resource, "event": event, "orgId": "org", "createdBy": "x",
+        "appId": "app", "ownedBy": "creator", "status": "active", "actorId": "actor",
+        "data": data,
+    }))
+    .unwrap()
+}
+
+async fn deliver(app: &TestApp, body: Vec<u8>, signature: Option<String>) -> u16 {
+    let mut request = app
+        .http()
+        .post(app.bot_url("/webhooks/webex"))
+        .header("content-type", "application/json")
+        .body(body);
+    if let Some(signature) = signature {
+        request = request.header("X-Spark-Signature", signature);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn unsigned_tampered_oversized_and_non_json_deliveries_are_refused_and_nothing_is_posted() {
+    let app = spawn_app().await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    // An event for a message that does not exist: accepted, it makes the bot say so in the room.
+    let forged = |id: &str| {
+        envelope(
+            "messages",
+            "created",
+            json!({"id": id, "roomId": room, "roomType": "direct", "personId": alice.id}),
+        )
+    };
+
+    let body = forged("no-such-message-1");
+    assert_eq!(deliver(&app, body.clone(), None).await, 401, "unsigned");
+    let signature = sign(&body);
+    let mut tampered = body.clone();
+    let at = tampered.len() - 5;
+    tampered[at] ^= 0x01;
+    assert_eq!(
+        deliver(&app, tampered, Some(signature)).await,
+        401,
+        "tampered"
+    );
+    let mut huge = forged("no-such-message-2");
+    huge.extend(std::iter::repeat_n(b' ', 1024 * 1024 + 1));
+    let huge_signature = sign(&huge);
+    assert_eq!(
+        deliver(&app, huge, Some(huge_signature)).await,
+        413,
+        "oversized"
+    );
+    let text = b"hello, bot".to_vec();
+    let text_signature = sign(&text);
+    assert_eq!(
+        deliver(&app, text, Some(text_signature)).await,
+        400,
+        "not JSON"
+    );
+    app.settle().await;
+    assert!(app.bot_messages(&room, 0).await.is_empty());
+    assert_eq!(app.health().await["events"]["accepted"], 0);
+
+    // The same forged event, correctly signed, is worked on: the refusals above were not luck.
+    let body = forged("no-such-message-3");
+    assert_eq!(deliver(&app, body.clone(), Some(sign(&body))).await, 200);
+    app.settle().await;
+    let posted = app.bot_messages(&room, 0).await;
+    assert_eq!(posted.len(), 1, "{posted:#?}");
+    assert_eq!(posted[0].markdown, WEBEX_FAILED);
+}
+
+#[tokio::test]
+async fn a_repeated_delivery_is_answered_once() {
+    let app = spawn_app().await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let said = app.post(&alice, &room, "help", false, None).await;
+    app.settle().await;
+    assert_eq!(app.bot_messages(&room, said.seq).await.len(), 1);
+
+    // Webex delivers the same event twice more.
+    let body = envelope(
+        "messages",
+        "created",
+        json!({"id": said.id, "roomId": room, "roomType": "direct", "personId": alice.id}),
+    );
+    for _ in 0..2 {
+        assert_eq!(deliver(&app, body.clone(), Some(sign(&body))).await, 200);
+    }
+    app.settle().await;
+    assert_eq!(app.bot_messages(&room, said.seq).await.len(), 1);
+}
+
+#[tokio::test]
+async fn events_of_other_resources_and_the_bots_own_messages_are_acknowledged_and_ignored() {
+    let app = spawn_app().await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let said = app.post(&alice, &room, "help", false, None).await;
+    app.settle().await;
+    let replies = app.bot_messages(&room, said.seq).await;
+    assert_eq!(replies.len(), 1);
+    let own = &replies[0];
+
+    let membership = envelope(
+        "memberships",
+        "created",
+        json!({"id": "membership-1", "roomId": room, "personId": alice.id}),
+    );
+    assert_eq!(
+        deliver(&app, membership.clone(), Some(sign(&membership))).await,
+        200
+    );
+    // The bot's own message, once with its id in the event and once only as the author.
+    let own_with_id = envelope(
+        "messages",
+        "created",
+        json!({"id": own.id, "roomId": room, "personId": app.bot.id}),
+    );
+    assert_eq!(
+        deliver(&app, own_with_id.clone(), Some(sign(&own_with_id))).await,
+        200
+    );
+    let edited = envelope(
+        "messages",
+        "updated",
+        json!({"id": said.id, "roomId": room}),
+    );
+    assert_eq!(
+        deliver(&app, edited.clone(), Some(sign(&edited))).await,
+        200
+    );
+    let own_as_author = envelope("messages", "created", json!({"id": own.id, "roomId": room}));
+    assert_eq!(
+        deliver(&app, own_as_author.clone(), Some(sign(&own_as_author))).await,
+        200
+    );
+    app.settle().await;
+    assert_eq!(app.bot_messages(&room, said.seq).await.len(), 1);
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+    let health = app.health().await;
+    assert_eq!(health["status"], "ok");
+    let ready = app.http().get(app.bot_url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+
+    // The registration at start put both webhooks in place, pointed at this bot.
+    let hooks: Value = app
+        .http()
+        .get(format!("{}/_sim/webhooks", app.webex_base()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hooks = hooks["items"].as_array().unwrap();
+    assert_eq!(hooks.len(), 2);
+    for hook in hooks {
+        assert_eq!(hook["targetUrl"], app.bot_url("/webhooks/webex"));
+        assert_eq!(hook["status"], "active");
+    }
+}
