@@ -1,0 +1,472 @@
+//! [`start`]: one process, every part. The order matters:
+//!
+//! 1. the data folder and its secrets;
+//! 2. the one public listener (a port in use fails here, naming it);
+//! 3. the Webex simulator's saved world, the demo people and the bot person, and a fresh bot
+//!    token; the SSO simulator's saved tokens; the CSSM simulator's generated data;
+//! 4. the backend over its SQLite store, and one router for everything the browser uses,
+//!    served at once (the bot asks Webex who it is while starting, over this listener);
+//! 5. the spaces (1:1 with the bot, the group space), through the simulator's control API;
+//! 6. the bot on its own loopback port, and its webhooks registered through the Webex API as
+//!    in production;
+//! 7. a saver that writes the simulators' state every few seconds when it changed.
+//!
+//! [`DemoHandle::shutdown`] stops the bot first (queued events finish), then the public
+//! listener, then saves the simulators' state.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use slbot_backend::server as backend;
+use slbot_backend::settings::{BackendSettings, SecretFiles};
+use slbot_bot::{BotFlags, BotSettings};
+use slbot_config::Config;
+use slbot_signing::{Clock, SystemClock};
+use slbot_sim_sso::{SimSsoConfig, SsoState};
+use slbot_webex::{ClientSettings, Duplicates, WebexClient};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::chat;
+use crate::error::DemoError;
+use crate::options::DemoOptions;
+use crate::people::{ensure_people, ensure_spaces, DEMO_PEOPLE};
+use crate::secrets::Secrets;
+
+/// Files of the data folder (besides [`crate::secrets::FILE_NAME`]).
+const WEBEX_STATE: &str = "webex-sim.json";
+const SSO_STATE: &str = "sso-sim.json";
+const BACKEND_DB: &str = "backend.db";
+
+/// How often the simulators' state is written while the demo runs.
+const SAVE_EVERY: Duration = Duration::from_secs(5);
+/// How long open requests (the chat's long polls) may take to finish at shutdown.
+const HTTP_GRACE: Duration = Duration::from_secs(3);
+/// How long the bot may take to finish queued events at shutdown (its own grace is 10 s).
+const BOT_GRACE: Duration = Duration::from_secs(12);
+
+/// A running demo. Call [`DemoHandle::shutdown`] to stop it and keep its state; dropping it
+/// stops the servers without saving.
+pub struct DemoHandle {
+    /// `http://ADDR`: the backend's pages; the chat is at `{url}/chat`.
+    pub url: String,
+    /// Where the state is kept (a temporary folder when none was given).
+    pub data_dir: PathBuf,
+    /// Where the Webex simulator delivers the bot's webhooks.
+    pub bot_url: String,
+    /// The day the CSSM data is generated around.
+    pub anchor: NaiveDate,
+    /// How many CSSM users the accounts are dealt to (one per demo person).
+    pub cssm_users: usize,
+    webex: slbot_sim_webex::SimState,
+    sso: SsoState,
+    stop_http: Option<oneshot::Sender<()>>,
+    stop_bot: Option<oneshot::Sender<()>>,
+    http_task: Option<JoinHandle<()>>,
+    bot_task: Option<JoinHandle<()>>,
+    saver: Option<JoinHandle<()>>,
+    temp: Option<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for DemoHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoHandle")
+            .field("url", &self.url)
+            .field("data_dir", &self.data_dir)
+            .field("bot_url", &self.bot_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DemoHandle {
+    /// The web chat.
+    pub fn chat_url(&self) -> String {
+        format!("{}/chat", self.url)
+    }
+
+    /// Whether the data folder is temporary (deleted at shutdown).
+    pub fn is_temporary(&self) -> bool {
+        self.temp.is_some()
+    }
+
+    /// Stops the bot (queued events finish), then the public listener, and saves the
+    /// simulators' state into the data folder.
+    pub async fn shutdown(mut self) -> Result<(), DemoError> {
+        if let Some(stop) = self.stop_bot.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.bot_task.take() {
+            finish(task, BOT_GRACE, "bot").await;
+        }
+        if let Some(stop) = self.stop_http.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.http_task.take() {
+            finish(task, HTTP_GRACE, "public listener").await;
+        }
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+        }
+        save(&self.webex, &self.sso, &self.data_dir)?;
+        if let Some(temp) = self.temp.take() {
+            if let Err(e) = temp.close() {
+                tracing::warn!(error = %e, "cannot delete the demo's temporary folder");
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for DemoHandle {
+    fn drop(&mut self) {
+        for stop in [self.stop_bot.take(), self.stop_http.take()]
+            .into_iter()
+            .flatten()
+        {
+            let _ = stop.send(());
+        }
+        if let Some(saver) = self.saver.take() {
+            saver.abort();
+        }
+    }
+}
+
+/// Waits for a server task to end, at most `grace`, then stops it.
+async fn finish(mut task: JoinHandle<()>, grace: Duration, what: &str) {
+    if tokio::time::timeout(grace, &mut task).await.is_err() {
+        tracing::warn!(part = what, "did not stop in time: stopping it now");
+        task.abort();
+    }
+}
+
+/// Starts every part of the demo (see the module documentation for the order).
+pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
+    let (data_dir, temp) = open_data_dir(opts.data_dir.as_deref())?;
+    let secrets = Secrets::load_or_create(&data_dir)?;
+
+    let listener = bind(opts.listen).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| DemoError::Unexpected(e.into()))?;
+    let base = base_url(addr);
+    let webex_base = format!("{base}{}", chat::WEBEX_PREFIX);
+
+    let webex = open_webex(&data_dir, &webex_base)?;
+    let people = ensure_people(&webex)?;
+    let bot_token = webex
+        .issue_token(&people.bot)
+        .map_err(|e| DemoError::part("Webex simulator", e))?;
+    let sso = open_sso(&data_dir, &base, &secrets)?;
+    let cssm_users = DEMO_PEOPLE.len();
+    let cssm = slbot_sim_cssm::SimState::new(slbot_sim_cssm::SimConfig {
+        data: slbot_sim_cssm::DataSource::Generate(slbot_sim_cssm::GenParams {
+            seed: opts.seed,
+            accounts: opts.accounts,
+            virtual_accounts: opts.virtual_accounts,
+            licenses_per_va: opts.licenses_per_va,
+            anchor: opts.anchor,
+        }),
+        users: cssm_users,
+        introspect_url: Some(format!("{base}/sso/introspect")),
+        now: Utc::now(),
+        ..slbot_sim_cssm::SimConfig::default()
+    })
+    .map_err(|e| DemoError::part("CSSM simulator", e))?;
+
+    let bot_listener = bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let bot_addr = bot_listener
+        .local_addr()
+        .map_err(|e| DemoError::Unexpected(e.into()))?;
+    let bot_url = format!("http://{bot_addr}");
+    let config = settings_config(
+        &base,
+        &webex_base,
+        &bot_url,
+        &secrets,
+        &bot_token,
+        &data_dir,
+    )?;
+
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let backend_settings =
+        BackendSettings::from_config(&config, Some(addr), &SecretFiles::default())
+            .map_err(|e| DemoError::part("backend", e))?;
+    let started = backend::start(&backend_settings, clock.clone())
+        .await
+        .map_err(|e| DemoError::part("backend", e))?;
+    let app = started
+        .router
+        .nest("/sso", slbot_sim_sso::router(sso.clone()))
+        .nest(chat::WEBEX_PREFIX, slbot_sim_webex::router(webex.clone()))
+        .nest("/cssm", slbot_sim_cssm::router(cssm))
+        .merge(chat::router());
+    let (stop_http, http_stopped) = oneshot::channel::<()>();
+    let http_task = tokio::spawn(async move {
+        let stopped = async {
+            let _ = http_stopped.await;
+        };
+        if let Err(e) = backend::serve(app, started.store, clock, listener, stopped).await {
+            tracing::error!(error = %e, "the demo's public listener stopped");
+        }
+    });
+
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| DemoError::Unexpected(e.into()))?;
+    ensure_spaces(&http, &webex_base, &people).await?;
+
+    let bot_settings =
+        BotSettings::load(&config, &BotFlags::default()).map_err(|e| DemoError::part("bot", e))?;
+    let bot = slbot_bot::build(&bot_settings)
+        .await
+        .map_err(|e| DemoError::part("bot", e))?;
+    let webex_client = WebexClient::new(
+        &bot_settings.webex_api_url,
+        bot_token,
+        ClientSettings::default(),
+    )
+    .map_err(|e| DemoError::part("bot's webhooks", e))?;
+    slbot_webex::ensure_webhooks(
+        &webex_client,
+        &bot_url,
+        &secrets.webhook_secret,
+        Duplicates::Prune,
+    )
+    .await
+    .map_err(|e| DemoError::part("bot's webhooks", e))?;
+    let (stop_bot, bot_stopped) = oneshot::channel::<()>();
+    let bot_task = tokio::spawn(async move {
+        let stopped = async {
+            let _ = bot_stopped.await;
+        };
+        if let Err(e) = slbot_bot::serve(&bot_settings, bot, bot_listener, stopped).await {
+            tracing::error!(error = %e, "the demo's bot stopped");
+        }
+    });
+
+    let saver = tokio::spawn(keep_saving(webex.clone(), sso.clone(), data_dir.clone()));
+    tracing::info!(url = %base, bot = %bot_url, data_dir = %data_dir.display(), "the demo is running");
+    Ok(DemoHandle {
+        url: base,
+        data_dir,
+        bot_url,
+        anchor: opts.anchor,
+        cssm_users,
+        webex,
+        sso,
+        stop_http: Some(stop_http),
+        stop_bot: Some(stop_bot),
+        http_task: Some(http_task),
+        bot_task: Some(bot_task),
+        saver: Some(saver),
+        temp,
+    })
+}
+
+/// The data folder, created if needed; a temporary one (returned so it lives as long as the
+/// demo) when none was given.
+fn open_data_dir(dir: Option<&Path>) -> Result<(PathBuf, Option<tempfile::TempDir>), DemoError> {
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| DemoError::DataDir {
+                path: dir.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+            Ok((dir.to_path_buf(), None))
+        }
+        None => {
+            let temp = tempfile::Builder::new()
+                .prefix("slbot-demo-")
+                .tempdir()
+                .map_err(|e| DemoError::DataDir {
+                    path: std::env::temp_dir(),
+                    reason: e.to_string(),
+                })?;
+            Ok((temp.path().to_path_buf(), Some(temp)))
+        }
+    }
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, DemoError> {
+    TcpListener::bind(addr).await.map_err(|e| DemoError::Bind {
+        addr,
+        reason: if e.kind() == std::io::ErrorKind::AddrInUse {
+            "the address is already in use".to_string()
+        } else {
+            e.to_string()
+        },
+    })
+}
+
+/// The URL a browser on this machine uses: an unspecified address (`0.0.0.0`, `::`) is
+/// reached through loopback.
+fn base_url(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ip if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+fn open_webex(data_dir: &Path, webex_base: &str) -> Result<slbot_sim_webex::SimState, DemoError> {
+    let path = data_dir.join(WEBEX_STATE);
+    let config = slbot_sim_webex::SimConfig {
+        public_base: Some(webex_base.to_string()),
+        ..slbot_sim_webex::SimConfig::default()
+    };
+    slbot_sim_webex::SimState::open(&path, config).map_err(|e| match e {
+        slbot_sim_webex::SimError::StateRead { path, reason } => {
+            DemoError::BadFile { path, reason }
+        }
+        other => DemoError::part("Webex simulator", other),
+    })
+}
+
+fn open_sso(data_dir: &Path, base: &str, secrets: &Secrets) -> Result<SsoState, DemoError> {
+    let path = data_dir.join(SSO_STATE);
+    let config = SimSsoConfig {
+        client_secret: Some(secrets.sso_client_secret.expose_secret().to_string()),
+        external_base_url: Some(format!("{base}/sso")),
+        people: DEMO_PEOPLE
+            .iter()
+            .map(|p| slbot_sim_sso::DemoPerson::new(p.email, p.sso_label))
+            .collect(),
+        ..SimSsoConfig::default()
+    };
+    SsoState::load(config, &path).map_err(|e| match e {
+        slbot_sim_sso::PersistError::Format { reason, .. } => DemoError::BadFile { path, reason },
+        slbot_sim_sso::PersistError::Io { source, .. } => DemoError::DataDir {
+            path,
+            reason: source.to_string(),
+        },
+    })
+}
+
+/// The settings of the backend and the bot, as the `SLBOT_*` names the production commands read
+/// (so both parts are configured through their one documented path, and new settings get their
+/// defaults). Built in memory: nothing is read from or written to the environment.
+fn settings_config(
+    base: &str,
+    webex_base: &str,
+    bot_url: &str,
+    secrets: &Secrets,
+    bot_token: &SecretString,
+    data_dir: &Path,
+) -> Result<Config, DemoError> {
+    let store = data_dir.join(BACKEND_DB);
+    let store = store.to_str().ok_or_else(|| DemoError::DataDir {
+        path: data_dir.to_path_buf(),
+        reason: "the path is not valid UTF-8".to_string(),
+    })?;
+    let sso = format!("{base}/sso");
+    let pairs: [(&str, String); 22] = [
+        ("BACKEND_PUBLIC_URL", base.to_string()),
+        ("BACKEND_URL", base.to_string()),
+        ("LOGIN_URL", format!("{base}/login")),
+        ("STORE_URL", format!("sqlite://{store}")),
+        ("STORE_KEY", secrets.store_key.expose_secret().to_string()),
+        (
+            "BACKEND_SECRET",
+            secrets.backend_secret.expose_secret().to_string(),
+        ),
+        (
+            "WEBHOOK_SECRET",
+            secrets.webhook_secret.expose_secret().to_string(),
+        ),
+        ("WEBEX_BOT_TOKEN", bot_token.expose_secret().to_string()),
+        ("WEBEX_API_URL", format!("{webex_base}/v1")),
+        ("SSO_AUTHORIZE_URL", format!("{sso}/authorize")),
+        ("SSO_TOKEN_URL", format!("{sso}/token")),
+        ("SSO_USERINFO_URL", format!("{sso}/userinfo")),
+        ("SSO_REVOKE_URL", format!("{sso}/revoke")),
+        (
+            "SSO_CLIENT_ID",
+            slbot_sim_sso::DEFAULT_CLIENT_ID.to_string(),
+        ),
+        (
+            "SSO_CLIENT_SECRET",
+            secrets.sso_client_secret.expose_secret().to_string(),
+        ),
+        ("CSSM_API_URL", format!("{base}/cssm")),
+        ("SIGNING_VERSION", "v2".to_string()),
+        // Where the bot is reached (the bot registers its webhooks there when it supports it;
+        // the demo also does it itself).
+        ("BOT_PUBLIC_URL", bot_url.to_string()),
+        // A demo serves a handful of people.
+        ("BOT_WORKERS", "4".to_string()),
+        ("BOT_QUEUE_CAPACITY", "64".to_string()),
+        ("CACHE_MAX_MB", "64".to_string()),
+        (
+            "BOT_STORE_URL",
+            format!("sqlite://{}", data_dir.join("bot.db").display()),
+        ),
+    ];
+    let env: HashMap<String, String> = pairs
+        .into_iter()
+        .map(|(k, v)| (format!("SLBOT_{k}"), v))
+        .collect();
+    Config::from_parts(env, "").map_err(|e| DemoError::part("settings", e))
+}
+
+/// Writes both simulators' state into the data folder.
+fn save(
+    webex: &slbot_sim_webex::SimState,
+    sso: &SsoState,
+    data_dir: &Path,
+) -> Result<(), DemoError> {
+    webex
+        .save(&data_dir.join(WEBEX_STATE))
+        .map_err(|e| DemoError::DataDir {
+            path: data_dir.join(WEBEX_STATE),
+            reason: e.to_string(),
+        })?;
+    sso.save(&data_dir.join(SSO_STATE))
+        .map_err(|e| DemoError::DataDir {
+            path: data_dir.join(SSO_STATE),
+            reason: e.to_string(),
+        })
+}
+
+/// Saves every [`SAVE_EVERY`] when the Webex world changed (and the SSO tokens with it), so a
+/// crash loses seconds, not the session.
+async fn keep_saving(webex: slbot_sim_webex::SimState, sso: SsoState, data_dir: PathBuf) {
+    let mut saved_revision = None;
+    let mut tick = tokio::time::interval(SAVE_EVERY);
+    loop {
+        tick.tick().await;
+        let revision = webex.revision();
+        if saved_revision == Some(revision) {
+            continue;
+        }
+        match save(&webex, &sso, &data_dir) {
+            Ok(()) => saved_revision = Some(revision),
+            Err(e) => tracing::warn!(error = %e, "cannot save the demo's state"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unspecified_listen_address_is_shown_as_loopback() {
+        assert_eq!(
+            base_url("0.0.0.0:8080".parse().unwrap()),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(base_url("[::]:80".parse().unwrap()), "http://[::1]:80");
+        assert_eq!(
+            base_url("127.0.0.1:9".parse().unwrap()),
+            "http://127.0.0.1:9"
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! The journey without a browser: sign-in over HTTP, `expire 30` through the control API,
+//! the same after a restart on the same data folder, and a taken listen address.
+
+use crate::harness::{
+    expiring_headline, naive_expiring_count, options, sign_in_over_http, start, Control, ANA,
+};
+
+#[tokio::test]
+async fn a_person_signed_in_over_http_gets_the_expiring_headline_with_the_naive_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+    let page = sign_in_over_http(&demo.url, ANA).await;
+    assert!(page.contains("signed in"), "{page}");
+
+    let control = Control::new(&demo);
+    let ana = control.person(ANA).await;
+    let space = control.space_with_bot(&ana).await;
+    let history = control.messages(&space).await;
+    assert!(
+        history.iter().any(|m| m["markdown"]
+            .as_str()
+            .is_some_and(|md| md.contains("Welcome to the Smart Licensing Bot"))),
+        "the welcome is in Ana's space with the bot"
+    );
+
+    let asked = control.say(&ana, &space, "expire 30").await;
+    let answer = control.next_bot_answer(&ana, &space, asked).await;
+    let expected = naive_expiring_count(&options(dir.path()), demo.cssm_users, ANA, 30);
+    assert!(
+        expected > 0,
+        "the demo data should have lines expiring within 30 days"
+    );
+    let headline = answer.lines().next().unwrap_or_default();
+    assert_eq!(headline, expiring_headline(expected, 30));
+    demo.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn after_a_restart_on_the_same_data_dir_the_person_is_still_signed_in_with_their_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+    sign_in_over_http(&demo.url, ANA).await;
+    let control = Control::new(&demo);
+    let ana = control.person(ANA).await;
+    let space = control.space_with_bot(&ana).await;
+    let before = control.messages(&space).await;
+    demo.shutdown().await.unwrap();
+
+    let demo = start(dir.path()).await;
+    let control = Control::new(&demo);
+    assert_eq!(control.person(ANA).await, ana, "the same Webex person");
+    assert_eq!(control.space_with_bot(&ana).await, space, "the same space");
+    let after = control.messages(&space).await;
+    let ids = |ms: &[serde_json::Value]| -> Vec<String> {
+        ms.iter().map(|m| m["id"].to_string()).collect()
+    };
+    assert_eq!(ids(&after), ids(&before), "the history survives");
+
+    let asked = control.say(&ana, &space, "expire 30").await;
+    let answer = control.next_bot_answer(&ana, &space, asked).await;
+    let expected = naive_expiring_count(&options(dir.path()), demo.cssm_users, ANA, 30);
+    assert_eq!(
+        answer.lines().next().unwrap_or_default(),
+        expiring_headline(expected, 30),
+        "answered without a new sign-in"
+    );
+    demo.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_listen_address_in_use_is_refused_naming_it() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(dir.path());
+    opts.listen = addr;
+    let err = slbot_demo::start(opts).await.unwrap_err();
+    assert!(err.is_input(), "{err}");
+    let text = err.to_string();
+    assert!(text.contains(&addr.to_string()), "{text}");
+    assert!(text.contains("in use"), "{text}");
+}

@@ -1,0 +1,6 @@
+//! The demo end to end: sign-in over HTTP and a report in chat, persistence across a restart,
+//! the listen-address refusal, and the whole journey in headless Chromium through WebDriver.
+
+mod browser;
+mod harness;
+mod journey;
