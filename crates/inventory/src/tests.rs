@@ -1280,3 +1280,81 @@ fn absurd_numbers_saturate_instead_of_crashing_a_report() {
     assert_eq!(mix["accounts"][0]["totalInUse"], i64::MAX);
     assert!(run(&inv, ReportKind::Export).to_csv().is_ok());
 }
+
+#[test]
+fn the_export_is_ordered_by_account_va_license_then_line_order() {
+    let inv = load(json!({
+        "accounts": [account("Zed", "zed.com"), account("Acme", "acme.com")],
+        "licenses": {
+            "zed.com": [record("A", "V", 1, 0, vec![])],
+            "acme.com": [
+                record("B", "Lab", 1, 0, vec![line("SECOND", 1, day(1)), line("FIRST", 2, day(-1))]),
+                record("C", "DEFAULT", 1, 0, vec![]),
+                record("A", "Lab", 1, 0, vec![]),
+            ]
+        }
+    }));
+    let rows = csv_rows(&run(&inv, ReportKind::Export).to_csv().unwrap());
+    let got: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}/{}/{}/{}", r[0], r[4], r[5], r[18]))
+        .collect();
+    // Line order inside a record is CSSM order, not licenseType order.
+    assert_eq!(
+        got,
+        vec![
+            "Acme/DEFAULT/C/",
+            "Acme/Lab/A/",
+            "Acme/Lab/B/SECOND",
+            "Acme/Lab/B/FIRST",
+            "Zed/V/A/"
+        ]
+    );
+}
+
+#[test]
+fn the_xlsx_keeps_names_byte_for_byte() {
+    use calamine::{Data, Reader, Xlsx};
+    let inv = load(json!({
+        "accounts": [account("Acme ", "acme.com")],
+        "licenses": {"acme.com": [record(" Alpha License ", "Lab  ", 1, 2, vec![])]}
+    }));
+    let bytes = run(&inv, ReportKind::Shortages).to_xlsx().unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let range = book.worksheet_range("shortages").unwrap();
+    let row: Vec<&Data> = range.rows().nth(1).unwrap().iter().collect();
+    assert_eq!(row[0], &Data::String("Acme ".into()));
+    assert_eq!(row[2], &Data::String("Lab  ".into()));
+    assert_eq!(row[3], &Data::String(" Alpha License ".into()));
+    assert_eq!(row[6], &Data::Float(1.0));
+}
+
+#[test]
+fn the_xlsx_header_is_bold_frozen_and_filtered_and_dates_have_a_date_format() {
+    use std::io::Read;
+    let inv = one_account(vec![record(
+        "Alpha License",
+        "DEFAULT",
+        4,
+        1,
+        vec![line("TERM", 4, day(3))],
+    )]);
+    let bytes = run(&inv, ReportKind::Expiring(days(30))).to_xlsx().unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let sheet = read("xl/worksheets/sheet1.xml");
+    assert!(
+        sheet.contains(r#"state="frozen""#) && sheet.contains(r#"ySplit="1""#),
+        "{sheet}"
+    );
+    // 7 line columns (A..G), header + 1 row.
+    assert!(sheet.contains(r#"<autoFilter ref="A1:G2"/>"#), "{sheet}");
+    assert!(sheet.contains("<cols>"), "column widths are set");
+    let styles = read("xl/styles.xml");
+    assert!(styles.contains("<b/>"), "a bold font exists for the header");
+    assert!(styles.contains(r#"formatCode="yyyy-mm-dd""#), "{styles}");
+}
