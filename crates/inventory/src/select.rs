@@ -5,7 +5,7 @@
 //! [`UnknownFilterValue`] naming up to 10 closest valid names and how many exist. Valid VA
 //! names are the union of every account's VA set (VA call, roles, records).
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use crate::model::{Inventory, Sym};
 use crate::report::{FilterKey, Filters, UnknownFilterValue};
@@ -36,19 +36,24 @@ fn fold(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-/// Up to 10 valid names closest to `value`, closest first (ties by name).
-fn suggestions(value: &str, names: &BTreeSet<String>) -> Vec<String> {
+/// Up to 10 valid names closest to `value`, closest first (ties by name). Each candidate is
+/// `(name shown, other texts it also answers to)`, e.g. an account's domain.
+fn suggestions(value: &str, candidates: &BTreeMap<String, Vec<String>>) -> Vec<String> {
     let v = fold(value);
-    let mut scored: Vec<(f64, &String)> = names
+    let score = |text: &str| {
+        let f = text.to_lowercase();
+        let mut score = strsim::normalized_damerau_levenshtein(&v, &f);
+        // A name that contains the value (or the reverse) is a strong hint.
+        if !v.is_empty() && (f.contains(&v) || v.contains(&f)) {
+            score += 0.5;
+        }
+        score
+    };
+    let mut scored: Vec<(f64, &String)> = candidates
         .iter()
-        .map(|n| {
-            let f = n.to_lowercase();
-            let mut score = strsim::normalized_damerau_levenshtein(&v, &f);
-            // A name that contains the value (or the reverse) is a strong hint.
-            if !v.is_empty() && (f.contains(&v) || v.contains(&f)) {
-                score += 0.5;
-            }
-            (score, n)
+        .map(|(name, aliases)| {
+            let best = aliases.iter().map(|a| score(a)).fold(score(name), f64::max);
+            (best, name)
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
@@ -72,11 +77,13 @@ impl Inventory {
                 }
             }
             if !hit {
-                let names: BTreeSet<String> = self
-                    .accounts
-                    .iter()
-                    .map(|a| self.s(a.name).trim().to_string())
-                    .collect();
+                let mut names: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for a in &self.accounts {
+                    names
+                        .entry(self.s(a.name).trim().to_string())
+                        .or_default()
+                        .push(self.s(a.domain).trim().to_string());
+                }
                 return Err(UnknownFilterValue {
                     key: FilterKey::Account,
                     value: value.clone(),
@@ -102,8 +109,10 @@ impl Inventory {
                 let before = chosen.len();
                 chosen.extend(folded.iter().filter(|(_, n)| *n == v).map(|(s, _)| *s));
                 if chosen.len() == before {
-                    let names: BTreeSet<String> =
-                        all.iter().map(|&s| self.s(s).trim().to_string()).collect();
+                    let names: BTreeMap<String, Vec<String>> = all
+                        .iter()
+                        .map(|&s| (self.s(s).trim().to_string(), Vec::new()))
+                        .collect();
                     return Err(UnknownFilterValue {
                         key: FilterKey::VirtualAccount,
                         value: value.clone(),
