@@ -13,6 +13,7 @@ pub mod postgres;
 pub mod signin_adapter;
 pub mod sqlite;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -21,18 +22,47 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 use crate::crypto::{CryptoError, Keyring};
+use slbot_signing::{MemoryNonceStore, NonceStore};
 
 pub use signin_adapter::SignInAdapter;
 
 /// A boxed, sendable future (the trait is used as `dyn`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// The version of `migrations/*/0001_token_store.sql` in `_sqlx_migrations`: dated, so it
-/// cannot collide with another store's migrations sharing the database (sqlx 0.8 has one
+/// The versions of `migrations/*/000N_*.sql` in `_sqlx_migrations`: dated, so they cannot
+/// collide with another store's migrations sharing the database (sqlx 0.8 keeps one
 /// migrations table per schema).
-pub const SCHEMA_VERSION: i64 = 2026112801;
+pub const SCHEMA_VERSIONS: [i64; 2] = [2026112801, 2026112802];
+
+const MIGRATION_NAMES: [&str; 2] = ["backend token store", "backend replay window"];
+
+/// The embedded migrations of one dialect (`sql`: the files in version order).
+pub(crate) fn migrator(sql: [&'static str; 2]) -> Migrator {
+    let migrations = SCHEMA_VERSIONS
+        .iter()
+        .zip(MIGRATION_NAMES)
+        .zip(sql)
+        .map(|((version, name), sql)| {
+            Migration::new(
+                *version,
+                Cow::Borrowed(name),
+                MigrationType::Simple,
+                Cow::Borrowed(sql),
+                false,
+            )
+        })
+        .collect::<Vec<_>>();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        // Other stores (e.g. the bot's) may keep their migrations in the same database and
+        // `_sqlx_migrations` table: theirs are not "missing" from ours.
+        ignore_missing: true,
+        ..Migrator::DEFAULT
+    }
+}
 
 /// How long a pending sign-in waits for `confirm CODE`.
 pub const PENDING_MINUTES: i64 = 10;
@@ -278,6 +308,17 @@ pub trait TokenStore: Send + Sync {
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
 }
 
+/// The replay window purges nonces older than the window on every this many calls.
+pub(crate) const PURGE_NONCES_EVERY: u64 = 256;
+
+pub(crate) const PURGE_NONCES_SQL: &str = "DELETE FROM seen_nonces WHERE seen_at <= ?";
+
+/// Inserts the nonce, or takes over an entry older than the window; a row comes back only
+/// then, so "fresh" and "replayed" are decided atomically by the database.
+pub(crate) const RECORD_NONCE_SQL: &str = "INSERT INTO seen_nonces (nonce, seen_at) VALUES (?, ?) \
+     ON CONFLICT (nonce) DO UPDATE SET seen_at = excluded.seen_at \
+     WHERE seen_nonces.seen_at <= ? RETURNING nonce";
+
 /// Opens the store a URL names: `sqlite://…` or `postgres://…` / `postgresql://…`, and
 /// brings its schema up to date.
 pub async fn connect(url: &str, keys: Keyring) -> Result<Arc<dyn TokenStore>, StoreError> {
@@ -289,6 +330,22 @@ pub async fn connect(url: &str, keys: Keyring) -> Result<Arc<dyn TokenStore>, St
         Err(StoreError::BadUrl(
             "expected sqlite://FILE or postgres://… (the scheme is not one of these)".to_string(),
         ))
+    }
+}
+
+/// The store, and the v2 replay window to verify requests with: in the database for
+/// PostgreSQL (shared by every replica, as signing.md requires when scaled out), in process
+/// for SQLite (a single replica; no write per request).
+pub async fn connect_with_replay_window(
+    url: &str,
+    keys: Keyring,
+) -> Result<(Arc<dyn TokenStore>, Arc<dyn NonceStore>), StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = Arc::new(postgres::PostgresStore::connect(url, keys).await?);
+        Ok((store.clone(), store))
+    } else {
+        let store = connect(url, keys).await?;
+        Ok((store, Arc::new(MemoryNonceStore::default())))
     }
 }
 

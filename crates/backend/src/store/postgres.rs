@@ -5,12 +5,12 @@
 //! SQL is written once with `?` placeholders (as in the SQLite module) and numbered `$1…` by
 //! [`numbered`] so the two modules read the same.
 
-use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Executor, PgPool, Row};
 
@@ -21,8 +21,14 @@ use super::{
     TokenRecord, TokenStore, TokenSummary, Tokens, MAX_CONFIRM_ATTEMPTS,
 };
 use crate::crypto::Keyring;
+use slbot_signing::nonce::{NonceStore, NonceStoreError};
+use slbot_signing::scheme::REPLAY_WINDOW_SECS;
 
-const SCHEMA: &str = include_str!("../../migrations/postgres/0001_token_store.sql");
+/// The schema, oldest migration first.
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../../migrations/postgres/0001_token_store.sql"),
+    include_str!("../../migrations/postgres/0002_seen_nonces.sql"),
+];
 
 /// How long to wait for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -43,25 +49,11 @@ pub(crate) fn numbered(sql: &str) -> String {
     out
 }
 
-fn migrator() -> Migrator {
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            super::SCHEMA_VERSION,
-            Cow::Borrowed("backend token store"),
-            MigrationType::Simple,
-            Cow::Borrowed(SCHEMA),
-            false,
-        )]),
-        // Other stores (e.g. the bot's) may keep their migrations in the same database and
-        // `_sqlx_migrations` table: theirs are not "missing" from ours.
-        ignore_missing: true,
-        ..Migrator::DEFAULT
-    }
-}
-
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
+    /// Calls of the replay window, to purge old nonces every [`super::PURGE_NONCES_EVERY`].
+    nonce_calls: Arc<AtomicU64>,
     pool: PgPool,
     keys: Keyring,
 }
@@ -125,11 +117,15 @@ impl PostgresStore {
                 .await
                 .map_err(StoreError::from_sqlx)?;
         }
-        migrator()
+        super::migrator(MIGRATIONS)
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
-        Ok(Self { pool, keys })
+        Ok(Self {
+            nonce_calls: Arc::new(AtomicU64::new(0)),
+            pool,
+            keys,
+        })
     }
 
     /// The keyring in use.
@@ -145,6 +141,10 @@ impl PostgresStore {
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::from_sqlx(e)
+}
+
+fn nonce_error(e: sqlx::Error) -> NonceStoreError {
+    NonceStoreError::Unavailable(e.to_string())
 }
 
 impl TokenStore for PostgresStore {
@@ -562,6 +562,33 @@ impl TokenStore for PostgresStore {
                 .await
                 .map_err(db)?;
             Ok(())
+        })
+    }
+}
+
+impl NonceStore for PostgresStore {
+    fn check_and_record<'a>(
+        &'a self,
+        nonce: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<bool, NonceStoreError>> {
+        Box::pin(async move {
+            let cutoff = secs(now) - REPLAY_WINDOW_SECS;
+            if self.nonce_calls.fetch_add(1, Ordering::Relaxed) % super::PURGE_NONCES_EVERY == 0 {
+                sqlx::query(&numbered(super::PURGE_NONCES_SQL))
+                    .bind(cutoff)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(nonce_error)?;
+            }
+            let fresh = sqlx::query(&numbered(super::RECORD_NONCE_SQL))
+                .bind(nonce)
+                .bind(secs(now))
+                .bind(cutoff)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(nonce_error)?;
+            Ok(fresh.is_some())
         })
     }
 }

@@ -3,12 +3,12 @@
 //! `with_refresh_lock` uses `BEGIN IMMEDIATE`, which takes the file's write lock: concurrent
 //! refreshes of any person queue behind it (the busy timeout is long enough for one SSO call).
 
-use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -20,31 +20,23 @@ use super::{
     TokenRecord, TokenStore, TokenSummary, Tokens, MAX_CONFIRM_ATTEMPTS,
 };
 use crate::crypto::Keyring;
+use slbot_signing::nonce::{NonceStore, NonceStoreError};
+use slbot_signing::scheme::REPLAY_WINDOW_SECS;
 
-const SCHEMA: &str = include_str!("../../migrations/sqlite/0001_token_store.sql");
+/// The schema, oldest migration first.
+const MIGRATIONS: [&str; 2] = [
+    include_str!("../../migrations/sqlite/0001_token_store.sql"),
+    include_str!("../../migrations/sqlite/0002_seen_nonces.sql"),
+];
 
 /// Longer than an SSO refresh call, which runs while the write lock is held.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-fn migrator() -> Migrator {
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            super::SCHEMA_VERSION,
-            Cow::Borrowed("backend token store"),
-            MigrationType::Simple,
-            Cow::Borrowed(SCHEMA),
-            false,
-        )]),
-        // Other stores (e.g. the bot's) may keep their migrations in the same database and
-        // `_sqlx_migrations` table: theirs are not "missing" from ours.
-        ignore_missing: true,
-        ..Migrator::DEFAULT
-    }
-}
-
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Calls of the replay window, to purge old nonces every [`super::PURGE_NONCES_EVERY`].
+    nonce_calls: Arc<AtomicU64>,
     pool: SqlitePool,
     keys: Keyring,
 }
@@ -88,11 +80,15 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(StoreError::from_sqlx)?;
-        migrator()
+        super::migrator(MIGRATIONS)
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
-        Ok(Self { pool, keys })
+        Ok(Self {
+            nonce_calls: Arc::new(AtomicU64::new(0)),
+            pool,
+            keys,
+        })
     }
 
     /// The keyring in use.
@@ -108,6 +104,10 @@ impl SqliteStore {
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::from_sqlx(e)
+}
+
+fn nonce_error(e: sqlx::Error) -> NonceStoreError {
+    NonceStoreError::Unavailable(e.to_string())
 }
 
 impl TokenStore for SqliteStore {
@@ -541,4 +541,31 @@ pub(crate) fn removed(
         }
     });
     Removed { refresh_token }
+}
+
+impl NonceStore for SqliteStore {
+    fn check_and_record<'a>(
+        &'a self,
+        nonce: &'a str,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<bool, NonceStoreError>> {
+        Box::pin(async move {
+            let cutoff = secs(now) - REPLAY_WINDOW_SECS;
+            if self.nonce_calls.fetch_add(1, Ordering::Relaxed) % super::PURGE_NONCES_EVERY == 0 {
+                sqlx::query(super::PURGE_NONCES_SQL)
+                    .bind(cutoff)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(nonce_error)?;
+            }
+            let fresh = sqlx::query(super::RECORD_NONCE_SQL)
+                .bind(nonce)
+                .bind(secs(now))
+                .bind(cutoff)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(nonce_error)?;
+            Ok(fresh.is_some())
+        })
+    }
 }

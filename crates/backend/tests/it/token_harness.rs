@@ -77,6 +77,8 @@ pub enum Engine {
 /// A store under test plus raw access to its engine.
 pub struct TestStore {
     pub store: Arc<dyn TokenStore>,
+    /// The same store as a v2 replay window.
+    pub nonces: Arc<dyn slbot_signing::NonceStore>,
     pub engine: Engine,
 }
 
@@ -101,9 +103,10 @@ impl TestStore {
     pub async fn sqlite(keyring: Keyring) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/tokens.db?mode=rwc", dir.path().display());
-        let store = SqliteStore::connect(&url, keyring).await.unwrap();
+        let store = Arc::new(SqliteStore::connect(&url, keyring).await.unwrap());
         Self {
-            store: Arc::new(store),
+            store: store.clone(),
+            nonces: store,
             engine: Engine::Sqlite { dir, url },
         }
     }
@@ -112,9 +115,11 @@ impl TestStore {
     pub async fn postgres(keyring: Keyring) -> Option<Self> {
         let url = postgres_url()?;
         let schema = format!("slbot_test_{}", slbot_signing::random_hex(6));
-        let store = PostgresStore::connect_in_schema(&url, Some(&schema), keyring)
-            .await
-            .unwrap();
+        let store = Arc::new(
+            PostgresStore::connect_in_schema(&url, Some(&schema), keyring)
+                .await
+                .unwrap(),
+        );
         let options = <sqlx::postgres::PgConnectOptions as std::str::FromStr>::from_str(&url)
             .unwrap()
             .options([("search_path", schema.as_str())]);
@@ -124,7 +129,8 @@ impl TestStore {
             .await
             .unwrap();
         Some(Self {
-            store: Arc::new(store),
+            store: store.clone(),
+            nonces: store,
             engine: Engine::Postgres { url, schema, raw },
         })
     }
@@ -153,6 +159,22 @@ impl TestStore {
             }
             Engine::Postgres { raw, .. } => {
                 sqlx::query(sql).execute(raw).await.unwrap();
+            }
+        }
+    }
+
+    /// `SELECT COUNT(*) FROM {table}` directly on the engine.
+    pub async fn raw_count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        match &self.engine {
+            Engine::Sqlite { url, .. } => {
+                let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+                let n: i64 = sqlx::query(&sql).fetch_one(&pool).await.unwrap().get("n");
+                pool.close().await;
+                n
+            }
+            Engine::Postgres { raw, .. } => {
+                sqlx::query(&sql).fetch_one(raw).await.unwrap().get("n")
             }
         }
     }

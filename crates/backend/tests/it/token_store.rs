@@ -513,3 +513,95 @@ both_engines!(
         assert!(reopened.list().await.unwrap().is_empty());
     }
 );
+
+both_engines!(
+    the_shared_replay_window_accepts_a_nonce_once_per_600_seconds,
+    keys(K1, &[]),
+    |ts| {
+        let n = ts.nonces.as_ref();
+        let a = "0123456789abcdef0123456789abcdef";
+        let b = "fedcba9876543210fedcba9876543210";
+        assert!(n.check_and_record(a, t0()).await.unwrap());
+        assert!(!n
+            .check_and_record(a, t0() + Duration::seconds(1))
+            .await
+            .unwrap());
+        assert!(!n
+            .check_and_record(a, t0() + Duration::seconds(599))
+            .await
+            .unwrap());
+        assert!(n
+            .check_and_record(b, t0() + Duration::seconds(599))
+            .await
+            .unwrap());
+        // After the window the date check refuses a replay anyway; the slot is reusable.
+        assert!(n
+            .check_and_record(a, t0() + Duration::seconds(600))
+            .await
+            .unwrap());
+        assert!(!n
+            .check_and_record(a, t0() + Duration::seconds(601))
+            .await
+            .unwrap());
+    }
+);
+
+both_engines!(
+    two_replicas_sharing_the_database_share_the_replay_window,
+    keys(K1, &[]),
+    |ts| {
+        // A second store over the same data stands for a second backend replica.
+        let other = match &ts.engine {
+            crate::token_harness::Engine::Sqlite { url, .. } => Arc::new(
+                slbot_backend::store::sqlite::SqliteStore::connect(url, keys(K1, &[]))
+                    .await
+                    .unwrap(),
+            )
+                as Arc<dyn slbot_signing::NonceStore>,
+            crate::token_harness::Engine::Postgres { url, schema, .. } => Arc::new(
+                slbot_backend::store::postgres::PostgresStore::connect_in_schema(
+                    url,
+                    Some(schema),
+                    keys(K1, &[]),
+                )
+                .await
+                .unwrap(),
+            )
+                as Arc<dyn slbot_signing::NonceStore>,
+        };
+        let nonce = "00112233445566778899aabbccddeeff";
+        assert!(ts.nonces.check_and_record(nonce, t0()).await.unwrap());
+        assert!(!other
+            .check_and_record(nonce, t0() + Duration::seconds(2))
+            .await
+            .unwrap());
+    }
+);
+
+both_engines!(
+    the_shared_replay_window_forgets_nonces_older_than_the_window,
+    keys(K1, &[]),
+    |ts| {
+        let n = ts.nonces.as_ref();
+        for i in 0..10 {
+            assert!(n
+                .check_and_record(&format!("{i:032x}"), t0())
+                .await
+                .unwrap());
+        }
+        let later = t0() + Duration::seconds(601);
+        // The purge runs every 256 calls; these fresh nonces take the count past it.
+        for i in 10..300 {
+            assert!(n
+                .check_and_record(&format!("{i:032x}"), later)
+                .await
+                .unwrap());
+        }
+        assert_eq!(
+            ts.raw_count("seen_nonces").await,
+            290,
+            "{}: old nonces were kept",
+            ts.name()
+        );
+    }
+);
