@@ -551,7 +551,11 @@ impl NonceStore for SqliteStore {
     ) -> BoxFuture<'a, Result<bool, NonceStoreError>> {
         Box::pin(async move {
             let cutoff = secs(now) - REPLAY_WINDOW_SECS;
-            if self.nonce_calls.fetch_add(1, Ordering::Relaxed) % super::PURGE_NONCES_EVERY == 0 {
+            if self
+                .nonce_calls
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(super::PURGE_NONCES_EVERY)
+            {
                 sqlx::query(super::PURGE_NONCES_SQL)
                     .bind(cutoff)
                     .execute(&self.pool)
