@@ -12,6 +12,20 @@
 //! - [`render`]: JSON (§3), terminal table, CSV and XLSX bytes. Chat markdown lives in the
 //!   chat crate, built on the types of [`report`].
 //!
+//! ```
+//! use slbot_inventory::{Catalog, Filters, Inventory, ReportKind};
+//!
+//! let json = br#"{"accounts": [{"accountName": "Acme", "accountDomain": "acme.com"}],
+//!   "licenses": {"acme.com": [{"license": "AnyConnect Apex", "virtualAccount": "DEFAULT",
+//!                               "quantity": 10, "inUse": 12}]}}"#;
+//! let inventory = Inventory::from_json_slice(json, &Catalog::shipped())?;
+//! let now = 1_795_824_000; // 2026-11-28T00:00:00Z; `report` takes a DateTime<Utc> instead
+//! let report = inventory.report_at(ReportKind::Shortages, now, &Filters::none())?;
+//! assert_eq!(report.count(), 1);
+//! assert_eq!(report.to_json()["items"][0]["shortage"], 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Rules where reports.md is silent (decided here, pinned by tests)
 //!
 //! - A record with no `license` name or no `virtualAccount`, or whose shape is not a record

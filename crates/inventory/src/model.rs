@@ -178,6 +178,19 @@ impl Inventory {
         self.accounts.len()
     }
 
+    /// Every valid `va` filter value, trimmed, sorted and without duplicates: the VAs of
+    /// every account (virtual-accounts call, then roles, then records).
+    pub fn virtual_account_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .accounts
+            .iter()
+            .flat_map(|a| a.vas.iter().map(|&v| self.s(v).trim()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// Number of licence records loaded.
     pub fn record_count(&self) -> usize {
         self.records.len()

@@ -911,6 +911,10 @@ fn virtual_accounts_come_from_the_va_call_then_roles_then_records_without_duplic
         json!(["DEFAULT", "Lab", "Roles Only", "Records Only"])
     );
     assert_eq!(v["accounts"][1]["virtualAccounts"], json!([]));
+    assert_eq!(
+        inv.virtual_account_names(),
+        vec!["DEFAULT", "Lab", "Records Only", "Roles Only"]
+    );
     // Every one of them is a valid `va` filter value, even without records.
     let f = Filters {
         accounts: vec![],
