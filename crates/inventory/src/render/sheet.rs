@@ -171,45 +171,42 @@ fn export_cells<'a>(r: &ExportRow<'a>, now: i64, out: &mut Vec<Cell<'a>>) {
     ]);
 }
 
-/// Calls `f` with the cells of every row, in report order (one reused buffer).
-/// `None` when the report has no tabular file form.
+/// Calls `f` with the cells of every row, in report order (one reused buffer). Reports
+/// without a file form (see [`columns`]) have no rows here.
 pub(super) fn for_each_row<'a>(
     report: &Report<'a>,
     mut f: impl FnMut(&[Cell<'a>]) -> Result<(), RenderError>,
-) -> Option<Result<(), RenderError>> {
+) -> Result<(), RenderError> {
     let mut buf: Vec<Cell<'a>> = Vec::with_capacity(EXPORT_COLUMNS.len());
-    let mut run = |fill: &mut dyn FnMut(&mut Vec<Cell<'a>>)| {
-        buf.clear();
-        fill(&mut buf);
-        f(&buf)
-    };
-    let result = (|| -> Result<(), RenderError> {
-        match &report.body {
-            ReportBody::Expired(s) | ReportBody::Expiring(_, s) => {
-                for l in &s.items {
-                    run(&mut |b| line_cells(l, b))?;
-                }
+    match &report.body {
+        ReportBody::Expired(s) | ReportBody::Expiring(_, s) => {
+            for l in &s.items {
+                buf.clear();
+                line_cells(l, &mut buf);
+                f(&buf)?;
             }
-            ReportBody::Shortages(s) => {
-                for r in &s.items {
-                    run(&mut |b| record_cells(r, false, b))?;
-                }
-            }
-            ReportBody::Usage(s) => {
-                for r in &s.items {
-                    run(&mut |b| record_cells(r, true, b))?;
-                }
-            }
-            ReportBody::Export(rows) => {
-                for r in rows {
-                    run(&mut |b| export_cells(r, report.now, b))?;
-                }
-            }
-            _ => {}
         }
-        Ok(())
-    })();
-    columns(report.kind()).map(|_| result)
+        ReportBody::Shortages(s) | ReportBody::Usage(s) => {
+            let usage = matches!(report.body, ReportBody::Usage(_));
+            for r in &s.items {
+                buf.clear();
+                record_cells(r, usage, &mut buf);
+                f(&buf)?;
+            }
+        }
+        ReportBody::Export(rows) => {
+            for r in rows {
+                buf.clear();
+                export_cells(r, report.now, &mut buf);
+                f(&buf)?;
+            }
+        }
+        ReportBody::Accounts(_)
+        | ReportBody::VirtualAccounts(_)
+        | ReportBody::Mix(_)
+        | ReportBody::Status(_) => {}
+    }
+    Ok(())
 }
 
 pub(super) fn csv(report: &Report<'_>) -> Result<Vec<u8>, RenderError> {
@@ -225,7 +222,6 @@ pub(super) fn csv(report: &Report<'_>) -> Result<Vec<u8>, RenderError> {
         }
         w.write_record(&texts)
             .map_err(|e| RenderError::Csv(e.to_string()))
-    })
-    .unwrap_or(Ok(()))?;
+    })?;
     w.into_inner().map_err(|e| RenderError::Csv(e.to_string()))
 }

@@ -74,7 +74,8 @@ fn file_table(report: &Report<'_>) -> Option<Table> {
     let cols = columns(report.kind())?;
     let mut t = Table::new(cols, &[]);
     let mut right: Option<Vec<bool>> = None;
-    for_each_row(report, |cells| {
+    // Building strings cannot fail, so the result carries no error worth reporting.
+    let _ = for_each_row(report, |cells| {
         if right.is_none() {
             right = Some(cells.iter().map(numeric).collect());
         }

@@ -84,8 +84,7 @@ pub(super) fn workbook(report: &Report<'_>) -> Result<Vec<u8>, RenderError> {
             }
         }
         Ok(())
-    })
-    .unwrap_or(Ok(()))?;
+    })?;
     ws.set_freeze_panes(1, 0).map_err(err)?;
     ws.autofilter(0, 0, row, (columns.len() - 1) as u16)
         .map_err(err)?;
