@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, OriginalUri, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::body::Body;
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -25,7 +25,7 @@ use slbot_signing::{
 use crate::refresh::{usable_token, Refresher, Usable};
 use crate::store::TokenStore;
 
-/// Requests to this API are tiny; anything bigger is refused before it is buffered.
+/// Requests to this API are tiny; a bigger body is refused (413, signed) unread.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// What the token API needs, injected.
@@ -41,42 +41,31 @@ pub struct TokenApiDeps {
 pub fn router(deps: TokenApiDeps) -> Router {
     let state = Arc::new(deps);
     Router::new()
-        .route(ACCESS_TOKEN_PATH, get(get_token).delete(delete_token))
-        .route(CONFIRM_PATH, post(confirm))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route(
+            ACCESS_TOKEN_PATH,
+            get(get_token).delete(delete_token).fallback(wrong_method),
+        )
+        .route(CONFIRM_PATH, post(confirm).fallback(wrong_method))
         .with_state(state)
 }
 
 type Api = State<Arc<TokenApiDeps>>;
 
-async fn get_token(
-    State(api): Api,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(&api, Operation::Get, method, &uri, &headers, &body).await
+async fn get_token(State(api): Api, request: Request) -> Response {
+    handle(&api, Some(Operation::Get), request).await
 }
 
-async fn delete_token(
-    State(api): Api,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(&api, Operation::Delete, method, &uri, &headers, &body).await
+async fn delete_token(State(api): Api, request: Request) -> Response {
+    handle(&api, Some(Operation::Delete), request).await
 }
 
-async fn confirm(
-    State(api): Api,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    handle(&api, Operation::Confirm, method, &uri, &headers, &body).await
+async fn confirm(State(api): Api, request: Request) -> Response {
+    handle(&api, Some(Operation::Confirm), request).await
+}
+
+/// Other methods on the API paths: a signed, empty 405 (every answer is signed).
+async fn wrong_method(State(api): Api, request: Request) -> Response {
+    handle(&api, None, request).await
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +78,8 @@ enum Operation {
 /// Every outcome of the API.
 enum Reply {
     Token(Usable),
+    WrongMethod,
+    TooLarge,
     NoContent,
     BadRequest,
     Refused(StatusCode),
@@ -135,32 +126,39 @@ fn ids(raw_query: Option<&str>) -> Option<Ids> {
     })
 }
 
-async fn handle(
-    api: &TokenApiDeps,
-    op: Operation,
-    method: Method,
-    uri: &axum::http::Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Response {
-    let request = IncomingRequest {
-        method: method.as_str(),
+async fn handle(api: &TokenApiDeps, op: Option<Operation>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // The path as the client sent it, even if this router is nested under a prefix.
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| parts.uri.clone());
+    let nonce = request_nonce(&parts.headers);
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return respond(api, Reply::TooLarge, nonce.as_deref());
+    };
+    let Some(op) = op else {
+        return respond(api, Reply::WrongMethod, nonce.as_deref());
+    };
+    let incoming = IncomingRequest {
+        method: parts.method.as_str(),
         path: uri.path(),
         raw_query: uri.query(),
-        headers,
-        body,
+        headers: &parts.headers,
+        body: &body,
     };
-    let reply = match api.verifier.verify(&request, api.clock.now()).await {
+    let reply = match api.verifier.verify(&incoming, api.clock.now()).await {
         Err(rejection) => {
             tracing::warn!(reason = %rejection, path = uri.path(), "token API request refused");
             Reply::Refused(rejection.status())
         }
         Ok(_) => match ids(uri.query()) {
             None => Reply::BadRequest,
-            Some(ids) => operate(api, op, &ids, body).await,
+            Some(ids) => operate(api, op, &ids, &body).await,
         },
     };
-    respond(api, reply, request_nonce(headers).as_deref())
+    respond(api, reply, nonce.as_deref())
 }
 
 async fn operate(api: &TokenApiDeps, op: Operation, ids: &Ids, body: &[u8]) -> Reply {
@@ -236,6 +234,8 @@ fn respond(api: &TokenApiDeps, reply: Reply, nonce: Option<&str>) -> Response {
             }
         }
         Reply::NoContent => (StatusCode::NO_CONTENT, Vec::new()),
+        Reply::WrongMethod => (StatusCode::METHOD_NOT_ALLOWED, Vec::new()),
+        Reply::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, Vec::new()),
         Reply::BadRequest => (StatusCode::BAD_REQUEST, Vec::new()),
         Reply::Refused(status) => (status, Vec::new()),
         Reply::NotFound => (StatusCode::NOT_FOUND, Vec::new()),

@@ -471,3 +471,38 @@ async fn an_unreachable_backend_is_a_transport_problem() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn even_a_wrong_method_or_an_oversized_body_gets_a_signed_answer() {
+    let (_ts, _fake, api) = api_with(Version::V2, SsoMode::Rotate).await;
+    let nonce = slbot_signing::random_hex(16);
+    let got = raw(&api, reqwest::Method::PUT, QUERY, QUERY, t0(), &nonce).await;
+    assert_eq!(got.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(got.verified, Ok(()));
+
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}{}?{QUERY}",
+            api.base_url,
+            slbot_signing::CONFIRM_PATH
+        ))
+        .header("x-sld-nonce", &nonce)
+        .body(vec![b'x'; 64 * 1024])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap();
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let verified = verify_response(
+        Version::V2,
+        &secret(SECRET),
+        status,
+        &headers,
+        &body,
+        Some(&nonce),
+        slbot_signing::Clock::now(api.clock.as_ref()),
+    );
+    assert_eq!(verified, Ok(()));
+}
