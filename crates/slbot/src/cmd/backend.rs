@@ -98,3 +98,81 @@ pub async fn shutdown_signal() {
         _ = term => tracing::info!("SIGTERM: shutting down"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_parts(env, "").unwrap()
+    }
+
+    fn complete(store_url: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("SLBOT_BACKEND_SECRET", "s".to_string()),
+            ("SLBOT_STORE_KEY", "00".repeat(32)),
+            ("SLBOT_SSO_CLIENT_ID", "id".to_string()),
+            ("SLBOT_SSO_CLIENT_SECRET", "cs".to_string()),
+            ("SLBOT_WEBEX_BOT_TOKEN", "t".to_string()),
+            ("SLBOT_STORE_URL", store_url.to_string()),
+        ]
+    }
+
+    fn args(listen: &str) -> Args {
+        Args {
+            listen: Some(listen.parse().unwrap()),
+            backend_secret_file: None,
+            store_key_file: None,
+            sso_client_secret_file: None,
+            webex_bot_token_file: None,
+        }
+    }
+
+    fn as_refs<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+        pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    #[tokio::test]
+    async fn a_missing_secret_exits_2_naming_the_variable() {
+        let pairs: Vec<_> = complete("sqlite://x.db")
+            .into_iter()
+            .filter(|(k, _)| *k != "SLBOT_WEBEX_BOT_TOKEN")
+            .collect();
+        let err = run(args("127.0.0.1:0"), &config(&as_refs(&pairs)))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), 2);
+        assert!(err.message.contains("SLBOT_WEBEX_BOT_TOKEN"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_listen_address_in_use_exits_2_naming_it() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = taken.local_addr().unwrap().to_string();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db?mode=rwc", dir.path().display());
+        let err = run(args(&addr), &config(&as_refs(&complete(&url))))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), 2);
+        assert!(err.message.contains(&addr), "{err}");
+        assert!(err.message.contains("already in use"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_store_exits_3() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/missing/dir/t.db", dir.path().display());
+        let err = run(args("127.0.0.1:0"), &config(&as_refs(&complete(&url))))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), 3);
+        assert!(err.message.contains("SLBOT_STORE_URL"), "{err}");
+    }
+}
