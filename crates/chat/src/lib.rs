@@ -15,10 +15,13 @@
 //! - [`markdown`]: escaping, the nested account → VA → row list and the 7,439-byte size rule.
 //! - [`report_markdown`]: one computed report → one message; `status` (private module
 //!   `status`) has its own never-shortened layout.
+//! - [`cards`]: the Adaptive Cards (help, filter), the verification of their signed submits,
+//!   and when to offer the filter card; pure functions returning JSON plus a markdown fallback.
 //! - [`answer`]: [`Command`] + [`Inventory`](slbot_inventory::Inventory) + now → [`Answer`],
 //!   the messages and files the bot posts.
 
 pub mod answer;
+pub mod cards;
 pub mod command;
 pub mod headline;
 pub mod help;
@@ -29,6 +32,10 @@ pub mod sentences;
 mod status;
 
 pub use answer::{answer, answer_without_inventory, Answer, Attachment, Message};
+pub use cards::{
+    filter_card, help_card, inventory_version, should_offer_filter_card, verify_submit, Card,
+    CardKind, CardRefusal, CardRequest, CardStamp,
+};
 pub use command::{
     ChartHorizon, Command, CommandSpec, Days, ExportFormat, Filters, Frequency, Kind, Months,
     Schedule, Tz, COMMANDS, DEFAULT_NOTIFY_WINDOW,
@@ -38,5 +45,7 @@ pub use markdown::MAX_MARKDOWN_BYTES;
 pub use parse::{parse, time_of_day, time_zone, ParseError};
 pub use report_markdown::{report_markdown, ChatReport};
 
+#[cfg(test)]
+mod card_tests;
 #[cfg(test)]
 mod spec_tests;

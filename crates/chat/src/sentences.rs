@@ -1,6 +1,7 @@
 //! The fixed sentences of reports.md §4 for everything that is not a report, and the replies to
 //! [`ParseError`]s: the one place where these situations become words.
 
+use crate::cards::CardRefusal;
 use crate::command::{expand, COMMANDS};
 use crate::parse::ParseError;
 
@@ -96,6 +97,30 @@ pub const CHARTS_NOT_AVAILABLE: &str =
 pub const FILTER_WITHOUT_CARD: &str = "To narrow a report, add `va:NAME` or `account:NAME` to \
      it, several separated by commas and names with spaces in quotes, for example \
      `expire 90 va:DEFAULT,\"Shared Services\"`. Type `virtual accounts` to see the names.";
+
+/// The reply to a card submit that is not carried out. For [`CardRefusal::Expired`] and
+/// [`CardRefusal::InventoryChanged`] the bot posts a fresh card right after
+/// ([`CardRefusal::fresh_card`]).
+pub fn card_refusal(refusal: &CardRefusal) -> String {
+    match refusal {
+        CardRefusal::Unreadable { .. } => "Sorry, I couldn't read what that card sent. Type \
+             `filter` or `help` for a fresh card."
+            .to_string(),
+        CardRefusal::Forged => "Sorry, I can't use that card: it isn't one I made for you. \
+             Type `filter` or `help` for a fresh card."
+            .to_string(),
+        CardRefusal::NotYours => "That card was made for someone else, so I can't run it for \
+             you. Type `filter` or `help` to get your own."
+            .to_string(),
+        CardRefusal::Expired { .. } => "That card has expired. Here is a fresh one.".to_string(),
+        CardRefusal::InventoryChanged => "Your accounts changed since I made that card, so its \
+             choices may be out of date. Here is a fresh one."
+            .to_string(),
+        CardRefusal::DaysOutOfRange => "The number of days must be a whole number from 1 to \
+             3650. Please try the card again."
+            .to_string(),
+    }
+}
 
 /// Too much work in flight for this user or the bot.
 pub const BUSY: &str = "I'm busy right now. Please ask again in a minute.";
