@@ -126,6 +126,7 @@ fn issue(state: &SsoState, now: DateTime<Utc>, template: Grant) -> Response {
         .then(|| random_value("sim-rt-"));
     {
         let mut inner = state.lock();
+        inner.revision += 1;
         inner.access.insert(access.clone(), access_grant);
         if let Some(r) = &refresh {
             inner.refresh.insert(
@@ -241,7 +242,13 @@ fn refresh(state: &SsoState, now: DateTime<Utc>, form: &TokenForm) -> Response {
     };
     let injected = state.take_invalid_grant_fault();
     // Rotation: the presented refresh token is consumed whatever happens next.
-    let Some(grant) = state.lock().refresh.remove(token) else {
+    let removed = {
+        let mut inner = state.lock();
+        let removed = inner.refresh.remove(token);
+        inner.revision += u64::from(removed.is_some());
+        removed
+    };
+    let Some(grant) = removed else {
         return invalid_grant("unknown, used or revoked refresh token");
     };
     if injected {
@@ -322,6 +329,7 @@ pub(crate) async fn revoke(
         );
     };
     let mut inner = state.lock();
+    inner.revision += 1;
     if let Some(grant) = inner.refresh.remove(&token) {
         inner.access.retain(|_, g| g.family != grant.family);
     } else {

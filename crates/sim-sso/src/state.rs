@@ -115,6 +115,8 @@ pub(crate) struct Inner {
     faultable_calls: u64,
     /// Refresh grants seen, for `invalid_grant_every`.
     refresh_calls: u64,
+    /// Bumped whenever the tokens worth saving change.
+    pub revision: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -175,6 +177,11 @@ impl SsoState {
     /// A copy of the counters.
     pub fn stats(&self) -> Stats {
         self.lock().stats.clone()
+    }
+
+    /// A number that changes whenever tokens are issued, rotated or revoked: save when it moved.
+    pub fn revision(&self) -> u64 {
+        self.lock().revision
     }
 
     /// Access tokens currently known (expired ones included until they are pruned).

@@ -276,7 +276,13 @@ async fn a_refresh_rotates_the_refresh_token_and_the_old_one_is_then_rejected() 
     let sim = start(|_| {}).await;
     let first = sim.signed_in("ana@example.com").await;
     let old = first["refresh_token"].as_str().unwrap();
+    let before = sim.handle.state.revision();
     let (status, second) = sim.refresh(old).await;
+    assert_ne!(
+        sim.handle.state.revision(),
+        before,
+        "a rotation is worth saving"
+    );
     assert_eq!(status, 200);
     let new = second["refresh_token"].as_str().unwrap();
     assert_ne!(new, old);
