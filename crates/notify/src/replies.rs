@@ -119,7 +119,7 @@ pub fn status(s: &StatusLines<'_>) -> String {
             Some(link) => out.push_str(&format!(": [Sign in with Cisco]({link})")),
             None => out.push('.'),
         }
-    } else if let Some(error) = s.last_error {
+    } else if let (Some(error), Ok(_)) = (s.last_error, &s.schedule) {
         out.push_str(&format!(
             " The last attempt did not work: {error}. I will try again; it is not your fault."
         ));

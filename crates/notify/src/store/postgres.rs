@@ -23,9 +23,27 @@ use super::{
 
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The advisory-lock key of the notification scheduler (any fixed number; this one spells
-/// "slbotntf" in ASCII, so it will not collide with another application by chance).
+/// The advisory-lock key of the notification scheduler in the default schema (any fixed
+/// number; this one spells "slbotntf" in ASCII, so it will not collide with another
+/// application by chance). Advisory locks are database-wide, so a store in its own schema
+/// (another deployment, or a test) uses a key derived from the schema name: see [`lock_key`].
 pub const SCHEDULER_LOCK_KEY: i64 = 0x736c_626f_746e_7466;
+
+/// The lock key for a store in `schema` (`None`: the default schema).
+pub fn lock_key(schema: Option<&str>) -> i64 {
+    match schema {
+        None => SCHEDULER_LOCK_KEY,
+        Some(name) => {
+            // FNV-1a over the name, mixed into the base key.
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in name.bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+            SCHEDULER_LOCK_KEY ^ i64::from_ne_bytes(h.to_ne_bytes())
+        }
+    }
+}
 
 fn migrator() -> Migrator {
     Migrator {
@@ -46,6 +64,7 @@ subscription_row_fn!(PgRow);
 #[derive(Debug, Clone)]
 pub struct PostgresNotifyStore {
     pool: PgPool,
+    lock_key: i64,
 }
 
 impl PostgresNotifyStore {
@@ -81,7 +100,10 @@ impl PostgresNotifyStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            lock_key: lock_key(schema),
+        })
     }
 
     /// Closes the pool.
@@ -115,7 +137,7 @@ impl NotifyStore for PostgresNotifyStore {
         Box::pin(async move {
             let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
             let row = sqlx::query("SELECT pg_try_advisory_xact_lock($1) AS locked")
-                .bind(SCHEDULER_LOCK_KEY)
+                .bind(self.lock_key)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(StoreError::from_sqlx)?;

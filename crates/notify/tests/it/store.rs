@@ -1,0 +1,147 @@
+//! The store contract, on both engines: what `notify on` keeps, what `notify off` forgets,
+//! announcements round-trip, and nothing but ids, schedule and hashes is stored.
+
+use slbot_notify::digest::{Announcement, Category};
+use slbot_notify::store::{NewSubscription, RunState};
+use slbot_notify::{Cadence, ItemKey, LocalTime, Schedule};
+
+use crate::harness::*;
+use crate::on_both_engines;
+
+fn sub(person: &str, room: &str, cadence: Cadence, h: u32) -> NewSubscription {
+    NewSubscription {
+        person_id: person.into(),
+        room_id: room.into(),
+        schedule: Schedule {
+            cadence,
+            at: LocalTime::new(h, 0).unwrap(),
+            tz: chrono_tz::Tz::Europe__Paris,
+        },
+        window_days: 30,
+    }
+}
+
+async fn subscriptions_and_announcements_round_trip(engine: Engine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let store = db.open().await;
+    let t0 = at(2026, 11, 2, 10, 0);
+    assert!(!store
+        .subscribe(&sub("p1", "r1", Cadence::Daily, 8), t0)
+        .await
+        .unwrap());
+    assert!(store.set_window("p1", 90).await.unwrap());
+    // A second `notify on` changes the schedule and room, keeps window and start.
+    assert!(store
+        .subscribe(&sub("p1", "r2", Cadence::Weekly, 9), at(2026, 11, 5, 0, 0))
+        .await
+        .unwrap());
+    let s = store.subscription("p1").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            s.room_id.as_str(),
+            s.cadence.as_str(),
+            s.local_time.as_str(),
+            s.tz.as_str()
+        ),
+        ("r2", "weekly", "09:00", "Europe/Paris")
+    );
+    assert_eq!((s.window_days, s.created_at), (90, t0));
+    assert_eq!(
+        (s.last_run_at, s.last_error.as_deref(), s.reminder_sent),
+        (None, None, false)
+    );
+
+    let state = RunState {
+        last_run_at: Some(at(2026, 11, 6, 8, 0)),
+        last_attempt_at: Some(at(2026, 11, 6, 9, 0)),
+        last_error: Some("why".into()),
+        reminder_sent: true,
+    };
+    store.set_run_state("p1", &state).await.unwrap();
+    let s = store.subscription("p1").await.unwrap().unwrap();
+    assert_eq!(
+        RunState {
+            last_run_at: s.last_run_at,
+            last_attempt_at: s.last_attempt_at,
+            last_error: s.last_error.clone(),
+            reminder_sent: s.reminder_sent,
+        },
+        state
+    );
+
+    let k = |s: &str| ItemKey::from_stored(s.repeat(64));
+    let items = vec![
+        Announcement {
+            category: Category::Expired,
+            key: k("a"),
+            value: 10,
+        },
+        Announcement {
+            category: Category::Shortage,
+            key: k("b"),
+            value: 5,
+        },
+        Announcement {
+            category: Category::Shortage,
+            key: k("c"),
+            value: 2,
+        },
+    ];
+    store
+        .record_announcements("p1", &items, &[], t0)
+        .await
+        .unwrap();
+    // Grown shortage b, forget resolved c.
+    let grown = vec![Announcement {
+        category: Category::Shortage,
+        key: k("b"),
+        value: 8,
+    }];
+    store
+        .record_announcements("p1", &grown, &[k("c")], t0)
+        .await
+        .unwrap();
+    let set = store.announced("p1").await.unwrap();
+    assert_eq!(set.len(), 2);
+    assert_eq!(set.get(Category::Expired, &k("a")), Some(10));
+    assert_eq!(set.get(Category::Shortage, &k("b")), Some(8));
+    assert_eq!(set.get(Category::Shortage, &k("c")), None);
+    assert!(store.announced("someone-else").await.unwrap().is_empty());
+
+    // `notify off` forgets the subscription and what was announced.
+    store
+        .subscribe(&sub("p2", "r3", Cadence::Daily, 8), t0)
+        .await
+        .unwrap();
+    assert!(store.unsubscribe("p1").await.unwrap());
+    assert!(!store.unsubscribe("p1").await.unwrap());
+    assert!(store.announced("p1").await.unwrap().is_empty());
+    let left: Vec<String> = store
+        .subscriptions()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.person_id)
+        .collect();
+    assert_eq!(left, vec!["p2"]);
+    assert!(!store.set_window("p1", 10).await.unwrap());
+    db.cleanup().await;
+}
+on_both_engines!(
+    subscriptions_and_announcements_round_trip,
+    super::subscriptions_and_announcements_round_trip
+);
+
+#[tokio::test]
+async fn an_unknown_store_url_is_refused_with_the_accepted_schemes() {
+    let err = slbot_notify::open("mysql://db/bot")
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string().contains("sqlite:// or postgres://"),
+        "{err}"
+    );
+}
