@@ -64,8 +64,6 @@ pub(crate) fn migrator(sql: [&'static str; 2]) -> Migrator {
     }
 }
 
-/// How long a pending sign-in waits for `confirm CODE`.
-pub const PENDING_MINUTES: i64 = 10;
 /// Wrong codes after which a pending sign-in is dropped (the code is only 6 digits).
 pub const MAX_CONFIRM_ATTEMPTS: i64 = 5;
 
