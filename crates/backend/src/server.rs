@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use secrecy::ExposeSecret;
-use slbot_signing::{Clock, MemoryNonceStore, Verifier};
+use slbot_signing::{Clock, NonceStore, Verifier};
 
 use crate::app::{signin_router, AppState, SignInDeps};
 use crate::crypto::{KeyError, Keyring};
@@ -86,12 +86,13 @@ pub async fn start(
     clock: Arc<dyn Clock>,
 ) -> Result<Started, StartError> {
     let keys = Keyring::new(&settings.store_key, &settings.store_old_keys)?;
-    let store = crate::store::connect(settings.store_url.expose_secret(), keys)
-        .await
-        .map_err(|e| match e {
-            StoreError::BadUrl(_) => StartError::StoreUrl(e),
-            other => StartError::StoreUnreachable(other),
-        })?;
+    let (store, replay_window) =
+        crate::store::connect_with_replay_window(settings.store_url.expose_secret(), keys)
+            .await
+            .map_err(|e| match e {
+                StoreError::BadUrl(_) => StartError::StoreUrl(e),
+                other => StartError::StoreUnreachable(other),
+            })?;
     store.ping().await.map_err(StartError::StoreUnreachable)?;
 
     let sso = SsoClient::new(SsoSettings {
@@ -113,19 +114,28 @@ pub async fn start(
     )
     .map_err(|e| StartError::Webex(e.to_string()))?;
 
-    let state = state_from_parts(settings, sso, Arc::new(webex), store.clone(), clock);
+    let state = state_from_parts(
+        settings,
+        sso,
+        Arc::new(webex),
+        store.clone(),
+        replay_window,
+        clock,
+    );
     Ok(Started {
         router: app(state),
         store,
     })
 }
 
-/// The state from already-built parts (tests and the demo swap any of them).
+/// The state from already-built parts (tests and the demo swap any of them). `replay_window`
+/// holds the v2 request nonces: shared by every replica when scaled out.
 pub fn state_from_parts(
     settings: &BackendSettings,
     sso: SsoClient,
     webex: Arc<dyn WebexPort>,
     store: Arc<dyn TokenStore>,
+    replay_window: Arc<dyn NonceStore>,
     clock: Arc<dyn Clock>,
 ) -> BackendState {
     let refresher: Arc<dyn Refresher> = Arc::new(sso.clone());
@@ -145,7 +155,7 @@ pub fn state_from_parts(
         settings.signing_version,
         settings.backend_secret.clone(),
         settings.public_url.as_str().trim_end_matches('/'),
-        Arc::new(MemoryNonceStore::default()),
+        replay_window,
     );
     BackendState {
         signin,

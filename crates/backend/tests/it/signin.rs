@@ -205,6 +205,7 @@ async fn start(options: Options) -> Harness {
             sso_client,
             webex.clone(),
             Arc::new(store),
+            Arc::new(slbot_signing::MemoryNonceStore::default()),
             clock.clone(),
         );
         let bot = TokenClient::new(TokenClientSettings {
