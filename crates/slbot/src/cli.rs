@@ -46,6 +46,8 @@ pub enum Command {
     Tokens(cmd::tokens::Args),
     /// Print a new random 256-bit store key (64 hex characters).
     Keygen(cmd::keygen::Args),
+    /// Scheduled license digests: run one notification pass now (`notify run-once`).
+    Notify(cmd::notify::Args),
 }
 
 impl Cli {
@@ -63,6 +65,7 @@ impl Cli {
             Command::Webhooks(a) => cmd::webhooks::run(a, &config).await,
             Command::Tokens(a) => cmd::tokens::run(a, &config).await,
             Command::Keygen(a) => cmd::keygen::run(a, &config).await,
+            Command::Notify(a) => cmd::notify::run(a, &config).await,
         }
     }
 }

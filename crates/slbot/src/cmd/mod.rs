@@ -5,6 +5,7 @@ pub mod backend;
 pub mod bot;
 pub mod demo;
 pub mod keygen;
+pub mod notify;
 pub mod report;
 pub mod sim;
 pub mod sim_cssm;
