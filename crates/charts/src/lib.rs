@@ -1,0 +1,44 @@
+//! Licence charts (issue 6, part 1): the numbers each chart draws, computed by pure functions
+//! of (inventory, now, filters), and a separate step that renders them as a PNG in-process.
+//!
+//! Layout:
+//! - [`scope`]: what every chart carries besides its numbers (as-of date, filters, missing
+//!   accounts), used for titles and footnotes.
+//! - [`mix`]: each account's architecture share (`chart mix`).
+//! - [`expirations`]: quantity expiring per calendar month, stacked by architecture, with the
+//!   last 90 days' expirations apart (`chart expirations [N days|months]`).
+//! - [`usage`]: the top 15 licenses by utilization (`chart usage`).
+//! - [`status`]: the one summary image of `status chart`.
+//! - [`render`]: [`ChartData`] → PNG bytes ([`render_png`]), one drawing module per chart.
+//! - `palette` (private): the Okabe–Ito colour-blind-safe palette and architecture colours.
+//! - `font` (private): DejaVu Sans, embedded in the binary and registered with plotters once.
+//! - [`error`]: [`ChartError`], the one error type of this crate.
+//!
+//! Every number comes from the reports of `slbot-inventory` (reports.md §2), so a chart and
+//! the matching text report never disagree; the data functions are unit-tested against them.
+//!
+//! Must not: do I/O (the caller writes or sends the bytes), read the clock (`now` is an
+//! argument) or the environment, or use system fonts (no fontconfig: the font is embedded).
+
+pub mod error;
+pub mod expirations;
+mod font;
+pub mod mix;
+mod palette;
+pub mod render;
+pub mod scope;
+pub mod status;
+pub mod usage;
+
+pub use error::ChartError;
+pub use expirations::{
+    expirations_chart_data, Bucket, ExpirationsChart, Horizon, HorizonOutOfRange, RECENT_DAYS,
+};
+pub use mix::{mix_chart_data, MixAccountBar, MixChart, MixSegment};
+pub use render::{chart_png, render_png, ChartData, ChartKind, RenderOptions};
+pub use scope::Scope;
+pub use status::{status_chart_data, StatusChart, StatusTotals};
+pub use usage::{usage_chart_data, UsageBar, UsageChart, USAGE_TOP};
+
+#[cfg(test)]
+mod test_support;

@@ -1,0 +1,118 @@
+//! The one-call API for the CLI and the bot, its names, and its errors.
+
+use slbot_charts::{
+    chart_png, render_png, usage_chart_data, ChartData, ChartError, ChartKind, Horizon,
+    RenderOptions,
+};
+use slbot_inventory::{FilterKey, Filters};
+
+use crate::fixture::*;
+
+#[test]
+fn chart_png_makes_every_kind_in_one_call() {
+    let inv = inventory();
+    for kind in [
+        ChartKind::Mix,
+        ChartKind::Expirations(Horizon::DEFAULT),
+        ChartKind::Expirations(Horizon::days(90).unwrap()),
+        ChartKind::Usage,
+        ChartKind::Status,
+    ] {
+        let bytes = chart_png(
+            &inv,
+            kind,
+            now(),
+            &Filters::none(),
+            RenderOptions::default(),
+        )
+        .unwrap();
+        let img = Image::decode(&bytes);
+        assert_eq!((img.width, img.height), (1000, 600), "{kind:?}");
+    }
+}
+
+#[test]
+fn cli_names_round_trip_and_file_names_carry_the_date() {
+    for name in ChartKind::NAMES {
+        let kind = ChartKind::from_name(name, Horizon::DEFAULT).unwrap();
+        assert_eq!(kind.name(), name);
+    }
+    assert_eq!(ChartKind::from_name("chart-pie", Horizon::DEFAULT), None);
+    assert_eq!(
+        ChartKind::Mix.file_name(now()),
+        "license-mix-2026-11-28.png"
+    );
+}
+
+#[test]
+fn titles_say_what_and_as_of_when() {
+    let inv = inventory();
+    let all = Filters::none();
+    let titles: Vec<String> = [
+        ChartKind::Mix,
+        ChartKind::Expirations(Horizon::months(6).unwrap()),
+        ChartKind::Usage,
+        ChartKind::Status,
+    ]
+    .into_iter()
+    .map(|k| k.data(&inv, now(), &all).unwrap().title())
+    .collect();
+    assert_eq!(
+        titles,
+        [
+            "Architecture mix by account — as of 2026-11-28",
+            "License expirations, next 6 months — as of 2026-11-28",
+            "Licenses by utilization — as of 2026-11-28",
+            "Licensing status — as of 2026-11-28",
+        ]
+    );
+}
+
+#[test]
+fn an_unknown_filter_value_is_the_inventorys_error_with_suggestions() {
+    let filters = Filters {
+        accounts: vec![],
+        vas: vec!["Labb".into()],
+    };
+    let err = chart_png(
+        &inventory(),
+        ChartKind::Usage,
+        now(),
+        &filters,
+        RenderOptions::default(),
+    )
+    .unwrap_err();
+    match &err {
+        ChartError::UnknownFilter(e) => {
+            assert_eq!(e.key, FilterKey::VirtualAccount);
+            assert_eq!(e.suggestions.first().map(String::as_str), Some("Lab"));
+        }
+        other => panic!("expected an unknown filter, got {other:?}"),
+    }
+    assert!(err.to_string().contains("`Lab`"), "{err}");
+}
+
+#[test]
+fn sizes_too_small_or_too_large_are_refused_with_the_range() {
+    let data: ChartData = usage_chart_data(&inventory(), now(), &Filters::none())
+        .unwrap()
+        .into();
+    for (width, height) in [(100, 600), (1000, 100), (5000, 600), (0, 0)] {
+        let err = render_png(&data, RenderOptions { width, height }).unwrap_err();
+        assert!(
+            matches!(err, ChartError::BadSize { .. }),
+            "{width}×{height}: {err:?}"
+        );
+        assert!(err.to_string().contains("480×300"), "{err}");
+    }
+}
+
+#[test]
+fn the_same_data_renders_the_same_bytes() {
+    let data: ChartData = usage_chart_data(&inventory(), now(), &Filters::none())
+        .unwrap()
+        .into();
+    let a = render_png(&data, RenderOptions::default()).unwrap();
+    let b = render_png(&data, RenderOptions::default()).unwrap();
+    assert_eq!(a, b);
+}
