@@ -14,6 +14,7 @@
     rendered: new Map(), // message id -> <li>
     since: 0,
     pollGeneration: 0,
+    unread: new Set(), // room ids with messages not seen yet
   };
 
   const $ = (id) => document.getElementById(id);
@@ -616,7 +617,10 @@
     for (const room of state.rooms) {
       const title = roomTitle(room);
       const isBot = room.type === "direct" && (room.members || []).some((p) => state.bot && p.id === state.bot.id);
-      const li = el("li", { class: state.room && state.room.id === room.id ? "active" : "", "data-room-id": room.id },
+      const classes = [];
+      if (state.room && state.room.id === room.id) classes.push("active");
+      if (state.unread.has(room.id)) classes.push("unread");
+      const li = el("li", { class: classes.join(" "), "data-room-id": room.id },
         el("button", { type: "button", onclick: () => openRoom(room) },
           el("span", { class: "avatar" + (isBot ? " bot" : room.type === "group" ? " group" : ""), text: initials(title) }),
           el("span", { text: title })));
@@ -632,6 +636,7 @@
 
   async function openRoom(room) {
     state.room = room;
+    state.unread.delete(room.id);
     state.rendered.clear();
     renderRooms();
     $("space-title").textContent = roomTitle(room);
@@ -672,7 +677,10 @@
         for (const event of answer.events || []) {
           if (event.kind === "messageCreated" || event.kind === "messageUpdated") {
             if (event.message) upsert(event.message);
-            if (!state.room || event.roomId !== state.room.id) roomsChanged = true;
+            if (!state.room || event.roomId !== state.room.id) {
+              if (event.kind === "messageCreated") state.unread.add(event.roomId);
+              roomsChanged = true;
+            }
           } else if (event.kind === "messageDeleted") {
             remove(event.messageId);
           } else if (event.kind === "roomCreated" || event.kind === "membershipCreated") {
@@ -702,6 +710,7 @@
     state.me = person;
     state.room = null;
     state.since = 0;
+    state.unread.clear();
     state.pollGeneration += 1;
     try {
       window.localStorage.setItem("slbot-demo-person", person.emails[0]);

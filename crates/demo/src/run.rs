@@ -7,8 +7,8 @@
 //! 4. the backend over its SQLite store, and one router for everything the browser uses,
 //!    served at once (the bot asks Webex who it is while starting, over this listener);
 //! 5. the spaces (1:1 with the bot, the group space), through the simulator's control API;
-//! 6. the bot on its own loopback port, and its webhooks registered through the Webex API as
-//!    in production;
+//! 6. the bot on its own loopback port, its webhooks registered through the Webex API (then
+//!    kept by the bot itself, from `SLBOT_BOT_PUBLIC_URL`, as in production);
 //! 7. a saver that writes the simulators' state every few seconds when it changed.
 //!
 //! [`DemoHandle::shutdown`] stops the bot first (queued events finish), then the public
@@ -37,7 +37,7 @@ use crate::chat;
 use crate::error::DemoError;
 use crate::options::DemoOptions;
 use crate::people::{ensure_people, ensure_spaces, DEMO_PEOPLE};
-use crate::secrets::Secrets;
+use crate::secrets::{owner_only, Secrets};
 
 /// Files of the data folder (besides [`crate::secrets::FILE_NAME`]).
 const WEBEX_STATE: &str = "webex-sim.json";
@@ -233,6 +233,9 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
         ClientSettings::default(),
     )
     .map_err(|e| DemoError::part("bot's webhooks", e))?;
+    // The bot registers its webhooks itself once it serves; doing it here first makes `start`
+    // return only when deliveries can arrive, fails the start if they cannot, and prunes
+    // duplicates an interrupted earlier run may have left.
     slbot_webex::ensure_webhooks(
         &webex_client,
         &bot_url,
@@ -275,10 +278,16 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
 fn open_data_dir(dir: Option<&Path>) -> Result<(PathBuf, Option<tempfile::TempDir>), DemoError> {
     match dir {
         Some(dir) => {
+            let created = !dir.exists();
             std::fs::create_dir_all(dir).map_err(|e| DemoError::DataDir {
                 path: dir.to_path_buf(),
                 reason: e.to_string(),
             })?;
+            // It will hold sign-in tokens: a folder the demo creates is its owner's only (an
+            // existing one keeps its permissions; the files with secrets are made owner-only).
+            if created {
+                owner_only(dir)?;
+            }
             Ok((dir.to_path_buf(), None))
         }
         None => {
@@ -397,8 +406,8 @@ fn settings_config(
         ),
         ("CSSM_API_URL", format!("{base}/cssm")),
         ("SIGNING_VERSION", "v2".to_string()),
-        // Where the bot is reached (the bot registers its webhooks there when it supports it;
-        // the demo also does it itself).
+        // Where the Webex simulator reaches the bot: `slbot_bot::serve` registers (and keeps)
+        // its webhooks there, as `slbot bot` does in production.
         ("BOT_PUBLIC_URL", bot_url.to_string()),
         // A demo serves a handful of people.
         ("BOT_WORKERS", "4".to_string()),
@@ -428,11 +437,14 @@ fn save(
             path: data_dir.join(WEBEX_STATE),
             reason: e.to_string(),
         })?;
-    sso.save(&data_dir.join(SSO_STATE))
-        .map_err(|e| DemoError::DataDir {
-            path: data_dir.join(SSO_STATE),
-            reason: e.to_string(),
-        })
+    // The SSO simulator keeps its tokens in clear (the Webex simulator only digests).
+    let sso_path = data_dir.join(SSO_STATE);
+    sso.save(&sso_path).map_err(|e| DemoError::DataDir {
+        path: sso_path.clone(),
+        reason: e.to_string(),
+    })?;
+    owner_only(&sso_path)?;
+    Ok(())
 }
 
 /// Saves every [`SAVE_EVERY`] when the Webex world changed (and the SSO tokens with it), so a

@@ -133,6 +133,14 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
 
 /// Makes an existing secrets file owner-only again, in case someone loosened it.
 fn restrict(path: &Path) -> Result<(), DemoError> {
+    if owner_only(path)? {
+        tracing::warn!(path = %path.display(), "the demo's secrets file was readable by others: made it owner-only");
+    }
+    Ok(())
+}
+
+/// Removes group and other permissions from `path` (a file or a folder); whether it had any.
+pub(crate) fn owner_only(path: &Path) -> Result<bool, DemoError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -142,11 +150,12 @@ fn restrict(path: &Path) -> Result<(), DemoError> {
         };
         let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
         if mode & 0o077 != 0 {
-            tracing::warn!(path = %path.display(), "the demo's secrets file was readable by others: making it owner-only");
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            let mode = mode & 0o700;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io)?;
+            return Ok(true);
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 #[cfg(test)]

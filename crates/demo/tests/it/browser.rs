@@ -15,7 +15,7 @@ use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::harness::{expiring_headline, naive_expiring_count, options, start, ANA};
+use crate::harness::{expiring_headline, naive_expiring_count, options, start, Control, ANA};
 
 /// How long one page element may take to appear (the first CSSM fetch included).
 const WAIT: Duration = Duration::from_secs(60);
@@ -173,6 +173,20 @@ async fn in_a_browser_a_person_signs_in_asks_expire_30_and_downloads_the_xlsx_ex
     let expected = expiring_headline(expected, 30);
     assert_eq!(headline, expected.trim_matches('*'));
 
+    // The screenshot shows the headline and the first rows.
+    let answer = client
+        .find(Locator::XPath(
+            "(//li[contains(@class,'from-bot')][.//strong[contains(., 'in the next 30 days')]])[last()]",
+        ))
+        .await
+        .unwrap();
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'start'});",
+            vec![serde_json::to_value(&answer).unwrap()],
+        )
+        .await
+        .unwrap();
     let png = client.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
@@ -219,6 +233,257 @@ async fn in_a_browser_a_person_signs_in_asks_expire_30_and_downloads_the_xlsx_ex
         .collect();
     assert_eq!(header.first().map(String::as_str), Some("account"));
 
+    // In the group space, a message mentions the bot, and the bot answers there.
+    client
+        .find(Locator::XPath(
+            "//ul[@id='spaces']//button[contains(., 'Licensing team')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//h1[@id='space-title' and .='Licensing team']",
+        ))
+        .await
+        .unwrap();
+    send(&client, "help").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//ol[@id='messages']/li[contains(@class,'from-bot')]",
+        ))
+        .await
+        .unwrap();
+    let mine = client
+        .find(Locator::XPath(
+            "//ol[@id='messages']/li[not(contains(@class,'from-bot'))]//span[@class='mention']",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        mine, "Smart",
+        "the message mentions the bot by its first name"
+    );
+
     client.close().await.unwrap();
     demo.shutdown().await.unwrap();
 }
+
+/// Posts as the bot through the Webex API (the way the bot itself does); returns the message id.
+async fn post_as_bot(
+    api: &str,
+    token: &str,
+    form: Option<reqwest::multipart::Form>,
+    body: serde_json::Value,
+) -> String {
+    let http = reqwest::Client::new();
+    let request = http.post(format!("{api}/messages")).bearer_auth(token);
+    let request = match form {
+        Some(form) => request.multipart(form),
+        None => request.json(&body),
+    };
+    let response = request.send().await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let message: serde_json::Value = response.json().await.unwrap();
+    message["id"].as_str().unwrap().to_string()
+}
+
+fn message_xpath(id: &str, inner: &str) -> String {
+    format!("//li[@data-id='{id}']{inner}")
+}
+
+#[tokio::test]
+async fn in_a_browser_markdown_stays_text_images_show_inline_and_cards_submit_their_inputs() {
+    let Some(Browser {
+        client,
+        _driver,
+        _profile,
+    }) = browser().await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+    let control = Control::new(&demo);
+    let ana = control.person(ANA).await;
+    let space = control.space_with_bot(&ana).await;
+    let bot = control.person(slbot_demo::BOT_EMAIL).await;
+    let token = control.token_for(&bot).await;
+    let api = format!("{}/webex/v1", demo.url);
+
+    let markdown = "**Bold** and _italic_ and `code <b>` \
+        <img src=x onerror=\"window.pwned=1\"> [bad](javascript:window.pwned=2) \
+        [good](https://www.cisco.com/)\n\n- **Acme**\n  - DEFAULT\n    - row one\n";
+    let text_id = post_as_bot(
+        &api,
+        &token,
+        None,
+        json!({ "roomId": space, "markdown": markdown }),
+    )
+    .await;
+    let form = reqwest::multipart::Form::new()
+        .text("roomId", space.clone())
+        .text("markdown", "Your chart")
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(TINY_PNG)
+                .file_name("chart.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
+    let image_id = post_as_bot(&api, &token, Some(form), json!(null)).await;
+    let card = json!({
+        "type": "AdaptiveCard", "version": "1.3",
+        "body": [
+            { "type": "TextBlock", "text": "**Notify me**", "size": "large", "weight": "bolder" },
+            { "type": "FactSet", "facts": [{ "title": "Accounts", "value": "3" }] },
+            { "type": "Input.Text", "id": "name", "label": "Name", "isRequired": true,
+              "errorMessage": "Give the subscription a name." },
+            { "type": "Input.Number", "id": "days", "label": "Days", "value": 30, "min": 1, "max": 3650 },
+            { "type": "Input.ChoiceSet", "id": "vas", "label": "Virtual accounts", "isMultiSelect": true,
+              "choices": [{ "title": "DEFAULT", "value": "DEFAULT" },
+                          { "title": "Lab", "value": "Lab" },
+                          { "title": "Production", "value": "Production" }] }
+        ],
+        "actions": [{ "type": "Action.Submit", "title": "Subscribe", "data": { "action": "subscribe" } }]
+    });
+    let card_id = post_as_bot(
+        &api,
+        &token,
+        None,
+        json!({
+            "roomId": space,
+            "markdown": "A card (your client cannot show it).",
+            "attachments": [{ "contentType": "application/vnd.microsoft.card.adaptive", "content": card }]
+        }),
+    )
+    .await;
+
+    client.goto(&demo.chat_url()).await.unwrap();
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(&message_xpath(&card_id, "//button")))
+        .await
+        .unwrap();
+
+    // Markdown: formatting rendered, HTML and unsafe links kept as text, nested lists nested.
+    let find = |inner: &str| message_xpath(&text_id, inner);
+    for (xpath, text) in [
+        (find("//div[@class='content']/p/strong"), "Bold"),
+        (find("//em"), "italic"),
+        (find("//code"), "code <b>"),
+        (find("//a"), "good"),
+        (find("//ul/li/ul/li/ul/li"), "row one"),
+    ] {
+        let got = client
+            .find(Locator::XPath(&xpath))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(got, text, "{xpath}");
+    }
+    let links = client.find_all(Locator::XPath(&find("//a"))).await.unwrap();
+    assert_eq!(links.len(), 1, "only the https link is a link");
+    assert!(client
+        .find_all(Locator::XPath(&find("//img")))
+        .await
+        .unwrap()
+        .is_empty());
+    let content = client
+        .find(Locator::XPath(&find("//div[@class='content']")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(content.contains("<img src=x"), "{content}");
+    assert!(content.contains("[bad](javascript:"), "{content}");
+    let pwned = client
+        .execute("return window.pwned === undefined;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(pwned, json!(true), "no script ran");
+
+    // The image is shown inline, loaded with the chat's session cookie.
+    let loaded = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(&message_xpath(&image_id, "//img")))
+        .await
+        .unwrap();
+    let width = client
+        .execute(
+            "const img = arguments[0]; return img.complete ? img.naturalWidth : \
+             new Promise((ok) => { img.onload = () => ok(img.naturalWidth); img.onerror = () => ok(0); });",
+            vec![serde_json::to_value(&loaded).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert!(width.as_u64().unwrap_or(0) > 0, "the image loaded: {width}");
+
+    // The card: a required input blocks the submit, then every input is sent.
+    let card_part = |inner: &str| message_xpath(&card_id, inner);
+    let submit = client
+        .find(Locator::XPath(&card_part("//button[.='Subscribe']")))
+        .await
+        .unwrap();
+    submit.clone().click().await.unwrap();
+    let error = client
+        .find(Locator::XPath(&card_part("//div[@class='error']")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(error, "Give the subscription a name.");
+    client
+        .find(Locator::XPath(&card_part(
+            "//div[@data-input-id='name']//input",
+        )))
+        .await
+        .unwrap()
+        .send_keys("Renewals")
+        .await
+        .unwrap();
+    for choice in ["DEFAULT", "Production"] {
+        client
+            .find(Locator::XPath(&card_part(&format!(
+                "//div[@data-input-id='vas']//input[@value='{choice}']"
+            ))))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    submit.click().await.unwrap();
+    let inputs = control.next_card_submit(&ana, &card_id).await;
+    assert_eq!(
+        inputs,
+        json!({ "name": "Renewals", "days": "30", "vas": "DEFAULT,Production", "action": "subscribe" })
+    );
+
+    client.close().await.unwrap();
+    demo.shutdown().await.unwrap();
+}
+
+/// A 1×1 PNG.
+const TINY_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];

@@ -150,6 +150,32 @@ impl Control {
         list["items"].as_array().unwrap().clone()
     }
 
+    /// Another Webex token of `person` (for posting as the bot).
+    pub async fn token_for(&self, person: &str) -> String {
+        let t = self.post("/tokens", json!({ "personId": person })).await;
+        t["token"].as_str().unwrap().to_string()
+    }
+
+    /// The inputs of the next card submit on `message` seen by `person`.
+    pub async fn next_card_submit(&self, person: &str, message: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let mut since = 0;
+        loop {
+            assert!(tokio::time::Instant::now() < deadline, "no card submit");
+            let events = self
+                .get(&format!(
+                    "/events?since={since}&personId={person}&timeout=10"
+                ))
+                .await;
+            for e in events["events"].as_array().unwrap() {
+                if e["kind"] == "attachmentActionCreated" && e["messageId"] == message {
+                    return e["action"]["inputs"].clone();
+                }
+            }
+            since = events["lastSeq"].as_u64().unwrap();
+        }
+    }
+
     /// Says `text` as `person` in `room`; returns the message's sequence number.
     pub async fn say(&self, person: &str, room: &str, text: &str) -> u64 {
         let m = self

@@ -37,16 +37,29 @@ async fn a_person_signed_in_over_http_gets_the_expiring_headline_with_the_naive_
 
 #[tokio::test]
 async fn after_a_restart_on_the_same_data_dir_the_person_is_still_signed_in_with_their_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo = start(dir.path()).await;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("demo");
+    let demo = start(&dir).await;
     sign_in_over_http(&demo.url, ANA).await;
     let control = Control::new(&demo);
     let ana = control.person(ANA).await;
     let space = control.space_with_bot(&ana).await;
     let before = control.messages(&space).await;
     demo.shutdown().await.unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700, "the data folder the demo created");
+        assert_eq!(mode(&dir.join("secrets.json")), 0o600);
+        assert_eq!(
+            mode(&dir.join("sso-sim.json")),
+            0o600,
+            "it holds SSO tokens"
+        );
+    }
 
-    let demo = start(dir.path()).await;
+    let demo = start(&dir).await;
     let control = Control::new(&demo);
     assert_eq!(control.person(ANA).await, ana, "the same Webex person");
     assert_eq!(control.space_with_bot(&ana).await, space, "the same space");
@@ -58,7 +71,7 @@ async fn after_a_restart_on_the_same_data_dir_the_person_is_still_signed_in_with
 
     let asked = control.say(&ana, &space, "expire 30").await;
     let answer = control.next_bot_answer(&ana, &space, asked).await;
-    let expected = naive_expiring_count(&options(dir.path()), demo.cssm_users, ANA, 30);
+    let expected = naive_expiring_count(&options(&dir), demo.cssm_users, ANA, 30);
     assert_eq!(
         answer.lines().next().unwrap_or_default(),
         expiring_headline(expected, 30),
