@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use slbot_inventory::{date::ymd, Inventory, Report, ReportBody, ReportKind};
 
-use crate::command::{Command, ExportFormat};
+use crate::command::{expand, Command, ExportFormat};
 use crate::help::help_markdown;
 use crate::report_markdown::report_markdown;
 use crate::sentences;
@@ -129,9 +129,14 @@ fn without_data(command: &Command) -> Answer {
     match command {
         Command::Help => Answer::text(help_markdown()),
         _ => {
+            // The first form without its optional parts: `notify on`, not the whole pattern.
             let spec = command.kind().spec();
-            let form = spec.forms.first().map_or(spec.name, |f| f.text);
-            Answer::text(sentences::only_in_chat(form))
+            let form = spec
+                .forms
+                .first()
+                .and_then(|f| expand(f.text).into_iter().next())
+                .map_or_else(|| spec.name.to_string(), |words| words.join(" "));
+            Answer::text(sentences::only_in_chat(&form))
         }
     }
 }

@@ -189,7 +189,7 @@ impl CardStamp {
     }
 }
 
-/// What a verified submit asks for: run `command` through [`crate::answer`] (or, for
+/// What a verified submit asks for: run `command` through [`crate::answer()`] (or, for
 /// `filter` / `notify …`, the bot's own handling) as if the person had typed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardRequest {

@@ -7,18 +7,37 @@
 //! Layout:
 //! - [`command`]: the [`Command`] enum and [`COMMANDS`], the one table of canonical names,
 //!   accepted forms and help lines that drives the parser, the suggestions and `help`.
-//! - [`parse`]: text → [`Command`] or [`ParseError`] (filters, normalisation, suggestions).
+//! - [`parse`](mod@parse): text → [`Command`] or [`ParseError`] (filters, normalisation, suggestions).
 //! - [`help`]: the help message, generated from the table.
 //! - [`sentences`]: the fixed sentences of §4 (sign-in, errors, busy, refreshed) and the reply
 //!   to every [`ParseError`]: the one place where these situations become words.
 //! - [`headline`]: the bold headline of every report and the partial line.
 //! - [`markdown`]: escaping, the nested account → VA → row list and the 7,439-byte size rule.
-//! - [`report_markdown`]: one computed report → one message; `status` (private module
+//! - [`report_markdown`](mod@report_markdown): one computed report → one message; `status` (private module
 //!   `status`) has its own never-shortened layout.
 //! - [`cards`]: the Adaptive Cards (help, filter), the verification of their signed submits,
 //!   and when to offer the filter card; pure functions returning JSON plus a markdown fallback.
-//! - [`answer`]: [`Command`] + [`Inventory`](slbot_inventory::Inventory) + now → [`Answer`],
+//! - [`answer`](mod@answer): [`Command`] + [`Inventory`](slbot_inventory::Inventory) + now → [`Answer`],
 //!   the messages and files the bot posts.
+//!
+//! # How the bot drives this crate
+//!
+//! - A message: [`parse()`] → on error, [`sentences::parse_error_reply`]; otherwise
+//!   [`answer_without_inventory`] (help, sign-out, confirm, `notify …`: those the bot carries
+//!   out itself, matching on the [`Command`] first) or, with the person's inventory,
+//!   [`answer()`]. Chart commands ([`Command::is_chart`]) are answered by [`answer()`] too.
+//!   `notify …` commands ([`Command::is_notify`]) carry their typed arguments
+//!   ([`Schedule`], [`Days`]) for the bot's notification store.
+//! - `filter`: post [`cards::filter_card`] (with [`cards::Card::fallback_markdown`] as the
+//!   message's markdown and [`cards::Card::attachment`] as its one attachment); `help` may
+//!   likewise be posted as [`cards::help_card`].
+//! - A card submit (`GET /attachment/actions/{id}`): [`cards::verify_submit`] with the
+//!   submit's `personId`, [`cards::inventory_version`] of the person's current inventory, now
+//!   and the card secret → a [`CardRequest`] whose `command` goes through the same path as a
+//!   typed one; or a [`CardRefusal`] → [`sentences::card_refusal`], followed by a fresh card
+//!   when [`CardRefusal::fresh_card`] says so.
+//! - After a report: [`cards::should_offer_filter_card`] with the last time the card was
+//!   offered to that person (the bot keeps that time).
 
 pub mod answer;
 pub mod cards;

@@ -16,7 +16,7 @@ const INDENT: &str = "    ";
 
 /// A name as chat shows it: trimmed ([`NO_NAME`] when nothing is left), line breaks made
 /// spaces, shortened past
-/// [`MAX_NAME_CHARS`], and `\`, `*`, `_`, `[`, `]` and backticks escaped with a backslash.
+/// `MAX_NAME_CHARS`, and `\`, `*`, `_`, `[`, `]` and backticks escaped with a backslash.
 /// (The backslash itself is escaped too, or a name ending in one would swallow the `**`
 /// that closes it.)
 pub fn name(raw: &str) -> String {

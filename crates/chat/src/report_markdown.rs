@@ -1,6 +1,6 @@
 //! A computed report as one Webex-markdown message (reports.md §4): headline, partial line,
 //! nested list account → VA → rows, shortened by the size rule; `status` has its own layout
-//! ([`crate::status`]) and is never shortened.
+//! (the private module `status`) and is never shortened.
 
 use std::collections::HashSet;
 

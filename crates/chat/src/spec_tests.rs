@@ -493,6 +493,63 @@ fn help_refresh_sign_out_and_confirm_answer_without_a_report() {
 }
 
 #[test]
+fn notify_filter_and_chart_commands_answer_without_a_report() {
+    for (text, reply) in [
+        (
+            "notify on weekly at 07:30",
+            "`notify on` only works in the chat with the bot.",
+        ),
+        (
+            "notify off",
+            "`notify off` only works in the chat with the bot.",
+        ),
+        (
+            "notify",
+            "`notify status` only works in the chat with the bot.",
+        ),
+        (
+            "notify window 60",
+            "`notify window N` only works in the chat with the bot.",
+        ),
+        (
+            "notify test",
+            "`notify test` only works in the chat with the bot.",
+        ),
+        (
+            "filter",
+            "To narrow a report, add `va:NAME` or `account:NAME` to it, several separated by \
+             commas and names with spaces in quotes, for example \
+             `expire 90 va:DEFAULT,\"Shared Services\"`. Type `virtual accounts` to see the \
+             names.",
+        ),
+    ] {
+        let answer = ask(text, &many());
+        assert_eq!(answer.messages.len(), 1, "{text}");
+        assert_eq!(answer.messages[0].markdown, reply, "{text}");
+        assert_eq!(answer.messages[0].attachment, None, "{text}");
+    }
+    for text in [
+        "notify on",
+        "notify off",
+        "notify status",
+        "notify window 9",
+        "notify test",
+    ] {
+        let command = parse(text).map_err(|e| format!("{e:?}"));
+        assert!(
+            command
+                .as_ref()
+                .is_ok_and(|c| crate::answer::answer_without_inventory(c).is_some()),
+            "{text}: {command:?}"
+        );
+    }
+    assert_eq!(
+        parse("filter").map(|c| crate::answer::answer_without_inventory(&c)),
+        Ok(None)
+    );
+}
+
+#[test]
 fn export_is_a_one_line_summary_with_the_file() {
     let answer = ask("export", &many());
     assert_eq!(answer.messages.len(), 1);
