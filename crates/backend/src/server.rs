@@ -15,7 +15,7 @@ use crate::crypto::{KeyError, Keyring};
 use crate::refresh::Refresher;
 use crate::settings::BackendSettings;
 use crate::signin::policy::AccessPolicy;
-use crate::sso::{ClientAuth, SsoClient, SsoError, SsoSettings};
+use crate::sso::{SsoClient, SsoError};
 use crate::store::signin_adapter::SignInAdapter;
 use crate::store::{StoreError, TokenStore};
 use crate::token_api::{self, TokenApiDeps};
@@ -95,18 +95,7 @@ pub async fn start(
             })?;
     store.ping().await.map_err(StartError::StoreUnreachable)?;
 
-    let sso = SsoClient::new(SsoSettings {
-        authorize_url: settings.sso.authorize_url.clone(),
-        token_url: settings.sso.token_url.clone(),
-        userinfo_url: settings.sso.userinfo_url.clone(),
-        revoke_url: settings.sso.revoke_url.clone(),
-        client_id: settings.sso.client_id.clone(),
-        client_secret: settings.sso.client_secret.clone(),
-        redirect_uri: settings.redirect_uri()?,
-        client_auth: ClientAuth::Post,
-        timeout: settings.sso.timeout,
-    })
-    .map_err(StartError::Sso)?;
+    let sso = SsoClient::new(settings.sso.clone()).map_err(StartError::Sso)?;
     let webex = slbot_webex::WebexClient::new(
         &settings.webex_api_url,
         settings.webex_bot_token.clone(),

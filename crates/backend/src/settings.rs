@@ -9,7 +9,9 @@ use slbot_config::{Config, ConfigError};
 use slbot_signing::Version;
 use url::Url;
 
-use crate::sso::{DEFAULT_AUTHORIZE_URL, DEFAULT_TOKEN_URL, DEFAULT_USERINFO_URL};
+use crate::sso::{
+    ClientAuth, SsoSettings, DEFAULT_AUTHORIZE_URL, DEFAULT_TOKEN_URL, DEFAULT_USERINFO_URL,
+};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8082";
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8082";
@@ -25,19 +27,6 @@ pub struct SecretFiles {
     pub webex_bot_token: Option<PathBuf>,
 }
 
-/// Where Cisco SSO is and who we are to it.
-#[derive(Clone)]
-pub struct SsoEndpoints {
-    pub authorize_url: Url,
-    pub token_url: Url,
-    pub userinfo_url: Url,
-    /// `None`: derived from the token URL.
-    pub revoke_url: Option<Url>,
-    pub client_id: String,
-    pub client_secret: SecretString,
-    pub timeout: Duration,
-}
-
 /// Everything `slbot backend` (or the demo) needs to run the backend.
 #[derive(Clone)]
 pub struct BackendSettings {
@@ -50,7 +39,8 @@ pub struct BackendSettings {
     pub store_url: SecretString,
     pub store_key: SecretString,
     pub store_old_keys: Vec<SecretString>,
-    pub sso: SsoEndpoints,
+    /// The SSO client's settings; its `redirect_uri` is `{public_url}/oauth/callback`.
+    pub sso: SsoSettings,
     pub webex_api_url: String,
     pub webex_bot_token: SecretString,
     pub allowed_email_domains: Vec<String>,
@@ -130,9 +120,11 @@ impl BackendSettings {
             .get("STORE_URL")
             .filter(|v| !v.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_STORE_URL.to_string());
+        let public_url = url_setting(config, "BACKEND_PUBLIC_URL", DEFAULT_PUBLIC_URL)?;
+        let callback = redirect_uri(&public_url)?;
         Ok(Self {
             listen: config.value("BACKEND_LISTEN", listen, default_listen)?,
-            public_url: url_setting(config, "BACKEND_PUBLIC_URL", DEFAULT_PUBLIC_URL)?,
+            public_url,
             backend_secret: config
                 .require_secret("BACKEND_SECRET", files.backend_secret.as_deref())?,
             signing_version,
@@ -143,7 +135,7 @@ impl BackendSettings {
                 .into_iter()
                 .map(SecretString::from)
                 .collect(),
-            sso: SsoEndpoints {
+            sso: SsoSettings {
                 authorize_url: url_setting(config, "SSO_AUTHORIZE_URL", DEFAULT_AUTHORIZE_URL)?,
                 token_url: url_setting(config, "SSO_TOKEN_URL", DEFAULT_TOKEN_URL)?,
                 userinfo_url: url_setting(config, "SSO_USERINFO_URL", DEFAULT_USERINFO_URL)?,
@@ -151,6 +143,8 @@ impl BackendSettings {
                 client_id,
                 client_secret: config
                     .require_secret("SSO_CLIENT_SECRET", files.sso_client_secret.as_deref())?,
+                redirect_uri: callback,
+                client_auth: ClientAuth::Post,
                 timeout: Duration::from_secs(config.value("SSO_TIMEOUT_SECS", None, 15u64)?),
             },
             webex_api_url: config
@@ -163,15 +157,15 @@ impl BackendSettings {
             allowed_org_ids: config.list("ALLOWED_ORG_IDS", &[]),
         })
     }
+}
 
-    /// The OAuth redirect URI: `{public_url}/oauth/callback`.
-    pub fn redirect_uri(&self) -> Result<Url, ConfigError> {
-        let base = self.public_url.as_str().trim_end_matches('/');
-        Url::parse(&format!("{base}/oauth/callback")).map_err(|e| ConfigError::Invalid {
-            name: "SLBOT_BACKEND_PUBLIC_URL".to_string(),
-            reason: e.to_string(),
-        })
-    }
+/// The OAuth redirect URI under the public URL: `{public_url}/oauth/callback`.
+pub fn redirect_uri(public_url: &Url) -> Result<Url, ConfigError> {
+    let base = public_url.as_str().trim_end_matches('/');
+    Url::parse(&format!("{base}/oauth/callback")).map_err(|e| ConfigError::Invalid {
+        name: "SLBOT_BACKEND_PUBLIC_URL".to_string(),
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -201,7 +195,7 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:8082");
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8082/");
         assert_eq!(
-            s.redirect_uri().unwrap().as_str(),
+            s.sso.redirect_uri.as_str(),
             "http://127.0.0.1:8082/oauth/callback"
         );
         assert_eq!(s.signing_version, Version::V2);

@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use slbot_backend::app::{signin_router, AppState, SignInDeps};
 use slbot_backend::crypto::Keyring;
 use slbot_backend::server;
-use slbot_backend::settings::{BackendSettings, SsoEndpoints};
+use slbot_backend::settings::BackendSettings;
 use slbot_backend::signin::policy::AccessPolicy;
 use slbot_backend::signin::port::MemorySignInStore;
 use slbot_backend::sso::{ClientAuth, SsoClient, SsoSettings};
@@ -263,13 +263,15 @@ fn backend_settings(
         store_url: unused("sqlite://unused"),
         store_key,
         store_old_keys: vec![],
-        sso: SsoEndpoints {
+        sso: SsoSettings {
             authorize_url: Url::parse("http://127.0.0.1:1/unused").unwrap(),
             token_url: Url::parse("http://127.0.0.1:1/unused").unwrap(),
             userinfo_url: Url::parse("http://127.0.0.1:1/unused").unwrap(),
             revoke_url: None,
             client_id: "unused".into(),
             client_secret: unused("unused"),
+            redirect_uri: Url::parse("http://127.0.0.1:1/unused").unwrap(),
+            client_auth: ClientAuth::Post,
             timeout: Duration::from_secs(1),
         },
         webex_api_url: "http://127.0.0.1:1/v1".into(),

@@ -9,7 +9,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use slbot_backend::server;
-use slbot_backend::settings::{BackendSettings, SsoEndpoints};
+use slbot_backend::settings::BackendSettings;
+use slbot_backend::sso::{ClientAuth, SsoSettings};
 use slbot_signing::{SystemClock, TokenClient, TokenClientSettings, Version};
 use url::Url;
 
@@ -70,13 +71,15 @@ async fn a_dashboard_sign_in_opens_the_real_1_1_space_and_the_bot_can_then_fetch
         )),
         store_key: SecretString::from("cd".repeat(32)),
         store_old_keys: vec![],
-        sso: SsoEndpoints {
+        sso: SsoSettings {
             authorize_url: Url::parse(&format!("{sso}/authorize")).unwrap(),
             token_url: Url::parse(&format!("{sso}/token")).unwrap(),
             userinfo_url: Url::parse(&format!("{sso}/userinfo")).unwrap(),
             revoke_url: None,
             client_id: slbot_sim_sso::DEFAULT_CLIENT_ID.to_string(),
             client_secret: SecretString::from("sso-secret".to_string()),
+            redirect_uri: Url::parse(&format!("{backend}/oauth/callback")).unwrap(),
+            client_auth: ClientAuth::Post,
             timeout: Duration::from_secs(10),
         },
         webex_api_url: webex.api_url(),
