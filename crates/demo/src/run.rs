@@ -36,7 +36,7 @@ use tokio::task::JoinHandle;
 use crate::chat;
 use crate::error::DemoError;
 use crate::options::DemoOptions;
-use crate::people::{ensure_people, ensure_spaces, DEMO_PEOPLE};
+use crate::people::{ensure_people, ensure_spaces, People, DEMO_PEOPLE};
 use crate::secrets::{owner_only, Secrets};
 
 /// Files of the data folder (besides [`crate::secrets::FILE_NAME`]).
@@ -156,13 +156,77 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
         .map_err(|e| DemoError::Unexpected(e.into()))?;
     let base = base_url(addr);
     let webex_base = format!("{base}{}", chat::WEBEX_PREFIX);
+    let sims = open_simulators(&opts, &data_dir, &base, &webex_base, &secrets)?;
 
-    let webex = open_webex(&data_dir, &webex_base)?;
+    let bot_listener = bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let bot_addr = bot_listener
+        .local_addr()
+        .map_err(|e| DemoError::Unexpected(e.into()))?;
+    let bot_url = format!("http://{bot_addr}");
+    let config = settings_config(
+        &base,
+        &webex_base,
+        &bot_url,
+        &secrets,
+        &sims.bot_token,
+        &data_dir,
+    )?;
+
+    let (stop_http, http_task) = serve_public(&config, listener, &sims).await?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| DemoError::Unexpected(e.into()))?;
+    ensure_spaces(&http, &webex_base, &sims.people).await?;
+    let (stop_bot, bot_task) = start_bot(&config, bot_listener, &sims.bot_token).await?;
+
+    let saver = tokio::spawn(keep_saving(
+        sims.webex.clone(),
+        sims.sso.clone(),
+        data_dir.clone(),
+    ));
+    tracing::info!(url = %base, bot = %bot_url, data_dir = %data_dir.display(), "the demo is running");
+    Ok(DemoHandle {
+        url: base,
+        data_dir,
+        bot_url,
+        anchor: opts.anchor,
+        cssm_users: sims.cssm_users,
+        webex: sims.webex,
+        sso: sims.sso,
+        stop_http: Some(stop_http),
+        stop_bot: Some(stop_bot),
+        http_task: Some(http_task),
+        bot_task: Some(bot_task),
+        saver: Some(saver),
+        temp,
+    })
+}
+
+/// The three simulators, with the demo's people and a fresh bot token.
+struct Simulators {
+    webex: slbot_sim_webex::SimState,
+    sso: SsoState,
+    cssm: slbot_sim_cssm::SimState,
+    cssm_users: usize,
+    people: People,
+    bot_token: SecretString,
+}
+
+fn open_simulators(
+    opts: &DemoOptions,
+    data_dir: &Path,
+    base: &str,
+    webex_base: &str,
+    secrets: &Secrets,
+) -> Result<Simulators, DemoError> {
+    let webex = open_webex(data_dir, webex_base)?;
     let people = ensure_people(&webex)?;
     let bot_token = webex
         .issue_token(&people.bot)
         .map_err(|e| DemoError::part("Webex simulator", e))?;
-    let sso = open_sso(&data_dir, &base, &secrets)?;
+    let sso = open_sso(data_dir, base, secrets)?;
+    // One CSSM user per demo person: each sees the shared account and some of their own.
     let cssm_users = DEMO_PEOPLE.len();
     let cssm = slbot_sim_cssm::SimState::new(slbot_sim_cssm::SimConfig {
         data: slbot_sim_cssm::DataSource::Generate(slbot_sim_cssm::GenParams {
@@ -178,58 +242,73 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
         ..slbot_sim_cssm::SimConfig::default()
     })
     .map_err(|e| DemoError::part("CSSM simulator", e))?;
+    Ok(Simulators {
+        webex,
+        sso,
+        cssm,
+        cssm_users,
+        people,
+        bot_token,
+    })
+}
 
-    let bot_listener = bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-    let bot_addr = bot_listener
+type Running = (oneshot::Sender<()>, JoinHandle<()>);
+
+/// The backend with the simulators and the chat on the public listener, served from now on.
+async fn serve_public(
+    config: &Config,
+    listener: TcpListener,
+    sims: &Simulators,
+) -> Result<Running, DemoError> {
+    let addr = listener
         .local_addr()
         .map_err(|e| DemoError::Unexpected(e.into()))?;
-    let bot_url = format!("http://{bot_addr}");
-    let config = settings_config(
-        &base,
-        &webex_base,
-        &bot_url,
-        &secrets,
-        &bot_token,
-        &data_dir,
-    )?;
-
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let backend_settings =
-        BackendSettings::from_config(&config, Some(addr), &SecretFiles::default())
-            .map_err(|e| DemoError::part("backend", e))?;
-    let started = backend::start(&backend_settings, clock.clone())
+    let settings = BackendSettings::from_config(config, Some(addr), &SecretFiles::default())
+        .map_err(|e| DemoError::part("backend", e))?;
+    let started = backend::start(&settings, clock.clone())
         .await
         .map_err(|e| DemoError::part("backend", e))?;
     let app = started
         .router
-        .nest("/sso", slbot_sim_sso::router(sso.clone()))
-        .nest(chat::WEBEX_PREFIX, slbot_sim_webex::router(webex.clone()))
-        .nest("/cssm", slbot_sim_cssm::router(cssm))
+        .nest("/sso", slbot_sim_sso::router(sims.sso.clone()))
+        .nest(
+            chat::WEBEX_PREFIX,
+            slbot_sim_webex::router(sims.webex.clone()),
+        )
+        .nest("/cssm", slbot_sim_cssm::router(sims.cssm.clone()))
         .merge(chat::router());
-    let (stop_http, http_stopped) = oneshot::channel::<()>();
-    let http_task = tokio::spawn(async move {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        // Dropping the sender (a failed start) stops the server too.
         let stopped = async {
-            let _ = http_stopped.await;
+            let _ = stopped.await;
         };
         if let Err(e) = backend::serve(app, started.store, clock, listener, stopped).await {
             tracing::error!(error = %e, "the demo's public listener stopped");
         }
     });
+    Ok((stop, task))
+}
 
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|e| DemoError::Unexpected(e.into()))?;
-    ensure_spaces(&http, &webex_base, &people).await?;
-
-    let bot_settings =
-        BotSettings::load(&config, &BotFlags::default()).map_err(|e| DemoError::part("bot", e))?;
-    let bot = slbot_bot::build(&bot_settings)
+/// The bot on its own listener, once its webhooks are in place.
+async fn start_bot(
+    config: &Config,
+    listener: TcpListener,
+    bot_token: &SecretString,
+) -> Result<Running, DemoError> {
+    let settings =
+        BotSettings::load(config, &BotFlags::default()).map_err(|e| DemoError::part("bot", e))?;
+    let bot = slbot_bot::build(&settings)
         .await
         .map_err(|e| DemoError::part("bot", e))?;
-    let webex_client = WebexClient::new(
-        &bot_settings.webex_api_url,
-        bot_token,
+    let public_url = settings
+        .public_url
+        .clone()
+        .ok_or_else(|| DemoError::part("bot", "no public URL for its webhooks"))?;
+    let webex = WebexClient::new(
+        &settings.webex_api_url,
+        bot_token.clone(),
         ClientSettings::default(),
     )
     .map_err(|e| DemoError::part("bot's webhooks", e))?;
@@ -237,40 +316,23 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
     // return only when deliveries can arrive, fails the start if they cannot, and prunes
     // duplicates an interrupted earlier run may have left.
     slbot_webex::ensure_webhooks(
-        &webex_client,
-        &bot_url,
-        &secrets.webhook_secret,
+        &webex,
+        &public_url,
+        &settings.webhook_secret,
         Duplicates::Prune,
     )
     .await
     .map_err(|e| DemoError::part("bot's webhooks", e))?;
-    let (stop_bot, bot_stopped) = oneshot::channel::<()>();
-    let bot_task = tokio::spawn(async move {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
         let stopped = async {
-            let _ = bot_stopped.await;
+            let _ = stopped.await;
         };
-        if let Err(e) = slbot_bot::serve(&bot_settings, bot, bot_listener, stopped).await {
+        if let Err(e) = slbot_bot::serve(&settings, bot, listener, stopped).await {
             tracing::error!(error = %e, "the demo's bot stopped");
         }
     });
-
-    let saver = tokio::spawn(keep_saving(webex.clone(), sso.clone(), data_dir.clone()));
-    tracing::info!(url = %base, bot = %bot_url, data_dir = %data_dir.display(), "the demo is running");
-    Ok(DemoHandle {
-        url: base,
-        data_dir,
-        bot_url,
-        anchor: opts.anchor,
-        cssm_users,
-        webex,
-        sso,
-        stop_http: Some(stop_http),
-        stop_bot: Some(stop_bot),
-        http_task: Some(http_task),
-        bot_task: Some(bot_task),
-        saver: Some(saver),
-        temp,
-    })
+    Ok((stop, task))
 }
 
 /// The data folder, created if needed; a temporary one (returned so it lives as long as the
@@ -447,14 +509,15 @@ fn save(
     Ok(())
 }
 
-/// Saves every [`SAVE_EVERY`] when the Webex world changed (and the SSO tokens with it), so a
-/// crash loses seconds, not the session.
+/// Saves every [`SAVE_EVERY`] when the Webex world or the SSO tokens changed (sign-ins and
+/// refreshes, which rotate refresh tokens), so a crash loses seconds, not the session.
 async fn keep_saving(webex: slbot_sim_webex::SimState, sso: SsoState, data_dir: PathBuf) {
     let mut saved_revision = None;
     let mut tick = tokio::time::interval(SAVE_EVERY);
     loop {
         tick.tick().await;
-        let revision = webex.revision();
+        let stats = sso.stats();
+        let revision = (webex.revision(), stats.codes_exchanged, stats.refreshes);
         if saved_revision == Some(revision) {
             continue;
         }
