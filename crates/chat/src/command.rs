@@ -110,6 +110,22 @@ impl Schedule {
     }
 }
 
+impl fmt::Display for Schedule {
+    /// `every day at 08:00 (UTC)`, `every Monday at 07:30 (Europe/Paris)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let when = match self.frequency {
+            Frequency::Daily => "every day",
+            Frequency::Weekly => "every Monday",
+        };
+        write!(
+            f,
+            "{when} at {} ({})",
+            self.at.format("%H:%M"),
+            self.zone.name()
+        )
+    }
+}
+
 impl Default for Schedule {
     fn default() -> Self {
         Self::default_schedule()
@@ -795,6 +811,13 @@ mod tests {
         assert_eq!(schedule.frequency, Frequency::Daily);
         assert_eq!(schedule.at.to_string(), "08:00:00");
         assert_eq!(schedule.zone.name(), "UTC");
+        assert_eq!(schedule.to_string(), "every day at 08:00 (UTC)");
+        let weekly = Schedule {
+            frequency: Frequency::Weekly,
+            at: NaiveTime::from_hms_opt(7, 5, 0).unwrap_or(NaiveTime::MIN),
+            zone: chrono_tz::Europe::Paris,
+        };
+        assert_eq!(weekly.to_string(), "every Monday at 07:05 (Europe/Paris)");
         assert_eq!(ChartHorizon::DEFAULT.to_string(), "12 months");
         assert_eq!(DEFAULT_NOTIFY_WINDOW.get(), 30);
         assert_eq!(Months::new(0), None);

@@ -2,7 +2,7 @@
 //! [`ParseError`]s: the one place where these situations become words.
 
 use crate::cards::CardRefusal;
-use crate::command::{expand, COMMANDS};
+use crate::command::{expand, Days, Schedule, COMMANDS};
 use crate::parse::ParseError;
 
 /// Not signed in, or the sign-in expired.
@@ -122,6 +122,45 @@ pub fn card_refusal(refusal: &CardRefusal) -> String {
     }
 }
 
+/// `notify on` was carried out: when the messages come and how far ahead they look.
+pub fn notify_on(schedule: &Schedule, window: Days) -> String {
+    format!(
+        "Notifications are on: {schedule}, about licenses that expire in the next {}. Type \
+         `notify off` to stop them.",
+        count(window.get() as usize, "day", "days")
+    )
+}
+
+/// `notify off` was carried out.
+pub const NOTIFY_OFF: &str = "Notifications are off. Type `notify on` to turn them back on.";
+
+/// The reply to `notify status`: `None` when notifications are off.
+pub fn notify_status(settings: Option<(&Schedule, Days)>) -> String {
+    match settings {
+        Some((schedule, window)) => format!(
+            "Notifications are on: {schedule}, about licenses that expire in the next {}. \
+             Type `notify off` to stop them or `notify window N` to look N days ahead.",
+            count(window.get() as usize, "day", "days")
+        ),
+        None => "Notifications are off. Type `notify on` for a message every day at 08:00 UTC, \
+                 or for example `notify on weekly at 07:30 tz Europe/Paris`."
+            .to_string(),
+    }
+}
+
+/// `notify window N` was carried out; `on` says whether notifications are on.
+pub fn notify_window(window: Days, on: bool) -> String {
+    let days = count(window.get() as usize, "day", "days");
+    if on {
+        format!("Notifications now look {days} ahead.")
+    } else {
+        format!(
+            "Notifications will look {days} ahead once they are on. Type `notify on` to turn \
+             them on."
+        )
+    }
+}
+
 /// Too much work in flight for this user or the bot.
 pub const BUSY: &str = "I'm busy right now. Please ask again in a minute.";
 
@@ -182,5 +221,52 @@ pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
         format!("1 {one}")
     } else {
         format!("{n} {many}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::Frequency;
+    use chrono::NaiveTime;
+
+    fn days(n: u32) -> Days {
+        match Days::new(n) {
+            Ok(d) => d,
+            Err(e) => panic!("{n}: {e}"),
+        }
+    }
+
+    #[test]
+    fn notification_replies_say_when_and_how_far_ahead() {
+        let paris = Schedule {
+            frequency: Frequency::Weekly,
+            at: NaiveTime::from_hms_opt(7, 30, 0).unwrap_or(NaiveTime::MIN),
+            zone: chrono_tz::Europe::Paris,
+        };
+        assert_eq!(
+            notify_on(&paris, days(30)),
+            "Notifications are on: every Monday at 07:30 (Europe/Paris), about licenses that \
+             expire in the next 30 days. Type `notify off` to stop them."
+        );
+        assert_eq!(
+            notify_status(Some((&Schedule::default(), days(1)))),
+            "Notifications are on: every day at 08:00 (UTC), about licenses that expire in the \
+             next 1 day. Type `notify off` to stop them or `notify window N` to look N days ahead."
+        );
+        assert_eq!(
+            notify_status(None),
+            "Notifications are off. Type `notify on` for a message every day at 08:00 UTC, or \
+             for example `notify on weekly at 07:30 tz Europe/Paris`."
+        );
+        assert_eq!(
+            notify_window(days(60), true),
+            "Notifications now look 60 days ahead."
+        );
+        assert_eq!(
+            notify_window(days(60), false),
+            "Notifications will look 60 days ahead once they are on. Type `notify on` to turn \
+             them on."
+        );
     }
 }
