@@ -84,7 +84,7 @@ impl InventorySource for CssmInventories {
     }
 }
 
-/// Posts with the bot's Webex client.
+/// Posts with the bot's Webex client, to the person (`toPersonId`: their 1:1 space).
 pub struct WebexPoster {
     pub webex: WebexClient,
 }
@@ -92,12 +92,13 @@ pub struct WebexPoster {
 impl Poster for WebexPoster {
     fn post<'a>(
         &'a self,
-        room_id: &'a str,
+        _room_id: &'a str,
+        person_id: &'a str,
         markdown: &'a str,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             self.webex
-                .create_message(&NewMessage::to_room(room_id).markdown(markdown))
+                .create_message(&NewMessage::to_person_id(person_id).markdown(markdown))
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())

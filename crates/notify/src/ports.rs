@@ -55,8 +55,17 @@ pub trait InventorySource: Send + Sync {
     ) -> BoxFuture<'a, Result<Arc<Inventory>, InventoryProblem>>;
 }
 
-/// Posts a markdown message to a room.
+/// Posts a markdown message to a subscriber.
+///
+/// A digest lists one person's licenses, so it must reach only that person: the production
+/// adapter ([`crate::adapters::WebexPoster`]) posts with `toPersonId`, which is always the
+/// bot's 1:1 space with them, even when `notify on` was typed in a group room. `room_id` is
+/// the room they subscribed from, for adapters that need it.
 pub trait Poster: Send + Sync {
-    fn post<'a>(&'a self, room_id: &'a str, markdown: &'a str)
-        -> BoxFuture<'a, Result<(), String>>;
+    fn post<'a>(
+        &'a self,
+        room_id: &'a str,
+        person_id: &'a str,
+        markdown: &'a str,
+    ) -> BoxFuture<'a, Result<(), String>>;
 }

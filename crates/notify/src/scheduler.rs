@@ -27,12 +27,16 @@ use crate::ports::{Clock, InventoryProblem, InventorySource, Poster, TokenProble
 use crate::render::render_digest;
 use crate::replies::{self, reasons};
 use crate::schedule::ScheduleError;
-use crate::store::{NotifyStore, RunState, StoreError, Subscription};
+use crate::store::{NotifyStore, PassLock, RunState, StoreError, Subscription};
 
 /// The first scheduled run of `sub` strictly after `after`.
 pub fn next_run(sub: &Subscription, after: DateTime<Utc>) -> Result<DateTime<Utc>, ScheduleError> {
     Ok(sub.schedule()?.next_run(after))
 }
+
+/// How often the bot should run a pass ([`Scheduler::run`]): a minute keeps digests within a
+/// minute of their local time; a pass with nothing due reads one table.
+pub const DEFAULT_PASS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Tunables of the scheduler.
 #[derive(Debug, Clone, Copy)]
@@ -124,12 +128,16 @@ impl Scheduler {
             tracing::debug!("another process is running the notification pass");
             return Ok(PassReport::default());
         };
-        let result = self.pass(now).await;
+        let result = self.pass(now, lock.as_ref()).await;
         lock.release().await;
         result
     }
 
-    async fn pass(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
+    async fn pass(
+        &self,
+        now: DateTime<Utc>,
+        lock: &dyn PassLock,
+    ) -> Result<PassReport, StoreError> {
         let mut report = PassReport {
             led: true,
             ..PassReport::default()
@@ -139,6 +147,7 @@ impl Scheduler {
                 Ok(at) if at > now => continue,
                 Ok(_) => {
                     report.due += 1;
+                    lock.keep_alive(now).await;
                     self.one(&sub, now).await
                 }
                 Err(e) => {
@@ -236,7 +245,11 @@ impl Scheduler {
         };
         let d = digest(&inventory, now, window, sub.created_at, &already);
         if !d.is_empty() {
-            if let Err(e) = self.poster.post(&sub.room_id, &render_digest(&d)).await {
+            if let Err(e) = self
+                .poster
+                .post(&sub.room_id, &sub.person_id, &render_digest(&d))
+                .await
+            {
                 tracing::warn!(person_id = %sub.person_id, error = %e, "cannot post the digest");
                 return Outcome::Failed(reasons::POST.into());
             }
@@ -270,7 +283,7 @@ impl Scheduler {
             return Outcome::AlreadyReminded;
         }
         let text = replies::reminder(&self.tokens.sign_in_link(&sub.person_id, now));
-        match self.poster.post(&sub.room_id, &text).await {
+        match self.poster.post(&sub.room_id, &sub.person_id, &text).await {
             Ok(()) => Outcome::Reminded,
             Err(e) => {
                 tracing::warn!(person_id = %sub.person_id, error = %e, "cannot post the sign-in reminder");
@@ -292,6 +305,7 @@ impl Scheduler {
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
+                biased;
                 _ = &mut shutdown => return,
                 _ = tick.tick() => {}
             }

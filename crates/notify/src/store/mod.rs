@@ -114,7 +114,11 @@ pub struct RunState {
 }
 
 /// Held while this process runs a scheduler pass; [`PassLock::release`] lets others run.
-pub trait PassLock: Send {
+pub trait PassLock: Send + Sync {
+    /// Tells other processes the pass is still running (SQLite: extends the lease; a no-op
+    /// where the lock lives as long as the connection). Called before each subscription.
+    fn keep_alive(&self, now: DateTime<Utc>) -> BoxFuture<'_, ()>;
+
     /// Gives the lock up.
     fn release(self: Box<Self>) -> BoxFuture<'static, ()>;
 }

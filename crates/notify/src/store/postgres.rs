@@ -117,6 +117,11 @@ struct AdvisoryLock {
 }
 
 impl PassLock for AdvisoryLock {
+    fn keep_alive(&self, _now: DateTime<Utc>) -> BoxFuture<'_, ()> {
+        // The lock lasts as long as the transaction; nothing to extend.
+        Box::pin(async {})
+    }
+
     fn release(self: Box<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async move {
             // Ending the transaction releases the transaction-level lock.

@@ -21,7 +21,8 @@ use super::{
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a pass may hold the lease before another process may take it over.
+/// How long the lease lasts after it was taken or last extended (a pass extends it before
+/// each subscription); a crashed process's lease is free again after this.
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(30);
 
 fn migrator() -> Migrator {
@@ -91,6 +92,21 @@ struct Lease {
 }
 
 impl PassLock for Lease {
+    fn keep_alive(&self, now: DateTime<Utc>) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let renewed = sqlx::query(
+                "UPDATE notify_lease SET until = ? WHERE name = 'notify' AND holder = ?",
+            )
+            .bind(secs(now + LEASE))
+            .bind(&self.holder)
+            .execute(&self.pool)
+            .await;
+            if let Err(e) = renewed {
+                tracing::warn!(error = %e, "cannot extend the scheduler lease");
+            }
+        })
+    }
+
     fn release(self: Box<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async move {
             let gone = sqlx::query("DELETE FROM notify_lease WHERE name = 'notify' AND holder = ?")

@@ -236,10 +236,14 @@ impl InventorySource for FakeInventories {
     }
 }
 
-/// Webex: records every post; can be told to fail.
+/// Webex: records every post as (room, markdown) and the person it was addressed to; can be
+/// told to fail.
 #[derive(Default)]
 pub struct FakePoster {
     pub posts: Mutex<Vec<(String, String)>>,
+    pub people: Mutex<Vec<String>>,
+    /// Notified after each successful post.
+    pub posted: tokio::sync::Notify,
     pub failing: Mutex<bool>,
 }
 
@@ -254,16 +258,19 @@ impl Poster for FakePoster {
     fn post<'a>(
         &'a self,
         room_id: &'a str,
+        person_id: &'a str,
         markdown: &'a str,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
             if *self.failing.lock().unwrap() {
                 return Err("Webex answered 503".into());
             }
+            self.people.lock().unwrap().push(person_id.to_string());
             self.posts
                 .lock()
                 .unwrap()
                 .push((room_id.to_string(), markdown.to_string()));
+            self.posted.notify_one();
             Ok(())
         })
     }

@@ -292,6 +292,8 @@ async fn one_failing_subscription_does_not_stop_the_others(engine: Engine) {
     assert_eq!(report.failed[0].0, "bob");
     let rooms: Vec<String> = world.poster.take().into_iter().map(|(r, _)| r).collect();
     assert_eq!(rooms, vec!["room-alice", "room-carol"]);
+    // Each digest is addressed to its subscriber (the Webex adapter posts `toPersonId`).
+    assert_eq!(*world.poster.people.lock().unwrap(), vec!["alice", "carol"]);
 
     let status = service
         .handle(
@@ -506,7 +508,7 @@ on_both_engines!(
 );
 
 #[tokio::test]
-async fn a_crashed_sqlite_leaders_lease_expires() {
+async fn a_crashed_sqlite_leaders_lease_expires_after_its_last_extension() {
     let db = TestDb::new(Engine::Sqlite).await.unwrap();
     let first = db.open().await;
     let second = db.open().await;
@@ -524,4 +526,36 @@ async fn a_crashed_sqlite_leaders_lease_expires() {
         .unwrap()
         .expect("the lease has expired");
     lock.release().await;
+}
+
+#[tokio::test]
+async fn the_bot_loop_runs_passes_with_the_injected_clock_until_shutdown() {
+    let db = TestDb::new(Engine::Sqlite).await.unwrap();
+    let world = World::new();
+    let store = db.open().await;
+    world
+        .inventories
+        .set(ALICE, &alice_snapshot(at(2026, 11, 2, 0, 0)));
+    world
+        .service(store.clone())
+        .handle(&daily_0800_utc(), ALICE, ALICE_ROOM, at(2026, 11, 2, 10, 0))
+        .await;
+    let clock = Arc::new(slbot_notify::ports::ManualClock::new(at(2026, 11, 3, 8, 0)));
+    let scheduler = Arc::new(world.scheduler(store.clone()));
+    let poster = world.poster.clone();
+    // Spawned, so the loop's future is known to be Send (the bot spawns it).
+    let running = tokio::spawn(async move {
+        scheduler
+            .run(clock, std::time::Duration::from_millis(1), async move {
+                poster.posted.notified().await
+            })
+            .await
+    });
+    running.await.unwrap();
+    let posts = world.poster.take();
+    assert_eq!(posts.len(), 1);
+    assert_eq!(
+        read(&posts[0].1).rows,
+        rows(&[(ENTERING, "Alpha License"), (SHORT, "Beta License")])
+    );
 }
