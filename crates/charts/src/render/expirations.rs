@@ -1,6 +1,7 @@
 //! `chart expirations`: stacked bars per calendar month; on the left, set apart by a shaded
 //! band and a dashed rule, the quantity that expired in the last 90 days.
 
+use chrono::Datelike;
 use plotters::prelude::*;
 
 use super::frame::{thousands, Frame, SMALL};
@@ -8,9 +9,6 @@ use super::Area;
 use crate::expirations::{Bucket, ExpirationsChart, RECENT_DAYS};
 use crate::palette::{self, LIGHT, MUTED};
 use crate::ChartError;
-
-/// Where the month bars start on the x axis: after the recent bar and a gap.
-const MONTHS_X: f64 = 1.5;
 
 pub(super) fn title(c: &ExpirationsChart) -> String {
     format!(
@@ -57,8 +55,12 @@ pub(super) fn plot<'a>(
     color_of: &dyn Fn(&str) -> RGBColor,
     text: f64,
 ) -> Result<(), ChartError> {
+    // x units: one per month; the recent bar is at least as wide as a month and grows with
+    // long horizons so its label stays readable, then a gap of half its width.
     let k = c.months.len();
-    let x_end = MONTHS_X + k as f64;
+    let recent_w = (k as f64 / 8.0).max(1.0);
+    let months_x = recent_w * 1.5;
+    let x_end = months_x + k as f64;
     let tallest = c
         .months
         .iter()
@@ -104,7 +106,7 @@ pub(super) fn plot<'a>(
     )?;
 
     // The recent bar lives on a shaded band, with a dashed rule between it and the months.
-    let rule_x = 1.0 + (MONTHS_X - 1.0) / 2.0;
+    let rule_x = recent_w * 1.25;
     chart.draw_series(std::iter::once(Rectangle::new(
         [(0.0, 0.0), (rule_x, y_end)],
         RGBColor(0xF3, 0xF3, 0xF3).filled(),
@@ -118,20 +120,20 @@ pub(super) fn plot<'a>(
         )
     }))?;
 
-    let bars = std::iter::once((0.0, &c.recent)).chain(
+    let bars = std::iter::once((0.0, recent_w, &c.recent)).chain(
         c.months
             .iter()
             .enumerate()
-            .map(|(j, m)| (MONTHS_X + j as f64, m)),
+            .map(|(j, m)| (months_x + j as f64, 1.0, m)),
     );
     let pitch = {
-        let (a, _) = chart.backend_coord(&(MONTHS_X, 0.0));
-        let (b, _) = chart.backend_coord(&(MONTHS_X + 1.0, 0.0));
+        let (a, _) = chart.backend_coord(&(months_x, 0.0));
+        let (b, _) = chart.backend_coord(&(months_x + 1.0, 0.0));
         (b - a).max(1)
     };
     let total_style = f.bold(text * 0.95);
-    for (x, bucket) in bars {
-        let (xa, xb) = (x + 0.12, x + 0.88);
+    for (x, w, bucket) in bars {
+        let (xa, xb) = (x + 0.12 * w, x + 0.88 * w);
         let mut base = 0i64;
         for (a, name) in c.architectures.iter().enumerate() {
             let q = bucket.quantities.get(a).copied().unwrap_or(0).max(0);
@@ -147,7 +149,7 @@ pub(super) fn plot<'a>(
         if base > 0 {
             let label = thousands(base);
             if f.width(&label, &total_style) <= pitch + f.px(4.0) {
-                let (px, py) = chart.backend_coord(&(x + 0.5, base as f64));
+                let (px, py) = chart.backend_coord(&(x + 0.5 * w, base as f64));
                 f.put_centred(&f.root, &label, (px, py - f.px(text * 0.7)), total_style)?;
             }
         }
@@ -158,7 +160,7 @@ pub(super) fn plot<'a>(
     let (_, axis_y) = chart.backend_coord(&(0.0, 0.0));
     let line1 = axis_y + f.px(text * 0.9);
     let line2 = axis_y + f.px(text * 2.0);
-    let (rx, _) = chart.backend_coord(&(0.5, 0.0));
+    let (rx, _) = chart.backend_coord(&(recent_w / 2.0, 0.0));
     f.put_centred(&f.root, "Expired,", (rx, line1), label_style)?;
     f.put_centred(
         &f.root,
@@ -166,16 +168,31 @@ pub(super) fn plot<'a>(
         (rx, line2),
         label_style,
     )?;
-    let month_w = f.width("May", &label_style) + f.px(6.0);
-    let step = ((month_w as f64 / pitch as f64).ceil() as usize).max(1);
-    for (j, m) in c.months.iter().enumerate() {
-        let (px, _) = chart.backend_coord(&(MONTHS_X + j as f64 + 0.5, 0.0));
+    // Months at a calendar-aligned step (every 2, 3, 4, 6 or 12 months) when bars are narrow.
+    let needed = (f.width("May", &label_style) + f.px(6.0)) as f64 / pitch as f64;
+    let step = [1u32, 2, 3, 4, 6, 12]
+        .into_iter()
+        .find(|&s| f64::from(s) >= needed)
+        .unwrap_or(12 * (needed / 12.0).ceil() as u32);
+    let labelled: Vec<(i32, &Bucket)> = c
+        .months
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| (m.start.month() - 1) % step == 0)
+        .map(|(j, m)| (chart.backend_coord(&(months_x + j as f64 + 0.5, 0.0)).0, m))
+        .collect();
+    // The year under each January, and under the first label when no January is close.
+    let year_w = f.width("2026", &label_style) + f.px(10.0);
+    let first_january = labelled
+        .iter()
+        .find(|(_, m)| m.start.month() == 1)
+        .map(|l| l.0);
+    for (i, (px, m)) in labelled.iter().enumerate() {
         let (month, year) = month_year(m);
-        if j % step == 0 {
-            f.put_centred(&f.root, &month, (px, line1), label_style)?;
-        }
-        if j == 0 || month == "Jan" {
-            f.put_centred(&f.root, &year, (px, line2), f.muted(text))?;
+        f.put_centred(&f.root, &month, (*px, line1), label_style)?;
+        let first_with_room = i == 0 && first_january.is_none_or(|jx| jx - px >= year_w);
+        if m.start.month() == 1 || first_with_room {
+            f.put_centred(&f.root, &year, (*px, line2), f.muted(text))?;
         }
     }
     Ok(())

@@ -121,3 +121,67 @@ fn an_empty_status_image_still_shows_its_four_figures() {
     }
     assert_eq!(img.count(BLUISH_GREEN), 0);
 }
+
+/// Crowded and extreme inputs still draw: many accounts, a ten-year horizon, an outlier far
+/// past 100 %, and the smallest accepted size.
+#[test]
+fn crowded_and_extreme_charts_still_draw() {
+    let accounts: Vec<serde_json::Value> = (0..20)
+        .map(|i| {
+            serde_json::json!({"accountName": format!("Account number {i} with a long name"),
+                               "accountDomain": format!("a{i}.example")})
+        })
+        .collect();
+    let mut licenses = serde_json::Map::new();
+    for i in 0..20 {
+        licenses.insert(
+            format!("a{i}.example"),
+            serde_json::json!([
+                {"license": "Alpha License", "virtualAccount": "DEFAULT", "quantity": 1,
+                 "inUse": 50 + i,
+                 "licenseDetails": [{"quantity": 5, "endDate": format!("20{}-06-30", 27 + i / 3)}]},
+                {"license": "Beta License", "virtualAccount": "DEFAULT", "quantity": 100,
+                 "inUse": 10 + i, "licenseDetails": []},
+            ]),
+        );
+    }
+    let inv = load(serde_json::json!({"accounts": accounts, "licenses": licenses}));
+    let all = Filters::none();
+    let cases: Vec<(&str, ChartData, (u32, u32))> = vec![
+        (
+            "many-accounts",
+            mix_chart_data(&inv, now(), &all).unwrap().into(),
+            (1000, 600),
+        ),
+        (
+            "ten-years",
+            expirations_chart_data(&inv, now(), &all, Horizon::months(120).unwrap())
+                .unwrap()
+                .into(),
+            (1000, 600),
+        ),
+        (
+            "outliers",
+            usage_chart_data(&inv, now(), &all).unwrap().into(),
+            (1000, 600),
+        ),
+        (
+            "small-status",
+            status_chart_data(&inv, now(), &all).unwrap().into(),
+            (480, 300),
+        ),
+    ];
+    for (name, data, (w, h)) in cases {
+        let bytes = render_png(
+            &data,
+            RenderOptions {
+                width: w,
+                height: h,
+            },
+        )
+        .unwrap();
+        let img = Image::decode(&bytes);
+        assert_eq!((img.width, img.height), (w, h), "{name}");
+        assert!(img.distinct_colours() > 20, "{name}");
+    }
+}
