@@ -16,10 +16,13 @@ use slbot_backend::settings::BackendSettings;
 use slbot_backend::signin::policy::AccessPolicy;
 use slbot_backend::signin::port::MemorySignInStore;
 use slbot_backend::sso::{ClientAuth, SsoClient, SsoSettings};
+use slbot_backend::store::postgres::PostgresStore;
 use slbot_backend::store::sqlite::SqliteStore;
+use slbot_backend::store::TokenStore;
 use slbot_backend::webex_port::{BoxFuture, Recipient, WebexFailure, WebexPerson, WebexPort};
 use slbot_signing::{
-    ConfirmOutcome, ManualClock, TokenClient, TokenClientSettings, TokenError, Version,
+    ConfirmOutcome, ManualClock, MemoryNonceStore, NonceStore, TokenClient, TokenClientSettings,
+    TokenError, Version,
 };
 use slbot_sim_sso::{SimSsoConfig, SimSsoHandle};
 use url::Url;
@@ -145,18 +148,29 @@ struct Harness {
 enum Backing {
     /// The sign-in pages alone over an in-memory store (most tests).
     Memory(Arc<MemorySignInStore>),
-    /// The whole backend (`server::app`) over SQLite, with the bot's signed token client.
-    Sqlite {
+    /// The whole backend (`server::app`) over a real store, with the bot's signed token client.
+    Store {
         bot: TokenClient,
-        dir: tempfile::TempDir,
+        /// The SQLite files, to look at what is kept (`None` on PostgreSQL).
+        sqlite_dir: Option<tempfile::TempDir>,
+        /// The PostgreSQL URL and the schema to drop afterwards.
+        postgres_schema: Option<(String, String)>,
     },
+}
+
+/// Which store a harness runs on.
+enum Engine {
+    Memory,
+    Sqlite,
+    /// The URL of `SLBOT_TEST_POSTGRES_URL`; each harness gets a schema of its own.
+    Postgres(String),
 }
 
 struct Options {
     sim: SimSsoConfig,
     backend_client_secret: &'static str,
     policy: AccessPolicy,
-    sqlite: bool,
+    engine: Engine,
 }
 
 impl Default for Options {
@@ -168,7 +182,7 @@ impl Default for Options {
             },
             backend_client_secret: "sso-client-secret",
             policy: AccessPolicy::default(),
-            sqlite: false,
+            engine: Engine::Memory,
         }
     }
 }
@@ -192,20 +206,40 @@ async fn start(options: Options) -> Harness {
     .unwrap();
     let webex = Arc::new(FakeWebex::new());
     let clock = Arc::new(ManualClock::new(Utc::now()));
-    let (app, backing) = if options.sqlite {
-        let dir = tempfile::tempdir().unwrap();
-        let key = SecretString::from("ab".repeat(32));
-        let url = format!("sqlite://{}/tokens.db?mode=rwc", dir.path().display());
-        let store = SqliteStore::connect(&url, Keyring::new(&key, &[]).unwrap())
-            .await
-            .unwrap();
+    let key = SecretString::from("ab".repeat(32));
+    let keyring = Keyring::new(&key, &[]).unwrap();
+    let real_store = match options.engine {
+        Engine::Memory => None,
+        Engine::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}/tokens.db?mode=rwc", dir.path().display());
+            let store = Arc::new(SqliteStore::connect(&url, keyring).await.unwrap());
+            let window: Arc<dyn NonceStore> = Arc::new(MemoryNonceStore::default());
+            Some((store as Arc<dyn TokenStore>, window, Some(dir), None))
+        }
+        Engine::Postgres(url) => {
+            let schema = format!("slbot_signin_{}", slbot_signing::random_hex(6));
+            let store = Arc::new(
+                PostgresStore::connect_in_schema(&url, Some(&schema), keyring)
+                    .await
+                    .unwrap(),
+            );
+            Some((
+                store.clone() as Arc<dyn TokenStore>,
+                store as Arc<dyn NonceStore>,
+                None,
+                Some((url, schema)),
+            ))
+        }
+    };
+    let (app, backing) = if let Some((store, window, sqlite_dir, postgres_schema)) = real_store {
         let settings = backend_settings(&backend, key, options.policy);
         let state = server::state_from_parts(
             &settings,
             sso_client,
             webex.clone(),
-            Arc::new(store),
-            Arc::new(slbot_signing::MemoryNonceStore::default()),
+            store,
+            window,
             clock.clone(),
         );
         let bot = TokenClient::new(TokenClientSettings {
@@ -216,7 +250,14 @@ async fn start(options: Options) -> Harness {
         })
         .unwrap()
         .with_clock(clock.clone());
-        (server::app(state), Backing::Sqlite { bot, dir })
+        (
+            server::app(state),
+            Backing::Store {
+                bot,
+                sqlite_dir,
+                postgres_schema,
+            },
+        )
     } else {
         let store = Arc::new(MemorySignInStore::default());
         let state = AppState::new(SignInDeps {
@@ -297,15 +338,26 @@ impl Harness {
     fn memory(&self) -> &MemorySignInStore {
         match &self.backing {
             Backing::Memory(store) => store,
-            Backing::Sqlite { .. } => panic!("this harness runs on SQLite"),
+            Backing::Store { .. } => panic!("this harness runs on a real store"),
         }
     }
 
-    /// The bot's token client and the SQLite directory of a `Backing::Sqlite` harness.
-    fn sqlite(&self) -> (&TokenClient, &std::path::Path) {
+    /// The bot's token client of a `Backing::Store` harness.
+    fn bot(&self) -> &TokenClient {
         match &self.backing {
-            Backing::Sqlite { bot, dir } => (bot, dir.path()),
+            Backing::Store { bot, .. } => bot,
             Backing::Memory(_) => panic!("this harness runs in memory"),
+        }
+    }
+
+    /// The SQLite files' folder of a harness on SQLite.
+    fn sqlite_dir(&self) -> &std::path::Path {
+        match &self.backing {
+            Backing::Store {
+                sqlite_dir: Some(dir),
+                ..
+            } => dir.path(),
+            _ => panic!("this harness does not run on SQLite"),
         }
     }
 
@@ -713,12 +765,36 @@ async fn health_says_alive_with_the_version_and_ready_when_the_store_answers() {
     assert_eq!(h.get(&format!("{}/readyz", h.backend)).await.status(), 200);
 }
 
-// ---- the whole backend over SQLite, with the bot's side of the token API ----
+// ---- the whole backend over a real store, with the bot's side of the token API ----
 
-fn on_sqlite() -> Options {
+fn on(engine: Engine) -> Options {
     Options {
-        sqlite: true,
+        engine,
         ..Options::default()
+    }
+}
+
+/// A harness on PostgreSQL, or `None` (test skipped) when `SLBOT_TEST_POSTGRES_URL` is unset.
+async fn on_postgres() -> Option<Harness> {
+    let url = crate::token_harness::postgres_url()?;
+    Some(start(on(Engine::Postgres(url))).await)
+}
+
+impl Harness {
+    /// Drops the harness's PostgreSQL schema (SQLite's folder goes with its TempDir).
+    async fn cleanup(self) {
+        if let Backing::Store {
+            postgres_schema: Some((url, schema)),
+            ..
+        } = &self.backing
+        {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
     }
 }
 
@@ -742,9 +818,9 @@ impl Harness {
 
 #[tokio::test]
 async fn after_a_dashboard_sign_in_the_bot_gets_the_persons_cisco_token_and_no_e_mail_is_kept() {
-    let h = start(on_sqlite()).await;
+    let h = start(on(Engine::Sqlite)).await;
     assert_eq!(h.sign_in("", ANA_EMAIL).await.status, 200);
-    let (bot, dir) = h.sqlite();
+    let (bot, dir) = (h.bot(), h.sqlite_dir());
     let token = bot.access_token("ROOM-PERSON-ANA", ANA_ID).await.unwrap();
     assert_eq!(h.email_behind(&token.token).await, ANA_EMAIL);
 
@@ -762,11 +838,22 @@ async fn after_a_dashboard_sign_in_the_bot_gets_the_persons_cisco_token_and_no_e
 
 #[tokio::test]
 async fn a_pending_sign_in_becomes_the_persons_login_when_they_confirm_through_the_bot() {
-    let h = start(on_sqlite()).await;
+    pending_then_confirmed(&start(on(Engine::Sqlite)).await).await;
+}
+
+#[tokio::test]
+async fn on_postgresql_a_pending_sign_in_becomes_the_login_when_confirmed() {
+    if let Some(h) = on_postgres().await {
+        pending_then_confirmed(&h).await;
+        h.cleanup().await;
+    }
+}
+
+async fn pending_then_confirmed(h: &Harness) {
     let other_email = "ana.private@elsewhere.example";
     let done = h.sign_in(&h.link_for(ANA_ID), other_email).await;
     let code = code_on(&done.page);
-    let (bot, _) = h.sqlite();
+    let bot = h.bot();
     assert!(matches!(
         bot.access_token("ROOM-PERSON-ANA", ANA_ID).await,
         Err(TokenError::NotSignedIn)
@@ -781,11 +868,22 @@ async fn a_pending_sign_in_becomes_the_persons_login_when_they_confirm_through_t
 
 #[tokio::test]
 async fn a_code_sent_by_another_person_or_a_wrong_code_binds_nothing() {
-    let h = start(on_sqlite()).await;
+    stranger_binds_nothing(&start(on(Engine::Sqlite)).await).await;
+}
+
+#[tokio::test]
+async fn on_postgresql_a_code_sent_by_another_person_binds_nothing() {
+    if let Some(h) = on_postgres().await {
+        stranger_binds_nothing(&h).await;
+        h.cleanup().await;
+    }
+}
+
+async fn stranger_binds_nothing(h: &Harness) {
     // Bob uses Ana's link with his own Cisco account and tries to finish it himself.
     let done = h.sign_in(&h.link_for(ANA_ID), BOB_EMAIL).await;
     let code = code_on(&done.page);
-    let (bot, _) = h.sqlite();
+    let bot = h.bot();
     assert_eq!(
         bot.confirm("ROOM-PERSON-BOB", BOB_ID, &code).await.unwrap(),
         ConfirmOutcome::NoSuchPending
@@ -805,6 +903,6 @@ async fn a_code_sent_by_another_person_or_a_wrong_code_binds_nothing() {
 
 #[tokio::test]
 async fn the_whole_backend_reports_ready_when_its_store_answers() {
-    let h = start(on_sqlite()).await;
+    let h = start(on(Engine::Sqlite)).await;
     assert_eq!(h.get(&format!("{}/readyz", h.backend)).await.status(), 200);
 }
