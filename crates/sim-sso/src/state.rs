@@ -82,15 +82,6 @@ impl Endpoint {
     }
 }
 
-/// A fault the simulator injected on purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// HTTP 503 `temporarily_unavailable` (every `fail_every`-th token/userinfo call).
-    ServerError,
-    /// `invalid_grant` on a refresh (every `invalid_grant_every`-th refresh).
-    InvalidGrant,
-}
-
 /// Counters served by `GET /_sim/stats`.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Stats {
