@@ -4,13 +4,18 @@
 use chrono::{DateTime, Utc};
 use slbot_inventory::{date::ymd, Inventory, Report, ReportBody, ReportKind};
 
-use crate::command::{expand, Command, ExportFormat};
+use slbot_charts::{render_png, ChartError, ChartKind, Horizon, RenderOptions};
+
+use crate::command::{expand, ChartHorizon, Command, ExportFormat};
+use crate::headline;
 use crate::help::help_markdown;
 use crate::report_markdown::report_markdown;
 use crate::sentences;
 
 /// Content type of CSV attachments.
 pub const CSV_CONTENT_TYPE: &str = "text/csv";
+/// Content type of chart attachments.
+pub const PNG_CONTENT_TYPE: &str = "image/png";
 /// Content type of XLSX attachments.
 pub const XLSX_CONTENT_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -67,7 +72,10 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
         Command::ChartMix(_)
         | Command::ChartExpirations { .. }
         | Command::ChartUsage(_)
-        | Command::StatusChart(_) => return Answer::text(sentences::CHARTS_NOT_AVAILABLE),
+        | Command::StatusChart(_) => {
+            return answer_chart(command, inventory, now)
+                .unwrap_or_else(|| Answer::text(sentences::CHART_FAILED))
+        }
         Command::Filter => return Answer::text(sentences::FILTER_WITHOUT_CARD),
         Command::Refresh => {
             return Answer::text(sentences::refreshed(
@@ -110,6 +118,61 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
         });
     }
     Answer { messages }
+}
+
+/// The answer to a chart command (`chart mix`, `chart expirations`, `chart usage`,
+/// `status chart`): one message whose markdown is the chart's title in bold (with the partial
+/// line when accounts are missing) and whose file is the PNG. An unknown `va:`/`account:`
+/// value gives the sentence naming the closest valid names; a drawing failure
+/// [`sentences::CHART_FAILED`]. `None` for commands that are not charts.
+pub fn answer_chart(
+    command: &Command,
+    inventory: &Inventory,
+    now: DateTime<Utc>,
+) -> Option<Answer> {
+    let (kind, filters) = match command {
+        Command::ChartMix(f) => (ChartKind::Mix, f),
+        Command::ChartExpirations { horizon, filters } => {
+            let horizon = match horizon {
+                ChartHorizon::Days(days) => Ok(Horizon::Days(*days)),
+                ChartHorizon::Months(months) => Horizon::months(months.get()),
+            };
+            match horizon {
+                Ok(horizon) => (ChartKind::Expirations(horizon), filters),
+                // Both crates accept 1..=120 months, so this cannot happen; say it plainly if
+                // the charts crate ever narrows its range.
+                Err(_) => return Some(Answer::text(sentences::HORIZON_OUT_OF_RANGE)),
+            }
+        }
+        Command::ChartUsage(f) => (ChartKind::Usage, f),
+        Command::StatusChart(f) => (ChartKind::Status, f),
+        _ => return None,
+    };
+    let data = match kind.data(inventory, now, filters) {
+        Ok(data) => data,
+        Err(ChartError::UnknownFilter(unknown)) => return Some(Answer::text(unknown.sentence())),
+        Err(_) => return Some(Answer::text(sentences::CHART_FAILED)),
+    };
+    let Ok(png) = render_png(&data, RenderOptions::default()) else {
+        return Some(Answer::text(sentences::CHART_FAILED));
+    };
+    let mut markdown = format!("**{}**", data.title());
+    if let Some(line) =
+        headline::partial_line_for(inventory.missing_accounts(), inventory.account_count())
+    {
+        markdown.push('\n');
+        markdown.push_str(&line);
+    }
+    Some(Answer {
+        messages: vec![Message {
+            markdown,
+            attachment: Some(Attachment {
+                filename: kind.file_name(now),
+                content_type: PNG_CONTENT_TYPE.to_string(),
+                bytes: png,
+            }),
+        }],
+    })
 }
 
 /// The answer to a command that needs no licences (`help`), or that only the bot can carry

@@ -3,6 +3,8 @@
 //! The functions without `bold` give the bare sentence, which `status` reuses for its sections.
 //! A sentence ends in `:` when rows follow and in `.` when the report is empty.
 
+use slbot_inventory::MissingAccount;
+
 use crate::markdown::name;
 use crate::sentences::count as counted;
 
@@ -110,6 +112,23 @@ pub fn partial_line(missing: &[(&str, &str)], total: usize) -> Option<String> {
         counted(total, "account", "accounts"),
         reasons.join("; ")
     ))
+}
+
+/// [`partial_line`] for the accounts a fetch could not read (shown by name, or by domain when
+/// the name is blank).
+pub fn partial_line_for(missing: &[MissingAccount], total: usize) -> Option<String> {
+    let missing: Vec<(&str, &str)> = missing
+        .iter()
+        .map(|m| {
+            let shown = if m.name.trim().is_empty() {
+                m.domain.as_str()
+            } else {
+                m.name.as_str()
+            };
+            (shown, m.reason.as_str())
+        })
+        .collect();
+    partial_line(&missing, total)
 }
 
 #[cfg(test)]

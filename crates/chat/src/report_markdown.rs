@@ -90,19 +90,7 @@ pub(crate) fn head_lines(headline: &str, report: &Report<'_>, total_accounts: us
 }
 
 fn partial(report: &Report<'_>, total_accounts: usize) -> Option<String> {
-    let missing: Vec<(&str, &str)> = report
-        .missing_accounts
-        .iter()
-        .map(|m| {
-            let shown = if m.name.trim().is_empty() {
-                m.domain.as_str()
-            } else {
-                m.name.as_str()
-            };
-            (shown, m.reason.as_str())
-        })
-        .collect();
-    headline::partial_line(&missing, total_accounts)
+    headline::partial_line_for(report.missing_accounts, total_accounts)
 }
 
 /// The one-line summary of `export` (the file carries the rows).

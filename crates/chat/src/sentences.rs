@@ -88,10 +88,9 @@ pub fn unknown_time_zone(text: &str, suggestion: Option<&str>) -> String {
     )
 }
 
-/// Chart commands in a build without the chart renderer.
-pub const CHARTS_NOT_AVAILABLE: &str =
-    "Sorry, charts are not available in this build. The same numbers are in `status`, `mix`, \
-     `usage` and `expire 365`.";
+/// A chart could not be drawn (an internal fault, not the user's).
+pub const CHART_FAILED: &str = "Sorry, I couldn't draw this chart. It's not you: please try \
+     again later. The same numbers are in `status`, `mix`, `usage` and `expire 365`.";
 
 /// The answer to `filter` where no card can be shown (the text fallback).
 pub const FILTER_WITHOUT_CARD: &str = "To narrow a report, add `va:NAME` or `account:NAME` to \

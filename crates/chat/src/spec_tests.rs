@@ -549,6 +549,82 @@ fn notify_filter_and_chart_commands_answer_without_a_report() {
     );
 }
 
+/// The one message of a chart answer: its markdown and its attachment's name and type, after
+/// checking the bytes are a PNG image.
+fn chart_reply(text: &str, inventory: &Inventory) -> (String, String, String) {
+    let answer = ask(text, inventory);
+    assert_eq!(answer.messages.len(), 1, "{text}");
+    let message = &answer.messages[0];
+    let Some(file) = &message.attachment else {
+        panic!("{text}: no file in {:?}", message.markdown);
+    };
+    assert!(file.bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{text}");
+    (
+        message.markdown.clone(),
+        file.filename.clone(),
+        file.content_type.clone(),
+    )
+}
+
+#[test]
+fn each_chart_command_answers_with_its_title_and_one_png() {
+    let table = [
+        (
+            "chart mix",
+            "**Architecture mix by account — as of 2026-11-28**",
+            "license-mix-2026-11-28.png",
+        ),
+        (
+            "chart expirations 6 months va:DEFAULT",
+            "**License expirations, next 6 months — as of 2026-11-28**",
+            "license-expirations-2026-11-28.png",
+        ),
+        (
+            "chart expirations 90 days",
+            "**License expirations, next 90 days — as of 2026-11-28**",
+            "license-expirations-2026-11-28.png",
+        ),
+    ];
+    for (text, markdown, filename) in table {
+        assert_eq!(
+            chart_reply(text, &many()),
+            (markdown.into(), filename.into(), "image/png".into()),
+            "{text}"
+        );
+    }
+    for text in ["chart usage", "status chart"] {
+        let (markdown, filename, _) = chart_reply(text, &many());
+        assert!(
+            markdown.starts_with("**") && markdown.ends_with("— as of 2026-11-28**"),
+            "{markdown}"
+        );
+        assert!(filename.ends_with("-2026-11-28.png"), "{filename}");
+    }
+}
+
+#[test]
+fn a_chart_names_missing_accounts_and_refuses_unknown_filters_in_words() {
+    let partial = load(json!({
+        "accounts": [account("Acme", "acme.com"), account("Beta", "beta.com")],
+        "licenses": {"beta.com": [record("X", "DEFAULT", 1, 1, &[])]},
+        "missingAccounts": [{"name": "Acme", "domain": "acme.com", "reason": "CSSM timed out"}]
+    }));
+    let (markdown, _, _) = chart_reply("chart mix", &partial);
+    assert_eq!(
+        markdown,
+        "**Architecture mix by account — as of 2026-11-28**\n\
+         _Partial: 1 of 2 accounts could not be read (Acme: CSSM timed out). Try again later._"
+    );
+    let answer = ask("chart usage va:DEFALT", &many());
+    assert_eq!(answer.messages.len(), 1);
+    assert_eq!(answer.messages[0].attachment, None);
+    assert_eq!(
+        answer.messages[0].markdown,
+        ask("usage va:DEFALT", &many()).messages[0].markdown
+    );
+    assert!(answer.messages[0].markdown.contains("`DEFAULT`"));
+}
+
 #[test]
 fn export_is_a_one_line_summary_with_the_file() {
     let answer = ask("export", &many());
