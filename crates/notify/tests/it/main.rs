@@ -2,6 +2,7 @@
 
 mod digest;
 mod harness;
+mod production;
 mod schedule;
 mod scheduler;
 mod service;
