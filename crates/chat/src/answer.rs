@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use slbot_inventory::{date::ymd, Inventory, Report, ReportBody, ReportKind};
 
-use slbot_charts::{render_png, ChartError, ChartKind, Horizon, RenderOptions};
+use slbot_charts::{render_png, ChartError, ChartKind, RenderOptions};
 
-use crate::command::{expand, ChartHorizon, Command, ExportFormat};
+use crate::command::{expand, Command, ExportFormat};
 use crate::headline;
 use crate::help::help_markdown;
 use crate::report_markdown::report_markdown;
@@ -133,16 +133,7 @@ pub fn answer_chart(
     let (kind, filters) = match command {
         Command::ChartMix(f) => (ChartKind::Mix, f),
         Command::ChartExpirations { horizon, filters } => {
-            let horizon = match horizon {
-                ChartHorizon::Days(days) => Ok(Horizon::Days(*days)),
-                ChartHorizon::Months(months) => Horizon::months(months.get()),
-            };
-            match horizon {
-                Ok(horizon) => (ChartKind::Expirations(horizon), filters),
-                // Both crates accept 1..=120 months, so this cannot happen; say it plainly if
-                // the charts crate ever narrows its range.
-                Err(_) => return Some(Answer::text(sentences::HORIZON_OUT_OF_RANGE)),
-            }
+            (ChartKind::Expirations(*horizon), filters)
         }
         Command::ChartUsage(f) => (ChartKind::Usage, f),
         Command::StatusChart(f) => (ChartKind::Status, f),

@@ -14,7 +14,7 @@ use crate::cards::{
     filter_card, help_card, inventory_version, should_offer_filter_card, verify_submit, Card,
     CardKind, CardRefusal, CardRequest, CardStamp, DEFAULT_CARD_LIFETIME, MAX_CHOICES,
 };
-use crate::command::{ChartHorizon, Command, Days, ExportFormat, Filters};
+use crate::command::{Command, Days, ExportFormat, Filters, Horizon};
 use crate::parse::parse;
 use crate::sentences;
 
@@ -453,7 +453,7 @@ fn a_valid_filter_submit_becomes_the_picked_report_over_the_picked_names() {
     assert_eq!(
         verify(&inputs, &version, now()).map(|r| r.command),
         Ok(Command::ChartExpirations {
-            horizon: ChartHorizon::Days(days(45)),
+            horizon: Horizon::Days(days(45)),
             filters: Filters::none(),
         })
     );
@@ -518,7 +518,7 @@ fn every_report_the_picker_offers_runs_as_that_command() {
             "virtual-accounts" => Command::VirtualAccounts(f()),
             "accounts" => Command::Accounts(f()),
             "chart-expirations" => Command::ChartExpirations {
-                horizon: ChartHorizon::Days(days(7)),
+                horizon: Horizon::Days(days(7)),
                 filters: f(),
             },
             "chart-mix" => Command::ChartMix(f()),

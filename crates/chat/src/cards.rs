@@ -27,6 +27,8 @@
 //! commas. Accounts are chosen by domain, virtual accounts by their trimmed name (filters match
 //! trimmed names case-insensitively, so `Lab` and `lab ` are one choice).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
@@ -34,7 +36,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use slbot_inventory::{Inventory, ReportBody, ReportKind};
 
-use crate::command::{expand, ChartHorizon, Command, Days, ExportFormat, Filters, Kind, COMMANDS};
+use crate::command::{expand, Command, Days, ExportFormat, Filters, Horizon, Kind, COMMANDS};
 use crate::help::help_markdown;
 use crate::markdown::MAX_MARKDOWN_BYTES;
 use crate::parse::parse;
@@ -457,23 +459,28 @@ fn push_choices(
 }
 
 /// Distinct VA names (trimmed, compared case-insensitively; the first spelling wins) with the
-/// trimmed names of the accounts that hold them, in first-seen order.
+/// trimmed names of the accounts that hold them, in first-seen order. Linear in the number of
+/// VAs: a managed-service provider can have thousands.
 fn distinct_vas(accounts: &[AccountChoice]) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for account in accounts {
+        let owner = display(&account.name);
         for va in &account.vas {
             let name = va.trim();
-            let owner = display(&account.name);
-            match out
-                .iter_mut()
-                .find(|(n, _)| n.to_lowercase() == name.to_lowercase())
+            match index
+                .get(&name.to_lowercase())
+                .and_then(|&i| out.get_mut(i))
             {
                 Some((_, owners)) => {
                     if !owners.contains(&owner) {
-                        owners.push(owner);
+                        owners.push(owner.clone());
                     }
                 }
-                None => out.push((name.to_string(), vec![owner])),
+                None => {
+                    index.insert(name.to_lowercase(), out.len());
+                    out.push((name.to_string(), vec![owner.clone()]));
+                }
             }
         }
     }
@@ -668,7 +675,7 @@ fn filter_command(inputs: &Value) -> Result<Command, CardRefusal> {
         Kind::VirtualAccounts => Command::VirtualAccounts(filters),
         Kind::Accounts => Command::Accounts(filters),
         Kind::ChartExpirations => Command::ChartExpirations {
-            horizon: ChartHorizon::Days(days),
+            horizon: Horizon::Days(days),
             filters,
         },
         Kind::ChartMix => Command::ChartMix(filters),

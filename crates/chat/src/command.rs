@@ -14,6 +14,9 @@ use std::fmt;
 
 use chrono::NaiveTime;
 pub use chrono_tz::Tz;
+/// How far ahead `chart expirations` looks (`N days` or `N months`; 12 months by default):
+/// the charts crate's own type, so the grammar and the chart cannot disagree on the range.
+pub use slbot_charts::Horizon;
 pub use slbot_inventory::{Days, Filters};
 
 /// The file format of `export`.
@@ -21,53 +24,6 @@ pub use slbot_inventory::{Days, Filters};
 pub enum ExportFormat {
     Csv,
     Xlsx,
-}
-
-/// How many calendar months `chart expirations N months` looks ahead: 1 to 120 (ten years,
-/// the same reach as [`Days::MAX`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Months(u32);
-
-impl Months {
-    /// The smallest accepted value.
-    pub const MIN: u32 = 1;
-    /// The largest accepted value (ten years).
-    pub const MAX: u32 = 120;
-
-    /// A validated month count, `None` outside 1..=120.
-    pub fn new(months: u32) -> Option<Self> {
-        (Self::MIN..=Self::MAX)
-            .contains(&months)
-            .then_some(Months(months))
-    }
-
-    /// The number of months.
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
-
-/// How far ahead `chart expirations` looks: `N days` or `N months` (calendar months).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChartHorizon {
-    Days(Days),
-    Months(Months),
-}
-
-impl ChartHorizon {
-    /// `chart expirations` alone: the next 12 months.
-    pub const DEFAULT: ChartHorizon = ChartHorizon::Months(Months(12));
-}
-
-impl fmt::Display for ChartHorizon {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ChartHorizon::Days(d) if d.get() == 1 => write!(f, "1 day"),
-            ChartHorizon::Days(d) => write!(f, "{d} days"),
-            ChartHorizon::Months(m) if m.get() == 1 => write!(f, "1 month"),
-            ChartHorizon::Months(m) => write!(f, "{} months", m.get()),
-        }
-    }
 }
 
 /// How often scheduled notifications are sent.
@@ -80,11 +36,20 @@ pub enum Frequency {
 }
 
 impl Frequency {
-    /// `daily` / `weekly`, as typed in chat.
+    /// `daily` / `weekly`, as typed in chat (and a stable name to store).
     pub fn name(self) -> &'static str {
         match self {
             Frequency::Daily => "daily",
             Frequency::Weekly => "weekly",
+        }
+    }
+
+    /// The frequency named by [`Frequency::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "daily" => Some(Frequency::Daily),
+            "weekly" => Some(Frequency::Weekly),
+            _ => None,
         }
     }
 }
@@ -97,17 +62,6 @@ pub struct Schedule {
     pub at: NaiveTime,
     /// An IANA time zone (`Europe/Paris`); `UTC` unless the user named one.
     pub zone: Tz,
-}
-
-impl Schedule {
-    /// What `notify on` alone means: daily at 08:00 UTC.
-    pub fn default_schedule() -> Self {
-        Schedule {
-            frequency: Frequency::Daily,
-            at: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN),
-            zone: Tz::UTC,
-        }
-    }
 }
 
 impl fmt::Display for Schedule {
@@ -127,8 +81,13 @@ impl fmt::Display for Schedule {
 }
 
 impl Default for Schedule {
+    /// What `notify on` alone means: daily at 08:00 UTC.
     fn default() -> Self {
-        Self::default_schedule()
+        Schedule {
+            frequency: Frequency::Daily,
+            at: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN),
+            zone: Tz::UTC,
+        }
     }
 }
 
@@ -156,7 +115,7 @@ pub enum Command {
     ChartMix(Filters),
     /// `chart expirations`: quantity expiring per month over `horizon` (12 months by default).
     ChartExpirations {
-        horizon: ChartHorizon,
+        horizon: Horizon,
         filters: Filters,
     },
     /// `chart usage`: the most utilized licenses as a PNG.
@@ -363,11 +322,10 @@ pub enum FormArg {
     Format(ExportFormat),
     /// The `CODE` word.
     Code,
-    /// A chart horizon: `N` followed by `days` or `months`; without `N`,
-    /// [`ChartHorizon::DEFAULT`].
+    /// A chart horizon: `N` followed by `days` or `months`; without `N`, [`Horizon::DEFAULT`].
     Horizon,
     /// A notification schedule: the words `daily`/`weekly`, `HH:MM` and `Area/City`, each
-    /// optional ([`Schedule::default_schedule`] fills the rest).
+    /// optional ([`Schedule::default`] fills the rest).
     Schedule,
     /// The notification window: `N` days.
     Window,
@@ -806,7 +764,7 @@ mod tests {
     }
 
     #[test]
-    fn the_default_schedule_is_daily_at_eight_utc_and_horizon_twelve_months() {
+    fn the_default_schedule_is_daily_at_eight_utc() {
         let schedule = Schedule::default();
         assert_eq!(schedule.frequency, Frequency::Daily);
         assert_eq!(schedule.at.to_string(), "08:00:00");
@@ -818,10 +776,6 @@ mod tests {
             zone: chrono_tz::Europe::Paris,
         };
         assert_eq!(weekly.to_string(), "every Monday at 07:05 (Europe/Paris)");
-        assert_eq!(ChartHorizon::DEFAULT.to_string(), "12 months");
         assert_eq!(DEFAULT_NOTIFY_WINDOW.get(), 30);
-        assert_eq!(Months::new(0), None);
-        assert_eq!(Months::new(121), None);
-        assert_eq!(Months::new(120).map(Months::get), Some(120));
     }
 }

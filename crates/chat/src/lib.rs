@@ -56,8 +56,8 @@ pub use cards::{
     CardKind, CardRefusal, CardRequest, CardStamp,
 };
 pub use command::{
-    ChartHorizon, Command, CommandSpec, Days, ExportFormat, Filters, Frequency, Kind, Months,
-    Schedule, Tz, COMMANDS, DEFAULT_NOTIFY_WINDOW,
+    Command, CommandSpec, Days, ExportFormat, Filters, Frequency, Horizon, Kind, Schedule, Tz,
+    COMMANDS, DEFAULT_NOTIFY_WINDOW,
 };
 pub use help::help_markdown;
 pub use markdown::MAX_MARKDOWN_BYTES;

@@ -10,9 +10,8 @@ use chrono::NaiveTime;
 use strsim::damerau_levenshtein;
 
 use crate::command::{
-    expand, is_slot, ChartHorizon, Command, CommandSpec, Days, ExportFormat, Filters, Form,
-    FormArg, Frequency, Kind, Months, Schedule, Tz, COMMANDS, SLOT_CODE, SLOT_NUMBER, SLOT_TIME,
-    SLOT_ZONE,
+    expand, is_slot, Command, CommandSpec, Days, ExportFormat, Filters, Form, FormArg, Frequency,
+    Horizon, Kind, Schedule, Tz, COMMANDS, SLOT_CODE, SLOT_NUMBER, SLOT_TIME, SLOT_ZONE,
 };
 
 /// Words that may precede any accepted form ("can you show me the status please" is not one:
@@ -42,7 +41,7 @@ pub enum ParseError {
     #[error(
         "the chart horizon is not 1 to {} days or 1 to {} months",
         Days::MAX,
-        Months::MAX
+        Horizon::MAX_MONTHS
     )]
     HorizonOutOfRange,
     /// `notify window N` with N not a whole number from 1 to 3650.
@@ -288,20 +287,17 @@ fn expiring_days(arg: FormArg, number: Option<&str>) -> Result<Days, ParseError>
 }
 
 /// `chart expirations`, `… N days`, `… N months`.
-fn horizon(captures: &Captures<'_, '_>) -> Result<ChartHorizon, ParseError> {
+fn horizon(captures: &Captures<'_, '_>) -> Result<Horizon, ParseError> {
     let Some(n) = captures.number else {
-        return Ok(ChartHorizon::DEFAULT);
+        return Ok(Horizon::DEFAULT);
     };
     let n = whole_number(n).ok_or(ParseError::HorizonOutOfRange)?;
-    if captures.has_word("months") {
-        Months::new(n)
-            .map(ChartHorizon::Months)
-            .ok_or(ParseError::HorizonOutOfRange)
+    let horizon = if captures.has_word("months") {
+        Horizon::months(n)
     } else {
-        Days::new(n)
-            .map(ChartHorizon::Days)
-            .map_err(|_| ParseError::HorizonOutOfRange)
-    }
+        Horizon::days(n)
+    };
+    horizon.map_err(|_| ParseError::HorizonOutOfRange)
 }
 
 /// A whole decimal number of ASCII digits (no sign, no decimals) that fits a `u32`.
@@ -311,10 +307,9 @@ fn whole_number(text: &str) -> Option<u32> {
         .flatten()
 }
 
-/// `notify on [daily|weekly] [at HH:MM] [tz Area/City]`, defaults from
-/// [`Schedule::default_schedule`].
+/// `notify on [daily|weekly] [at HH:MM] [tz Area/City]`, defaults from [`Schedule::default`].
 fn schedule(captures: &Captures<'_, '_>) -> Result<Schedule, ParseError> {
-    let mut schedule = Schedule::default_schedule();
+    let mut schedule = Schedule::default();
     if captures.has_word("weekly") {
         schedule.frequency = Frequency::Weekly;
     }
@@ -858,10 +853,10 @@ mod tests {
         }
     }
 
-    fn months(n: u32) -> ChartHorizon {
-        match Months::new(n) {
-            Some(m) => ChartHorizon::Months(m),
-            None => panic!("{n} months"),
+    fn months(n: u32) -> Horizon {
+        match Horizon::months(n) {
+            Ok(h) => h,
+            Err(e) => panic!("{n} months: {e}"),
         }
     }
 
@@ -894,15 +889,15 @@ mod tests {
             ("expirations chart", chart_exp(months(12))),
             (
                 "chart expirations 90 days",
-                chart_exp(ChartHorizon::Days(days(90))),
+                chart_exp(Horizon::Days(days(90))),
             ),
             (
                 "chart expirations 1 days",
-                chart_exp(ChartHorizon::Days(days(1))),
+                chart_exp(Horizon::Days(days(1))),
             ),
             (
                 "chart expirations 3650 days",
-                chart_exp(ChartHorizon::Days(days(3650))),
+                chart_exp(Horizon::Days(days(3650))),
             ),
             ("chart expirations 6 months", chart_exp(months(6))),
             ("chart expirations 120 months", chart_exp(months(120))),
@@ -1114,7 +1109,7 @@ mod tests {
         );
         assert_eq!(
             reply("chart expirations 200 months"),
-            "I can chart 1 to 3650 days or 1 to 120 months ahead, for example \
+            "I can chart 1 to 120 months or 1 to 3650 days ahead, for example \
              `chart expirations 6 months`."
         );
         assert_eq!(

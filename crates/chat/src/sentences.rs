@@ -61,9 +61,11 @@ pub fn unknown_command(text: &str, suggestion: Option<&str>) -> String {
 /// `expire N` with N outside 1..=3650 days.
 pub const DAYS_OUT_OF_RANGE: &str = slbot_inventory::DAYS_RANGE_SENTENCE;
 
-/// `chart expirations N days|months` out of range.
-pub const HORIZON_OUT_OF_RANGE: &str = "I can chart 1 to 3650 days or 1 to 120 months ahead, \
-     for example `chart expirations 6 months`.";
+/// `chart expirations N days|months` out of range: the charts crate's sentence, so there is
+/// one wording for the whole project.
+pub fn horizon_out_of_range() -> String {
+    slbot_charts::HorizonOutOfRange.to_string()
+}
 
 /// `notify window N` out of range.
 pub const WINDOW_OUT_OF_RANGE: &str = "Notifications can look 1 to 3650 days ahead, for example \
@@ -205,7 +207,7 @@ pub fn parse_error_reply(error: &ParseError) -> String {
     match error {
         ParseError::Unknown { text, suggestion } => unknown_command(text, suggestion.as_deref()),
         ParseError::DaysOutOfRange => DAYS_OUT_OF_RANGE.to_string(),
-        ParseError::HorizonOutOfRange => HORIZON_OUT_OF_RANGE.to_string(),
+        ParseError::HorizonOutOfRange => horizon_out_of_range(),
         ParseError::WindowOutOfRange => WINDOW_OUT_OF_RANGE.to_string(),
         ParseError::BadTime { text } => bad_time(text),
         ParseError::UnknownTimeZone { text, suggestion } => unknown_time_zone(text, *suggestion),
