@@ -198,8 +198,8 @@ pub fn expirations_chart_data(
                 None => continue, // cannot happen: the window ends within the last month
             },
         };
+        target.count += 1;
         if let Some(a) = arch_index(arch) {
-            target.count += 1;
             target.quantities[a] += quantity;
         }
     }
@@ -244,18 +244,21 @@ fn months_between(first: DateTime<Utc>, t: DateTime<Utc>) -> usize {
     n.max(0) as usize
 }
 
-/// Architectures by total quantity descending, then name; zero totals left out.
+/// Architectures by total quantity descending, then name. An architecture whose lines all
+/// have quantity 0 is left out (it would be a legend entry with nothing drawn); its lines are
+/// still counted.
 fn stack_order(hits: &[(&str, Option<usize>, i64)]) -> Vec<String> {
-    let mut sums: Vec<(&str, i64, usize)> = Vec::new();
+    let mut sums: Vec<(&str, i64, bool)> = Vec::new();
     for &(arch, _, q) in hits {
         match sums.iter_mut().find(|(a, _, _)| *a == arch) {
             Some(e) => {
                 e.1 += q;
-                e.2 += 1;
+                e.2 |= q != 0;
             }
-            None => sums.push((arch, q, 1)),
+            None => sums.push((arch, q, q != 0)),
         }
     }
+    sums.retain(|s| s.2);
     sums.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     sums.into_iter().map(|(a, _, _)| a.to_string()).collect()
 }
@@ -438,6 +441,21 @@ mod tests {
         assert_eq!(c.months.len(), 1);
         assert_eq!(c.expiring_quantity(), 8);
         assert_eq!(c.recent.total(), 2);
+    }
+
+    #[test]
+    fn a_zero_quantity_line_is_counted_but_gets_no_legend_entry() {
+        let inv = load(json!({
+            "accounts": [account("Acme", "acme.com")],
+            "licenses": {"acme.com": [
+                record("Alpha License", "DEFAULT", 10, 1, vec![line("TERM", 0, day(5))]),
+                record("Beta License", "DEFAULT", 10, 1, vec![line("TERM", 3, day(6))]),
+            ]}
+        }));
+        let c = expirations_chart_data(&inv, now(), &Filters::none(), Horizon::DEFAULT).unwrap();
+        assert_eq!(c.architectures, ["Enterprise Networking"]);
+        assert_eq!(c.expiring_count(), 2);
+        assert_eq!(c.expiring_quantity(), 3);
     }
 
     #[test]

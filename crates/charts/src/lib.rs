@@ -9,13 +9,29 @@
 //!   last 90 days' expirations apart (`chart expirations [N days|months]`).
 //! - [`usage`]: the top 15 licenses by utilization (`chart usage`).
 //! - [`status`]: the one summary image of `status chart`.
-//! - [`render`]: [`ChartData`] → PNG bytes ([`render_png`]), one drawing module per chart.
+//! - [`render`]: [`ChartData`] → PNG bytes ([`render_png`]), one drawing module per chart, a
+//!   shared frame (title, legend, footnotes, "nothing to show"), and our own text layout; plus
+//!   [`chart_png`], the one call the CLI and the bot need, and [`ChartData::summary`], the
+//!   chart's main numbers in words for the message that carries the image.
 //! - `palette` (private): the Okabe–Ito colour-blind-safe palette and architecture colours.
-//! - `font` (private): DejaVu Sans, embedded in the binary and registered with plotters once.
+//! - `font` (private): DejaVu Sans, embedded in the binary, parsed and registered once.
 //! - [`error`]: [`ChartError`], the one error type of this crate.
 //!
 //! Every number comes from the reports of `slbot-inventory` (reports.md §2), so a chart and
 //! the matching text report never disagree; the data functions are unit-tested against them.
+//!
+//! Typical use:
+//!
+//! ```no_run
+//! # fn demo(inventory: &slbot_inventory::Inventory) -> Result<(), slbot_charts::ChartError> {
+//! use slbot_charts::{chart_png, ChartKind, Horizon, RenderOptions};
+//! let now = chrono::Utc::now(); // the caller's clock, never read inside this crate
+//! let filters = slbot_inventory::Filters::none();
+//! let kind = ChartKind::Expirations(Horizon::DEFAULT);
+//! let png: Vec<u8> = chart_png(inventory, kind, now, &filters, RenderOptions::default())?;
+//! let file_name = kind.file_name(now); // license-expirations-YYYY-MM-DD.png
+//! # let _ = (png, file_name); Ok(()) }
+//! ```
 //!
 //! Must not: do I/O (the caller writes or sends the bytes), read the clock (`now` is an
 //! argument) or the environment, or use system fonts (no fontconfig: the font is embedded).

@@ -18,6 +18,34 @@ pub(super) fn title(c: &ExpirationsChart) -> String {
     )
 }
 
+pub(super) fn summary(c: &ExpirationsChart) -> String {
+    if c.is_empty() {
+        return format!(
+            "No licenses expire in the {}, and none expired in the last {RECENT_DAYS} days.",
+            c.horizon
+        );
+    }
+    let mut s = format!(
+        "Quantity expiring in the {}: {}",
+        c.horizon,
+        thousands(c.expiring_quantity())
+    );
+    // The first month with the largest quantity.
+    let peak = c.months.iter().fold(None::<&Bucket>, |best, m| match best {
+        Some(b) if b.total() >= m.total() => Some(b),
+        _ => Some(m),
+    });
+    if let Some(p) = peak.filter(|p| p.total() > 0) {
+        s.push_str(&format!(" (most in {}: {})", p.label, thousands(p.total())));
+    }
+    s.push_str(&format!(
+        ". Expired in the last {RECENT_DAYS} days: {}. As of {}.",
+        thousands(c.recent.total()),
+        c.scope.as_of()
+    ));
+    s
+}
+
 pub(super) fn draw(f: &Frame<'_>, c: &ExpirationsChart) -> Result<(), ChartError> {
     let notes = c.scope.notes();
     if c.is_empty() {

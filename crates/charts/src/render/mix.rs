@@ -15,6 +15,21 @@ pub(super) fn title(c: &MixChart) -> String {
     format!("Architecture mix by account — as of {}", c.scope.as_of())
 }
 
+pub(super) fn summary(c: &MixChart) -> String {
+    let overall = crate::mix::combine(c.accounts.iter().flat_map(|a| a.segments.iter()));
+    match overall.first() {
+        None => "There are no licenses in use, so there is no architecture mix.".to_string(),
+        Some(top) => format!(
+            "Architecture mix of {} smart account{} as of {}; the largest overall is {} ({}).",
+            c.accounts.len(),
+            if c.accounts.len() == 1 { "" } else { "s" },
+            c.scope.as_of(),
+            top.architecture.trim(),
+            percent(top.percent)
+        ),
+    }
+}
+
 pub(super) fn draw(f: &Frame<'_>, c: &MixChart) -> Result<(), ChartError> {
     let (colors, legend) = palette::assign(&c.architectures);
     let shown = &c.accounts[..c.accounts.len().min(MAX_ACCOUNTS)];

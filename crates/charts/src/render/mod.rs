@@ -84,6 +84,19 @@ impl ChartData {
             ChartData::Status(c) => status::title(c),
         }
     }
+
+    /// One or two plain-text sentences with the chart's main numbers, for the message that
+    /// carries the image (a text alternative for clients that show no preview). Plain text:
+    /// escape it for markdown like any other text; it holds architecture names, no license or
+    /// account names.
+    pub fn summary(&self) -> String {
+        match self {
+            ChartData::Mix(c) => mix::summary(c),
+            ChartData::Expirations(c) => expirations::summary(c),
+            ChartData::Usage(c) => usage::summary(c),
+            ChartData::Status(c) => status::summary(c),
+        }
+    }
 }
 
 /// Which chart to make (the CLI's `chart-mix`, `chart-expirations`, `chart-usage`, and the

@@ -18,6 +18,28 @@ pub(super) fn title(c: &StatusChart) -> String {
     format!("Licensing status — as of {}", c.scope.as_of())
 }
 
+pub(super) fn summary(c: &StatusChart) -> String {
+    format!(
+        "As of {}: {} expired (quantity {}), {} expiring within 180 days (quantity {}), {} with {}, {} in use.",
+        c.scope.as_of(),
+        licenses(c.expired.count),
+        thousands(c.expired.quantity),
+        licenses(c.expiring.count),
+        thousands(c.expiring.quantity),
+        licenses(c.shortages),
+        if c.shortages == 1 { "a shortage" } else { "shortages" },
+        licenses(c.in_use),
+    )
+}
+
+fn licenses(n: usize) -> String {
+    format!(
+        "{} license{}",
+        thousands(n as i64),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 pub(super) fn draw(f: &Frame<'_>, c: &StatusChart) -> Result<(), ChartError> {
     // One colour per architecture across both panels.
     let mut names: Vec<String> = c.mix.iter().map(|s| s.architecture.clone()).collect();

@@ -21,6 +21,29 @@ pub(super) fn title(c: &UsageChart) -> String {
     format!("{what} — as of {}", c.scope.as_of())
 }
 
+pub(super) fn summary(c: &UsageChart) -> String {
+    if c.is_empty() {
+        return "There are no licenses in use.".to_string();
+    }
+    let over = c.bars.iter().filter(|b| b.utilization > 100.0).count();
+    let shown = if c.count > c.bars.len() {
+        format!(
+            "The {} of {} licenses in use with the highest utilization",
+            c.bars.len(),
+            c.count
+        )
+    } else if c.count == 1 {
+        "The 1 license in use".to_string()
+    } else {
+        format!("The {} licenses in use", c.count)
+    };
+    let over = match over {
+        0 => "none over quantity".to_string(),
+        n => format!("{n} over quantity"),
+    };
+    format!("{shown}, as of {}: {over}.", c.scope.as_of())
+}
+
 pub(super) fn draw(f: &Frame<'_>, c: &UsageChart) -> Result<(), ChartError> {
     let notes = c.scope.notes();
     if c.is_empty() {

@@ -69,6 +69,41 @@ fn titles_say_what_and_as_of_when() {
 }
 
 #[test]
+fn summaries_give_the_main_numbers_in_words() {
+    let inv = inventory();
+    let all = Filters::none();
+    let summary = |kind: ChartKind| kind.data(&inv, now(), &all).unwrap().summary();
+    // Overall in use: Collaboration 150 of 325 (46 %), Security 80, Enterprise Networking 70.
+    assert_eq!(
+        summary(ChartKind::Mix),
+        "Architecture mix of 2 smart accounts as of 2026-11-28; the largest overall is Collaboration (46%)."
+    );
+    // Expiring: 60 (Dec), 20 (Jan), 200 (Feb), 40 (Mar), 10 (Jun); expired since
+    // 2026-08-30: 50 (Nov 1) and 30 (Oct 5).
+    assert_eq!(
+        summary(ChartKind::Expirations(Horizon::DEFAULT)),
+        "Quantity expiring in the next 12 months: 330 (most in Feb 2027: 200). Expired in the last 90 days: 80. As of 2026-11-28."
+    );
+    // Six records in use; only Beta at Acme (60 of 50) is over.
+    assert_eq!(
+        summary(ChartKind::Usage),
+        "The 6 licenses in use, as of 2026-11-28: 1 over quantity."
+    );
+    assert_eq!(
+        summary(ChartKind::Status),
+        "As of 2026-11-28: 2 licenses expired (quantity 80), 4 licenses expiring within 180 days (quantity 320), 1 license with a shortage, 6 licenses in use."
+    );
+    let empty = empty();
+    assert_eq!(
+        ChartKind::Usage
+            .data(&empty, now(), &all)
+            .unwrap()
+            .summary(),
+        "There are no licenses in use."
+    );
+}
+
+#[test]
 fn an_unknown_filter_value_is_the_inventorys_error_with_suggestions() {
     let filters = Filters {
         accounts: vec![],
