@@ -349,7 +349,13 @@ pub fn time_zone(name: &str) -> Option<Tz> {
 }
 
 /// The time zone name closest to a mistyped one (Damerau–Levenshtein ≤ 3, ignoring case).
+/// Names longer than any zone name plus that distance are not compared (and a long message
+/// costs no quadratic work).
 fn closest_time_zone(name: &str) -> Option<&'static str> {
+    const LONGEST_ZONE_NAME: usize = 32;
+    if name.chars().count() > LONGEST_ZONE_NAME + 3 {
+        return None;
+    }
     let name = name.to_lowercase();
     chrono_tz::TZ_VARIANTS
         .iter()
@@ -1077,6 +1083,18 @@ mod tests {
                 suggestion: Some("Europe/Paris"),
             })
         );
+        // Longer than any zone name: no suggestion, and no time spent looking for one.
+        let long = "x".repeat(5000);
+        assert_eq!(
+            parse(&format!("notify on tz {long}")),
+            Err(ParseError::UnknownTimeZone {
+                text: format!("{}…", "x".repeat(80)),
+                suggestion: None,
+            })
+        );
+        assert!(chrono_tz::TZ_VARIANTS
+            .iter()
+            .all(|tz| tz.name().len() <= 32));
         // A bad time is reported before the zone is looked at.
         assert!(matches!(
             parse("notify on at 99:00 tz Nowhere"),
