@@ -3,8 +3,8 @@
 //! says what and as of when, a subtitle, the legend, footnotes (filters, partial data), and a
 //! sentence instead of axes when there is nothing to draw.
 //!
-//! Sizes scale with the image: at the default 1000×600 the smallest text is 18 px, so the chart
-//! stays legible when Webex shows it at half size in its preview.
+//! Sizes scale with the image: at the default 1000×600 most text is 18–20 px (16 px at the
+//! least), so the chart stays legible when Webex shows it at half size in its preview.
 
 mod expirations;
 mod frame;
