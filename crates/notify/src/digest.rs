@@ -124,7 +124,7 @@ impl fmt::Display for ItemKey {
 /// quantity, or the largest shortage).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AnnouncedSet {
-    items: HashMap<(Category, ItemKey), i64>,
+    by_category: HashMap<Category, HashMap<ItemKey, i64>>,
 }
 
 impl AnnouncedSet {
@@ -135,13 +135,15 @@ impl AnnouncedSet {
 
     /// Records that `key` was announced in `category` with `value`.
     pub fn insert(&mut self, category: Category, key: ItemKey, value: i64) {
-        self.items.insert((category, key), value);
+        self.by_category
+            .entry(category)
+            .or_default()
+            .insert(key, value);
     }
 
     /// The value announced for `key` in `category`, if it was.
     pub fn get(&self, category: Category, key: &ItemKey) -> Option<i64> {
-        // HashMap lookups on a tuple key need an owned tuple; keys are small.
-        self.items.get(&(category, key.clone())).copied()
+        self.by_category.get(&category)?.get(key).copied()
     }
 
     /// Whether `key` was announced in `category`.
@@ -151,20 +153,20 @@ impl AnnouncedSet {
 
     /// How many items were announced.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.by_category.values().map(HashMap::len).sum()
     }
 
     /// Whether nothing was announced.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
     }
 
     /// The keys announced in `category`.
     pub fn keys(&self, category: Category) -> impl Iterator<Item = &ItemKey> {
-        self.items
-            .keys()
-            .filter(move |(c, _)| *c == category)
-            .map(|(_, k)| k)
+        self.by_category
+            .get(&category)
+            .into_iter()
+            .flat_map(HashMap::keys)
     }
 }
 

@@ -15,6 +15,27 @@
 //! - [`replies`]: every sentence of the feature, in one place.
 //! - [`adapters`]: the production ports over the backend, CSSM and Webex clients.
 //!
+//! # Wiring it into the bot
+//!
+//! ```text
+//! let store = slbot_notify::open(&bot_store_url).await?;            // SLBOT_BOT_STORE_URL
+//! let service = NotifyService::new(store.clone(), tokens.clone(), inventories.clone(),
+//!                                  SchedulerSettings::default());
+//! // in the handler, for a parsed chat command:
+//! if let Some(request) = NotifyRequest::from_command(&command) {
+//!     let reply = service.handle(&request, &person_id, &room_id, clock.now()).await;
+//!     // post `reply` (markdown) as the answer
+//! }
+//! // at start, beside the HTTP service:
+//! let scheduler = Arc::new(Scheduler::new(store, tokens, inventories, poster,
+//!                                         SchedulerSettings::default()));
+//! tokio::spawn(async move { scheduler.run(clock, DEFAULT_PASS_EVERY, shutdown).await });
+//! ```
+//!
+//! `tokens`, `inventories` and `poster` implement [`TokenSource`], [`InventorySource`] and
+//! [`Poster`]; [`adapters`] has them over `TokenClient`, `CssmClient` and `WebexClient` (the
+//! bot may rather pass an [`InventorySource`] over its own per-user cache).
+//!
 //! Must not: store tokens, e-mail addresses or licence names (announcements are hashes);
 //! read the clock outside the injected [`ports::Clock`] (`now` is an argument everywhere
 //! else); read the environment; stop a pass because one subscription fails.

@@ -146,23 +146,20 @@ impl Scheduler {
             let outcome = match due_at(&sub, &self.settings) {
                 Ok(at) if at > now => continue,
                 Ok(_) => {
-                    report.due += 1;
                     lock.keep_alive(now).await;
                     self.one(&sub, now).await
                 }
-                Err(e) => {
-                    report.due += 1;
-                    // A damaged row is reported once per retry period, not on every pass.
-                    let retry = sub
+                // A damaged row is reported once per retry period, not on every pass.
+                Err(_)
+                    if sub
                         .last_attempt_at
-                        .is_some_and(|t| t + self.settings.retry_after > now);
-                    if retry {
-                        report.due -= 1;
-                        continue;
-                    }
-                    Outcome::Failed(reasons::bad_schedule(&e.to_string()))
+                        .is_some_and(|t| t + self.settings.retry_after > now) =>
+                {
+                    continue
                 }
+                Err(e) => Outcome::Failed(reasons::bad_schedule(&e.to_string())),
             };
+            report.due += 1;
             let person = sub.person_id.clone();
             let state = match &outcome {
                 Outcome::Digest | Outcome::NothingNew => RunState {
