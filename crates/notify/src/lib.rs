@@ -4,7 +4,7 @@
 //! Layout:
 //! - [`schedule`]: daily / weekly (Monday) at a local `HH:MM` in an IANA zone; the next run,
 //!   DST-correct.
-//! - [`digest`]: the pure function (inventory, now, window, announced) → [`Digest`]: newly
+//! - [`mod@digest`]: the pure function (inventory, now, window, announced) → [`Digest`]: newly
 //!   expired, entering the window, new or grown shortages; item identity and its key.
 //! - [`render`]: a digest as one Webex markdown message within 7,439 bytes.
 //! - [`store`]: [`NotifyStore`] (`Arc<dyn NotifyStore>`), SQLite and PostgreSQL, one schema;
