@@ -73,6 +73,8 @@ pub struct Options {
     pub env: Vec<(&'static str, String)>,
     /// Adjusts the loaded settings (workers, queue, progress timing).
     pub tweak: fn(&mut BotSettings),
+    /// More static CSSM tokens, all of simulator user 0 (one per person in load tests).
+    pub extra_cssm_tokens: Vec<String>,
 }
 
 impl Default for Options {
@@ -89,6 +91,7 @@ impl Default for Options {
             backend: Backend::Real,
             env: Vec::new(),
             tweak: |_| {},
+            extra_cssm_tokens: Vec::new(),
         }
     }
 }
@@ -231,6 +234,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             .iter()
             .enumerate()
             .map(|(user, t)| StaticToken::new(*t, user))
+            .chain(
+                options
+                    .extra_cssm_tokens
+                    .iter()
+                    .map(|t| StaticToken::new(t, 0)),
+            )
             .collect(),
         faults: options.cssm_faults,
         now: now(),
@@ -600,16 +609,51 @@ impl TestApp {
 
     /// The CSSM simulator's request count.
     pub async fn cssm_requests(&self) -> u64 {
-        let stats: Value = self
-            .http
+        self.cssm_stats().await["requestsTotal"].as_u64().unwrap()
+    }
+
+    /// The CSSM simulator's statistics (`requestsTotal`, `requestsByToken`, …).
+    pub async fn cssm_stats(&self) -> Value {
+        self.http
             .get(format!("{}/_sim/stats", self.cssm.url()))
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
-        stats["requestsTotal"].as_u64().unwrap()
+            .unwrap()
+    }
+
+    /// Waits (long-polling the simulator's event feed, no fixed sleeps) for the next message
+    /// the bot posts in `room` after sequence number `since`.
+    pub async fn next_bot_message(&self, room: &str, since: u64) -> Posted {
+        let started = Instant::now();
+        let mut since = since;
+        loop {
+            assert!(started.elapsed() < DEADLINE, "no reply within {DEADLINE:?}");
+            let feed: Value = self
+                .http
+                .get(format!(
+                    "{}/_sim/events?since={since}&timeout=5",
+                    self.webex_base()
+                ))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            for event in feed["events"].as_array().into_iter().flatten() {
+                let message = &event["message"];
+                if event["kind"] == "messageCreated"
+                    && event["roomId"] == room
+                    && message["personId"] == self.bot.id.as_str()
+                {
+                    return Posted::from_json(message);
+                }
+            }
+            since = feed["lastSeq"].as_u64().unwrap_or(since);
+        }
     }
 
     /// Sets Webex simulator faults (`/_sim/faults`).

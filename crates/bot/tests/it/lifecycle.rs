@@ -27,8 +27,14 @@ async fn a_slow_fetch_posts_a_progress_message_edits_it_and_then_answers() {
     .await;
     let alice = app.signed_in("alice", 0).await;
     let room = app.direct(&alice).await;
-    let replies = app.say(&alice, &room, "shortages").await;
+    let said = app.post(&alice, &room, "shortages", false, None).await;
+    // The first thing the person sees, while the fetch is still running, is the wait message.
+    let first = app.next_bot_message(&room, said.seq).await;
+    assert!(first.markdown.starts_with(RETRIEVING), "{}", first.markdown);
+    app.settle().await;
+    let replies = app.bot_messages(&room, said.seq).await;
     assert_eq!(replies.len(), 2, "{replies:#?}");
+    assert_eq!(replies[0].id, first.id);
     assert!(
         replies[0].markdown.starts_with(RETRIEVING),
         "{}",
