@@ -11,12 +11,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use moka::ops::compute::Op;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 /// Something whose memory footprint can be estimated, for the cache's byte budget.
 pub trait Weighed {
     fn weight_bytes(&self) -> usize;
+
+    /// Whether the value may be kept for later commands. `false` (a partial inventory that
+    /// tells the person to try again later) serves the callers waiting for this fetch, then
+    /// drops the entry, so trying again really fetches again.
+    fn keep(&self) -> bool {
+        true
+    }
 }
 
 /// Cache key: person id and a keyed hash of their token.
@@ -71,14 +79,30 @@ impl<V: Weighed + Send + Sync + 'static> InventoryCache<V> {
     }
 
     /// The cached inventory, or the result of `fetch` (run once however many callers wait).
+    /// A value that must not be kept ([`Weighed::keep`]) is returned and then forgotten.
     pub async fn get_or_fetch<E, F>(&self, key: CacheKey, fetch: F) -> Result<Arc<V>, Arc<E>>
     where
         F: Future<Output = Result<V, E>>,
         E: Send + Sync + 'static,
     {
-        self.entries
-            .try_get_with(key, async move { fetch.await.map(Arc::new) })
-            .await
+        let value = self
+            .entries
+            .try_get_with(key.clone(), async move { fetch.await.map(Arc::new) })
+            .await?;
+        if !value.keep() {
+            // Only this very value: a newer fetch that replaced it meanwhile stays.
+            let fetched = Arc::clone(&value);
+            self.entries
+                .entry(key)
+                .and_compute_with(|current| async move {
+                    match current {
+                        Some(entry) if Arc::ptr_eq(entry.value(), &fetched) => Op::Remove,
+                        _ => Op::Nop,
+                    }
+                })
+                .await;
+        }
+        Ok(value)
     }
 
     /// Whether an entry is cached (without fetching).
@@ -175,6 +199,35 @@ mod tests {
             .await;
         assert_eq!(*err.unwrap_err(), "CSSM down");
         assert!(cache.peek(&k).await.is_none());
+    }
+
+    #[derive(Debug)]
+    struct Partial;
+    impl Weighed for Partial {
+        fn weight_bytes(&self) -> usize {
+            1000
+        }
+        fn keep(&self) -> bool {
+            false
+        }
+    }
+
+    #[tokio::test]
+    async fn a_value_that_must_not_be_kept_is_served_once_and_fetched_again_next_time() {
+        let cache = InventoryCache::<Partial>::new(Duration::from_secs(300), 1 << 20);
+        let k = cache.key("alice", &token("t"));
+        let fetches = AtomicUsize::new(0);
+        for _ in 0..2 {
+            cache
+                .get_or_fetch::<(), _>(k.clone(), async {
+                    fetches.fetch_add(1, Ordering::SeqCst);
+                    Ok(Partial)
+                })
+                .await
+                .unwrap();
+            assert!(cache.peek(&k).await.is_none());
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! apply the access policy; parse; answer `help` and grammar errors in place; for everything
 //! else get the person's token from the backend, then their inventory (cache or CSSM, with a
 //! "please wait" message for slow fetches), and post the answer where [`crate::routing`] says.
-//! Every failure becomes one of the fixed sentences of reports.md §4 in [`Bot::failure_reply`],
+//! Every failure becomes one of the fixed sentences of reports.md §4 in `Bot::failure_reply`,
 //! the one place where errors turn into words; the log gets the cause once.
 
 use std::sync::{Arc, Mutex};
@@ -58,6 +58,11 @@ impl Weighed for Inventory {
     fn weight_bytes(&self) -> usize {
         // The inventory's own budget is ≤ 300 bytes per line; records and names add a little.
         4096 + self.line_count() * 300 + self.record_count() * 64
+    }
+
+    /// A partial inventory says "try again later": trying again must fetch again.
+    fn keep(&self) -> bool {
+        !self.partial()
     }
 }
 

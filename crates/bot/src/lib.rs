@@ -1,10 +1,12 @@
 //! The Webex bot service: signed webhooks in, answers out.
 //!
 //! Layout:
-//! - [`run`]: building the clients from [`settings`], serving, graceful shutdown, and keeping
-//!   the webhooks enabled.
-//! - [`service`]: the HTTP endpoints (`/webhooks/webex`, `/healthz`, `/readyz`): signature
-//!   check on the raw body, size cap, deduplication, immediate acknowledgement.
+//! - [`run`]: building the clients from [`settings`] (clocks and retry sleepers injected through
+//!   [`Injected`]), serving, graceful shutdown, registering the webhooks when the public URL is
+//!   set, and keeping them enabled.
+//! - [`service`]: the HTTP endpoints (`/webhooks/webex`, `/healthz` with the event counters,
+//!   `/readyz`): signature check on the raw body, size cap, deduplication, immediate
+//!   acknowledgement.
 //! - [`queue`]: the bounded worker pool and the overflow path that answers "busy".
 //! - [`events`]: the webhook envelope and the queued job.
 //! - [`handler`]: one event to the end: mention, policy, command, token, inventory, replies;
@@ -12,7 +14,8 @@
 //! - [`mention`]: removing the bot's own mention from a message.
 //! - [`policy`]: who may use the bot (organisations, e-mail domains).
 //! - [`routing`]: where an answer goes (the space, its thread, or the person's 1:1 space).
-//! - [`cache`]: the per-user inventory cache with single flight.
+//! - [`cache`]: the per-user inventory cache with single flight (partial inventories are served
+//!   to the commands waiting for them, never kept).
 //! - [`settings`]: the typed settings of `slbot bot`.
 //!
 //! Must not: hold a user's CSSM credentials beyond one command, key anything by a token, or
