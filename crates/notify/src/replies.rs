@@ -1,22 +1,19 @@
-//! Every sentence the notification feature says, in one place: command replies, the sign-in
+//! Every sentence of the notification feature, in one place: command replies, the sign-in
 //! reminder, and the short reasons stored as `last_error` (shown by `notify status`).
 //!
-//! Bad `at`/`tz` values never get here: the chat grammar answers those
-//! (`slbot_chat::sentences::bad_time`, `unknown_time_zone`).
+//! The sentences for the plain states (on, off, window) come from the chat crate
+//! (`slbot_chat::sentences::notify_*`), next to every other chat sentence; this module adds
+//! what only the scheduler knows (when the next digest is due, what went wrong last time,
+//! that a sign-in is awaited) and the sentences no command of the grammar produces (the
+//! reminder, `notify test`). Bad `at`/`tz`/window values never get here: the chat grammar
+//! answers those.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use slbot_chat::sentences;
+use slbot_inventory::Days;
 
-use crate::schedule::{Cadence, Schedule};
-
-/// "daily at 08:00 (UTC)" / "every Monday at 07:30 (Europe/Paris)".
-pub fn schedule_phrase(schedule: &Schedule) -> String {
-    let when = match schedule.cadence {
-        Cadence::Daily => "daily",
-        Cadence::Weekly => "every Monday",
-    };
-    format!("{when} at {} ({})", schedule.at, schedule.tz.name())
-}
+use crate::schedule::Schedule;
 
 /// A UTC instant as the person's local date and time: `Mon 2026-11-30 08:00 Europe/Paris`.
 pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
@@ -27,32 +24,16 @@ pub fn local(at: DateTime<Utc>, tz: Tz) -> String {
     )
 }
 
-fn days(n: i64) -> String {
-    if n == 1 {
-        "1 day".into()
-    } else {
-        format!("{n} days")
-    }
-}
+/// What a digest holds besides the window the chat sentence names.
+const ALSO: &str = " Digests also list newly expired licenses and new or growing shortages, \
+     and come only when something changed.";
 
-/// `notify on` for a new subscription.
-pub fn subscribed(schedule: &Schedule, window_days: i64, next: DateTime<Utc>) -> String {
+/// `notify on` (first time or not): the chat sentence, what digests hold, the next one.
+pub fn on(schedule: &Schedule, window: Days, next: DateTime<Utc>) -> String {
     format!(
-        "Notifications are on: {}, I will tell you about licenses that expired, licenses that \
-         will expire in the next {}, and new or growing shortages. Your first digest comes on \
-         {}; when nothing has changed I send nothing. Type `notify off` to stop.",
-        schedule_phrase(schedule),
-        days(window_days),
-        local(next, schedule.tz)
-    )
-}
-
-/// `notify on` when already subscribed.
-pub fn rescheduled(schedule: &Schedule, next: DateTime<Utc>) -> String {
-    format!(
-        "Notifications now come {}. The next digest is on {}.",
-        schedule_phrase(schedule),
-        local(next, schedule.tz)
+        "{}{ALSO} The next one is due {}.",
+        sentences::notify_on(schedule, window),
+        local(next, schedule.zone)
     )
 }
 
@@ -61,32 +42,35 @@ pub fn sign_in_first(link: &str) -> String {
     format!(" To read your licenses I need you to sign in first: [Sign in with Cisco]({link})")
 }
 
-/// `notify off` that removed a subscription.
-pub const UNSUBSCRIBED: &str =
-    "Notifications are off. I forgot your schedule and what I had told you. Type `notify on` to start again.";
+/// `notify off` (whether or not notifications were on).
+pub const OFF: &str = sentences::NOTIFY_OFF;
 
-/// `notify off` / `notify window` / `notify status` without a subscription.
-pub const NOT_SUBSCRIBED: &str = "Notifications are off. Type `notify on` for a daily digest at \
-     08:00 UTC of licenses that expired, licenses that will expire in the next 30 days, and new \
-     shortages (`notify on weekly at 07:30 tz Europe/Paris` to choose when).";
+/// `notify window N` for a subscriber.
+pub fn window_set(window: Days) -> String {
+    sentences::notify_window(window, true)
+}
 
-/// `notify window N`.
-pub fn window_set(window_days: i64) -> String {
+/// `notify window N` without a subscription: the window belongs to a subscription, so there
+/// is nothing to set yet.
+pub fn window_without_subscription(window: Days) -> String {
     format!(
-        "Notifications now warn about licenses that will expire in the next {}.",
-        days(window_days)
+        "Notifications are off, so there is no window to change. Type `notify on` first, then \
+         `notify window {}`.",
+        window.get()
     )
 }
 
-/// `notify window N` without a subscription.
-pub fn window_without_subscription() -> String {
-    format!("{NOT_SUBSCRIBED} Then `notify window N` sets how many days ahead I look.")
+/// `notify status` without a subscription.
+pub fn status_off() -> String {
+    sentences::notify_status(None)
 }
 
-/// `notify status` for a subscription.
+/// What `notify status` says about a subscription.
+#[derive(Debug)]
 pub struct StatusLines<'a> {
+    /// The schedule, or why the stored one cannot be used.
     pub schedule: Result<Schedule, String>,
-    pub window_days: i64,
+    pub window: Days,
     pub next: Option<DateTime<Utc>>,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_error: Option<&'a str>,
@@ -94,24 +78,23 @@ pub struct StatusLines<'a> {
     pub sign_in_link: Option<String>,
 }
 
-/// `notify status`.
+/// `notify status` with a subscription.
 pub fn status(s: &StatusLines<'_>) -> String {
-    let mut out = match &s.schedule {
-        Ok(schedule) => format!(
-            "Notifications are on: {}, looking {} ahead.",
-            schedule_phrase(schedule),
-            days(s.window_days)
-        ),
-        Err(why) => format!(
-            "Notifications are on, but your saved schedule cannot be used ({why}). Type \
-             `notify on` to set it again."
-        ),
+    let schedule = match &s.schedule {
+        Ok(schedule) => schedule,
+        Err(why) => {
+            return format!(
+                "Notifications are on, but your saved schedule cannot be used ({why}). Type \
+                 `notify on` to set it again."
+            )
+        }
     };
-    if let (Some(next), Ok(schedule)) = (s.next, &s.schedule) {
-        out.push_str(&format!(" Next digest: {}.", local(next, schedule.tz)));
+    let mut out = sentences::notify_status(Some((schedule, s.window)));
+    if let Some(next) = s.next {
+        out.push_str(&format!(" Next digest: {}.", local(next, schedule.zone)));
     }
-    if let (Some(last), Ok(schedule)) = (s.last_run_at, &s.schedule) {
-        out.push_str(&format!(" Last checked: {}.", local(last, schedule.tz)));
+    if let Some(last) = s.last_run_at {
+        out.push_str(&format!(" Last checked: {}.", local(last, schedule.zone)));
     }
     if s.reminder_sent {
         out.push_str(" Paused until you sign in again");
@@ -119,7 +102,7 @@ pub fn status(s: &StatusLines<'_>) -> String {
             Some(link) => out.push_str(&format!(": [Sign in with Cisco]({link})")),
             None => out.push('.'),
         }
-    } else if let (Some(error), Ok(_)) = (s.last_error, &s.schedule) {
+    } else if let Some(error) = s.last_error {
         out.push_str(&format!(
             " The last attempt did not work: {error}. I will try again; it is not your fault."
         ));
@@ -137,11 +120,15 @@ pub fn reminder(link: &str) -> String {
 }
 
 /// `notify test` with nothing to show.
-pub fn test_nothing(window_days: i64) -> String {
+pub fn test_nothing(window: Days) -> String {
+    let days = match window.get() {
+        1 => "1 day".to_string(),
+        n => format!("{n} days"),
+    };
     format!(
-        "Nothing to report right now: no license expired in the last {w}, none will expire in \
-         the next {w}, and there are no shortages. A digest is sent only when something changes.",
-        w = days(window_days)
+        "Nothing to report right now: no license expired in the last {days}, none will expire \
+         in the next {days}, and there are no shortages. A digest is sent only when something \
+         changes."
     )
 }
 
@@ -152,19 +139,6 @@ pub const TEST_PREFACE: &str =
 /// The bot's store failed while handling a command.
 pub const STORE_FAILING: &str =
     "I can't reach my notification settings right now. Please try again in a few minutes.";
-
-/// The sign-in service failed while handling `notify test`.
-pub const SIGN_IN_SERVICE_FAILING: &str =
-    "I can't reach the sign-in service right now. Please try again in a few minutes.";
-
-/// CSSM failed while handling `notify test`.
-pub const CSSM_FAILING: &str = "Cisco Smart Software Manager is not answering right now. Please \
-     try again in a few minutes.";
-
-/// `notify test` for someone who is not signed in.
-pub fn sign_in(link: &str) -> String {
-    format!("To read your licenses I need you to sign in: [Sign in with Cisco]({link})")
-}
 
 /// Short reasons stored as `last_error` (the log carries the details).
 pub mod reasons {

@@ -2,165 +2,97 @@
 //! zone, computed with `chrono-tz` so that daylight-saving changes move the UTC instant, never
 //! the local time the person asked for.
 //!
+//! The schedule type is the chat grammar's ([`Schedule`]: what `notify on …` parsed to), so
+//! there is one schedule type in the project; this module adds its next run and how it is
+//! stored (three text columns: `daily`/`weekly`, `HH:MM`, the zone name).
+//!
 //! Rules where a local time does not map to exactly one instant:
 //! - in a spring-forward gap (02:30 on the night clocks jump from 02:00 to 03:00) the digest
 //!   runs at the first local minute after the gap that exists (03:00), that day;
-//! - in a fall-back overlap (01:30 happens twice) it runs at the earlier of the two instants.
+//! - in a fall-back overlap (02:30 happens twice) it runs once, at the earlier instant.
 
-use std::fmt;
-use std::str::FromStr;
-
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-/// How often digests come.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Cadence {
-    /// Every day at the local time.
-    Daily,
-    /// Every Monday at the local time.
-    Weekly,
-}
+pub use slbot_chat::command::{Frequency, Schedule};
 
-impl Cadence {
-    /// The stored and displayed word (`daily`, `weekly`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cadence::Daily => "daily",
-            Cadence::Weekly => "weekly",
-        }
-    }
-}
-
-impl FromStr for Cadence {
-    type Err = ScheduleError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "daily" => Ok(Cadence::Daily),
-            "weekly" => Ok(Cadence::Weekly),
-            _ => Err(ScheduleError::UnknownCadence(s.to_string())),
-        }
-    }
-}
-
-impl fmt::Display for Cadence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A schedule setting that cannot be used; each variant names what the person typed.
+/// A stored schedule that cannot be used (a damaged row); each variant names the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
-    /// Not `HH:MM` with 00–23 and 00–59 (`25:00`, `8`, `8:5`, `noon`).
-    #[error("`{0}` is not a time of day; use HH:MM from 00:00 to 23:59, for example `at 08:00`")]
+    /// Not `HH:MM` with 00–23 and 00–59.
+    #[error("`{0}` is not a time of day")]
     BadTime(String),
-    /// Not an IANA zone name (`Mars/Olympus`, `CET+1`).
-    #[error("I don't know the time zone `{0}`; use an Area/City name such as `Europe/Paris` or `America/New_York`, or `UTC`")]
+    /// Not an IANA zone name.
+    #[error("unknown time zone `{0}`")]
     UnknownTimeZone(String),
-    /// A stored cadence word this version does not know (a damaged row).
-    #[error("unknown cadence `{0}`")]
-    UnknownCadence(String),
+    /// Neither `daily` nor `weekly`.
+    #[error("unknown frequency `{0}`")]
+    UnknownFrequency(String),
 }
 
-/// A local time of day, minute precision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct LocalTime {
-    hour: u32,
-    minute: u32,
-}
-
-impl LocalTime {
-    /// 08:00, the default of `notify on`.
-    pub const DEFAULT: LocalTime = LocalTime { hour: 8, minute: 0 };
-
-    /// A time of day; `None` outside 00:00–23:59.
-    pub fn new(hour: u32, minute: u32) -> Option<Self> {
-        (hour <= 23 && minute <= 59).then_some(LocalTime { hour, minute })
-    }
-
-    /// Reads `H:MM` or `HH:MM` on a 24-hour clock, by the chat grammar's rule.
-    pub fn parse(text: &str) -> Result<Self, ScheduleError> {
-        use chrono::Timelike;
-        slbot_chat::parse::time_of_day(text.trim())
-            .and_then(|t| Self::new(t.hour(), t.minute()))
-            .ok_or_else(|| ScheduleError::BadTime(text.trim().to_string()))
-    }
-
-    /// Hours, 0–23.
-    pub fn hour(self) -> u32 {
-        self.hour
-    }
-
-    /// Minutes, 0–59.
-    pub fn minute(self) -> u32 {
-        self.minute
-    }
-
-    fn naive(self) -> NaiveTime {
-        NaiveTime::from_hms_opt(self.hour, self.minute, 0).unwrap_or(NaiveTime::MIN)
-    }
-}
-
-impl fmt::Display for LocalTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02}:{:02}", self.hour, self.minute)
-    }
-}
-
-/// Reads an IANA zone name (`Europe/Paris`, `UTC`) by the chat grammar's rule: exact, then
-/// ignoring ASCII case.
-pub fn parse_time_zone(text: &str) -> Result<Tz, ScheduleError> {
-    let t = text.trim();
-    slbot_chat::parse::time_zone(t).ok_or_else(|| ScheduleError::UnknownTimeZone(t.to_string()))
-}
-
-/// When digests come: cadence, local time and zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Schedule {
-    pub cadence: Cadence,
-    pub at: LocalTime,
-    pub tz: Tz,
-}
-
-impl Schedule {
-    /// The first run strictly after `after`.
-    pub fn next_run(&self, after: DateTime<Utc>) -> DateTime<Utc> {
-        let local_day = after.with_timezone(&self.tz).date_naive();
-        // Start the day before: a local date's run can fall before `after`'s local date
-        // boundary only by the zone's offset, and one extra day covers it.
-        let mut day = local_day.pred_opt().unwrap_or(local_day);
-        // At most 9 candidates: the weekly case needs up to 8 days from the day before.
-        for _ in 0..10 {
-            if self.cadence == Cadence::Daily || day.weekday() == Weekday::Mon {
-                let at = self.instant_on(day);
-                if at > after {
-                    return at;
-                }
-            }
-            day = match day.succ_opt() {
-                Some(d) => d,
-                None => break,
-            };
-        }
-        // Only reachable at the end of chrono's calendar; a week later is a safe answer.
-        after + Duration::days(7)
-    }
-
-    /// The UTC instant of the local time on `day` (gap: first minute after it; overlap: the
-    /// earlier instant).
-    fn instant_on(&self, day: NaiveDate) -> DateTime<Utc> {
-        let wanted = day.and_time(self.at.naive());
-        // A gap is at most a few hours (2 h in a few historical zones); step minute by minute.
-        for minutes in 0..=(24 * 60) {
-            let local = wanted + Duration::minutes(minutes);
-            if let Some(at) = self.tz.from_local_datetime(&local).earliest() {
-                return at.with_timezone(&Utc);
+/// The first run of `schedule` strictly after `after`.
+pub fn next_after(schedule: &Schedule, after: DateTime<Utc>) -> DateTime<Utc> {
+    let tz = schedule.zone;
+    let local_day = after.with_timezone(&tz).date_naive();
+    // Start the day before: with a zone ahead of UTC, that day's run can still be after
+    // `after`. From there, 9 days always reach the next Monday.
+    let mut day = local_day.pred_opt().unwrap_or(local_day);
+    for _ in 0..10 {
+        if schedule.frequency == Frequency::Daily || day.weekday() == Weekday::Mon {
+            let at = instant_on(schedule, day);
+            if at > after {
+                return at;
             }
         }
-        Utc.from_utc_datetime(&wanted)
+        day = match day.succ_opt() {
+            Some(d) => d,
+            None => break,
+        };
     }
+    // Only reachable at the end of chrono's calendar; a week later is a safe answer.
+    after + Duration::days(7)
+}
+
+/// The UTC instant of the schedule's local time on `day` (gap: first minute after it;
+/// overlap: the earlier instant).
+fn instant_on(schedule: &Schedule, day: NaiveDate) -> DateTime<Utc> {
+    let wanted = day.and_time(schedule.at);
+    // A gap is at most a few hours (2 h in a few historical zones); step minute by minute.
+    for minutes in 0..=(24 * 60) {
+        let local = wanted + Duration::minutes(minutes);
+        if let Some(at) = schedule.zone.from_local_datetime(&local).earliest() {
+            return at.with_timezone(&Utc);
+        }
+    }
+    Utc.from_utc_datetime(&wanted)
+}
+
+/// The stored words of a schedule: (`daily`|`weekly`, `HH:MM`, zone name).
+pub fn to_stored(schedule: &Schedule) -> (&'static str, String, &'static str) {
+    (
+        schedule.frequency.name(),
+        schedule.at.format("%H:%M").to_string(),
+        schedule.zone.name(),
+    )
+}
+
+/// A schedule read back from its stored words, by the chat grammar's rules for times and
+/// zones (a zone is matched exactly, then ignoring case).
+pub fn from_stored(frequency: &str, at: &str, zone: &str) -> Result<Schedule, ScheduleError> {
+    let frequency = match frequency.trim() {
+        "daily" => Frequency::Daily,
+        "weekly" => Frequency::Weekly,
+        other => return Err(ScheduleError::UnknownFrequency(other.to_string())),
+    };
+    let at = slbot_chat::parse::time_of_day(at.trim())
+        .ok_or_else(|| ScheduleError::BadTime(at.trim().to_string()))?;
+    let zone: Tz = slbot_chat::parse::time_zone(zone.trim())
+        .ok_or_else(|| ScheduleError::UnknownTimeZone(zone.trim().to_string()))?;
+    Ok(Schedule {
+        frequency,
+        at,
+        zone,
+    })
 }
 
 #[cfg(test)]
@@ -168,26 +100,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn times_of_day_are_hh_mm_within_the_day() {
-        assert_eq!(LocalTime::parse("08:00").unwrap().to_string(), "08:00");
-        assert_eq!(LocalTime::parse(" 8:05 ").unwrap().to_string(), "08:05");
-        assert_eq!(LocalTime::parse("23:59").unwrap().to_string(), "23:59");
-        for bad in [
-            "25:00", "24:00", "12:60", "8", "8:5", "noon", "", "-1:00", "08:000",
-        ] {
-            assert!(
-                matches!(LocalTime::parse(bad), Err(ScheduleError::BadTime(_))),
-                "{bad}"
-            );
-        }
+    fn a_schedule_reads_back_as_it_was_stored() {
+        let paris = from_stored("weekly", "07:05", "Europe/Paris").unwrap();
+        assert_eq!(
+            to_stored(&paris),
+            ("weekly", "07:05".to_string(), "Europe/Paris")
+        );
+        assert_eq!(
+            from_stored("daily", "8:00", "utc").map(|s| to_stored(&s)),
+            Ok(("daily", "08:00".to_string(), "UTC"))
+        );
     }
 
     #[test]
-    fn zones_are_iana_names_in_any_case() {
-        assert_eq!(parse_time_zone("Europe/Paris").unwrap(), Tz::Europe__Paris);
-        assert_eq!(parse_time_zone("europe/paris").unwrap(), Tz::Europe__Paris);
-        assert_eq!(parse_time_zone("UTC").unwrap(), Tz::UTC);
-        let err = parse_time_zone("Mars/Olympus").unwrap_err();
-        assert!(err.to_string().contains("`Mars/Olympus`"), "{err}");
+    fn a_damaged_row_says_which_value_is_wrong() {
+        assert_eq!(
+            from_stored("daily", "25:00", "UTC"),
+            Err(ScheduleError::BadTime("25:00".into()))
+        );
+        assert_eq!(
+            from_stored("daily", "08:00", "Mars/Olympus"),
+            Err(ScheduleError::UnknownTimeZone("Mars/Olympus".into()))
+        );
+        assert_eq!(
+            from_stored("hourly", "08:00", "UTC"),
+            Err(ScheduleError::UnknownFrequency("hourly".into()))
+        );
     }
 }

@@ -31,7 +31,7 @@ use crate::store::{NotifyStore, PassLock, RunState, StoreError, Subscription};
 
 /// The first scheduled run of `sub` strictly after `after`.
 pub fn next_run(sub: &Subscription, after: DateTime<Utc>) -> Result<DateTime<Utc>, ScheduleError> {
-    Ok(sub.schedule()?.next_run(after))
+    Ok(crate::schedule::next_after(&sub.schedule()?, after))
 }
 
 /// How often the bot should run a pass ([`Scheduler::run`]): a minute keeps digests within a

@@ -11,18 +11,19 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use slbot_chat::sentences;
 use slbot_inventory::Days;
 
 use crate::digest::{digest, AnnouncedSet};
 use crate::ports::{InventoryProblem, InventorySource, TokenProblem, TokenSource};
 use crate::render::render_within;
 use crate::replies;
-use crate::schedule::{Cadence, LocalTime, Schedule};
+use crate::schedule::{next_after, Schedule};
 use crate::scheduler::{due_at, SchedulerSettings};
-use crate::store::{NewSubscription, NotifyStore, StoreError};
+use crate::store::{NewSubscription, NotifyStore, StoreError, Subscription};
 
-/// The look-ahead when the person never set `notify window N`.
-pub const DEFAULT_WINDOW: Days = Days::DEFAULT;
+/// The look-ahead when the person never set `notify window N` (the grammar's default).
+pub const DEFAULT_WINDOW: Days = slbot_chat::command::DEFAULT_NOTIFY_WINDOW;
 
 /// A `notify …` command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,18 +43,9 @@ pub enum NotifyRequest {
 impl NotifyRequest {
     /// The request of a chat command; `None` for commands that are not `notify …`.
     pub fn from_command(command: &slbot_chat::Command) -> Option<Self> {
-        use chrono::Timelike;
-        use slbot_chat::command::Frequency;
         use slbot_chat::Command;
         Some(match command {
-            Command::NotifyOn(s) => NotifyRequest::On(Schedule {
-                cadence: match s.frequency {
-                    Frequency::Daily => Cadence::Daily,
-                    Frequency::Weekly => Cadence::Weekly,
-                },
-                at: LocalTime::new(s.at.hour(), s.at.minute()).unwrap_or(LocalTime::DEFAULT),
-                tz: s.zone,
-            }),
+            Command::NotifyOn(schedule) => NotifyRequest::On(*schedule),
             Command::NotifyOff => NotifyRequest::Off,
             Command::NotifyStatus => NotifyRequest::Status,
             Command::NotifyWindow { days } => NotifyRequest::Window(*days),
@@ -116,8 +108,7 @@ impl NotifyService {
         room_id: &str,
         now: DateTime<Utc>,
     ) -> Result<String, StoreError> {
-        let existed = self
-            .store
+        self.store
             .subscribe(
                 &NewSubscription {
                     person_id: person_id.to_string(),
@@ -129,19 +120,13 @@ impl NotifyService {
             )
             .await?;
         let sub = self.store.subscription(person_id).await?;
-        let window = sub
-            .as_ref()
-            .map_or(i64::from(DEFAULT_WINDOW.get()), |s| s.window_days);
+        let window = sub.as_ref().map_or(DEFAULT_WINDOW, window_of);
         let next = sub
             .as_ref()
             .and_then(|s| due_at(s, &self.settings).ok())
-            .unwrap_or_else(|| schedule.next_run(now))
+            .unwrap_or_else(|| next_after(schedule, now))
             .max(now);
-        let mut reply = if existed {
-            replies::rescheduled(schedule, next)
-        } else {
-            replies::subscribed(schedule, window, next)
-        };
+        let mut reply = replies::on(schedule, window, next);
         if let Err(TokenProblem::NotSignedIn) = self.tokens.access_token(room_id, person_id).await {
             reply.push_str(&replies::sign_in_first(
                 &self.tokens.sign_in_link(person_id, now),
@@ -151,31 +136,33 @@ impl NotifyService {
     }
 
     async fn off(&self, person_id: &str) -> Result<String, StoreError> {
-        Ok(if self.store.unsubscribe(person_id).await? {
-            replies::UNSUBSCRIBED.to_string()
-        } else {
-            replies::NOT_SUBSCRIBED.to_string()
-        })
+        self.store.unsubscribe(person_id).await?;
+        Ok(replies::OFF.to_string())
     }
 
     async fn window(&self, days: Days, person_id: &str) -> Result<String, StoreError> {
-        let days = i64::from(days.get());
-        Ok(if self.store.set_window(person_id, days).await? {
-            replies::window_set(days)
-        } else {
-            replies::window_without_subscription()
-        })
+        Ok(
+            if self
+                .store
+                .set_window(person_id, i64::from(days.get()))
+                .await?
+            {
+                replies::window_set(days)
+            } else {
+                replies::window_without_subscription(days)
+            },
+        )
     }
 
     async fn status(&self, person_id: &str, now: DateTime<Utc>) -> Result<String, StoreError> {
         let Some(sub) = self.store.subscription(person_id).await? else {
-            return Ok(replies::NOT_SUBSCRIBED.to_string());
+            return Ok(replies::status_off());
         };
         let schedule = sub.schedule().map_err(|e| e.to_string());
         let next = due_at(&sub, &self.settings).ok().map(|t| t.max(now));
         Ok(replies::status(&replies::StatusLines {
             schedule,
-            window_days: sub.window_days,
+            window: window_of(&sub),
             next,
             last_run_at: sub.last_run_at,
             last_error: sub.last_error.as_deref(),
@@ -188,10 +175,7 @@ impl NotifyService {
 
     async fn test(&self, person_id: &str, room_id: &str, now: DateTime<Utc>) -> String {
         let window = match self.store.subscription(person_id).await {
-            Ok(Some(sub)) => u32::try_from(sub.window_days)
-                .ok()
-                .and_then(|d| Days::new(d).ok())
-                .unwrap_or(DEFAULT_WINDOW),
+            Ok(Some(sub)) => window_of(&sub),
             Ok(None) => DEFAULT_WINDOW,
             Err(e) => {
                 tracing::error!(person_id = %person_id, error = %e, "notify test: the bot store failed");
@@ -201,31 +185,39 @@ impl NotifyService {
         let token = match self.tokens.access_token(room_id, person_id).await {
             Ok(t) => t,
             Err(TokenProblem::NotSignedIn) => {
-                return replies::sign_in(&self.tokens.sign_in_link(person_id, now))
+                return sentences::sign_in(&self.tokens.sign_in_link(person_id, now))
             }
             Err(TokenProblem::Service(e)) => {
-                tracing::error!(person_id = %person_id, error = %e, "notify test: token service failed");
-                return replies::SIGN_IN_SERVICE_FAILING.to_string();
+                let reference = slbot_signing::random_hex(4);
+                tracing::error!(person_id = %person_id, reference = %reference, error = %e, "notify test: the sign-in service failed");
+                return sentences::sign_in_service_failing(&reference);
             }
         };
         let inventory = match self.inventories.inventory(person_id, &token).await {
             Ok(i) => i,
             Err(InventoryProblem::SignInRefused) => {
-                return slbot_chat::sentences::cssm_refused_sign_in(
-                    &self.tokens.sign_in_link(person_id, now),
-                )
+                return sentences::cssm_refused_sign_in(&self.tokens.sign_in_link(person_id, now))
             }
             Err(InventoryProblem::Failed(e)) => {
                 tracing::warn!(person_id = %person_id, error = %e, "notify test: inventory fetch failed");
-                return replies::CSSM_FAILING.to_string();
+                return sentences::CSSM_NOT_ANSWERING.to_string();
             }
         };
         let since = now - Duration::days(i64::from(window.get()));
         let d = digest(&inventory, now, window, since, &AnnouncedSet::new());
         if d.is_empty() {
-            return replies::test_nothing(i64::from(window.get()));
+            return replies::test_nothing(window);
         }
         let room = slbot_chat::MAX_MARKDOWN_BYTES - replies::TEST_PREFACE.len() - 2;
         format!("{}\n\n{}", replies::TEST_PREFACE, render_within(&d, room))
     }
+}
+
+/// The subscription's window; a stored value out of range (a damaged row) reads as the
+/// default here, and the scheduler reports it.
+fn window_of(sub: &Subscription) -> Days {
+    u32::try_from(sub.window_days)
+        .ok()
+        .and_then(|d| Days::new(d).ok())
+        .unwrap_or(DEFAULT_WINDOW)
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::digest::{AnnouncedSet, Announcement, ItemKey};
-use crate::schedule::{parse_time_zone, Cadence, LocalTime, Schedule, ScheduleError};
+use crate::schedule::{from_stored, Schedule, ScheduleError};
 
 /// A boxed, sendable future (the trait is used as `dyn`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -58,6 +58,7 @@ pub struct Subscription {
     pub person_id: String,
     /// Where digests and reminders are posted.
     pub room_id: String,
+    /// `daily` or `weekly`.
     pub cadence: String,
     /// `HH:MM`.
     pub local_time: String,
@@ -80,11 +81,7 @@ pub struct Subscription {
 impl Subscription {
     /// The typed schedule, or why the stored one cannot be used.
     pub fn schedule(&self) -> Result<Schedule, ScheduleError> {
-        Ok(Schedule {
-            cadence: self.cadence.parse::<Cadence>()?,
-            at: LocalTime::parse(&self.local_time)?,
-            tz: parse_time_zone(&self.tz)?,
-        })
+        from_stored(&self.cadence, &self.local_time, &self.tz)
     }
 
     /// The base of the schedule: the last finished pass, or the subscription's start.
@@ -262,12 +259,13 @@ macro_rules! store_methods {
                 .await
                 .map_err(StoreError::from_sqlx)?
                 .is_some();
+                let (frequency, at, zone) = $crate::schedule::to_stored(&sub.schedule);
                 sqlx::query(&$sql(UPSERT_SUBSCRIPTION))
                     .bind(&sub.person_id)
                     .bind(&sub.room_id)
-                    .bind(sub.schedule.cadence.as_str())
-                    .bind(sub.schedule.at.to_string())
-                    .bind(sub.schedule.tz.name())
+                    .bind(frequency)
+                    .bind(at)
+                    .bind(zone)
                     .bind(sub.window_days)
                     .bind(secs(now))
                     .execute(&mut *tx)

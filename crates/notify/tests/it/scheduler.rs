@@ -52,9 +52,9 @@ fn alice_snapshot(now: DateTime<Utc>) -> serde_json::Value {
 
 fn daily_0800_utc() -> NotifyRequest {
     NotifyRequest::On(Schedule {
-        cadence: slbot_notify::Cadence::Daily,
-        at: slbot_notify::LocalTime::new(8, 0).unwrap(),
-        tz: Tz::UTC,
+        frequency: slbot_notify::Frequency::Daily,
+        at: chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+        zone: Tz::UTC,
     })
 }
 
@@ -440,9 +440,9 @@ async fn weekly_digests_come_on_mondays_at_local_time_across_the_dst_change(engi
     );
     world.inventories.set(ALICE, &snap);
     let on = NotifyRequest::On(Schedule {
-        cadence: slbot_notify::Cadence::Weekly,
-        at: slbot_notify::LocalTime::new(7, 30).unwrap(),
-        tz: Tz::Europe__Paris,
+        frequency: slbot_notify::Frequency::Weekly,
+        at: chrono::NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
+        zone: Tz::Europe__Paris,
     });
     world
         .service(store.clone())

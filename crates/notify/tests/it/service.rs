@@ -1,6 +1,7 @@
 //! The `notify …` commands as a person types them: parsed by the chat grammar, mapped to a
 //! request, answered by the service.
 
+use slbot_chat::sentences;
 use slbot_notify::{NotifyRequest, NotifyService};
 
 use crate::harness::*;
@@ -32,47 +33,65 @@ async fn the_commands_answer_with_what_they_did(engine: Engine) {
     let reply = say(&service, "notify status", now).await;
     assert!(reply.starts_with("Notifications are off."), "{reply}");
 
+    // The plain-state sentences are the chat crate's; what follows them is written here.
+    let daily = slbot_chat::command::Schedule::default();
+    let paris = slbot_chat::parse::time_zone("Europe/Paris").unwrap();
+    let weekly = slbot_chat::command::Schedule {
+        frequency: slbot_notify::Frequency::Weekly,
+        at: chrono::NaiveTime::from_hms_opt(7, 30, 0).unwrap(),
+        zone: paris,
+    };
+    let days = |n| slbot_inventory::Days::new(n).unwrap();
+    const ALSO: &str = " Digests also list newly expired licenses and new or growing \
+                        shortages, and come only when something changed.";
+
     let reply = say(&service, "notify on", now).await;
     assert_eq!(
         reply,
-        "Notifications are on: daily at 08:00 (UTC), I will tell you about licenses that \
-         expired, licenses that will expire in the next 30 days, and new or growing \
-         shortages. Your first digest comes on Sun 2026-11-29 08:00 UTC; when nothing has \
-         changed I send nothing. Type `notify off` to stop."
+        format!(
+            "{}{ALSO} The next one is due Sun 2026-11-29 08:00 UTC.",
+            sentences::notify_on(&daily, days(30))
+        )
     );
 
     let reply = say(&service, "notify on weekly at 07:30 tz Europe/Paris", now).await;
     assert_eq!(
         reply,
-        "Notifications now come every Monday at 07:30 (Europe/Paris). The next digest is on \
-         Mon 2026-11-30 07:30 Europe/Paris."
+        format!(
+            "{}{ALSO} The next one is due Mon 2026-11-30 07:30 Europe/Paris.",
+            sentences::notify_on(&weekly, days(30))
+        )
     );
 
     let reply = say(&service, "notify window 90", now).await;
-    assert_eq!(
-        reply,
-        "Notifications now warn about licenses that will expire in the next 90 days."
-    );
+    assert_eq!(reply, sentences::notify_window(days(90), true));
 
     let reply = say(&service, "notify status", now).await;
     assert_eq!(
         reply,
-        "Notifications are on: every Monday at 07:30 (Europe/Paris), looking 90 days ahead. \
-         Next digest: Mon 2026-11-30 07:30 Europe/Paris."
+        format!(
+            "{} Next digest: Mon 2026-11-30 07:30 Europe/Paris.",
+            sentences::notify_status(Some((&weekly, days(90))))
+        )
     );
 
-    let reply = say(&service, "notify off", now).await;
-    assert!(
-        reply.starts_with("Notifications are off. I forgot"),
-        "{reply}"
+    assert_eq!(
+        say(&service, "notify off", now).await,
+        sentences::NOTIFY_OFF
     );
-    let reply = say(&service, "notify off", now).await;
-    assert!(
-        reply.starts_with("Notifications are off. Type `notify on`"),
-        "{reply}"
+    assert_eq!(
+        say(&service, "notify off", now).await,
+        sentences::NOTIFY_OFF
     );
-    let reply = say(&service, "notify window 10", now).await;
-    assert!(reply.contains("Then `notify window N`"), "{reply}");
+    assert_eq!(
+        say(&service, "notify status", now).await,
+        sentences::notify_status(None)
+    );
+    assert_eq!(
+        say(&service, "notify window 10", now).await,
+        "Notifications are off, so there is no window to change. Type `notify on` first, then \
+         `notify window 10`."
+    );
     db.cleanup().await;
 }
 on_both_engines!(

@@ -3,19 +3,19 @@
 
 use slbot_notify::digest::{Announcement, Category};
 use slbot_notify::store::{NewSubscription, RunState};
-use slbot_notify::{Cadence, ItemKey, LocalTime, Schedule};
+use slbot_notify::{Frequency, ItemKey, Schedule};
 
 use crate::harness::*;
 use crate::on_both_engines;
 
-fn sub(person: &str, room: &str, cadence: Cadence, h: u32) -> NewSubscription {
+fn sub(person: &str, room: &str, frequency: Frequency, h: u32) -> NewSubscription {
     NewSubscription {
         person_id: person.into(),
         room_id: room.into(),
         schedule: Schedule {
-            cadence,
-            at: LocalTime::new(h, 0).unwrap(),
-            tz: chrono_tz::Tz::Europe__Paris,
+            frequency,
+            at: chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap(),
+            zone: chrono_tz::Tz::Europe__Paris,
         },
         window_days: 30,
     }
@@ -28,13 +28,16 @@ async fn subscriptions_and_announcements_round_trip(engine: Engine) {
     let store = db.open().await;
     let t0 = at(2026, 11, 2, 10, 0);
     assert!(!store
-        .subscribe(&sub("p1", "r1", Cadence::Daily, 8), t0)
+        .subscribe(&sub("p1", "r1", Frequency::Daily, 8), t0)
         .await
         .unwrap());
     assert!(store.set_window("p1", 90).await.unwrap());
     // A second `notify on` changes the schedule and room, keeps window and start.
     assert!(store
-        .subscribe(&sub("p1", "r2", Cadence::Weekly, 9), at(2026, 11, 5, 0, 0))
+        .subscribe(
+            &sub("p1", "r2", Frequency::Weekly, 9),
+            at(2026, 11, 5, 0, 0)
+        )
         .await
         .unwrap());
     let s = store.subscription("p1").await.unwrap().unwrap();
@@ -112,7 +115,7 @@ async fn subscriptions_and_announcements_round_trip(engine: Engine) {
 
     // `notify off` forgets the subscription and what was announced.
     store
-        .subscribe(&sub("p2", "r3", Cadence::Daily, 8), t0)
+        .subscribe(&sub("p2", "r3", Frequency::Daily, 8), t0)
         .await
         .unwrap();
     assert!(store.unsubscribe("p1").await.unwrap());
