@@ -110,12 +110,12 @@ pub fn status(s: &StatusLines<'_>) -> String {
     out
 }
 
-/// The one reminder a subscriber gets when they must sign in again.
+/// The one reminder a subscriber gets when they must sign in (again).
 pub fn reminder(link: &str) -> String {
     format!(
-        "Your license notifications are paused: your sign-in has ended. To read your licenses \
-         I need you to sign in: [Sign in with Cisco]({link}) (I will not remind you again; \
-         digests resume by themselves once you have signed in)."
+        "Your license notifications are paused. {} I won't remind you again; digests resume \
+         by themselves once you have signed in.",
+        sentences::sign_in(link)
     )
 }
 

@@ -164,7 +164,7 @@ pub trait NotifyStore: Send + Sync {
     ) -> BoxFuture<'a, Result<AnnouncedSet, StoreError>>;
 
     /// Records a posted digest in one transaction: upserts `items` and forgets `forget`
-    /// (resolved shortages).
+    /// (resolved shortages). Nothing is recorded for a person no longer subscribed.
     fn record_announcements<'a>(
         &'a self,
         person_id: &'a str,
@@ -428,6 +428,19 @@ macro_rules! store_methods {
                 use $crate::digest::Category;
                 use $crate::store::{secs, StoreError, UPSERT_ANNOUNCED};
                 let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+                // `notify off` during the pass removed the subscription: record nothing, so
+                // a later `notify on` starts clean.
+                let subscribed = sqlx::query(&$sql(
+                    "SELECT person_id FROM notify_subscriptions WHERE person_id = ?",
+                ))
+                .bind(person_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(StoreError::from_sqlx)?
+                .is_some();
+                if !subscribed {
+                    return Ok(());
+                }
                 let upsert = $sql(UPSERT_ANNOUNCED);
                 for item in items {
                     sqlx::query(&upsert)

@@ -130,6 +130,12 @@ async fn subscriptions_and_announcements_round_trip(engine: Engine) {
         .collect();
     assert_eq!(left, vec!["p2"]);
     assert!(!store.set_window("p1", 10).await.unwrap());
+    // A pass that ends after `notify off` records nothing for that person.
+    store
+        .record_announcements("p1", &items, &[], t0)
+        .await
+        .unwrap();
+    assert!(store.announced("p1").await.unwrap().is_empty());
     db.cleanup().await;
 }
 on_both_engines!(

@@ -195,3 +195,45 @@ fn summary(r: &PassReport) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_counts_each_outcome_and_names_each_failure() {
+        let report = PassReport {
+            led: true,
+            due: 4,
+            digests: vec!["a".into()],
+            nothing_new: vec!["b".into()],
+            reminders: vec![],
+            still_signed_out: vec!["c".into()],
+            failed: vec![("d".into(), "the sign-in service did not answer".into())],
+        };
+        assert_eq!(
+            summary(&report),
+            "due: 4, digests sent: 1, nothing new: 1, reminders sent: 0, still signed out: 1, failed: 1\n\
+             failed: d: the sign-in service did not answer\n"
+        );
+        assert_eq!(
+            summary(&PassReport::default()),
+            "another process is running the notification pass; nothing done\n"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_secret_is_named_before_anything_is_opened() {
+        let config = Config::from_parts(Default::default(), "").unwrap();
+        let args = RunOnceArgs {
+            store: Some("sqlite:///nonexistent-dir/never-created.db".into()),
+            now: None,
+            cssm: CssmFlags::default(),
+            webex_bot_token_file: None,
+            backend_secret_file: None,
+        };
+        let err = build(&args, &config).await.err().expect("refused");
+        assert_eq!(err.code(), 2);
+        assert!(err.to_string().contains("SLBOT_BACKEND_SECRET"), "{err}");
+    }
+}
