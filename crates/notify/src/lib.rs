@@ -2,8 +2,8 @@
 //! the `notify …` commands.
 //!
 //! Layout:
-//! - [`schedule`]: daily / weekly (Monday) at a local `HH:MM` in an IANA zone; the next run,
-//!   DST-correct.
+//! - [`schedule`]: the chat grammar's [`Schedule`] (daily / weekly on Monday, local `HH:MM`,
+//!   IANA zone): its next run, DST-correct, and how it is stored.
 //! - [`mod@digest`]: the pure function (inventory, now, window, announced) → [`Digest`]: newly
 //!   expired, entering the window, new or grown shortages; item identity and its key.
 //! - [`render`]: a digest as one Webex markdown message within 7,439 bytes.
@@ -12,7 +12,8 @@
 //! - [`ports`]: what the scheduler needs from outside (token, inventory, posting, clock).
 //! - [`scheduler`]: one pass over due subscriptions, and the loop the bot runs.
 //! - [`service`]: the `notify on|off|status|window|test` commands → reply sentences.
-//! - [`replies`]: every sentence of the feature, in one place.
+//! - [`replies`]: every sentence the feature adds to the chat crate's `notify_*` sentences,
+//!   in one place.
 //! - [`adapters`]: the production ports over the backend, CSSM and Webex clients.
 //!
 //! # Wiring it into the bot

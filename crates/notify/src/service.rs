@@ -78,9 +78,10 @@ impl NotifyService {
         }
     }
 
-    /// The reply (Webex markdown) to `request` from `person_id`. `room_id` is where digests
-    /// and reminders will go: pass the person's 1:1 room with the bot, never a group room
-    /// (a digest lists that person's licenses). Never fails: every failure is a sentence.
+    /// The reply (Webex markdown) to `request` from `person_id`, typed in `room_id` (stored
+    /// with the subscription and used for token requests, as for any command; digests and
+    /// reminders go to the person's 1:1 space whatever the room, see [`crate::Poster`]).
+    /// Never fails: every failure is a sentence (and a log line).
     pub async fn handle(
         &self,
         request: &NotifyRequest,
