@@ -35,12 +35,7 @@ pub fn render_within(digest: &Digest, limit: usize) -> String {
     let mut sections: Vec<(String, Vec<String>)> = Vec::new();
     if !digest.newly_expired.is_empty() {
         sections.push((
-            heading(
-                digest.newly_expired.len(),
-                "Newly expired",
-                "license",
-                "licenses",
-            ),
+            heading(digest.newly_expired.len(), "Newly expired"),
             digest
                 .newly_expired
                 .iter()
@@ -51,7 +46,7 @@ pub fn render_within(digest: &Digest, limit: usize) -> String {
     if !digest.entering_window.is_empty() {
         let what = format!("Expiring in the next {}", days(digest.window.get()));
         sections.push((
-            heading(digest.entering_window.len(), &what, "license", "licenses"),
+            heading(digest.entering_window.len(), &what),
             digest
                 .entering_window
                 .iter()
@@ -61,12 +56,7 @@ pub fn render_within(digest: &Digest, limit: usize) -> String {
     }
     if !digest.shortages.is_empty() {
         sections.push((
-            heading(
-                digest.shortages.len(),
-                "New or grown shortages",
-                "license",
-                "licenses",
-            ),
+            heading(digest.shortages.len(), "New or grown shortages"),
             digest.shortages.iter().map(shortage_row).collect(),
         ));
     }
@@ -109,11 +99,9 @@ pub fn render_within(digest: &Digest, limit: usize) -> String {
     out.trim_end().to_string()
 }
 
-fn heading(count: usize, what: &str, one: &str, many: &str) -> String {
-    format!(
-        "**{what} ({count} {}):**",
-        if count == 1 { one } else { many }
-    )
+fn heading(count: usize, what: &str) -> String {
+    let noun = if count == 1 { "license" } else { "licenses" };
+    format!("**{what} ({count} {noun}):**")
 }
 
 fn days(n: u32) -> String {
