@@ -1,5 +1,15 @@
 -- One schema for SQLite and PostgreSQL: the types used (TEXT, BIGINT) mean the same in both.
 -- Notification subscriptions and what was announced (no tokens, no e-mail).
+--
+-- Every statement is idempotent and the store runs this file at each start itself, rather
+-- than through sqlx's migrator: the bot store is shared with other features (card state),
+-- and two migrators in one database would fight over `_sqlx_migrations` version numbers.
+-- `notify_schema` records the version; a later change adds statements guarded by it.
+CREATE TABLE IF NOT EXISTS notify_schema (
+    version  BIGINT NOT NULL
+);
+INSERT INTO notify_schema (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM notify_schema);
+
 CREATE TABLE IF NOT EXISTS notify_subscriptions (
     person_id        TEXT PRIMARY KEY NOT NULL,
     room_id          TEXT NOT NULL,

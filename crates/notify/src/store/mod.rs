@@ -2,7 +2,8 @@
 //!
 //! [`NotifyStore`] is the one interface (used as `Arc<dyn NotifyStore>`); [`sqlite`] is the
 //! default engine (`sqlite://slbot-bot.db`), [`postgres`] the one for scale-out. Both run the
-//! same schema (`migrations/0001_notify.sql`, runtime-checked `sqlx::query`) and the same SQL
+//! same idempotent schema at start (`migrations/0001_notify.sql`, which says why it is not
+//! run by sqlx's migrator; queries are runtime-checked `sqlx::query`) and the same SQL
 //! text (written with `?`, numbered `$n` for PostgreSQL); the method bodies are written once,
 //! in the `store_methods!` macro below, and differ only in the pool type.
 //!

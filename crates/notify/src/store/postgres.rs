@@ -7,12 +7,10 @@
 //! `idle_in_transaction_session_timeout` shorter than a pass would free it early; leave it
 //! unset or longer than a pass for the bot's role.)
 
-use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Executor, PgPool, Postgres, Row, Transaction};
 
@@ -42,19 +40,6 @@ pub fn lock_key(schema: Option<&str>) -> i64 {
             }
             SCHEDULER_LOCK_KEY ^ i64::from_ne_bytes(h.to_ne_bytes())
         }
-    }
-}
-
-fn migrator() -> Migrator {
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("notifications"),
-            MigrationType::Simple,
-            Cow::Borrowed(SCHEMA),
-            false,
-        )]),
-        ..Migrator::DEFAULT
     }
 }
 
@@ -96,20 +81,37 @@ impl PostgresNotifyStore {
                 .await
                 .map_err(StoreError::from_sqlx)?;
         }
-        migrator()
-            .run(&pool)
+        let lock_key = lock_key(schema);
+        create_schema(&pool, lock_key)
             .await
-            .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
-        Ok(Self {
-            pool,
-            lock_key: lock_key(schema),
-        })
+            .map_err(|e| StoreError::Unavailable(format!("creating the schema: {e}")))?;
+        Ok(Self { pool, lock_key })
     }
 
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Runs the schema under a session advisory lock (the scheduler's key + 1): replicas starting
+/// together would otherwise race on `CREATE TABLE IF NOT EXISTS`, which PostgreSQL does not
+/// make atomic.
+async fn create_schema(pool: &PgPool, lock_key: i64) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let key = lock_key.wrapping_add(1);
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(key)
+        .execute(&mut *conn)
+        .await?;
+    let created = sqlx::raw_sql(SCHEMA).execute(&mut *conn).await;
+    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(key)
+        .execute(&mut *conn)
+        .await;
+    created?;
+    unlocked?;
+    Ok(())
 }
 
 struct AdvisoryLock {

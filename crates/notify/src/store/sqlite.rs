@@ -4,12 +4,10 @@
 //! (`notify_lease`): a process takes it when it is free or expired, and deletes it when its
 //! pass ends. A crashed process's lease expires after [`LEASE`].
 
-use std::borrow::Cow;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -24,19 +22,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the lease lasts after it was taken or last extended (a pass extends it before
 /// each subscription); a crashed process's lease is free again after this.
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(30);
-
-fn migrator() -> Migrator {
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("notifications"),
-            MigrationType::Simple,
-            Cow::Borrowed(SCHEMA),
-            false,
-        )]),
-        ..Migrator::DEFAULT
-    }
-}
 
 /// SQL is written with `?` already.
 fn same(sql: &str) -> String {
@@ -70,10 +55,11 @@ impl SqliteNotifyStore {
             .connect_with(options)
             .await
             .map_err(StoreError::from_sqlx)?;
-        migrator()
-            .run(&pool)
+        // SQLite serialises writers on the file, so concurrent starts cannot race here.
+        sqlx::raw_sql(SCHEMA)
+            .execute(&pool)
             .await
-            .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
+            .map_err(|e| StoreError::Unavailable(format!("creating the schema: {e}")))?;
         Ok(Self {
             pool,
             holder: slbot_signing::random_hex(8),

@@ -101,6 +101,35 @@ impl TestDb {
         }
     }
 
+    /// Runs another feature's sqlx migrator (version 1, like most first migrations) in the
+    /// same database, as card state in the bot store would.
+    pub async fn run_other_migrator(&self) {
+        use sqlx::migrate::{Migration, MigrationType, Migrator};
+        use std::borrow::Cow;
+        let migrator = Migrator {
+            migrations: Cow::Owned(vec![Migration::new(
+                1,
+                Cow::Borrowed("card state"),
+                MigrationType::Simple,
+                Cow::Borrowed("CREATE TABLE card_state (id TEXT PRIMARY KEY)"),
+                false,
+            )]),
+            ..Migrator::DEFAULT
+        };
+        match self {
+            TestDb::Sqlite { url, .. } => {
+                let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+                migrator.run(&pool).await.unwrap();
+                pool.close().await;
+            }
+            TestDb::Postgres { url, schema } => {
+                let pool = pg_pool(url, schema).await;
+                migrator.run(&pool).await.unwrap();
+                pool.close().await;
+            }
+        }
+    }
+
     /// Drops a PostgreSQL test schema (SQLite's directory goes with the value).
     pub async fn cleanup(self) {
         if let TestDb::Postgres { url, schema } = &self {

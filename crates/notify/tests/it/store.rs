@@ -154,3 +154,26 @@ async fn an_unknown_store_url_is_refused_with_the_accepted_schemes() {
         "{err}"
     );
 }
+
+async fn the_store_shares_its_database_with_another_features_migrations(engine: Engine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let store = db.open().await;
+    let t0 = at(2026, 11, 2, 10, 0);
+    store
+        .subscribe(&sub("p1", "r1", Frequency::Daily, 8), t0)
+        .await
+        .unwrap();
+    db.run_other_migrator().await;
+    // Reopening (a restart) neither fails nor loses anything, and the other feature's
+    // migrator still finds its own history intact.
+    let store = db.open().await;
+    assert!(store.subscription("p1").await.unwrap().is_some());
+    db.run_other_migrator().await;
+    db.cleanup().await;
+}
+on_both_engines!(
+    the_store_shares_its_database_with_another_features_migrations,
+    super::the_store_shares_its_database_with_another_features_migrations
+);
