@@ -4,11 +4,15 @@
 //! do) → load the inventory (file or CSSM) → compute the report (pure, `now` from `--now`
 //! or the clock, read here and only here) → render → write to stdout or atomically to `--out`.
 //! A partial inventory prints a warning on stderr and exits 0, or 3 with `--strict`.
+//!
+//! Chart reports (`chart-mix`, `chart-expirations`, `chart-usage`, `status-chart`) take the same
+//! source, filters and `--now`, and render a PNG (`--format png --out FILE`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use slbot_charts::{ChartError, ChartKind, Horizon, RenderOptions};
 use slbot_config::Config;
 use slbot_cssm::FetchOptions;
 use slbot_inventory::{Catalog, Days, Filters, Inventory, Report, ReportKind};
@@ -29,11 +33,14 @@ pub enum Format {
     Csv,
     /// XLSX workbook (line and record reports and export only; needs --out).
     Xlsx,
+    /// PNG image (chart reports only; needs --out).
+    Png,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// accounts, virtual-accounts, expired, expiring, shortages, usage, mix, status or export
+    /// accounts, virtual-accounts, expired, expiring, shortages, usage, mix, status, export,
+    /// or a chart: chart-mix, chart-expirations, chart-usage, status-chart
     #[arg(value_name = "REPORT")]
     pub report: String,
     /// Snapshot file to report on (instead of fetching from CSSM)
@@ -44,9 +51,12 @@ pub struct Args {
     /// Fetch live: the environment variable that holds the user's CSSM access token
     #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
-    /// Days ahead for `expiring`, 1 to 3650 [default: 30]
+    /// Days ahead for `expiring` [default: 30] or `chart-expirations`, 1 to 3650
     #[arg(long, value_name = "N")]
     pub days: Option<String>,
+    /// Months ahead for `chart-expirations`, 1 to 120 [default: 12]
+    #[arg(long, value_name = "N", conflicts_with = "days")]
+    pub months: Option<String>,
     /// Only this smart account (name or domain, case-insensitive); repeatable, OR-ed
     #[arg(long = "account", value_name = "NAME")]
     pub accounts: Vec<String>,
@@ -76,9 +86,23 @@ enum Source {
     Live(String),
 }
 
+/// What to produce: a report, or a chart of one.
+enum What {
+    Report(ReportKind),
+    Chart(ChartKind),
+}
+
+/// The CLI names of the chart reports (the chat commands with `-` for spaces).
+const CHART_NAMES: [&str; 4] = [
+    "chart-mix",
+    "chart-expirations",
+    "chart-usage",
+    "status-chart",
+];
+
 /// The checked request: everything that can be wrong with the flags is found here.
 struct Request {
-    kind: ReportKind,
+    what: What,
     source: Source,
     filters: Filters,
     now: DateTime<Utc>,
@@ -111,21 +135,90 @@ fn parse_kind(name: &str, days: Option<&str>) -> Result<ReportKind, CliError> {
     Ok(kind)
 }
 
-fn check(args: &Args) -> Result<Request, CliError> {
-    let kind = parse_kind(&args.report, args.days.as_deref())?;
+/// A chart report and its horizon, or `None` when `name` is not a chart.
+fn parse_chart(
+    name: &str,
+    days: Option<&str>,
+    months: Option<&str>,
+) -> Option<Result<ChartKind, CliError>> {
+    let name = name.trim();
+    if !CHART_NAMES.contains(&name) {
+        return None;
+    }
+    let number = |text: &str| text.trim().parse::<u32>().ok();
+    let horizon = match (days, months) {
+        (None, None) => Ok(Horizon::DEFAULT),
+        (Some(d), _) => number(d).and_then(|n| Horizon::days(n).ok()).ok_or(d),
+        (None, Some(m)) => number(m).and_then(|n| Horizon::months(n).ok()).ok_or(m),
+    };
+    let horizon = match horizon {
+        Ok(h) => h,
+        Err(bad) => {
+            return Some(Err(CliError::input(format!(
+                "I can chart 1 to 120 months or 1 to 3650 days ahead, for example `--months 6` (got `{bad}`)."
+            ))))
+        }
+    };
+    if (days.is_some() || months.is_some()) && name != "chart-expirations" {
+        return Some(Err(CliError::input(format!(
+            "--days and --months apply only to chart-expirations (and --days to expiring), not to {name}."
+        ))));
+    }
+    let kind = match name {
+        "chart-mix" => ChartKind::Mix,
+        "chart-usage" => ChartKind::Usage,
+        "status-chart" => ChartKind::Status,
+        _ => ChartKind::Expirations(horizon),
+    };
+    Some(Ok(kind))
+}
+
+fn parse_what(args: &Args) -> Result<What, CliError> {
+    if let Some(chart) = parse_chart(&args.report, args.days.as_deref(), args.months.as_deref()) {
+        let kind = chart?;
+        return match (args.format, &args.out) {
+            (Format::Png, Some(_)) => Ok(What::Chart(kind)),
+            (Format::Png, None) => Err(CliError::input(
+                "PNG is a binary file: give --out FILE to write it.",
+            )),
+            _ => Err(CliError::input(format!(
+                "{} is a chart: give --format png --out FILE.",
+                args.report.trim()
+            ))),
+        };
+    }
+    if args.months.is_some() {
+        return Err(CliError::input(
+            "--months applies only to chart-expirations.",
+        ));
+    }
+    parse_kind(&args.report, args.days.as_deref()).map(What::Report)
+}
+
+/// The formats a report (not a chart) can be written in.
+fn check_report_format(kind: ReportKind, args: &Args) -> Result<(), CliError> {
     match args.format {
-        Format::Csv | Format::Xlsx if !kind.has_file_formats() => {
-            return Err(CliError::input(format!(
-                "the {} report has table, markdown and JSON forms only; CSV and XLSX exist for expired, expiring, shortages, usage and export.",
-                kind.name()
-            )));
-        }
-        Format::Xlsx if args.out.is_none() => {
-            return Err(CliError::input(
-                "XLSX is a binary file: give --out FILE to write it.",
-            ));
-        }
-        _ => {}
+        Format::Png => Err(CliError::input(format!(
+            "PNG is for the chart reports ({}); the {} report has table, markdown and JSON forms{}.",
+            CHART_NAMES.join(", "),
+            kind.name(),
+            if kind.has_file_formats() { ", CSV and XLSX" } else { "" }
+        ))),
+        Format::Csv | Format::Xlsx if !kind.has_file_formats() => Err(CliError::input(format!(
+            "the {} report has table, markdown and JSON forms only; CSV and XLSX exist for expired, expiring, shortages, usage and export.",
+            kind.name()
+        ))),
+        Format::Xlsx if args.out.is_none() => Err(CliError::input(
+            "XLSX is a binary file: give --out FILE to write it.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check(args: &Args) -> Result<Request, CliError> {
+    let what = parse_what(args)?;
+    if let What::Report(kind) = &what {
+        check_report_format(*kind, args)?;
     }
     let source = match (&args.snapshot, &args.token_env) {
         (Some(_), Some(_)) => {
@@ -159,7 +252,7 @@ fn check(args: &Args) -> Result<Request, CliError> {
             })?,
     };
     Ok(Request {
-        kind,
+        what,
         source,
         filters: Filters {
             accounts: args.accounts.clone(),
@@ -242,6 +335,11 @@ fn render(report: &Report<'_>, format: Format, inv: &Inventory) -> Result<Vec<u8
         }
         Format::Csv => report.to_csv().map_err(CliError::internal)?,
         Format::Xlsx => report.to_xlsx().map_err(CliError::internal)?,
+        Format::Png => {
+            return Err(CliError::internal(
+                "a report cannot be rendered as PNG (only charts)",
+            ))
+        }
     })
 }
 
@@ -295,10 +393,25 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
     let request = check(&args)?;
     let catalog = load_catalog(args.catalog.as_deref(), config)?;
     let inv = load_inventory(&request.source, &args, config, &catalog).await?;
-    let report = inv
-        .report(request.kind, request.now, &request.filters)
-        .map_err(CliError::input)?;
-    let bytes = render(&report, args.format, &inv)?;
+    let bytes = match request.what {
+        What::Report(kind) => {
+            let report = inv
+                .report(kind, request.now, &request.filters)
+                .map_err(CliError::input)?;
+            render(&report, args.format, &inv)?
+        }
+        What::Chart(kind) => slbot_charts::chart_png(
+            &inv,
+            kind,
+            request.now,
+            &request.filters,
+            RenderOptions::default(),
+        )
+        .map_err(|e| match e {
+            ChartError::Unexpected(_) => CliError::internal(e),
+            other => CliError::input(other),
+        })?,
+    };
     match &args.out {
         Some(path) => write_atomic(path, &bytes)?,
         None => std::io::stdout()

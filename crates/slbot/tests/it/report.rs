@@ -614,3 +614,115 @@ async fn a_live_fetch_gives_the_same_report_as_the_snapshot_and_a_refused_token_
     );
     sim.shutdown().await;
 }
+
+// ------------------------------------------------------------ chart reports
+
+/// Width and height from a PNG's IHDR chunk (bytes 16..24), after checking the signature.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert!(
+        bytes.len() > 24,
+        "too short for a PNG: {} bytes",
+        bytes.len()
+    );
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR", "the first chunk of a PNG is IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+#[test]
+fn every_chart_report_writes_a_png_with_the_default_size() {
+    let f = fixture(SNAPSHOT);
+    for (name, extra) in [
+        ("chart-mix", vec![]),
+        ("chart-expirations", vec![]),
+        ("chart-expirations", vec!["--months", "6"]),
+        ("chart-expirations", vec!["--days", "90"]),
+        ("chart-usage", vec![]),
+        ("status-chart", vec!["--va", "DEFAULT"]),
+    ] {
+        let out_path = f.dir.join(format!("{name}.png"));
+        let out_arg = out_path.to_str().unwrap().to_string();
+        let mut args = vec![name, "--format", "png", "--out", &out_arg];
+        args.extend(extra.iter().copied());
+        let out = report(&f, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name} {extra:?}: {}",
+            stderr(&out)
+        );
+        let bytes = std::fs::read(&out_path).unwrap();
+        assert_eq!(png_size(&bytes), (1000, 600), "{name} {extra:?}");
+    }
+}
+
+#[test]
+fn a_chart_without_png_or_out_or_with_a_bad_horizon_exits_2_saying_what_to_do() {
+    let f = fixture(SNAPSHOT);
+    let out_path = f.dir.join("x.png");
+    let out_arg = out_path.to_str().unwrap();
+    assert_input_error(&report(&f, &["chart-mix"]), "give --format png --out FILE");
+    assert_input_error(
+        &report(&f, &["chart-mix", "--format", "png"]),
+        "give --out FILE",
+    );
+    for bad in [
+        ["--months", "0"],
+        ["--months", "121"],
+        ["--days", "0"],
+        ["--days", "abc"],
+    ] {
+        let args = [
+            "chart-expirations",
+            "--format",
+            "png",
+            "--out",
+            out_arg,
+            bad[0],
+            bad[1],
+        ];
+        assert_input_error(
+            &report(&f, &args),
+            "I can chart 1 to 120 months or 1 to 3650 days ahead",
+        );
+    }
+    assert_input_error(
+        &report(
+            &f,
+            &[
+                "chart-usage",
+                "--months",
+                "3",
+                "--format",
+                "png",
+                "--out",
+                out_arg,
+            ],
+        ),
+        "apply only to chart-expirations",
+    );
+    assert_input_error(
+        &report(&f, &["usage", "--format", "png", "--out", out_arg]),
+        "PNG is for the chart reports",
+    );
+    assert_input_error(
+        &report(
+            &f,
+            &[
+                "chart-mix",
+                "--va",
+                "Labb",
+                "--format",
+                "png",
+                "--out",
+                out_arg,
+            ],
+        ),
+        "Lab",
+    );
+    assert!(
+        !out_path.exists(),
+        "no file is written when the input is refused"
+    );
+}
