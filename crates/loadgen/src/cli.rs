@@ -12,11 +12,21 @@ use crate::error::LoadgenError;
 use crate::plan::{http_client, Plan};
 use crate::scenario::{Scenario, TokenApi, WebexWebhook};
 
+const EXAMPLES: &str = "Examples:
+  SLBOT_BACKEND_SECRET=... slbot-loadgen --url http://127.0.0.1:8082 --scenario token-api \\
+    --rate 500 --duration-secs 10 --people 200
+  SLBOT_WEBHOOK_SECRET=... slbot-loadgen --url http://127.0.0.1:8080/webhooks/webex \\
+    --scenario webex-webhook --rate 500 --duration-secs 10";
+
 /// Fixed-rate, open-loop load on an slbot endpoint, every request freshly signed. Prints one
 /// JSON object: count, ok, errors, statuses and latency percentiles (ms, measured from each
 /// request's scheduled send time).
 #[derive(Debug, Clone, Parser)]
-#[command(name = "slbot-loadgen", args_override_self = true)]
+#[command(
+    name = "slbot-loadgen",
+    args_override_self = true,
+    after_help = EXAMPLES
+)]
 pub struct Args {
     /// token-api: the backend's base URL (as SLBOT_BACKEND_URL); webex-webhook: the full
     /// webhook URL.

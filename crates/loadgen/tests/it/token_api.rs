@@ -7,7 +7,10 @@ use axum::routing::get;
 use chrono::Utc;
 use secrecy::SecretString;
 use slbot_loadgen::{run, TokenApi};
-use slbot_signing::{IncomingRequest, MemoryNonceStore, Verifier, Version, ACCESS_TOKEN_PATH};
+use slbot_signing::{
+    IncomingRequest, MemoryNonceStore, NonceSource, SystemClock, Verifier, Version,
+    ACCESS_TOKEN_PATH,
+};
 
 use crate::{client, short_plan, SHORT_PLAN_MEASURED, SHORT_PLAN_TOTAL};
 
@@ -112,4 +115,27 @@ async fn a_wrong_secret_makes_every_request_an_error_with_its_status() {
 
     assert_eq!((report.ok, report.errors), (0, SHORT_PLAN_MEASURED));
     assert_eq!(report.statuses.get(&401), Some(&SHORT_PLAN_MEASURED));
+}
+
+/// A nonce source that has gone wrong: not 32 lowercase hex characters.
+struct BrokenNonces;
+
+impl NonceSource for BrokenNonces {
+    fn nonce(&self) -> String {
+        "not-a-nonce".to_string()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_cannot_be_signed_are_counted_as_errors_and_never_sent() {
+    let (url, backend) = backend(Version::V2).await;
+    let api = TokenApi::new(&url, SecretString::from(SECRET), Version::V2, 2)
+        .with_clock_and_nonces(Arc::new(SystemClock), Arc::new(BrokenNonces));
+    let report = run(&short_plan(), client(), Arc::new(api)).await;
+
+    assert_eq!(report.count, SHORT_PLAN_MEASURED);
+    assert_eq!(report.unbuildable, SHORT_PLAN_MEASURED);
+    assert_eq!(report.errors, SHORT_PLAN_MEASURED);
+    assert!(report.statuses.is_empty());
+    assert!(backend.people.lock().unwrap().is_empty());
 }
