@@ -7,7 +7,9 @@
 //! Every failure becomes one of the fixed sentences of reports.md §4 in `Bot::failure_reply`,
 //! the one place where errors turn into words; the log gets the cause once.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -52,6 +54,16 @@ pub struct Bot {
     pub(crate) progress: ProgressSettings,
     /// "Now" for reports and sign-in links (injected so tests pin it).
     pub(crate) clock: Arc<dyn slbot_signing::Clock>,
+    /// The fetches being waited for, so one fetch gets one "please wait" message.
+    pub(crate) watches: Mutex<HashMap<CacheKey, Arc<FetchWatch>>>,
+}
+
+/// What every command waiting for one fetch shares: the fetch's progress, and whether the
+/// "please wait" message was posted (once per fetch, however many commands wait for it).
+#[derive(Default)]
+pub(crate) struct FetchWatch {
+    progress: Mutex<Option<Progress>>,
+    announced: AtomicBool,
 }
 
 impl Weighed for Inventory {
@@ -265,14 +277,42 @@ impl Bot {
         token: SecretString,
         target: &Target,
     ) -> Result<Arc<Inventory>, Arc<LoadFailure>> {
-        let progress: Arc<Mutex<Option<Progress>>> = Arc::new(Mutex::new(None));
+        let watch = self.watch(&key);
+        let result = self
+            .wait_for_inventory(key.clone(), token, target, &watch)
+            .await;
+        self.unwatch(&key, &watch);
+        result
+    }
+
+    /// The shared watch of the fetch for `key` (created by the first command that waits).
+    fn watch(&self, key: &CacheKey) -> Arc<FetchWatch> {
+        let mut watches = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(watches.entry(key.clone()).or_default())
+    }
+
+    /// Forgets the watch once its fetch is over (unless a newer fetch has its own already).
+    fn unwatch(&self, key: &CacheKey, watch: &Arc<FetchWatch>) {
+        let mut watches = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+        if watches.get(key).is_some_and(|w| Arc::ptr_eq(w, watch)) {
+            watches.remove(key);
+        }
+    }
+
+    async fn wait_for_inventory(
+        &self,
+        key: CacheKey,
+        token: SecretString,
+        target: &Target,
+        watch: &Arc<FetchWatch>,
+    ) -> Result<Arc<Inventory>, Arc<LoadFailure>> {
         let fetch = {
             let cssm = self.cssm.clone();
             let catalog = Arc::clone(&self.catalog);
-            let progress = Arc::clone(&progress);
+            let watch = Arc::clone(watch);
             async move {
                 let report = move |p: Progress| {
-                    if let Ok(mut cell) = progress.lock() {
+                    if let Ok(mut cell) = watch.progress.lock() {
                         *cell = Some(p);
                     }
                 };
@@ -289,6 +329,11 @@ impl Bot {
         if let Ok(result) = tokio::time::timeout(self.progress.after, &mut work).await {
             return result;
         }
+        if watch.announced.swap(true, Ordering::AcqRel) {
+            // Another command of this person already shows the progress of this very fetch.
+            return work.await;
+        }
+        let progress = &watch.progress;
         let snapshot_of = |cell: &Mutex<Option<Progress>>| {
             cell.lock().ok().and_then(|p| *p).map(|p| {
                 (
@@ -299,7 +344,7 @@ impl Bot {
                 )
             })
         };
-        let mut shown = replies::retrieving(snapshot_of(&progress));
+        let mut shown = replies::retrieving(snapshot_of(progress));
         let posted = self
             .post_one(
                 target,
@@ -318,7 +363,7 @@ impl Bot {
             let Some(message) = editable.as_ref() else {
                 continue;
             };
-            let now_text = replies::retrieving(snapshot_of(&progress));
+            let now_text = replies::retrieving(snapshot_of(progress));
             if now_text == shown || edits >= self.progress.max_edits {
                 continue;
             }

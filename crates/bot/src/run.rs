@@ -4,7 +4,7 @@
 //! ones within the grace period.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -146,6 +146,7 @@ pub async fn build_with(
             max_edits: settings.progress_max_edits,
         },
         clock: injected.clock,
+        watches: Mutex::default(),
     }))
 }
 

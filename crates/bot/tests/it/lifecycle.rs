@@ -114,3 +114,54 @@ async fn a_shutdown_finishes_the_events_it_already_accepted() {
         headline::expired(app.dataset.expired(0, crate::harness::now()))
     );
 }
+
+#[tokio::test]
+async fn commands_waiting_for_the_same_slow_fetch_share_one_progress_message_and_one_fetch() {
+    let app = spawn_app_with(Options {
+        cssm_faults: FaultSettings {
+            latency_ms: 120,
+            ..FaultSettings::default()
+        },
+        tweak: |s| {
+            s.progress_after = std::time::Duration::from_millis(60);
+            s.progress_every = std::time::Duration::from_millis(60);
+        },
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let first = app.post(&alice, &room, "usage", false, None).await;
+    app.post(&alice, &room, "expired", false, None).await;
+    app.post(&alice, &room, "shortages", false, None).await;
+    app.settle().await;
+    let replies = app.bot_messages(&room, first.seq).await;
+    let waiting = replies
+        .iter()
+        .filter(|r| r.markdown.starts_with(RETRIEVING))
+        .count();
+    assert_eq!(waiting, 1, "{replies:#?}");
+    assert_eq!(
+        replies.len(),
+        4,
+        "one wait message and three answers: {replies:#?}"
+    );
+    let now = crate::harness::now();
+    for expected in [
+        headline::usage(app.dataset.usage(0)),
+        headline::expired(app.dataset.expired(0, now)),
+        headline::shortages(app.dataset.shortages(0)),
+    ] {
+        assert!(
+            replies.iter().any(|r| r.headline() == expected),
+            "{expected}"
+        );
+    }
+    // One fetch: the accounts list was asked for once.
+    let stats = app.cssm_stats().await;
+    let by_token = stats["requestsByToken"].as_object().unwrap();
+    assert_eq!(by_token.len(), 1);
+    let one_fetch = app.cssm_requests().await;
+    app.say(&alice, &room, "refresh").await;
+    assert_eq!(app.cssm_requests().await, 2 * one_fetch);
+}
