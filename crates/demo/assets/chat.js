@@ -18,6 +18,7 @@
   };
 
   const $ = (id) => document.getElementById(id);
+  const CARD = "application/vnd.microsoft.card.adaptive";
 
   // ---- small DOM helpers -------------------------------------------------------------------
 
@@ -546,8 +547,10 @@
     const fromBot = state.bot && m.personId === state.bot.id;
     const name = m.personDisplayName || personName(m.personId, m.personEmail);
     const content = el("div", { class: "content" });
-    if (m.markdown) content.append(markdown(m.markdown));
-    else if (m.text) content.append(markdown(m.text));
+    const cards = (m.attachments || []).filter((a) => a && a.contentType === CARD);
+    // Like Webex, a card replaces its markdown fallback.
+    if (cards.length === 0 && m.markdown) content.append(markdown(m.markdown));
+    else if (cards.length === 0 && m.text) content.append(markdown(m.text));
     for (const file of m.fileLinks || []) {
       const href = safeUrl(file.url);
       if (!href) continue;
@@ -559,11 +562,7 @@
       box.append(el("span", { class: "file-size", text: [file.contentType, humanSize(file.size)].filter(Boolean).join(" · ") }));
       content.append(box);
     }
-    for (const attachment of m.attachments || []) {
-      if (attachment && attachment.contentType === "application/vnd.microsoft.card.adaptive") {
-        content.append(renderCard(attachment.content, m.id));
-      }
-    }
+    for (const card of cards) content.append(renderCard(card.content, m.id));
     const when = m.created ? new Date(m.created) : null;
     const meta = el("div", { class: "meta" }, el("strong", { text: name }),
       when ? when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "",

@@ -32,18 +32,3 @@ pub const DEFAULT_SEED: u64 = 2019;
 pub const DEFAULT_ACCOUNTS: u16 = 7;
 pub const DEFAULT_VAS: u16 = 4;
 pub const DEFAULT_LICENSES: u16 = 12;
-
-impl DemoOptions {
-    /// The defaults with `anchor` as the data's day and `listen` as the address.
-    pub fn new(listen: SocketAddr, anchor: NaiveDate) -> Self {
-        Self {
-            listen,
-            data_dir: None,
-            seed: DEFAULT_SEED,
-            accounts: usize::from(DEFAULT_ACCOUNTS),
-            virtual_accounts: usize::from(DEFAULT_VAS),
-            licenses_per_va: usize::from(DEFAULT_LICENSES),
-            anchor,
-        }
-    }
-}

@@ -92,6 +92,15 @@ async fn browser() -> Option<Browser> {
     })
 }
 
+/// Saves what the browser shows under `target/tmp/screenshots/` (docs/ has a copy of one).
+async fn save_screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    std::fs::write(shots.join(name), &png).unwrap();
+}
+
 async fn send(client: &Client, text: &str) {
     let composer = client.find(Locator::Css("#composer")).await.unwrap();
     composer.send_keys(text).await.unwrap();
@@ -187,11 +196,7 @@ async fn in_a_browser_a_person_signs_in_asks_expire_30_and_downloads_the_xlsx_ex
         )
         .await
         .unwrap();
-    let png = client.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    std::fs::write(shots.join("demo-expire-30.png"), &png).unwrap();
+    save_screenshot(&client, "demo-expire-30.png").await;
 
     send(&client, "export xlsx").await;
     let link = client
@@ -433,8 +438,18 @@ async fn in_a_browser_markdown_stays_text_images_show_inline_and_cards_submit_th
         .unwrap();
     assert!(width.as_u64().unwrap_or(0) > 0, "the image loaded: {width}");
 
-    // The card: a required input blocks the submit, then every input is sent.
+    // The card: shown instead of its fallback; a required input blocks the submit, then every
+    // input is sent.
     let card_part = |inner: &str| message_xpath(&card_id, inner);
+    let shown = client
+        .find(Locator::XPath(&card_part("")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(shown.contains("Notify me"), "{shown}");
+    assert!(!shown.contains("your client cannot show it"), "{shown}");
     let submit = client
         .find(Locator::XPath(&card_part("//button[.='Subscribe']")))
         .await
@@ -470,6 +485,7 @@ async fn in_a_browser_markdown_stays_text_images_show_inline_and_cards_submit_th
     }
     submit.click().await.unwrap();
     let inputs = control.next_card_submit(&ana, &card_id).await;
+    save_screenshot(&client, "demo-card.png").await;
     assert_eq!(
         inputs,
         json!({ "name": "Renewals", "days": "30", "vas": "DEFAULT,Production", "action": "subscribe" })
