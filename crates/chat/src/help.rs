@@ -64,4 +64,26 @@ mod tests {
         assert!(help.starts_with("**Here is what I can do:**\n* `help`: this list"));
         assert!(help.len() < 7439);
     }
+
+    #[test]
+    fn the_readme_lists_every_command_exactly_as_help_does() {
+        let readme = include_str!("../../../README.md");
+        let (start_marker, end_marker) = ("<!-- commands:start -->\n", "<!-- commands:end -->");
+        let start = readme
+            .find(start_marker)
+            .expect("README has the commands:start marker")
+            + start_marker.len();
+        let end = readme
+            .find(end_marker)
+            .expect("README has the commands:end marker");
+        let help = help_markdown();
+        let expected = help
+            .strip_prefix("**Here is what I can do:**\n")
+            .expect("help starts with its headline");
+        assert_eq!(
+            readme[start..end].trim_end(),
+            expected.trim_end(),
+            "README.md's command list differs from the grammar; put this between the markers:\n{expected}"
+        );
+    }
 }
