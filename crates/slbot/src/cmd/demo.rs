@@ -2,6 +2,10 @@
 //! the backend and the bot in one process, with a Webex-like web chat — until Ctrl-C or SIGTERM,
 //! then the simulators' state is saved into the data folder.
 //!
+//! The demo makes every setting of its parts itself (URLs on loopback, generated secrets kept in
+//! the data folder): the `SLBOT_*` settings of `slbot bot` and `slbot backend` do not apply,
+//! except `SLBOT_LOG`.
+//!
 //! Exit codes: 2 when the listen address is taken (named) or the data folder cannot be used,
 //! 1 when a part fails to start.
 
@@ -37,7 +41,7 @@ pub struct Args {
     #[arg(long, value_name = "V", default_value_t = DEFAULT_VAS,
           value_parser = clap::value_parser!(u16).range(1..=100))]
     pub vas: u16,
-    /// Mean licence records per virtual account.
+    /// Mean license records per virtual account.
     #[arg(long, value_name = "L", default_value_t = DEFAULT_LICENSES,
           value_parser = clap::value_parser!(u16).range(1..=200))]
     pub licenses: u16,
