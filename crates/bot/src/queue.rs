@@ -22,7 +22,7 @@ pub trait EventSink: Send + Sync + 'static {
     fn busy(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()>;
 }
 
-/// Counters for `/readyz`, logs and tests.
+/// Counters for `/healthz`, logs and tests.
 #[derive(Debug, Default)]
 pub struct QueueStats {
     /// Events taken by [`Dispatcher::submit`].

@@ -159,13 +159,6 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let (dispatcher, workers) =
-        Dispatcher::start(bot.clone(), settings.workers, settings.queue_capacity);
-    let state = Arc::new(ServiceState::new(
-        settings.webhook_secret.clone(),
-        dispatcher,
-        bot.clone(),
-    ));
     if let Some(public_url) = &settings.public_url {
         let changes = register_webhooks(&bot.webex, public_url, &settings.webhook_secret)
             .await
@@ -176,6 +169,13 @@ pub async fn serve(
             "webhooks registered"
         );
     }
+    let (dispatcher, workers) =
+        Dispatcher::start(bot.clone(), settings.workers, settings.queue_capacity);
+    let state = Arc::new(ServiceState::new(
+        settings.webhook_secret.clone(),
+        dispatcher,
+        bot.clone(),
+    ));
     let keeper = tokio::spawn(keep_webhooks_enabled(
         bot.webex.clone(),
         settings.webhook_secret.clone(),
@@ -218,9 +218,10 @@ async fn keep_webhooks_enabled(
     public_url: Option<String>,
     every: Duration,
 ) {
-    let first = match public_url {
-        Some(_) => tokio::time::Instant::now() + every,
-        None => tokio::time::Instant::now(),
+    let first = if public_url.is_some() {
+        tokio::time::Instant::now() + every
+    } else {
+        tokio::time::Instant::now()
     };
     let mut tick = tokio::time::interval_at(first, every);
     loop {

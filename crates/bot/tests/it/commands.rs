@@ -1,15 +1,10 @@
 //! The command grammar as a person uses it, in a 1:1 space and in a group space.
 
-use crate::harness::{now, spawn_app, Posted};
+use crate::harness::{now, only, spawn_app};
 use crate::naive::headline;
 
 const HELP_HEADLINE: &str = "**Here is what I can do:**";
 const GROUP_NOTE: &str = "I sent you the answer in our 1:1 space.";
-
-fn only(replies: &[Posted]) -> &Posted {
-    assert_eq!(replies.len(), 1, "expected one reply, got {replies:#?}");
-    &replies[0]
-}
 
 #[tokio::test]
 async fn every_report_in_a_one_to_one_space_starts_with_the_headline_and_the_count_of_the_data() {

@@ -5,7 +5,7 @@ use secrecy::SecretString;
 use serde_json::json;
 
 use crate::harness::{
-    now, spawn_app, spawn_app_with, Backend, Options, Posted, BACKEND_SECRET, UNKNOWN_CSSM_TOKEN,
+    now, only, spawn_app, spawn_app_with, Backend, Options, BACKEND_SECRET, UNKNOWN_CSSM_TOKEN,
 };
 use crate::naive::headline;
 
@@ -16,11 +16,6 @@ const CSSM_DOWN: &str =
     "Cisco Smart Software Manager is not answering right now. Please try again in a few minutes.";
 const SERVICE_DOWN: &str =
     "I can't reach the sign-in service right now. Please try again in a few minutes. (ref ";
-
-fn only(replies: &[Posted]) -> &Posted {
-    assert_eq!(replies.len(), 1, "expected one reply, got {replies:#?}");
-    &replies[0]
-}
 
 /// The `t=` of the link at the end of a sign-in sentence, checked with the signing crate.
 fn link_person(reply: &str) -> String {

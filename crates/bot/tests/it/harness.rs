@@ -684,6 +684,12 @@ impl TestApp {
     }
 }
 
+/// The one reply a command got (fails the test on none or several).
+pub fn only(replies: &[Posted]) -> &Posted {
+    assert_eq!(replies.len(), 1, "expected one reply, got {replies:#?}");
+    &replies[0]
+}
+
 /// Signs a webhook body as Webex does.
 pub fn sign(body: &[u8]) -> String {
     slbot_webex::sign_body(WEBHOOK_SECRET.as_bytes(), body)
