@@ -535,13 +535,21 @@ impl EventSink for Bot {
     }
 }
 
+/// How long `/readyz` waits for Webex (probes give up after a few seconds; the Webex client
+/// alone may retry for longer).
+const READINESS_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl Readiness for Bot {
     fn check(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
-            match self.webex.me().await {
-                Ok(me) if me.id == self.me.person_id => Ok(()),
-                Ok(_) => Err("the bot token now belongs to another identity".to_string()),
-                Err(e) => Err(format!("Webex is not reachable: {e}")),
+            match tokio::time::timeout(READINESS_TIMEOUT, self.webex.me()).await {
+                Ok(Ok(me)) if me.id == self.me.person_id => Ok(()),
+                Ok(Ok(_)) => Err("the bot token now belongs to another identity".to_string()),
+                Ok(Err(e)) => Err(format!("Webex is not reachable: {e}")),
+                Err(_) => Err(format!(
+                    "Webex did not answer within {} s",
+                    READINESS_TIMEOUT.as_secs()
+                )),
             }
         })
     }

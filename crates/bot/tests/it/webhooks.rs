@@ -154,7 +154,7 @@ async fn events_of_other_resources_and_the_bots_own_messages_are_acknowledged_an
 }
 
 #[tokio::test]
-async fn health_and_readiness_answer() {
+async fn health_and_readiness_answer_and_readiness_follows_webex() {
     let app = spawn_app().await;
     let health = app.health().await;
     assert_eq!(health["status"], "ok");
@@ -162,6 +162,24 @@ async fn health_and_readiness_answer() {
     assert_eq!(ready.status().as_u16(), 200);
     let ready: Value = ready.json().await.unwrap();
     assert_eq!(ready["status"], "ready");
+
+    // Webex failing: not ready, and the reason says so.
+    app.webex_faults(json!({"fail5xxEvery": 1, "paths": "/v1/people/me"}))
+        .await;
+    let ready = app.http().get(app.bot_url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(ready["status"], "not ready");
+    assert!(
+        ready["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Webex is not reachable"),
+        "{ready}"
+    );
+    app.webex_faults(json!({})).await;
+    let ready = app.http().get(app.bot_url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
 
     // The registration at start put both webhooks in place, pointed at this bot.
     let hooks: Value = app
