@@ -15,7 +15,7 @@ use crate::scenario::{Scenario, TokenApi, WebexWebhook};
 const EXAMPLES: &str = "Examples:
   SLBOT_BACKEND_SECRET=... slbot-loadgen --url http://127.0.0.1:8082 --scenario token-api \\
     --rate 500 --duration-secs 10 --people 200
-  SLBOT_WEBHOOK_SECRET=... slbot-loadgen --url http://127.0.0.1:8080/webhooks/webex \\
+  SLBOT_WEBHOOK_SECRET=... slbot-loadgen --url http://127.0.0.1:8081/webhooks/webex \\
     --scenario webex-webhook --rate 500 --duration-secs 10";
 
 /// Fixed-rate, open-loop load on an slbot endpoint, every request freshly signed. Prints one
