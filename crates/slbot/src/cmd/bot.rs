@@ -40,9 +40,7 @@ fn exit(e: StartError) -> CliError {
     match &e {
         StartError::Config(_) => CliError::input(e),
         StartError::Identity(_) => CliError::remote(e),
-        StartError::Webhooks(w) if matches!(w, slbot_webex::WebexError::InvalidInput(_)) => {
-            CliError::input(e)
-        }
+        StartError::Webhooks(slbot_webex::WebexError::InvalidInput(_)) => CliError::input(e),
         StartError::Webhooks(_) => CliError::remote(e),
         StartError::Serve(_) => CliError::internal(e),
     }
