@@ -6,17 +6,34 @@
 //! "please wait" message for slow fetches), and post the answer where [`crate::routing`] says.
 //! Every failure becomes one of the fixed sentences of reports.md §4 in `Bot::failure_reply`,
 //! the one place where errors turn into words; the log gets the cause once.
+//!
+//! Cards: `help` is answered with the help card (stamped for the asker, in place), `filter`
+//! with the filter card built from the person's inventory (personal), and an unfiltered report
+//! or chart is followed by the filter card when `slbot_chat::should_offer_filter_card` says so
+//! (the last offer per person is remembered for an hour **per replica**: behind a load
+//! balancer a person may be offered the card once per replica and hour). A card submit
+//! (`attachmentActions`) is verified before anything personal is read: a forged, foreign or
+//! expired submit is refused with its sentence where the card was, without asking the backend
+//! for anyone's token; only a genuine, in-time filter card needs the person's inventory to
+//! check that its choices are still current. An accepted submit runs its command exactly like
+//! a typed one (same routing by privacy, same failure sentences).
+//!
+//! Notifications: `notify …` commands go to the notification service (personal).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use secrecy::SecretString;
+use serde_json::Value;
+use slbot_chat::cards::{CardKind, CardRefusal, CardStamp, DEFAULT_CARD_LIFETIME};
 use slbot_chat::{sentences, Answer, Command};
 use slbot_cssm::{CssmClient, CssmError, ErrorKind, FetchOptions, Progress};
 use slbot_inventory::{Catalog, Inventory};
+use slbot_notify::{NotifyRequest, NotifyService, PassReport, Scheduler, StoreError};
 use slbot_signing::{ConfirmOutcome, ServiceCause, SignOutOutcome, TokenClient, TokenError};
 use slbot_webex::{
     Destination, FileUpload, MessageEdit, NewFileMessage, NewMessage, WebexClient, WebexError,
@@ -46,7 +63,7 @@ pub struct Bot {
     pub(crate) tokens: TokenClient,
     pub(crate) cssm: CssmClient,
     pub(crate) catalog: Arc<Catalog>,
-    pub(crate) cache: InventoryCache<Inventory>,
+    pub(crate) cache: Arc<InventoryCache<Inventory>>,
     pub(crate) policy: Policy,
     /// The shared backend secret, which also signs sign-in links (signing.md).
     pub(crate) link_secret: SecretString,
@@ -56,7 +73,23 @@ pub struct Bot {
     pub(crate) clock: Arc<dyn slbot_signing::Clock>,
     /// The fetches being waited for, so one fetch gets one "please wait" message.
     pub(crate) watches: Mutex<HashMap<CacheKey, Arc<FetchWatch>>>,
+    /// Keys the MAC of every card button (settings: `SLBOT_CARD_SECRET` or derived).
+    pub(crate) card_secret: SecretString,
+    /// personId → when the filter card was last posted to them (1 h, this replica only).
+    pub(crate) filter_offers: moka::sync::Cache<String, DateTime<Utc>>,
+    /// The `notify …` commands.
+    pub(crate) notify: NotifyService,
+    /// The scheduled digests ([`crate::run::serve`] runs its loop).
+    pub(crate) scheduler: Arc<Scheduler>,
 }
+
+/// The inventory version a card submit is first checked against: never a real version (those
+/// are 32 hex digits), so a genuine filter card reports "inventory changed" and only then is
+/// the person's inventory read; the help card's version is not compared.
+const INVENTORY_NOT_READ: &str = "not read yet";
+
+/// How many people's last filter-card offer one replica remembers.
+pub(crate) const MAX_REMEMBERED_OFFERS: u64 = 100_000;
 
 /// What every command waiting for one fetch shares: the fetch's progress, and whether the
 /// "please wait" message was posted (once per fetch, however many commands wait for it).
@@ -116,6 +149,8 @@ pub mod replies {
         "I couldn't check your organization with Webex right now. Please try again in a minute.";
     pub const PERSONAL_SPACE_FAILED: &str =
         "I couldn't send you the answer in our 1:1 space. Please write to me there directly.";
+    pub const CARD_FAILED: &str =
+        "I couldn't read what that card sent from Webex. Please press the button again in a minute.";
 
     pub fn no_pending_sign_in(link: &str) -> String {
         format!(
@@ -203,7 +238,7 @@ impl Bot {
             }
             Ok(Decision::Allowed) => match slbot_chat::parse(&text) {
                 Err(e) => public(Answer::text(sentences::parse_error_reply(&e))),
-                Ok(Command::Help) => public(Answer::text(slbot_chat::help_markdown())),
+                Ok(Command::Help) => public(self.help_card(&ctx.person_id)),
                 Ok(command) => {
                     let plan = route(
                         room_type,
@@ -253,21 +288,274 @@ impl Bot {
             }
             _ => {}
         }
+        if let Some(request) = NotifyRequest::from_command(command) {
+            let reply = self
+                .notify
+                .handle(&request, &ctx.person_id, &ctx.room_id, self.clock.now())
+                .await;
+            return Ok(Answer::text(reply));
+        }
+        let inventory = self
+            .inventory(ctx, target, matches!(command, Command::Refresh))
+            .await?;
+        Ok(self.answer_with(command, &inventory, &ctx.person_id))
+    }
+
+    /// The person's inventory: token from the backend, then the cache or CSSM (forgetting
+    /// the cached one first when `fresh`).
+    async fn inventory(
+        &self,
+        ctx: &Context,
+        target: &Target,
+        fresh: bool,
+    ) -> Result<Arc<Inventory>, Failure> {
         let token = self
             .tokens
             .access_token(&ctx.room_id, &ctx.person_id)
             .await
             .map_err(token_failure)?;
         let key = self.cache.key(&ctx.person_id, &token.token);
-        if matches!(command, Command::Refresh) {
+        if fresh {
             self.cache.forget(&key).await;
         }
-        let inventory = self
-            .load_inventory(key, token.token, target)
+        self.load_inventory(key, token.token, target)
             .await
-            .map_err(Failure::Cssm)?;
-        let answer = slbot_chat::answer(command, &inventory, self.clock.now());
-        Ok(answer)
+            .map_err(Failure::Cssm)
+    }
+
+    /// The answer to a command over the person's inventory: `filter` is the filter card, and
+    /// an unfiltered report or chart is followed by the filter card when it is time to offer
+    /// it.
+    fn answer_with(&self, command: &Command, inventory: &Inventory, person_id: &str) -> Answer {
+        let now = self.clock.now();
+        if matches!(command, Command::Filter) {
+            return Answer::card(self.filter_card(inventory, person_id, now));
+        }
+        let mut answer = slbot_chat::answer(command, inventory, now);
+        let last_offered = self.filter_offers.get(person_id);
+        if slbot_chat::should_offer_filter_card(inventory, command, last_offered, now) {
+            let card = self.filter_card(inventory, person_id, now);
+            answer.messages.push(slbot_chat::Message::card(card));
+        }
+        answer
+    }
+
+    /// The help card for `person_id` (its buttons name commands, so no inventory is needed).
+    fn help_card(&self, person_id: &str) -> Answer {
+        let stamp = CardStamp::new(person_id, "", self.clock.now(), DEFAULT_CARD_LIFETIME);
+        Answer::card(slbot_chat::help_card(&stamp, &self.card_secret))
+    }
+
+    /// The filter card for `person_id` over `inventory`; remembers the offer.
+    fn filter_card(
+        &self,
+        inventory: &Inventory,
+        person_id: &str,
+        now: DateTime<Utc>,
+    ) -> slbot_chat::Card {
+        let stamp = CardStamp::new(
+            person_id,
+            slbot_chat::inventory_version(inventory),
+            now,
+            DEFAULT_CARD_LIFETIME,
+        );
+        self.filter_offers.insert(person_id.to_string(), now);
+        slbot_chat::filter_card(inventory, &stamp, &self.card_secret)
+    }
+
+    /// Works on one card submit (`attachmentActions` event) to the end.
+    pub async fn on_card_submit(&self, data: &EventData) {
+        if data.person_id.as_deref() == Some(self.me.person_id.as_str()) {
+            return;
+        }
+        let action = match self.webex.get_attachment_action(&data.id).await {
+            Ok(action) => action,
+            Err(e) => {
+                tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot fetch the card submit");
+                if let Some(room_id) = &data.room_id {
+                    let target = Target::Room {
+                        room_id: room_id.clone(),
+                        parent_id: None,
+                    };
+                    self.post_all(&target, &Answer::text(replies::CARD_FAILED))
+                        .await;
+                }
+                return;
+            }
+        };
+        let Some(person_id) = action.person_id.clone().or_else(|| data.person_id.clone()) else {
+            tracing::warn!("a card submit without a sender: ignored");
+            return;
+        };
+        if person_id == self.me.person_id {
+            return;
+        }
+        let Some(room_id) = action.room_id.clone().or_else(|| data.room_id.clone()) else {
+            tracing::warn!("a card submit without a space: ignored");
+            return;
+        };
+        let room_type = match self.webex.get_room(&room_id).await {
+            Ok(room) => match room.room_type {
+                Some(slbot_webex::RoomType::Direct) => RoomType::Direct,
+                _ => RoomType::Group,
+            },
+            Err(e) => {
+                // A group is the safe reading: personal answers then go to the 1:1 space.
+                tracing::warn!(error = %e, "cannot read the space of a card submit: treated as a group");
+                RoomType::Group
+            }
+        };
+        let ctx = Context {
+            room_id,
+            room_type,
+            parent_id: None,
+            person_id,
+        };
+        let card_message = action
+            .message_id
+            .clone()
+            .or_else(|| data.message_id.clone());
+        let inputs = Value::Object(action.inputs);
+
+        match self
+            .policy
+            .check(&self.webex, &ctx.person_id, data.person_email.as_deref())
+            .await
+        {
+            Err(e) => {
+                tracing::error!(error = %e, tracking_id = e.tracking_id(), "access policy lookup failed");
+                self.deliver(
+                    &ctx,
+                    Privacy::Public,
+                    &Answer::text(replies::POLICY_CHECK_FAILED),
+                )
+                .await;
+                return;
+            }
+            Ok(Decision::Refused) => {
+                tracing::info!("card submit refused by the access policy");
+                let answer = Answer::text(sentences::NOT_AVAILABLE_TO_ORGANIZATION);
+                self.deliver(&ctx, Privacy::Public, &answer).await;
+                return;
+            }
+            Ok(Decision::Allowed) => {}
+        }
+
+        let now = self.clock.now();
+        let checked = slbot_chat::verify_submit(
+            &inputs,
+            &ctx.person_id,
+            INVENTORY_NOT_READ,
+            now,
+            &self.card_secret,
+        );
+        let plan = route(
+            ctx.room_type,
+            Privacy::Personal,
+            &ctx.room_id,
+            &ctx.person_id,
+            None,
+        );
+        match checked {
+            Ok(request) => {
+                tracing::info!(command = request.command.name(), "card submit accepted");
+                let answer = match self.personal(&request.command, &ctx, &plan.target).await {
+                    Ok(answer) => answer,
+                    Err(failure) => self.failure_reply(failure, &ctx),
+                };
+                self.deliver(&ctx, Privacy::Personal, &answer).await;
+            }
+            // A genuine filter card of this person, in time: are its choices still current?
+            Err(CardRefusal::InventoryChanged) => {
+                let inventory = match self.inventory(&ctx, &plan.target, false).await {
+                    Ok(inventory) => inventory,
+                    Err(failure) => {
+                        let answer = self.failure_reply(failure, &ctx);
+                        self.deliver(&ctx, Privacy::Personal, &answer).await;
+                        return;
+                    }
+                };
+                let version = slbot_chat::inventory_version(&inventory);
+                match slbot_chat::verify_submit(
+                    &inputs,
+                    &ctx.person_id,
+                    &version,
+                    now,
+                    &self.card_secret,
+                ) {
+                    Ok(request) => {
+                        tracing::info!(command = request.command.name(), "filter card accepted");
+                        let answer = self.answer_with(&request.command, &inventory, &ctx.person_id);
+                        self.deliver(&ctx, Privacy::Personal, &answer).await;
+                    }
+                    Err(refusal) => {
+                        self.refuse_card(&refusal, &ctx, card_message.as_deref(), Some(inventory))
+                            .await
+                    }
+                }
+            }
+            Err(refusal) => {
+                self.refuse_card(&refusal, &ctx, card_message.as_deref(), None)
+                    .await
+            }
+        }
+    }
+
+    /// A refused card submit: the sentence where the card was (it names nothing personal),
+    /// and for a stale card (expired, or built from another inventory) the old card deleted
+    /// and a fresh one of its kind sent to the submitter, who is then known to be its
+    /// recipient.
+    async fn refuse_card(
+        &self,
+        refusal: &CardRefusal,
+        ctx: &Context,
+        card_message: Option<&str>,
+        inventory: Option<Arc<Inventory>>,
+    ) {
+        tracing::info!(refusal = %refusal, "card submit refused");
+        self.deliver(
+            ctx,
+            Privacy::Public,
+            &Answer::text(sentences::card_refusal(refusal)),
+        )
+        .await;
+        let Some(kind) = refusal.fresh_card() else {
+            return;
+        };
+        if let Some(id) = card_message {
+            if let Err(e) = self.webex.delete_message(id).await {
+                tracing::warn!(error = %e, "cannot delete the stale card; posting a fresh one anyway");
+            }
+        }
+        let answer = match kind {
+            CardKind::Help => self.help_card(&ctx.person_id),
+            CardKind::Filter => {
+                let plan = route(
+                    ctx.room_type,
+                    Privacy::Personal,
+                    &ctx.room_id,
+                    &ctx.person_id,
+                    None,
+                );
+                let inventory = match inventory {
+                    Some(inventory) => Ok(inventory),
+                    None => self.inventory(ctx, &plan.target, false).await,
+                };
+                match inventory {
+                    Ok(inventory) => {
+                        Answer::card(self.filter_card(&inventory, &ctx.person_id, self.clock.now()))
+                    }
+                    Err(failure) => self.failure_reply(failure, ctx),
+                }
+            }
+        };
+        self.deliver(ctx, Privacy::Personal, &answer).await;
+    }
+
+    /// One pass of the notification scheduler at `now` (what [`crate::run::serve`] runs every
+    /// `notify_pass_every`): every due subscriber gets their digest or reminder.
+    pub async fn notification_pass(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
+        self.scheduler.run_once(now).await
     }
 
     /// The cached inventory, or a CSSM fetch with a progress message when it takes a while.
@@ -307,22 +595,18 @@ impl Bot {
         watch: &Arc<FetchWatch>,
     ) -> Result<Arc<Inventory>, Arc<LoadFailure>> {
         let fetch = {
-            let cssm = self.cssm.clone();
-            let catalog = Arc::clone(&self.catalog);
             let watch = Arc::clone(watch);
-            async move {
-                let report = move |p: Progress| {
-                    if let Ok(mut cell) = watch.progress.lock() {
-                        *cell = Some(p);
-                    }
-                };
-                let snapshot = cssm
-                    .fetch_all(&token, &FetchOptions::default(), &report)
-                    .await?;
-                tokio::task::spawn_blocking(move || Inventory::from_snapshot(&snapshot, &catalog))
-                    .await
-                    .map_err(|e| LoadFailure::Internal(e.to_string()))
-            }
+            let report = move |p: Progress| {
+                if let Ok(mut cell) = watch.progress.lock() {
+                    *cell = Some(p);
+                }
+            };
+            fetch_inventory(
+                self.cssm.clone(),
+                Arc::clone(&self.catalog),
+                token,
+                Arc::new(report),
+            )
         };
         let work = self.cache.get_or_fetch(key, fetch);
         tokio::pin!(work);
@@ -346,13 +630,7 @@ impl Bot {
         };
         let mut shown = replies::retrieving(snapshot_of(progress));
         let posted = self
-            .post_one(
-                target,
-                &slbot_chat::Message {
-                    markdown: shown.clone(),
-                    attachment: None,
-                },
-            )
+            .post_one(target, &slbot_chat::Message::text(shown.clone()))
             .await;
         let mut editable = posted.ok();
         let mut edits = 0;
@@ -468,6 +746,16 @@ impl Bot {
             }
             Target::Person { person_id } => (Destination::PersonId(person_id.clone()), None),
         };
+        if let Some(card) = &message.card {
+            // One card per message, never edited; the markdown is its fallback.
+            let mut new = NewMessage::new(destination)
+                .markdown(message.markdown.clone())
+                .card(card.content.clone());
+            if let Some(parent) = parent {
+                new = new.in_thread(parent);
+            }
+            return self.webex.create_message(&new).await;
+        }
         match &message.attachment {
             None => {
                 let mut new = NewMessage::new(destination).markdown(message.markdown.clone());
@@ -507,6 +795,22 @@ impl Bot {
     }
 }
 
+/// A full CSSM fetch of the person's inventory, reporting progress to `report`; shared by
+/// commands (with a progress message) and the notification scheduler.
+pub(crate) async fn fetch_inventory(
+    cssm: CssmClient,
+    catalog: Arc<Catalog>,
+    token: SecretString,
+    report: Arc<dyn Fn(Progress) + Send + Sync>,
+) -> Result<Inventory, LoadFailure> {
+    let snapshot = cssm
+        .fetch_all(&token, &FetchOptions::default(), report.as_ref())
+        .await?;
+    tokio::task::spawn_blocking(move || Inventory::from_snapshot(&snapshot, &catalog))
+        .await
+        .map_err(|e| LoadFailure::Internal(e.to_string()))
+}
+
 fn token_failure(e: TokenError) -> Failure {
     match e {
         TokenError::NotSignedIn => Failure::NotSignedIn,
@@ -521,9 +825,7 @@ impl EventSink for Bot {
             async move {
                 match job.resource {
                     Resource::Message => self.on_message(&job.data).await,
-                    Resource::AttachmentAction => {
-                        tracing::info!("card submit received; this bot posts no cards yet, so there is nothing to answer");
-                    }
+                    Resource::AttachmentAction => self.on_card_submit(&job.data).await,
                 }
             }
             .instrument(span),

@@ -9,11 +9,14 @@
 //!   acknowledgement.
 //! - [`queue`]: the bounded worker pool and the overflow path that answers "busy".
 //! - [`events`]: the webhook envelope and the queued job.
-//! - [`handler`]: one event to the end: mention, policy, command, token, inventory, replies;
-//!   the one place where failures become sentences.
+//! - [`handler`]: one event to the end: mention, policy, command, token, inventory, replies,
+//!   cards (help, filter, verified submits) and `notify …`; the one place where failures
+//!   become sentences.
 //! - [`mention`]: removing the bot's own mention from a message.
 //! - [`policy`]: who may use the bot (organisations, e-mail domains).
 //! - [`routing`]: where an answer goes (the space, its thread, or the person's 1:1 space).
+//! - [`notifications`]: the notification feature's ports (tokens, the cached inventories,
+//!   posting to the person) over the bot's clients; `slbot_notify` does the rest.
 //! - [`cache`]: the per-user inventory cache with single flight (partial inventories are served
 //!   to the commands waiting for them, never kept).
 //! - [`settings`]: the typed settings of `slbot bot`.
@@ -25,6 +28,7 @@ pub mod cache;
 pub mod events;
 pub mod handler;
 pub mod mention;
+pub mod notifications;
 pub mod policy;
 pub mod queue;
 pub mod routing;

@@ -1,13 +1,14 @@
 //! Starting and stopping the bot: build the clients from [`BotSettings`], learn the bot's own
-//! identity, start the workers and the HTTP service, register the webhooks when the public URL
-//! is known and keep them enabled, and on shutdown stop taking events and finish the queued
-//! ones within the grace period.
+//! identity, open the bot store (notifications), start the workers, the HTTP service and the
+//! notification scheduler, register the webhooks when the public URL is known and keep them
+//! enabled, and on shutdown stop taking events, let a running notification pass finish, and
+//! finish the queued events within the grace period.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use slbot_cssm::{CssmClient, FetchSettings, Url};
 use slbot_inventory::Catalog;
 use slbot_signing::{SystemClock, TokenClient, TokenClientSettings, Version};
@@ -19,12 +20,15 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::cache::InventoryCache;
+use crate::handler::MAX_REMEMBERED_OFFERS;
 use crate::handler::{Bot, ProgressSettings};
 use crate::mention::Identity;
+use crate::notifications::{BackendTokens, CachedInventories, WebexPoster};
 use crate::policy::Policy;
 use crate::queue::Dispatcher;
 use crate::service::{app, ServiceState};
 use crate::settings::BotSettings;
+use slbot_notify::{NotifyService, Scheduler, SchedulerSettings};
 
 /// Why the bot could not start (the binary maps these to exit codes 2 and 3).
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +42,10 @@ pub enum StartError {
     /// `SLBOT_BOT_PUBLIC_URL` is set but the webhooks could not be put in place (exit 3).
     #[error("cannot register the bot's webhooks with Webex: {0}")]
     Webhooks(WebexError),
+    /// `SLBOT_BOT_STORE_URL` names no store the bot can open (exit 2 for a malformed URL,
+    /// 3 when the database does not answer).
+    #[error("cannot open the bot store (SLBOT_BOT_STORE_URL): {0}")]
+    Store(slbot_notify::StoreError),
     /// The HTTP server failed (exit 1).
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
@@ -127,13 +135,47 @@ pub async fn build_with(
         }
     };
 
+    let store = slbot_notify::open(settings.bot_store_url.expose_secret())
+        .await
+        .map_err(StartError::Store)?;
+    let catalog = Arc::new(catalog);
+    let cache = Arc::new(InventoryCache::new(
+        settings.cache_ttl,
+        settings.cache_max_bytes,
+    ));
+    let token_source = Arc::new(BackendTokens {
+        client: tokens.clone(),
+        link_secret: settings.backend_secret.clone(),
+        login_url: settings.login_url.clone(),
+    });
+    let inventories = Arc::new(CachedInventories {
+        cache: Arc::clone(&cache),
+        cssm: cssm.clone(),
+        catalog: Arc::clone(&catalog),
+    });
+    let notify = NotifyService::new(
+        Arc::clone(&store),
+        token_source.clone(),
+        inventories.clone(),
+        SchedulerSettings::default(),
+    );
+    let scheduler = Arc::new(Scheduler::new(
+        store,
+        token_source,
+        inventories,
+        Arc::new(WebexPoster {
+            webex: webex.clone(),
+        }),
+        SchedulerSettings::default(),
+    ));
+
     Ok(Arc::new(Bot {
         webex,
         me,
         tokens,
         cssm,
-        catalog: Arc::new(catalog),
-        cache: InventoryCache::new(settings.cache_ttl, settings.cache_max_bytes),
+        catalog,
+        cache,
         policy: Policy::new(
             settings.allowed_org_ids.clone(),
             settings.allowed_email_domains.clone(),
@@ -147,8 +189,18 @@ pub async fn build_with(
         },
         clock: injected.clock,
         watches: Mutex::default(),
+        card_secret: settings.card_secret.clone(),
+        filter_offers: moka::sync::Cache::builder()
+            .time_to_live(FILTER_OFFER_MEMORY)
+            .max_capacity(MAX_REMEMBERED_OFFERS)
+            .build(),
+        notify,
+        scheduler,
     }))
 }
+
+/// How long the last filter-card offer to a person is remembered (the offer interval).
+const FILTER_OFFER_MEMORY: Duration = Duration::from_secs(3600);
 
 /// Serves webhooks on `listener` until `shutdown` completes, then finishes queued events for
 /// up to the grace period. With a public URL the webhooks are registered first (an error
@@ -182,10 +234,33 @@ pub async fn serve(
         settings.public_url.clone(),
         settings.webhook_check_every,
     ));
+    // One shutdown signal for both the HTTP service and the notification scheduler: the
+    // sender fires (or is dropped with the server's shutdown future) and the loop stops
+    // after the pass in progress.
+    let (stop_scheduler, stopped) = tokio::sync::watch::channel(());
+    let scheduler = {
+        let scheduler = Arc::clone(&bot.scheduler);
+        let clock = Arc::clone(&bot.clock);
+        let every = settings.notify_pass_every;
+        let mut stopped = stopped;
+        tokio::spawn(async move {
+            scheduler
+                .run(clock, every, async move {
+                    let _ = stopped.changed().await;
+                })
+                .await;
+        })
+    };
     let result = axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_scheduler.send(());
+        })
         .await;
     keeper.abort();
+    if let Err(e) = scheduler.await {
+        tracing::error!(error = %e, "the notification scheduler stopped abnormally");
+    }
     // The router (and with it the dispatcher) is gone: the queue closes and workers drain.
     workers.drain(settings.shutdown_grace).await;
     result.map_err(StartError::Serve)

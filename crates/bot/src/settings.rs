@@ -1,11 +1,29 @@
 //! Everything `slbot bot` needs, typed, read once at start through [`slbot_config::Config`].
+//!
+//! Two settings of the cards and notifications feature:
+//! - `SLBOT_CARD_SECRET` (optional secret: environment or TOML `card_secret`) keys the MAC
+//!   that stamps every card button. When absent it is derived as
+//!   HMAC-SHA256(`SLBOT_WEBHOOK_SECRET`, `"slbot card key v1"`), so every replica sharing the
+//!   webhook secret accepts the cards any replica posted, and no new required setting
+//!   appears. Set it to rotate card keys independently (cards posted before a change are
+//!   refused as "not one I made for you" and the person asks for a fresh one).
+//! - `SLBOT_BOT_STORE_URL` (default `sqlite://slbot-bot.db`, or `postgres://…`): the bot's
+//!   own store of notification subscriptions. It holds no tokens; it is kept out of `Debug`
+//!   anyway because a PostgreSQL URL may carry a password.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
 use slbot_config::{Config, ConfigError};
+
+/// The message keyed by the webhook secret to derive the card secret when none is set.
+const CARD_KEY_LABEL: &[u8] = b"slbot card key v1";
+/// `SLBOT_BOT_STORE_URL`'s default (DESIGN.md "Configuration").
+pub const DEFAULT_BOT_STORE_URL: &str = "sqlite://slbot-bot.db";
 
 /// The bot's settings (DESIGN.md "Configuration").
 #[derive(Debug, Clone)]
@@ -49,6 +67,14 @@ pub struct BotSettings {
     /// registers its webhooks (`{public_url}/webhooks/webex`) at start, as
     /// `slbot webhooks register` does, and keeps them in place.
     pub public_url: Option<String>,
+    /// Keys the MAC of card buttons: `SLBOT_CARD_SECRET`, or derived from the webhook secret
+    /// (see the module documentation).
+    pub card_secret: SecretString,
+    /// `SLBOT_BOT_STORE_URL`: the notification store (a secret only because a PostgreSQL URL
+    /// may carry a password).
+    pub bot_store_url: SecretString,
+    /// How often the notification scheduler runs a pass.
+    pub notify_pass_every: Duration,
 }
 
 /// Flags of `slbot bot` (everything else comes from the environment or the file).
@@ -76,6 +102,14 @@ impl BotSettings {
             });
         }
         let login_url = config.value("LOGIN_URL", None, format!("{backend_url}/login"))?;
+        let webhook_secret =
+            config.require_secret("WEBHOOK_SECRET", flags.webhook_secret_file.as_deref())?;
+        let card_secret = match config.secret("CARD_SECRET", None)? {
+            Some(secret) => secret,
+            None => derive_card_secret(&webhook_secret),
+        };
+        let bot_store_url: String =
+            config.value("BOT_STORE_URL", None, DEFAULT_BOT_STORE_URL.to_string())?;
         Ok(Self {
             listen: config.value(
                 "LISTEN",
@@ -92,8 +126,7 @@ impl BotSettings {
                 .to_string(),
             webex_bot_token: config
                 .require_secret("WEBEX_BOT_TOKEN", flags.webex_bot_token_file.as_deref())?,
-            webhook_secret: config
-                .require_secret("WEBHOOK_SECRET", flags.webhook_secret_file.as_deref())?,
+            webhook_secret,
             backend_secret: config
                 .require_secret("BACKEND_SECRET", flags.backend_secret_file.as_deref())?,
             backend_url,
@@ -136,8 +169,21 @@ impl BotSettings {
             shutdown_grace: Duration::from_secs(10),
             backend_timeout: Duration::from_secs(config.value("BACKEND_TIMEOUT_SECS", None, 5)?),
             public_url: public_url(config)?,
+            card_secret,
+            bot_store_url: SecretString::from(bot_store_url.trim().to_string()),
+            notify_pass_every: slbot_notify::DEFAULT_PASS_EVERY,
         })
     }
+}
+
+/// HMAC-SHA256(webhook secret, `"slbot card key v1"`) in hex: the card secret every replica
+/// sharing the webhook secret derives alike.
+fn derive_card_secret(webhook_secret: &SecretString) -> SecretString {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(webhook_secret.expose_secret().as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(CARD_KEY_LABEL);
+    SecretString::from(hex::encode(mac.finalize().into_bytes()))
 }
 
 /// `SLBOT_BOT_PUBLIC_URL`, checked the way the webhook registration will use it.
@@ -221,6 +267,26 @@ mod tests {
         pairs.push(("SLBOT_BOT_PUBLIC_URL", "bot.example.com"));
         let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
         assert!(err.to_string().contains("SLBOT_BOT_PUBLIC_URL"), "{err}");
+    }
+
+    #[test]
+    fn without_a_card_secret_it_is_derived_from_the_webhook_secret_and_differs_from_it() {
+        let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
+        // HMAC-SHA256(key "hook-secret", "slbot card key v1"), computed with Python's hmac.
+        assert_eq!(
+            s.card_secret.expose_secret(),
+            "afe65479fe62a4e9280041f969f6c96f9503492aa0db5904a710d0bb624afa2e"
+        );
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_CARD_SECRET", "card-secret"));
+        let s = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap();
+        assert_eq!(s.card_secret.expose_secret(), "card-secret");
+    }
+
+    #[test]
+    fn the_bot_store_defaults_to_a_sqlite_file_next_to_the_process() {
+        let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
+        assert_eq!(s.bot_store_url.expose_secret(), "sqlite://slbot-bot.db");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use slbot_inventory::{date::ymd, Inventory, Report, ReportBody, ReportKind};
 
 use slbot_charts::{render_png, ChartError, ChartKind, RenderOptions};
 
+use crate::cards::Card;
 use crate::command::{expand, Command, ExportFormat};
 use crate::headline;
 use crate::help::help_markdown;
@@ -21,16 +22,50 @@ pub const XLSX_CONTENT_TYPE: &str =
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Everything the bot posts for one command, in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub messages: Vec<Message>,
 }
 
-/// One Webex message: markdown (at most 7,439 bytes) and at most one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One Webex message: markdown (at most 7,439 bytes) and at most one file or one card.
+///
+/// With a card, `markdown` is the card's fallback (what clients without cards show) and
+/// `attachment` is `None`: Webex takes one attachment per message, and cards cannot be
+/// edited, only deleted and posted again.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub markdown: String,
     pub attachment: Option<Attachment>,
+    pub card: Option<Card>,
+}
+
+impl Message {
+    /// A message of markdown only.
+    pub fn text(markdown: impl Into<String>) -> Self {
+        Message {
+            markdown: markdown.into(),
+            attachment: None,
+            card: None,
+        }
+    }
+
+    /// A message with a file.
+    pub fn file(markdown: impl Into<String>, attachment: Attachment) -> Self {
+        Message {
+            markdown: markdown.into(),
+            attachment: Some(attachment),
+            card: None,
+        }
+    }
+
+    /// A message carrying `card`, with the card's fallback as its markdown.
+    pub fn card(card: Card) -> Self {
+        Message {
+            markdown: card.fallback_markdown.clone(),
+            attachment: None,
+            card: Some(card),
+        }
+    }
 }
 
 /// A file to upload with a message.
@@ -45,10 +80,14 @@ impl Answer {
     /// An answer of one markdown message.
     pub fn text(markdown: impl Into<String>) -> Self {
         Answer {
-            messages: vec![Message {
-                markdown: markdown.into(),
-                attachment: None,
-            }],
+            messages: vec![Message::text(markdown)],
+        }
+    }
+
+    /// An answer of one message carrying `card` (its markdown is the card's fallback).
+    pub fn card(card: Card) -> Self {
+        Answer {
+            messages: vec![Message::card(card)],
         }
     }
 }
@@ -101,20 +140,11 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
     if let Command::Export { format, .. } = command {
         return export_answer(&report, chat.markdown, *format);
     }
-    let mut messages = vec![Message {
-        markdown: chat.markdown,
-        attachment: None,
-    }];
+    let mut messages = vec![Message::text(chat.markdown)];
     if chat.rows_left_out > 0 {
         messages.push(match full_list(&report) {
-            Ok(attachment) => Message {
-                markdown: sentences::FULL_LIST.to_string(),
-                attachment: Some(attachment),
-            },
-            Err(_) => Message {
-                markdown: sentences::FILE_FAILED.to_string(),
-                attachment: None,
-            },
+            Ok(attachment) => Message::file(sentences::FULL_LIST, attachment),
+            Err(_) => Message::text(sentences::FILE_FAILED),
         });
     }
     Answer { messages }
@@ -155,14 +185,14 @@ pub fn answer_chart(
         markdown.push_str(&line);
     }
     Some(Answer {
-        messages: vec![Message {
+        messages: vec![Message::file(
             markdown,
-            attachment: Some(Attachment {
+            Attachment {
                 filename: kind.file_name(now),
                 content_type: PNG_CONTENT_TYPE.to_string(),
                 bytes: png,
-            }),
-        }],
+            },
+        )],
     })
 }
 
@@ -215,17 +245,9 @@ fn export_answer(report: &Report<'_>, summary: String, format: ExportFormat) -> 
     };
     match file {
         Ok(attachment) => Answer {
-            messages: vec![Message {
-                markdown: summary,
-                attachment: Some(attachment),
-            }],
+            messages: vec![Message::file(summary, attachment)],
         },
-        Err(_) => Answer {
-            messages: vec![Message {
-                markdown: sentences::FILE_FAILED.to_string(),
-                attachment: None,
-            }],
-        },
+        Err(_) => Answer::text(sentences::FILE_FAILED),
     }
 }
 

@@ -115,6 +115,8 @@ pub struct Posted {
     pub edits: u64,
     /// `(url, filename, contentType)` of attached files.
     pub files: Vec<(String, String, String)>,
+    /// The `content` of the Adaptive Card attached, if any.
+    pub card: Option<Value>,
 }
 
 impl Posted {
@@ -140,7 +142,42 @@ impl Posted {
                     (s("url"), s("filename"), s("contentType"))
                 })
                 .collect(),
+            card: v["attachments"]
+                .as_array()
+                .and_then(|a| a.first())
+                .map(|a| a["content"].clone()),
         }
+    }
+
+    /// Whether this is the filter card (posted for `filter`, or offered after a report).
+    pub fn is_filter_card(&self) -> bool {
+        self.card.as_ref().is_some_and(|c| {
+            c["body"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e["id"] == "report")
+        })
+    }
+
+    /// The `data` of the card's first `Action.Submit` (searching actions and action sets).
+    pub fn submit_data(&self) -> Value {
+        fn find(v: &Value) -> Option<Value> {
+            match v {
+                Value::Object(map) => {
+                    if map.get("type").and_then(Value::as_str) == Some("Action.Submit") {
+                        return map.get("data").cloned();
+                    }
+                    map.values().find_map(find)
+                }
+                Value::Array(items) => items.iter().find_map(find),
+                _ => None,
+            }
+        }
+        self.card
+            .as_ref()
+            .and_then(find)
+            .unwrap_or_else(|| panic!("no submit button on {self:#?}"))
     }
 
     /// The first line (the headline of a report).
@@ -150,6 +187,10 @@ impl Posted {
 }
 
 pub struct TestApp {
+    /// The bot being served (for what a test drives directly: a notification pass).
+    pub bot_handle: Arc<slbot_bot::Bot>,
+    /// The bot's "now" (starts at [`now`]; the notification scheduler reads it too).
+    pub clock: Arc<ManualClock>,
     pub webex: slbot_sim_webex::SimHandle,
     pub cssm: slbot_sim_cssm::SimHandle,
     pub dataset: Dataset,
@@ -305,6 +346,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ("SLBOT_BOT_PUBLIC_URL", format!("http://{bot_addr}")),
         ("SLBOT_LOGIN_URL", "https://signin.example.com/login".into()),
         ("SLBOT_BOT_WORKERS", "4".into()),
+        (
+            "SLBOT_BOT_STORE_URL",
+            format!("sqlite://{}/bot.db", dir.path().display()),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -319,8 +364,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.shutdown_grace = Duration::from_secs(10);
     (options.tweak)(&mut settings);
     let webex_sleeper = RecordingSleeper::new();
+    let clock = Arc::new(ManualClock::new(now()));
     let injected = Injected {
-        clock: Arc::new(ManualClock::new(now())),
+        clock: clock.clone(),
         cssm_clock: Arc::new(NoWaitCssmClock),
         webex: ClientSettings {
             timeout: Duration::from_secs(10),
@@ -329,6 +375,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         },
     };
     let built = slbot_bot::build_with(&settings, injected).await.unwrap();
+    let bot_handle = Arc::clone(&built);
     let (stop, stopped) = oneshot::channel::<()>();
     let serve_settings = settings.clone();
     let served = tokio::spawn(async move {
@@ -339,6 +386,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     });
 
     let app = TestApp {
+        bot_handle,
+        clock,
         webex,
         cssm,
         dataset,
@@ -486,6 +535,48 @@ impl TestApp {
         room["id"].as_str().unwrap().to_string()
     }
 
+    /// Submits the card of message `card` as `person` with these input values (merged over
+    /// the button's `data`, as Webex does), and waits until the bot is done.
+    pub async fn submit(&self, person: &Person, card: &Posted, values: Value) -> Value {
+        let mut inputs = card.submit_data();
+        if let (Some(inputs), Some(values)) = (inputs.as_object_mut(), values.as_object()) {
+            for (k, v) in values {
+                inputs.insert(k.clone(), v.clone());
+            }
+        }
+        self.control_submit(person, card, inputs).await
+    }
+
+    /// Submits the card of message `card` as `person` with exactly these `inputs` (a button's
+    /// `data` and the input values), and waits until the bot is done; returns the action.
+    pub async fn control_submit(&self, person: &Person, card: &Posted, inputs: Value) -> Value {
+        let action = self
+            .control(
+                "/_sim/submit",
+                json!({"personId": person.id, "messageId": card.id, "inputs": inputs}),
+            )
+            .await;
+        self.settle().await;
+        action
+    }
+
+    /// The sequence number of the last event in the simulator (to read what comes after).
+    pub async fn last_seq(&self) -> u64 {
+        let feed: Value = self
+            .http
+            .get(format!(
+                "{}/_sim/events?since=0&timeout=0",
+                self.webex_base()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        feed["lastSeq"].as_u64().unwrap_or(0)
+    }
+
     /// Posts `text` as `person` (mentioning the bot when `mention`), without waiting.
     pub async fn post(
         &self,
@@ -581,8 +672,20 @@ impl TestApp {
             .collect()
     }
 
-    /// The bot's messages in `room` after sequence number `since`.
+    /// The bot's messages in `room` after sequence number `since`, without filter cards: the
+    /// bot offers one after unfiltered reports of people with several accounts (at most once
+    /// an hour), and tests about reports are not about that. [`TestApp::all_bot_messages`]
+    /// keeps them.
     pub async fn bot_messages(&self, room: &str, since: u64) -> Vec<Posted> {
+        self.all_bot_messages(room, since)
+            .await
+            .into_iter()
+            .filter(|m| !m.is_filter_card())
+            .collect()
+    }
+
+    /// Every message of the bot in `room` after sequence number `since`, cards included.
+    pub async fn all_bot_messages(&self, room: &str, since: u64) -> Vec<Posted> {
         self.messages(room)
             .await
             .into_iter()

@@ -6,9 +6,11 @@
 mod harness;
 mod naive;
 
+mod cards;
 mod commands;
 mod failures;
 mod files;
 mod isolation;
 mod lifecycle;
+mod notify;
 mod webhooks;
