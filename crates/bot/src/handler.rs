@@ -258,7 +258,8 @@ impl Bot {
         self.deliver(&ctx, privacy, &answer).await;
     }
 
-    /// Commands that need the person's token: sign-out, confirm, refresh and every report.
+    /// Commands about the person: sign-out, confirm, `notify …` (the notification store), and
+    /// those that read their inventory: refresh, `filter` and every report and chart.
     async fn personal(
         &self,
         command: &Command,

@@ -326,3 +326,35 @@ fn csv_bytes(
     }
     writer.into_inner().map_err(|_| FileError)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cards::{help_card, CardStamp, DEFAULT_CARD_LIFETIME};
+    use chrono::TimeZone;
+    use secrecy::SecretString;
+
+    #[test]
+    fn a_card_answer_is_one_message_whose_markdown_is_the_cards_fallback_and_has_no_file() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).single().unwrap();
+        let stamp = CardStamp::new("P", "", now, DEFAULT_CARD_LIFETIME);
+        let card = help_card(&stamp, &SecretString::from("k".to_string()));
+        let answer = Answer::card(card.clone());
+        assert_eq!(answer.messages.len(), 1);
+        let message = &answer.messages[0];
+        assert_eq!(message.markdown, card.fallback_markdown);
+        assert_eq!(message.card.as_ref(), Some(&card));
+        assert_eq!(message.attachment, None);
+    }
+
+    #[test]
+    fn text_and_file_messages_carry_no_card() {
+        assert_eq!(Message::text("hi").card, None);
+        let file = Attachment {
+            filename: "a.csv".into(),
+            content_type: CSV_CONTENT_TYPE.into(),
+            bytes: b"x\n".to_vec(),
+        };
+        assert_eq!(Message::file("hi", file).card, None);
+    }
+}

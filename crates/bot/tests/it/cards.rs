@@ -13,6 +13,7 @@ const NOT_YOURS: &str = "That card was made for someone else, so I can't run it 
      `filter` or `help` to get your own.";
 const FORGED: &str = "Sorry, I can't use that card: it isn't one I made for you. Type `filter` \
      or `help` for a fresh card.";
+const EXPIRED: &str = "That card has expired. Here is a fresh one.";
 const CHANGED: &str = "Your accounts changed since I made that card, so its choices may be out \
      of date. Here is a fresh one.";
 
@@ -274,4 +275,25 @@ async fn chart_mix_arrives_as_a_png_file_in_the_one_to_one_space() {
     assert!(filename.ends_with(".png"), "{filename}");
     let bytes = app.download(url, &alice).await;
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG file");
+}
+
+#[tokio::test]
+async fn an_expired_help_card_is_replaced_by_a_fresh_one_and_runs_nothing() {
+    let app = spawn_app().await;
+    let alice = app.signed_in("alice", 0).await;
+    let direct = app.direct(&alice).await;
+    let old = only_card(&app.say(&alice, &direct, "help").await).clone();
+
+    // Cards work for 24 hours.
+    app.clock.advance(chrono::Duration::hours(25));
+    let before = app.last_seq().await;
+    app.control_submit(&alice, &old, help_button(&old, "status"))
+        .await;
+
+    let replies = app.all_bot_messages(&direct, before).await;
+    assert_eq!(replies.len(), 2, "{replies:#?}");
+    assert_eq!(replies[0].markdown, EXPIRED);
+    assert_eq!(only_card(&replies[1..]).headline(), HELP_HEADLINE);
+    assert!(app.messages(&direct).await.iter().all(|m| m.id != old.id));
+    assert_eq!(app.cssm_requests().await, 0, "no report was run");
 }
