@@ -88,6 +88,10 @@ pub async fn build_with(
         injected.webex,
     )
     .map_err(|e| StartError::Config(format!("SLBOT_WEBEX_API_URL: {e}")))?;
+    // The store first: a wrong URL is a setting to fix, found before any remote call.
+    let store = slbot_notify::open(settings.bot_store_url.expose_secret())
+        .await
+        .map_err(StartError::Store)?;
     let person = webex.me().await.map_err(StartError::Identity)?;
     let me = Identity {
         person_id: person.id,
@@ -135,9 +139,6 @@ pub async fn build_with(
         }
     };
 
-    let store = slbot_notify::open(settings.bot_store_url.expose_secret())
-        .await
-        .map_err(StartError::Store)?;
     let catalog = Arc::new(catalog);
     let cache = Arc::new(InventoryCache::new(
         settings.cache_ttl,
@@ -334,4 +335,52 @@ pub async fn reenable_disabled_webhooks(
         }
     }
     Ok(reenabled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    use slbot_config::Config;
+
+    use crate::settings::BotFlags;
+
+    fn settings(store_url: &str) -> BotSettings {
+        let env: HashMap<String, String> = [
+            ("SLBOT_WEBEX_BOT_TOKEN", "bot-token"),
+            ("SLBOT_WEBHOOK_SECRET", "hook-secret"),
+            ("SLBOT_BACKEND_SECRET", "backend-secret"),
+            // Nothing listens there: the start must stop before asking Webex.
+            ("SLBOT_WEBEX_API_URL", "http://127.0.0.1:9/v1"),
+            ("SLBOT_BOT_STORE_URL", store_url),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let config = Config::from_parts(env, "").unwrap();
+        BotSettings::load(&config, &BotFlags::default()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_bot_store_url_of_an_unknown_kind_stops_the_start_naming_the_setting() {
+        let err = build(&settings("mysql://db.example.com/slbot"))
+            .await
+            .err()
+            .expect("the start fails");
+        assert!(
+            matches!(err, StartError::Store(slbot_notify::StoreError::BadUrl(_))),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("SLBOT_BOT_STORE_URL"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_bot_store_that_cannot_be_opened_stops_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder that does not exist, and no permission to create the file.
+        let url = format!("sqlite://{}/missing/bot.db?mode=rw", dir.path().display());
+        let err = build(&settings(&url)).await.err().expect("the start fails");
+        assert!(matches!(err, StartError::Store(_)), "{err:?}");
+    }
 }

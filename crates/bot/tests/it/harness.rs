@@ -3,9 +3,14 @@
 //! from settings read through the config crate, serving on 127.0.0.1:0, registering its
 //! webhooks in the Webex simulator exactly as production does (`SLBOT_BOT_PUBLIC_URL`).
 //!
+//! The bot's own store (notifications) is a SQLite file in the same temporary directory, and
+//! its clock a [`ManualClock`] the test may move ([`TestApp::clock`]).
+//!
 //! Helpers act as people: [`TestApp::say`] posts through the simulator's control API, then
 //! [`TestApp::settle`] waits (bounded) until every webhook was delivered and the bot has
-//! finished every accepted event; [`TestApp::bot_messages`] reads what the bot posted.
+//! finished every accepted event; [`TestApp::bot_messages`] reads what the bot posted (without
+//! the filter card it offers after reports; [`TestApp::all_bot_messages`] keeps it), and
+//! [`TestApp::submit`] presses a card's button as Webex would.
 
 use std::collections::HashMap;
 use std::future::Future;
