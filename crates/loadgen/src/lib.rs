@@ -9,7 +9,7 @@
 //!
 //! Layout:
 //! - [`plan`]: the schedule (rate, warm-up, measured window) and the HTTP client it runs with.
-//! - [`run`]: the open-loop executor: sleeps to each scheduled instant, spawns the request,
+//! - [`mod@run`]: the open-loop executor ([`run()`]): sleeps to each scheduled instant, spawns the request,
 //!   records one [`stats::Sample`] per measured request.
 //! - [`scenario`]: what one request is ([`scenario::Scenario`]), with the signed token-API GET
 //!   ([`scenario::TokenApi`]) and the signed Webex webhook delivery ([`scenario::WebexWebhook`]).
