@@ -9,8 +9,8 @@
 //!
 //! Layout:
 //! - [`plan`]: the schedule (rate, warm-up, measured window) and the HTTP client it runs with.
-//! - [`mod@run`]: the open-loop executor ([`run()`]): sleeps to each scheduled instant, spawns the request,
-//!   records one [`stats::Sample`] per measured request.
+//! - [`mod@run`]: the open-loop executor ([`run()`]): sleeps to each scheduled instant,
+//!   spawns the request, records one [`stats::Sample`] per measured request.
 //! - [`scenario`]: what one request is ([`scenario::Scenario`]), with the signed token-API GET
 //!   ([`scenario::TokenApi`]) and the signed Webex webhook delivery ([`scenario::WebexWebhook`]).
 //! - [`stats`]: nearest-rank percentiles and the [`stats::Report`] printed as JSON.
