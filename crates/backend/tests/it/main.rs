@@ -6,5 +6,4 @@ mod token_harness;
 mod signin;
 mod signin_webex;
 mod token_api;
-mod token_bench;
 mod token_store;
