@@ -186,9 +186,9 @@ impl Config {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
-            return Ok(Some(SecretString::from(
-                text.trim_end_matches(['\n', '\r']).to_string(),
-            )));
+            let value = text.trim_end_matches(['\n', '\r']);
+            // An empty secret would make signatures forgeable: a blank file counts as missing.
+            return Ok((!value.trim().is_empty()).then(|| SecretString::from(value.to_string())));
         }
         Ok(self
             .get(name)
@@ -294,6 +294,19 @@ mod tests {
         assert_eq!(s.expose_secret(), "from-file");
         let s = c.require_secret("BACKEND_SECRET", None).unwrap();
         assert_eq!(s.expose_secret(), "from-env");
+    }
+
+    #[test]
+    fn an_empty_secret_file_counts_as_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        std::fs::write(&path, " \n").unwrap();
+        let c = cfg(&[], "");
+        let err = c
+            .require_secret("WEBHOOK_SECRET", Some(&path))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SLBOT_WEBHOOK_SECRET"), "{err}");
     }
 
     #[test]
