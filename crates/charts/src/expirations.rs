@@ -92,7 +92,7 @@ pub struct Bucket {
 impl Bucket {
     /// Total quantity of the bar.
     pub fn total(&self) -> i64 {
-        self.quantities.iter().sum()
+        crate::scope::saturating_sum(self.quantities.iter().copied())
     }
 }
 
@@ -120,7 +120,7 @@ impl ExpirationsChart {
 
     /// Quantity expiring within the horizon.
     pub fn expiring_quantity(&self) -> i64 {
-        self.months.iter().map(Bucket::total).sum()
+        crate::scope::saturating_sum(self.months.iter().map(Bucket::total))
     }
 
     /// Whether nothing expires within the horizon and nothing expired in the last 90 days.
@@ -200,7 +200,7 @@ pub fn expirations_chart_data(
         };
         target.count += 1;
         if let Some(a) = arch_index(arch) {
-            target.quantities[a] += quantity;
+            target.quantities[a] = target.quantities[a].saturating_add(quantity);
         }
     }
     Ok(ExpirationsChart {
@@ -252,7 +252,7 @@ fn stack_order(hits: &[(&str, Option<usize>, i64)]) -> Vec<String> {
     for &(arch, _, q) in hits {
         match sums.iter_mut().find(|(a, _, _)| *a == arch) {
             Some(e) => {
-                e.1 += q;
+                e.1 = e.1.saturating_add(q);
                 e.2 |= q != 0;
             }
             None => sums.push((arch, q, q != 0)),

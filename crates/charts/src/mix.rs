@@ -103,12 +103,12 @@ pub(crate) fn combine<'a>(segments: impl Iterator<Item = &'a MixSegment>) -> Vec
     let mut sums: Vec<(String, i64)> = Vec::new();
     for s in segments {
         match sums.iter_mut().find(|(name, _)| *name == s.architecture) {
-            Some(e) => e.1 += s.in_use,
+            Some(e) => e.1 = e.1.saturating_add(s.in_use),
             None => sums.push((s.architecture.clone(), s.in_use)),
         }
     }
     sums.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let total: i64 = sums.iter().map(|s| s.1).sum();
+    let total = crate::scope::saturating_sum(sums.iter().map(|s| s.1));
     sums.into_iter()
         .map(|(architecture, in_use)| MixSegment {
             architecture,

@@ -124,3 +124,9 @@ mod tests {
         );
     }
 }
+
+/// Sums CSSM quantities without overflow: a quantity the inventory saturated at `i64::MAX`
+/// must not turn a chart into a panic (debug) or a wrapped, wrong number (release).
+pub(crate) fn saturating_sum(values: impl IntoIterator<Item = i64>) -> i64 {
+    values.into_iter().fold(0i64, i64::saturating_add)
+}

@@ -169,10 +169,10 @@ pub(super) fn plot<'a>(
                 continue;
             }
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(xa, base as f64), (xb, (base + q) as f64)],
+                [(xa, base as f64), (xb, base.saturating_add(q) as f64)],
                 color_of(name).filled(),
             )))?;
-            base += q;
+            base = base.saturating_add(q);
         }
         if base > 0 {
             let label = thousands(base);
@@ -228,7 +228,7 @@ pub(super) fn plot<'a>(
 
 /// The height of a bar: its non-negative quantities stacked.
 fn stacked(b: &Bucket) -> i64 {
-    b.quantities.iter().map(|q| (*q).max(0)).sum()
+    crate::scope::saturating_sum(b.quantities.iter().map(|q| (*q).max(0)))
 }
 
 /// `("Nov", "2026")` from a month bucket's label `Nov 2026`.

@@ -151,3 +151,40 @@ fn the_same_data_renders_the_same_bytes() {
     let b = render_png(&data, RenderOptions::default()).unwrap();
     assert_eq!(a, b);
 }
+
+#[test]
+fn quantities_saturated_at_the_largest_number_still_draw_every_chart() {
+    // CSSM sent absurd quantities; the inventory saturates them at i64::MAX. Two of them in one
+    // month, one account and one architecture must not overflow any sum.
+    let huge = "1e30";
+    let snapshot: serde_json::Value = serde_json::from_str(&format!(
+        r#"{{"accounts": [{{"accountName": "Acme", "accountDomain": "acme.com"}}],
+            "licenses": {{"acme.com": [
+              {{"license": "Alpha License", "virtualAccount": "DEFAULT", "quantity": {huge}, "inUse": {huge},
+                "licenseDetails": [
+                  {{"licenseType": "TERM", "quantity": {huge}, "endDate": "2026-12-10"}},
+                  {{"licenseType": "TERM", "quantity": {huge}, "endDate": "2026-12-11"}}]}},
+              {{"license": "Alpha License", "virtualAccount": "Lab", "quantity": {huge}, "inUse": {huge},
+                "licenseDetails": [{{"licenseType": "TERM", "quantity": {huge}, "endDate": "2026-11-20"}},
+                                   {{"licenseType": "TERM", "quantity": {huge}, "endDate": "2026-11-21"}}]}}
+            ]}}}}"#
+    ))
+    .unwrap();
+    let inv = crate::fixture::load(snapshot);
+    for kind in [
+        ChartKind::Mix,
+        ChartKind::Expirations(Horizon::DEFAULT),
+        ChartKind::Usage,
+        ChartKind::Status,
+    ] {
+        let png = chart_png(
+            &inv,
+            kind,
+            crate::fixture::now(),
+            &Filters::default(),
+            RenderOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        assert!(png.starts_with(b"\x89PNG"), "{kind:?}");
+    }
+}
