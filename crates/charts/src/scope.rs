@@ -76,6 +76,12 @@ fn list(values: &[String]) -> String {
     s
 }
 
+/// Sums CSSM quantities without overflow: a quantity the inventory saturated at `i64::MAX`
+/// must not turn a chart into a panic (debug) or a wrapped, wrong number (release).
+pub(crate) fn saturating_sum(values: impl IntoIterator<Item = i64>) -> i64 {
+    values.into_iter().fold(0i64, i64::saturating_add)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,10 +129,4 @@ mod tests {
             "Partial: 2 smart accounts could not be read (x or y)."
         );
     }
-}
-
-/// Sums CSSM quantities without overflow: a quantity the inventory saturated at `i64::MAX`
-/// must not turn a chart into a panic (debug) or a wrapped, wrong number (release).
-pub(crate) fn saturating_sum(values: impl IntoIterator<Item = i64>) -> i64 {
-    values.into_iter().fold(0i64, i64::saturating_add)
 }
