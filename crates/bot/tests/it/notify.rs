@@ -80,13 +80,16 @@ async fn a_subscriber_from_a_group_gets_the_reply_and_the_digest_in_their_one_to
 #[tokio::test]
 async fn the_scheduler_the_bot_serves_sends_the_digest_when_the_clock_reaches_it() {
     let app = spawn_app_with(Options {
-        tweak: |s| s.notify_pass_every = Duration::from_millis(10),
+        // Not much shorter: a pass that writes while `notify on` runs can make the notify
+        // crate's SQLite store answer "busy" (its read-then-write transactions are deferred).
+        tweak: |s| s.notify_pass_every = Duration::from_millis(100),
         ..Options::default()
     })
     .await;
     let alice = app.signed_in("alice", 0).await;
     let direct = app.direct(&alice).await;
-    app.say(&alice, &direct, "notify on daily at 08:00").await;
+    let replies = app.say(&alice, &direct, "notify on daily at 08:00").await;
+    assert_eq!(only(&replies).markdown, ON_REPLY);
     let before = app.last_seq().await;
 
     app.clock.set(tuesday_at(8));
