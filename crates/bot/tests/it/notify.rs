@@ -116,3 +116,18 @@ async fn notify_on_without_a_sign_in_says_to_sign_in_first() {
         "{reply}"
     );
 }
+
+#[tokio::test]
+async fn notify_test_reads_the_inventory_the_last_command_fetched_without_asking_cssm_again() {
+    let app = spawn_app().await;
+    let alice = app.signed_in("alice", 0).await;
+    let direct = app.direct(&alice).await;
+    app.say(&alice, &direct, "expired").await;
+    let requests = app.cssm_requests().await;
+
+    let replies = app.say(&alice, &direct, "notify test").await;
+    let reply = &only(&replies).markdown;
+    assert!(reply.starts_with("_This is a test: "), "{reply}");
+    assert!(reply.contains(DIGEST_HEADLINE), "{reply}");
+    assert_eq!(app.cssm_requests().await, requests, "served from the cache");
+}
