@@ -243,9 +243,16 @@ impl SsoState {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, bytes).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        // A temporary file in the same folder is created owner-only (0600) and renamed over
+        // the old state: the file holds access and refresh tokens.
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+        std::io::Write::write_all(&mut tmp, &bytes).map_err(io)?;
+        tmp.persist(path).map_err(|e| io(e.error))?;
+        Ok(())
     }
 
     /// A state with `config` and the tokens saved in `path`; a missing file gives an empty state.

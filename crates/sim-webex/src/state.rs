@@ -295,11 +295,17 @@ impl SimState {
         // Clone under the lock (file bodies are shared, not copied), serialise outside it.
         let world = self.lock().world.clone();
         let json = serde_json::to_vec(&world).map_err(|e| write_err(e.to_string()))?;
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".tmp");
-        let tmp = std::path::PathBuf::from(tmp);
-        std::fs::write(&tmp, json).map_err(|e| write_err(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| write_err(e.to_string()))
+        // A temporary file in the same folder is created owner-only (0600) and renamed over
+        // the old state: the file holds webhook secrets and everyone's messages.
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| write_err(e.to_string()))?;
+        std::io::Write::write_all(&mut tmp, &json).map_err(|e| write_err(e.to_string()))?;
+        tmp.persist(path)
+            .map_err(|e| write_err(e.error.to_string()))?;
+        Ok(())
     }
 
     /// Changes since start-up; a caller saving periodically saves when this moved.

@@ -159,3 +159,20 @@ async fn a_state_file_that_is_not_a_simulator_state_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_saved_state_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = Sim::start().await;
+    sim.person("alice@example.com", "Alice").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("webex.json");
+    sim.handle.state().save(&path).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o077,
+        0,
+        "mode {mode:o} lets others read webhook secrets and messages"
+    );
+}
