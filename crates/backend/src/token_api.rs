@@ -165,18 +165,24 @@ async fn operate(api: &TokenApiDeps, op: Operation, ids: &Ids, body: &[u8]) -> R
     let now = api.clock.now();
     match op {
         Operation::Get => {
-            match usable_token(
-                api.store.as_ref(),
-                api.refresher.as_ref(),
-                &ids.person_id,
-                now,
-            )
-            .await
-            {
-                Ok(Some(usable)) => Reply::Token(usable),
-                Ok(None) => Reply::NotFound,
-                Err(e) => {
+            // The lookup may redeem the refresh token at the SSO. It runs as its own task so it
+            // always finishes and commits, even when the caller gives up (the bot's timeout is
+            // shorter than the SSO's) or disconnects: a rotated refresh token that was never
+            // stored would sign the person out.
+            let (store, refresher) = (Arc::clone(&api.store), Arc::clone(&api.refresher));
+            let person_id = ids.person_id.clone();
+            let lookup = tokio::spawn(async move {
+                usable_token(store.as_ref(), refresher.as_ref(), &person_id, now).await
+            });
+            match lookup.await {
+                Ok(Ok(Some(usable))) => Reply::Token(usable),
+                Ok(Ok(None)) => Reply::NotFound,
+                Ok(Err(e)) => {
                     tracing::error!(error = %e, "cannot hand out a token");
+                    Reply::Unavailable
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the token lookup task failed");
                     Reply::Unavailable
                 }
             }
