@@ -84,6 +84,7 @@ pub struct BotFlags {
     pub webex_bot_token_file: Option<PathBuf>,
     pub webhook_secret_file: Option<PathBuf>,
     pub backend_secret_file: Option<PathBuf>,
+    pub card_secret_file: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
 }
 
@@ -104,7 +105,7 @@ impl BotSettings {
         let login_url = config.value("LOGIN_URL", None, format!("{backend_url}/login"))?;
         let webhook_secret =
             config.require_secret("WEBHOOK_SECRET", flags.webhook_secret_file.as_deref())?;
-        let card_secret = match config.secret("CARD_SECRET", None)? {
+        let card_secret = match config.secret("CARD_SECRET", flags.card_secret_file.as_deref())? {
             Some(secret) => secret,
             None => derive_card_secret(&webhook_secret),
         };

@@ -4,7 +4,9 @@
 use serde_json::{json, Value};
 use slbot_chat::cards::content_rule_violations;
 
-use crate::harness::{now, only, spawn_app, Person, Posted, TestApp, CSSM_TOKENS};
+use crate::harness::{
+    now, only, spawn_app, spawn_app_with, Options, Person, Posted, TestApp, CSSM_TOKENS,
+};
 use crate::naive::headline;
 
 const HELP_HEADLINE: &str = "**Here is what I can do:**";
@@ -296,4 +298,25 @@ async fn an_expired_help_card_is_replaced_by_a_fresh_one_and_runs_nothing() {
     assert_eq!(only_card(&replies[1..]).headline(), HELP_HEADLINE);
     assert!(app.messages(&direct).await.iter().all(|m| m.id != old.id));
     assert_eq!(app.cssm_requests().await, 0, "no report was run");
+}
+
+#[tokio::test]
+async fn under_an_email_domain_policy_a_card_submit_of_an_allowed_person_is_answered() {
+    // Card submits carry no e-mail (webex-api.md), so the bot must look the person up rather
+    // than refuse everyone.
+    let app = spawn_app_with(Options {
+        env: vec![("SLBOT_ALLOWED_EMAIL_DOMAINS", "example.com".to_string())],
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let direct = app.direct(&alice).await;
+    let card = filter_card(&app, &alice, &direct).await;
+
+    let before = app.last_seq().await;
+    app.submit(&alice, &card, json!({"report": "expiring", "days": "45"}))
+        .await;
+    let replies = app.all_bot_messages(&direct, before).await;
+    let expected = headline::expiring(app.dataset.expiring(0, now(), 45), 45);
+    assert_eq!(only(&replies).headline(), expected);
 }

@@ -30,6 +30,9 @@ pub struct Args {
     /// Read SLBOT_BACKEND_SECRET from this file.
     #[arg(long, value_name = "PATH")]
     pub backend_secret_file: Option<PathBuf>,
+    /// Read SLBOT_CARD_SECRET from this file (default: derived from the webhook secret).
+    #[arg(long, value_name = "PATH")]
+    pub card_secret_file: Option<PathBuf>,
     /// Licence architecture catalogue entries to add or override (default SLBOT_CATALOG).
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
@@ -42,6 +45,8 @@ fn exit(e: StartError) -> CliError {
         StartError::Identity(_) => CliError::remote(e),
         StartError::Webhooks(slbot_webex::WebexError::InvalidInput(_)) => CliError::input(e),
         StartError::Webhooks(_) => CliError::remote(e),
+        StartError::Store(slbot_notify::StoreError::BadUrl(_)) => CliError::input(e),
+        StartError::Store(_) => CliError::remote(e),
         StartError::Serve(_) => CliError::internal(e),
     }
 }
@@ -52,6 +57,7 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
         webex_bot_token_file: args.webex_bot_token_file,
         webhook_secret_file: args.webhook_secret_file,
         backend_secret_file: args.backend_secret_file,
+        card_secret_file: args.card_secret_file,
         catalog: args.catalog,
     };
     let settings = BotSettings::load(config, &flags)?;
