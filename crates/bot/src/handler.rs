@@ -143,6 +143,8 @@ pub mod replies {
         "You're signed out: I no longer have access to your licenses. Send me any command to sign in again.";
     pub const NOT_SIGNED_IN: &str = "You weren't signed in, so there was nothing to forget.";
     pub const CONFIRMED: &str = "Thanks, your sign-in is confirmed. Try `expire 30`.";
+    pub const SOMETHING_WENT_WRONG: &str =
+        "Sorry, something went wrong on my side while answering. It is logged; please try again in a minute.";
     pub const WEBEX_FAILED: &str =
         "I couldn't read your message from Webex. Please send it again in a minute.";
     pub const POLICY_CHECK_FAILED: &str =
@@ -299,7 +301,7 @@ impl Bot {
         let inventory = self
             .inventory(ctx, target, matches!(command, Command::Refresh))
             .await?;
-        Ok(self.answer_with(command, &inventory, &ctx.person_id))
+        Ok(self.answer_with(command, &inventory, &ctx.person_id).await)
     }
 
     /// The person's inventory: token from the backend, then the cache or CSSM (forgetting
@@ -327,12 +329,30 @@ impl Bot {
     /// The answer to a command over the person's inventory: `filter` is the filter card, and
     /// an unfiltered report or chart is followed by the filter card when it is time to offer
     /// it.
-    fn answer_with(&self, command: &Command, inventory: &Inventory, person_id: &str) -> Answer {
+    async fn answer_with(
+        &self,
+        command: &Command,
+        inventory: &Arc<Inventory>,
+        person_id: &str,
+    ) -> Answer {
         let now = self.clock.now();
         if matches!(command, Command::Filter) {
             return Answer::card(self.filter_card(inventory, person_id, now));
         }
-        let mut answer = slbot_chat::answer(command, inventory, now);
+        // XLSX exports and PNG charts take hundreds of milliseconds of CPU: build answers on
+        // the blocking pool so they never stall webhook acknowledgements.
+        let (owned_command, owned_inventory) = (command.clone(), Arc::clone(inventory));
+        let built = tokio::task::spawn_blocking(move || {
+            slbot_chat::answer(&owned_command, &owned_inventory, now)
+        })
+        .await;
+        let mut answer = match built {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::error!(error = %e, command = command.name(), "building the answer failed");
+                Answer::text(replies::SOMETHING_WENT_WRONG)
+            }
+        };
         let last_offered = self.filter_offers.get(person_id);
         if slbot_chat::should_offer_filter_card(inventory, command, last_offered, now) {
             let card = self.filter_card(inventory, person_id, now);
@@ -486,7 +506,9 @@ impl Bot {
                 ) {
                     Ok(request) => {
                         tracing::info!(command = request.command.name(), "filter card accepted");
-                        let answer = self.answer_with(&request.command, &inventory, &ctx.person_id);
+                        let answer = self
+                            .answer_with(&request.command, &inventory, &ctx.person_id)
+                            .await;
                         self.deliver(&ctx, Privacy::Personal, &answer).await;
                     }
                     Err(refusal) => {
@@ -783,6 +805,16 @@ impl Bot {
 
     /// The overflow path: tell the person the bot is busy.
     pub async fn on_busy(&self, data: &EventData) {
+        self.say_in_room(data, sentences::BUSY).await;
+    }
+
+    /// Handling the event failed unexpectedly (a panic, logged by the queue): say so.
+    pub async fn on_failed(&self, data: &EventData) {
+        self.say_in_room(data, replies::SOMETHING_WENT_WRONG).await;
+    }
+
+    /// A sentence that reveals nothing personal, in the space of the event (not the bot's own).
+    async fn say_in_room(&self, data: &EventData, sentence: &str) {
         if data.person_id.as_deref() == Some(self.me.person_id.as_str()) {
             return;
         }
@@ -791,7 +823,7 @@ impl Bot {
                 room_id: room_id.clone(),
                 parent_id: None,
             };
-            self.post_all(&target, &Answer::text(sentences::BUSY)).await;
+            self.post_all(&target, &Answer::text(sentence)).await;
         }
     }
 }
@@ -835,6 +867,10 @@ impl EventSink for Bot {
 
     fn busy(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
         Box::pin(async move { self.on_busy(&job.data).await })
+    }
+
+    fn failed(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+        Box::pin(async move { self.on_failed(&job.data).await })
     }
 }
 

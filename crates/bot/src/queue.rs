@@ -20,6 +20,22 @@ pub trait EventSink: Send + Sync + 'static {
     fn handle(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()>;
     /// Tells the person the bot is busy (the overflow path).
     fn busy(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()>;
+    /// Tells the person their event could not be answered because handling it failed
+    /// unexpectedly (a panic). The default says the bot is busy.
+    fn failed(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+        self.busy(job)
+    }
+}
+
+/// Runs `work` as its own task so a panic inside it is caught here instead of ending the
+/// worker that runs it; returns whether it panicked.
+async fn guarded(work: BoxFuture<'static, ()>) -> bool {
+    match tokio::spawn(work).await {
+        Ok(()) => false,
+        Err(e) if e.is_panic() => true,
+        // Cancelled: the runtime is shutting down; nothing more can be said.
+        Err(_) => false,
+    }
 }
 
 /// Counters for `/healthz`, logs and tests.
@@ -73,7 +89,10 @@ impl Dispatcher {
                 loop {
                     let job = { rx.lock().await.recv().await };
                     let Some(job) = job else { break };
-                    Arc::clone(&sink).handle(job).await;
+                    if guarded(Arc::clone(&sink).handle(job.clone())).await {
+                        tracing::error!(event_id = %job.data.id, "handling an event panicked: telling the person");
+                        guarded(Arc::clone(&sink).failed(job)).await;
+                    }
                     stats.handled.fetch_add(1, Ordering::Release);
                 }
             });
@@ -82,7 +101,9 @@ impl Dispatcher {
         let overflow_stats = Arc::clone(&stats);
         tasks.spawn(async move {
             while let Some(job) = overflow_rx.recv().await {
-                Arc::clone(&overflow_sink).busy(job).await;
+                if guarded(Arc::clone(&overflow_sink).busy(job)).await {
+                    tracing::error!("answering busy panicked");
+                }
                 overflow_stats.answered_busy.fetch_add(1, Ordering::Release);
             }
         });
@@ -202,5 +223,42 @@ mod tests {
         );
         assert_eq!(stats.accepted.load(Ordering::Relaxed), 10);
         assert_eq!(stats.pending(), 0);
+    }
+
+    struct Panicky {
+        handled: Mutex<Vec<String>>,
+        failed: Mutex<Vec<String>>,
+    }
+
+    impl EventSink for Panicky {
+        fn handle(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async move {
+                assert!(job.data.id != "boom", "a bug met bad data");
+                self.handled.lock().await.push(job.data.id);
+            })
+        }
+        fn busy(self: Arc<Self>, _job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async {})
+        }
+        fn failed(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async move { self.failed.lock().await.push(job.data.id) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_handling_is_answered_and_the_worker_goes_on() {
+        let sink = Arc::new(Panicky {
+            handled: Mutex::default(),
+            failed: Mutex::default(),
+        });
+        // One worker: if the panic ended it, the events after "boom" would never be handled.
+        let (dispatcher, workers) = Dispatcher::start(sink.clone(), 1, 16);
+        for id in ["a", "boom", "b", "c"] {
+            dispatcher.submit(job(id));
+        }
+        drop(dispatcher);
+        workers.drain(Duration::from_secs(5)).await;
+        assert_eq!(*sink.handled.lock().await, ["a", "b", "c"]);
+        assert_eq!(*sink.failed.lock().await, ["boom"]);
     }
 }
