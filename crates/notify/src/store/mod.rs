@@ -243,7 +243,11 @@ pub(crate) const UPSERT_ANNOUNCED: &str = "INSERT INTO notify_announced \
 /// The trait methods, identical for both engines but for the pool type and the SQL
 /// placeholders (`$sql` turns `?` SQL into the engine's). `try_lead` is engine-specific.
 macro_rules! store_methods {
-    ($sql:expr) => {
+    // `$begin` opens a writing transaction: SQLite needs `BEGIN IMMEDIATE`, so that a
+    // transaction that reads and then writes takes the write lock up front (waiting up to the
+    // busy timeout) instead of failing with "database is locked" when a scheduler pass
+    // writes at the same moment; PostgreSQL takes plain `BEGIN`.
+    ($sql:expr, $begin:expr) => {
         fn subscribe<'a>(
             &'a self,
             sub: &'a $crate::store::NewSubscription,
@@ -251,7 +255,7 @@ macro_rules! store_methods {
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
             Box::pin(async move {
                 use $crate::store::{secs, StoreError, UPSERT_SUBSCRIPTION};
-                let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(StoreError::from_sqlx)?;
                 let existed = sqlx::query(&$sql(
                     "SELECT person_id FROM notify_subscriptions WHERE person_id = ?",
                 ))
@@ -283,7 +287,7 @@ macro_rules! store_methods {
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
             Box::pin(async move {
                 use $crate::store::StoreError;
-                let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(StoreError::from_sqlx)?;
                 let removed = sqlx::query(&$sql(
                     "DELETE FROM notify_subscriptions WHERE person_id = ?",
                 ))
@@ -428,7 +432,7 @@ macro_rules! store_methods {
             Box::pin(async move {
                 use $crate::digest::Category;
                 use $crate::store::{secs, StoreError, UPSERT_ANNOUNCED};
-                let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
+                let mut tx = self.pool.begin_with($begin).await.map_err(StoreError::from_sqlx)?;
                 // `notify off` during the pass removed the subscription: record nothing, so
                 // a later `notify on` starts clean.
                 let subscribed = sqlx::query(&$sql(

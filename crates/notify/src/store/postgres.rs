@@ -135,7 +135,7 @@ impl PassLock for AdvisoryLock {
 }
 
 impl NotifyStore for PostgresNotifyStore {
-    store_methods!(numbered);
+    store_methods!(numbered, "BEGIN");
 
     fn try_lead(
         &self,

@@ -107,7 +107,7 @@ impl PassLock for Lease {
 }
 
 impl NotifyStore for SqliteNotifyStore {
-    store_methods!(same);
+    store_methods!(same, "BEGIN IMMEDIATE");
 
     fn try_lead(
         &self,

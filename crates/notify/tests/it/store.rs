@@ -177,3 +177,47 @@ on_both_engines!(
     the_store_shares_its_database_with_another_features_migrations,
     super::the_store_shares_its_database_with_another_features_migrations
 );
+
+/// `notify on` (read, then write) while a scheduler pass records announcements: on SQLite a
+/// transaction that reads before it writes must wait for the writer, not fail "database is
+/// locked" (found by the bot's tests, about one run in ten).
+async fn concurrent_writers_wait_for_each_other_instead_of_failing(engine: Engine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let store = db.open().await;
+    let t0 = at(2026, 11, 2, 10, 0);
+    store
+        .subscribe(&sub("pass", "r", Frequency::Daily, 8), t0)
+        .await
+        .unwrap();
+    let writer = {
+        let store = std::sync::Arc::clone(&store);
+        tokio::spawn(async move {
+            for i in 0..40 {
+                let items = vec![Announcement {
+                    category: Category::Expired,
+                    key: ItemKey::from_stored(format!("{i:064x}")),
+                    value: i,
+                }];
+                store.record_announcements("pass", &items, &[], t0).await?;
+            }
+            Ok::<_, slbot_notify::StoreError>(())
+        })
+    };
+    for i in 0..40 {
+        let person = format!("p{}", i % 5);
+        store
+            .subscribe(&sub(&person, "r", Frequency::Weekly, 9), t0)
+            .await
+            .unwrap_or_else(|e| panic!("subscribe {i} failed while a pass was writing: {e}"));
+    }
+    writer.await.unwrap().unwrap();
+    assert_eq!(store.announced("pass").await.unwrap().len(), 40);
+    db.cleanup().await;
+}
+
+on_both_engines!(
+    concurrent_writers_wait_for_each_other_instead_of_failing,
+    super::concurrent_writers_wait_for_each_other_instead_of_failing
+);
