@@ -1,4 +1,5 @@
 //! Integration tests of the `slbot` binary: one test crate, one module per subcommand.
 
 mod ask;
+mod fetch;
 mod report;
