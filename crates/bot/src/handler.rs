@@ -884,7 +884,11 @@ impl Readiness for Bot {
             match tokio::time::timeout(READINESS_TIMEOUT, self.webex.me()).await {
                 Ok(Ok(me)) if me.id == self.me.person_id => Ok(()),
                 Ok(Ok(_)) => Err("the bot token now belongs to another identity".to_string()),
-                Ok(Err(e)) => Err(format!("Webex is not reachable: {e}")),
+                Ok(Err(e)) => {
+                    // The probe answers on the public port: the detail goes to the log only.
+                    tracing::warn!(error = %e, tracking_id = e.tracking_id(), "readiness: Webex is not reachable");
+                    Err("Webex is not reachable".to_string())
+                }
                 Err(_) => Err(format!(
                     "Webex did not answer within {} s",
                     READINESS_TIMEOUT.as_secs()

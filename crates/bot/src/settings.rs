@@ -94,7 +94,7 @@ impl BotSettings {
     pub fn load(config: &Config, flags: &BotFlags) -> Result<Self, ConfigError> {
         let backend_url: String =
             config.value("BACKEND_URL", None, "http://127.0.0.1:8082".to_string())?;
-        let backend_url = backend_url.trim_end_matches('/').to_string();
+        let backend_url = checked_backend_url(backend_url.trim_end_matches('/'))?;
         let signing_version: String = config.value("SIGNING_VERSION", None, "v2".to_string())?;
         if signing_version != "v1" && signing_version != "v2" {
             return Err(ConfigError::Invalid {
@@ -202,6 +202,31 @@ fn public_url(config: &Config) -> Result<Option<String>, ConfigError> {
     Ok(Some(url.trim().trim_end_matches('/').to_string()))
 }
 
+/// `SLBOT_BACKEND_URL` must be https, or plain http to this machine only: the token API's
+/// answers carry people's CSSM access tokens, and v2 signs them but does not encrypt them.
+fn checked_backend_url(raw: &str) -> Result<String, ConfigError> {
+    let refuse = |reason: &str| ConfigError::Invalid {
+        name: "SLBOT_BACKEND_URL".into(),
+        reason: reason.to_string(),
+    };
+    let url = slbot_cssm::Url::parse(raw).map_err(|e| refuse(&format!("not a URL ({e})")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(raw.to_string()),
+        "http" if loopback => Ok(raw.to_string()),
+        "http" => Err(refuse(
+            "plain http is only allowed to this machine (127.0.0.1, ::1, localhost); tokens \
+             travel in the answers, so use https for another host",
+        )),
+        other => Err(refuse(&format!("`{other}` is neither https nor http"))),
+    }
+}
+
 fn invalid(name: &str) -> ConfigError {
     ConfigError::Invalid {
         name: format!("SLBOT_{name}"),
@@ -288,6 +313,34 @@ mod tests {
     fn the_bot_store_defaults_to_a_sqlite_file_next_to_the_process() {
         let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
         assert_eq!(s.bot_store_url.expose_secret(), "sqlite://slbot-bot.db");
+    }
+
+    #[test]
+    fn the_backend_is_reached_over_https_or_over_plain_http_on_this_machine_only() {
+        for ok in [
+            "https://login.example.com",
+            "http://127.0.0.1:8082",
+            "http://localhost:1",
+            "http://[::1]:8082",
+        ] {
+            let mut pairs = SECRETS.to_vec();
+            pairs.push(("SLBOT_BACKEND_URL", ok));
+            let s = BotSettings::load(&config(&pairs), &BotFlags::default());
+            assert!(s.is_ok(), "{ok}: {:?}", s.err());
+        }
+        for bad in [
+            "http://login.example.com",
+            "http://10.0.0.5:8082",
+            "ftp://x",
+        ] {
+            let mut pairs = SECRETS.to_vec();
+            pairs.push(("SLBOT_BACKEND_URL", bad));
+            let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
+            assert!(
+                err.to_string().contains("SLBOT_BACKEND_URL"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]
