@@ -16,11 +16,22 @@ use crate::signin::{no_store, pages, SignInError, CONFIRM_MINUTES};
 use crate::sso::TokenSet;
 use crate::webex_port::Recipient;
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+}
+
+impl std::fmt::Debug for CallbackQuery {
+    // The code and state are one-time credentials: show only whether they came.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackQuery")
+            .field("code", &self.code.as_ref().map(|_| "[redacted]"))
+            .field("state", &self.state.as_ref().map(|_| "[redacted]"))
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// How the sign-in ended.

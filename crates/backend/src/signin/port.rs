@@ -94,11 +94,21 @@ pub struct MemorySignInStore {
     pending: Mutex<HashMap<String, PendingEntry>>,
 }
 
-#[derive(Debug)]
 struct PendingEntry {
     login: NewLogin,
     code: String,
     expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for PendingEntry {
+    // The confirmation code is a one-time credential.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingEntry")
+            .field("login", &self.login)
+            .field("code", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
