@@ -185,14 +185,7 @@ impl Bot {
             Ok(m) => m,
             Err(e) => {
                 tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot fetch the message");
-                if let Some(room_id) = &data.room_id {
-                    let target = Target::Room {
-                        room_id: room_id.clone(),
-                        parent_id: None,
-                    };
-                    self.post_all(&target, &Answer::text(replies::WEBEX_FAILED))
-                        .await;
-                }
+                self.say_in_room(data, replies::WEBEX_FAILED).await;
                 return;
             }
         };
@@ -393,14 +386,7 @@ impl Bot {
             Ok(action) => action,
             Err(e) => {
                 tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot fetch the card submit");
-                if let Some(room_id) = &data.room_id {
-                    let target = Target::Room {
-                        room_id: room_id.clone(),
-                        parent_id: None,
-                    };
-                    self.post_all(&target, &Answer::text(replies::CARD_FAILED))
-                        .await;
-                }
+                self.say_in_room(data, replies::CARD_FAILED).await;
                 return;
             }
         };
