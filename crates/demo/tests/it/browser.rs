@@ -1,6 +1,8 @@
 //! The whole journey in headless Chromium through WebDriver: sign in, the welcome in the web
 //! chat, `expire 30` with the naive count, `export xlsx` downloaded with the page's session
-//! cookie and opened as a workbook, and a screenshot under `target/`.
+//! cookie and opened as a workbook; `chart mix` shown as a loaded image; the filter card
+//! filled in (one account, 60 days, `expiring`) and submitted, answered with the naive count of
+//! that account; how the chat renders markdown, images and cards; screenshots under `target/`.
 //!
 //! Needs `SLBOT_TEST_CHROMIUM` (the browser) and optionally `SLBOT_TEST_CHROMEDRIVER`
 //! (default `/usr/bin/chromedriver`); skipped without the first unless `SLBOT_TEST_REQUIRE_ALL=1`.
@@ -10,12 +12,17 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use calamine::{Reader, Xlsx};
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use slbot_demo::DemoHandle;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::harness::{expiring_headline, naive_expiring_count, options, start, Control, ANA};
+use crate::harness::{
+    expiring_headline, naive_expiring_count, naive_expiring_count_in, options, start,
+    visible_domains, Control, ANA,
+};
 
 /// How long one page element may take to appear (the first CSSM fetch included).
 const WAIT: Duration = Duration::from_secs(60);
@@ -92,13 +99,44 @@ async fn browser() -> Option<Browser> {
     })
 }
 
-/// Saves what the browser shows under `target/tmp/screenshots/` (docs/ has a copy of one).
+/// Saves what the browser shows under `target/tmp/screenshots/` (docs/ has a copy of some).
 async fn save_screenshot(client: &Client, name: &str) {
-    let png = client.screenshot().await.unwrap();
+    save_png(name, &client.screenshot().await.unwrap());
+}
+
+/// Saves one element as the browser draws it, like [`save_screenshot`].
+async fn save_element_screenshot(element: &Element, name: &str) {
+    save_png(name, &element.screenshot().await.unwrap());
+}
+
+fn save_png(name: &str, png: &[u8]) {
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
-    std::fs::write(shots.join(name), &png).unwrap();
+    std::fs::write(shots.join(name), png).unwrap();
+}
+
+/// The image's natural width once it has loaded or failed (0 when it failed: a broken image).
+async fn natural_width(client: &Client, img: &Element) -> u64 {
+    let width = client
+        .execute(
+            "const img = arguments[0]; return img.complete ? img.naturalWidth : \
+             new Promise((ok) => { img.onload = () => ok(img.naturalWidth); img.onerror = () => ok(0); });",
+            vec![serde_json::to_value(img).unwrap()],
+        )
+        .await
+        .unwrap();
+    width.as_u64().unwrap_or(0)
+}
+
+async fn scroll_into_view(client: &Client, element: &Element) {
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'start'});",
+            vec![serde_json::to_value(element).unwrap()],
+        )
+        .await
+        .unwrap();
 }
 
 async fn send(client: &Client, text: &str) {
@@ -113,19 +151,9 @@ async fn send(client: &Client, text: &str) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn in_a_browser_a_person_signs_in_asks_expire_30_and_downloads_the_xlsx_export() {
-    let Some(Browser {
-        client,
-        _driver,
-        _profile,
-    }) = browser().await
-    else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let demo = start(dir.path()).await;
-
+/// Signs Ana in (the dashboard, the Cisco form, the demo person) and opens the chat on her
+/// space with the bot, where the welcome waits.
+async fn sign_in_and_open_the_chat(client: &Client, demo: &DemoHandle) {
     // Sign in: the dashboard, the Cisco form, the demo person.
     client.goto(&format!("{}/", demo.url)).await.unwrap();
     client
@@ -144,16 +172,14 @@ async fn in_a_browser_a_person_signs_in_asks_expire_30_and_downloads_the_xlsx_ex
         .click()
         .await
         .unwrap();
-    let title = client
+    // Waits for the page after the callback: an `h1` found earlier may be the SSO form's,
+    // gone (stale) by the time its text is read.
+    client
         .wait()
         .at_most(WAIT)
-        .for_element(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
+        .for_element(Locator::XPath("//h1[contains(., 'signed in')]"))
         .await
         .unwrap();
-    assert!(title.contains("signed in"), "{title}");
 
     // The chat opens on Ana's space with the bot, where the welcome waits.
     client.goto(&demo.chat_url()).await.unwrap();
@@ -165,6 +191,22 @@ async fn in_a_browser_a_person_signs_in_asks_expire_30_and_downloads_the_xlsx_ex
         ))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn in_a_browser_a_person_signs_in_asks_expire_30_and_downloads_the_xlsx_export() {
+    let Some(Browser {
+        client,
+        _driver,
+        _profile,
+    }) = browser().await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+
+    sign_in_and_open_the_chat(&client, &demo).await;
 
     send(&client, "expire 30").await;
     let headline = client
@@ -189,13 +231,7 @@ async fn in_a_browser_a_person_signs_in_asks_expire_30_and_downloads_the_xlsx_ex
         ))
         .await
         .unwrap();
-    client
-        .execute(
-            "arguments[0].scrollIntoView({block: 'start'});",
-            vec![serde_json::to_value(&answer).unwrap()],
-        )
-        .await
-        .unwrap();
+    scroll_into_view(&client, &answer).await;
     save_screenshot(&client, "demo-expire-30.png").await;
 
     send(&client, "export xlsx").await;
@@ -278,6 +314,179 @@ async fn in_a_browser_a_person_signs_in_asks_expire_30_and_downloads_the_xlsx_ex
         mine, "Smart",
         "the message mentions the bot by its first name"
     );
+
+    client.close().await.unwrap();
+    demo.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn in_a_browser_chart_mix_shows_its_image_and_the_filter_card_runs_the_chosen_report() {
+    let Some(Browser {
+        client,
+        _driver,
+        _profile,
+    }) = browser().await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+    sign_in_and_open_the_chat(&client, &demo).await;
+
+    // The chart: a PNG file in the bot's newest message with an image, shown inline and
+    // really loaded (with the chat's session cookie), not a broken image.
+    send(&client, "chart mix").await;
+    const CHART_MESSAGE: &str =
+        "(//li[contains(@class,'from-bot')][.//div[@class='file']/img])[last()]";
+    let chart = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(&format!("{CHART_MESSAGE}//img")))
+        .await
+        .unwrap();
+    let width = natural_width(&client, &chart).await;
+    assert!(width > 0, "the chart loaded: naturalWidth {width}");
+    let file = client
+        .find(Locator::XPath(&format!(
+            "{CHART_MESSAGE}//a[@class='file-link']"
+        )))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(file.ends_with(".png"), "{file}");
+    // It loaded because of the page's session: without the cookie the file is refused.
+    let src = chart
+        .attr("src")
+        .await
+        .unwrap()
+        .expect("the image's address");
+    let url = if src.starts_with('/') {
+        format!("{}{src}", demo.url)
+    } else {
+        src
+    };
+    let anonymous = reqwest::get(&url).await.unwrap();
+    assert!(
+        anonymous.status().is_client_error(),
+        "{url} without a session: {}",
+        anonymous.status()
+    );
+    let chart_message = client.find(Locator::XPath(CHART_MESSAGE)).await.unwrap();
+    scroll_into_view(&client, &chart_message).await;
+    save_screenshot(&client, "demo-chart-mix.png").await;
+
+    // `filter`: the bot answers with the filter card, offering exactly Ana's smart accounts.
+    // (An unfiltered report may also be followed by a filter card; any card after the
+    // question will do, both are Ana's.)
+    send(&client, "filter").await;
+    let card_message = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//li[not(contains(@class,'from-bot'))][.//div[@class='content']/p[.='filter']]\
+             /following-sibling::li[contains(@class,'from-bot')][.//button[.='Show the report']]",
+        ))
+        .await
+        .unwrap();
+    let card_id = card_message
+        .attr("data-id")
+        .await
+        .unwrap()
+        .expect("a message id");
+    let card_part = |inner: &str| message_xpath(&card_id, inner);
+    let opts = options(dir.path());
+    let mut offered = Vec::new();
+    for checkbox in client
+        .find_all(Locator::XPath(&card_part(
+            "//div[@data-input-id='accounts']//input[@type='checkbox']",
+        )))
+        .await
+        .unwrap()
+    {
+        offered.push(checkbox.attr("value").await.unwrap().unwrap_or_default());
+    }
+    let mut visible = visible_domains(&opts, demo.cssm_users, ANA);
+    offered.sort();
+    visible.sort();
+    assert_eq!(offered, visible, "the card offers Ana's smart accounts");
+
+    // Pick the account with the most lines expiring within 60 days, 60 days and the report.
+    let per_account =
+        |domain: &str| naive_expiring_count_in(&opts, demo.cssm_users, ANA, 60, Some(domain));
+    let account = visible
+        .iter()
+        .max_by_key(|domain| per_account(domain))
+        .unwrap()
+        .clone();
+    let expected = per_account(&account);
+    let everywhere = naive_expiring_count(&opts, demo.cssm_users, ANA, 60);
+    assert!(
+        expected > 0 && expected < everywhere,
+        "the demo data should make the account choice matter: {expected} of {everywhere}"
+    );
+    client
+        .find(Locator::XPath(&card_part(&format!(
+            "//div[@data-input-id='accounts']//input[@value='{account}']"
+        ))))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let days = client
+        .find(Locator::XPath(&card_part(
+            "//div[@data-input-id='days']//input",
+        )))
+        .await
+        .unwrap();
+    days.clear().await.unwrap();
+    days.send_keys("60").await.unwrap();
+    client
+        .find(Locator::XPath(&card_part(
+            "//div[@data-input-id='report']//select",
+        )))
+        .await
+        .unwrap()
+        .select_by_value("expiring")
+        .await
+        .unwrap();
+    // The card is taller than the window: grow the window for its picture.
+    client.set_window_size(1100, 1300).await.unwrap();
+    scroll_into_view(&client, &card_message).await;
+    save_element_screenshot(&card_message, "demo-filter-card.png").await;
+    client.set_window_size(1100, 760).await.unwrap();
+
+    // Submitted, the card runs `expiring` over 60 days in that account only.
+    client
+        .find(Locator::XPath(&card_part("//button[.='Show the report']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let headline = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//li[contains(@class,'from-bot')]//strong[contains(., 'in the next 60 days')]",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(headline, expiring_headline(expected, 60).trim_matches('*'));
+    let submitted = client
+        .find(Locator::XPath(&card_part("//div[@data-message-id]")))
+        .await
+        .unwrap()
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(submitted.contains("submitted"), "{submitted}");
 
     client.close().await.unwrap();
     demo.shutdown().await.unwrap();
@@ -428,15 +637,8 @@ async fn in_a_browser_markdown_stays_text_images_show_inline_and_cards_submit_th
         .for_element(Locator::XPath(&message_xpath(&image_id, "//img")))
         .await
         .unwrap();
-    let width = client
-        .execute(
-            "const img = arguments[0]; return img.complete ? img.naturalWidth : \
-             new Promise((ok) => { img.onload = () => ok(img.naturalWidth); img.onerror = () => ok(0); });",
-            vec![serde_json::to_value(&loaded).unwrap()],
-        )
-        .await
-        .unwrap();
-    assert!(width.as_u64().unwrap_or(0) > 0, "the image loaded: {width}");
+    let width = natural_width(&client, &loaded).await;
+    assert!(width > 0, "the image loaded: {width}");
 
     // The card: shown instead of its fallback; a required input blocks the submit, then every
     // input is sent.

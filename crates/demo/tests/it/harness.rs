@@ -243,9 +243,8 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-/// Entitlement lines ending within `days` days after now (exclusive at both ends) in the
-/// accounts `email` sees, counted over the generated snapshot.
-pub fn naive_expiring_count(opts: &DemoOptions, users: usize, email: &str, days: i64) -> usize {
+/// The generated CSSM snapshot of the demo's options, as JSON.
+fn snapshot(opts: &DemoOptions) -> Value {
     let snapshot = slbot_sim_cssm::generate(&slbot_sim_cssm::GenParams {
         seed: opts.seed,
         accounts: opts.accounts,
@@ -253,18 +252,48 @@ pub fn naive_expiring_count(opts: &DemoOptions, users: usize, email: &str, days:
         licenses_per_va: opts.licenses_per_va,
         anchor: opts.anchor,
     });
-    let snapshot = serde_json::to_value(&snapshot).unwrap();
+    serde_json::to_value(&snapshot).unwrap()
+}
+
+/// The domains of the smart accounts `email` sees: the first account is everyone's, the others
+/// are dealt round-robin to the CSSM users, `email`'s user chosen by FNV-1a of its SSO subject.
+pub fn visible_domains(opts: &DemoOptions, users: usize, email: &str) -> Vec<String> {
     let sub = slbot_sim_sso::sub_for_email(email);
     let user = (fnv1a(sub.as_bytes()) % users as u64) as usize;
+    snapshot(opts)["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| *index == 0 || (index - 1) % users == user)
+        .map(|(_, account)| account["accountDomain"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Entitlement lines ending within `days` days after now (exclusive at both ends) in the
+/// accounts `email` sees, counted over the generated snapshot.
+pub fn naive_expiring_count(opts: &DemoOptions, users: usize, email: &str, days: i64) -> usize {
+    naive_expiring_count_in(opts, users, email, days, None)
+}
+
+/// [`naive_expiring_count`] within one of those accounts when `only` names its domain
+/// (case-insensitively, as filters match).
+pub fn naive_expiring_count_in(
+    opts: &DemoOptions,
+    users: usize,
+    email: &str,
+    days: i64,
+    only: Option<&str>,
+) -> usize {
+    let snapshot = snapshot(opts);
     let now = Utc::now().timestamp();
     let until = now + days * 86_400;
     let mut count = 0;
-    for (index, account) in snapshot["accounts"].as_array().unwrap().iter().enumerate() {
-        if index != 0 && (index - 1) % users != user {
+    for domain in visible_domains(opts, users, email) {
+        if only.is_some_and(|only| !only.eq_ignore_ascii_case(&domain)) {
             continue;
         }
-        let domain = account["accountDomain"].as_str().unwrap();
-        for record in snapshot["licenses"][domain].as_array().unwrap() {
+        for record in snapshot["licenses"][domain.as_str()].as_array().unwrap() {
             for line in record["licenseDetails"].as_array().into_iter().flatten() {
                 if let Some(end) = line["endDate"].as_str().and_then(parse_date) {
                     if now < end && end < until {
