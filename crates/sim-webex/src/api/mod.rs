@@ -145,6 +145,20 @@ impl<T: DeserializeOwned> FromRequest<SimState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &SimState) -> Result<Self, ApiError> {
+        // Only `application/json`, as Webex: a web page on another origin can send a "simple"
+        // text/plain POST without asking, but never a JSON one without a CORS preflight, which
+        // this server does not grant; so no page can act as a demo person.
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(ApiError::bad(
+                "The request body must be JSON (Content-Type: application/json).",
+            ));
+        }
         let bytes = bytes::Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge {

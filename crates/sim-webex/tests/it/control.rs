@@ -214,3 +214,25 @@ async fn people_with_a_known_email_are_a_conflict_and_tokens_can_be_added() {
         .unwrap();
     assert_eq!(me["id"], alice.id.as_str());
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_declared_json_is_refused_so_no_other_web_page_can_act_as_a_person() {
+    let sim = Sim::start().await;
+    let alice = sim.person("alice@example.com", "Alice").await;
+    let bot = sim.bot().await;
+    // What a page on another origin can send without a CORS preflight.
+    let forged = sim
+        .http
+        .post(sim.url("/_sim/say"))
+        .header("content-type", "text/plain")
+        .body(json!({"personId": alice.id, "toPersonId": bot.id, "text": "sign out"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        sim.handle.state().stats().messages_created,
+        0,
+        "nothing was said"
+    );
+}
