@@ -32,7 +32,7 @@ pub enum Command {
     Bot(cmd::bot::Args),
     /// Run the backend: Cisco SSO sign-in, token store and the signed token API.
     Backend(cmd::backend::Args),
-    /// Run one licence report from a snapshot file or a live CSSM fetch.
+    /// Run one license report (or chart) from a snapshot file or a live CSSM fetch.
     Report(cmd::report::Args),
     /// Answer one chat message exactly as the bot would post it.
     Ask(cmd::ask::Args),

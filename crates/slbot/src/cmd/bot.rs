@@ -33,7 +33,7 @@ pub struct Args {
     /// Read SLBOT_CARD_SECRET from this file (default: derived from the webhook secret).
     #[arg(long, value_name = "PATH")]
     pub card_secret_file: Option<PathBuf>,
-    /// Licence architecture catalogue entries to add or override (default SLBOT_CATALOG).
+    /// License architecture catalogue entries to add or override (default SLBOT_CATALOG).
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
 }
