@@ -3,12 +3,16 @@
 //! [`TokenStore`] is the one interface (used as `Arc<dyn TokenStore>`); [`sqlite`] is the
 //! default engine, [`postgres`] the one for scale-out. Both run the same schema (one SQL file
 //! per dialect under `migrations/`) and the same integration test suite.
+//! Their `TokenStore` methods are written once, in `engine` (the SQL with `?` placeholders);
+//! each engine module keeps only what differs: connection setup, migrations, how a locking
+//! transaction starts and locks its rows, and the replay-nonce table.
 //!
 //! What is stored: personId, roomId, the access and refresh tokens sealed with
 //! [`crate::crypto::Keyring`] (associated data personId ‖ key id), expiry, key id and
 //! timestamps. No e-mail, name or other personal data. OAuth attempts keep the PKCE verifier
 //! sealed the same way (context: the `state`). Pending sign-ins keep a SHA-256 of the code.
 
+mod engine;
 pub mod postgres;
 pub mod signin_adapter;
 pub mod sqlite;

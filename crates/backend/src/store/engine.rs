@@ -1,0 +1,519 @@
+//! What both engines share: the SQL (written once with `?` placeholders), the mapping of a
+//! tokens row, and the [`TokenStore`](super::TokenStore) method bodies, which are the
+//! `token_store_impl!` macro below.
+//!
+//! An engine passes only what differs: its store and row types, how its SQL is spelled
+//! (`sql`: SQLite takes the `?` as written, PostgreSQL numbers them `$1…`), how it opens a
+//! transaction that reads and then writes under a lock (`begin_locked`), and the clause that
+//! locks the rows such a transaction reads (`row_lock`: empty for SQLite, whose
+//! `BEGIN IMMEDIATE` already holds the file's write lock; ` FOR UPDATE` for PostgreSQL).
+//! Connection setup, migrations and the replay-nonce table stay in the engine modules.
+
+use super::{Removed, StoreError};
+use crate::crypto::Keyring;
+use slbot_signing::nonce::NonceStoreError;
+
+pub(crate) const SELECT_TOKEN: &str = "SELECT person_id, room_id, access_token, refresh_token, \
+     expires_at, key_id, created_at, updated_at FROM tokens WHERE person_id = ?";
+
+pub(crate) const UPSERT_TOKEN: &str = "INSERT INTO tokens (person_id, room_id, access_token, \
+     refresh_token, expires_at, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+     ON CONFLICT (person_id) DO UPDATE SET room_id = COALESCE(excluded.room_id, tokens.room_id), \
+     access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+     expires_at = excluded.expires_at, key_id = excluded.key_id, updated_at = excluded.updated_at";
+
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    StoreError::from_sqlx(e)
+}
+
+pub(crate) fn nonce_error(e: sqlx::Error) -> NonceStoreError {
+    NonceStoreError::Unavailable(e.to_string())
+}
+
+/// The refresh token of a deleted row, if it still decrypts (a failure is logged by key id
+/// and the delete stands: forgetting must not depend on the key).
+pub(crate) fn removed(
+    keys: &Keyring,
+    person_id: &str,
+    key_id: &str,
+    blob: Option<Vec<u8>>,
+) -> Removed {
+    let refresh_token = blob.and_then(|b| match keys.open(person_id, key_id, &b) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot revoke a deleted login's refresh token");
+            None
+        }
+    });
+    Removed { refresh_token }
+}
+
+/// `impl TokenStore for $store`, for a store with fields `pool` (the engine's pool) and
+/// `keys` ([`Keyring`]).
+///
+/// - `row`: the engine's row type;
+/// - `sql`: `fn(&str) -> String`, the engine's spelling of `?`-placeholder SQL;
+/// - `begin_locked`: `async fn(&Pool) -> Result<Transaction, sqlx::Error>`, opening the
+///   transaction of `confirm_pending`, `with_refresh_lock` and `rekey` (`put` opens a plain
+///   one on both engines);
+/// - `row_lock`: appended to the reads those transactions make, to lock the rows read.
+macro_rules! token_store_impl {
+    (
+        store = $store:ty,
+        row = $row:ty,
+        sql = $sql:path,
+        begin_locked = $begin_locked:path,
+        row_lock = $row_lock:expr $(,)?
+    ) => {
+        // An anonymous const, so these imports do not clash with the engine module's.
+        const _: () = {
+            use chrono::{DateTime, Utc};
+            use sqlx::Row;
+
+            use $crate::store::engine::{db, removed, SELECT_TOKEN, UPSERT_TOKEN};
+            use $crate::store::{
+                code_hash, code_matches, reseal, seal_tokens, secs, time, BoxFuture,
+                LockedDecision, LockedFn, LockedOutcome, OAuthAttempt, PendingSignIn,
+                RekeyReport, Removed, SealedRow, StoreError, TokenRecord, TokenStore,
+                TokenSummary, Tokens, MAX_CONFIRM_ATTEMPTS,
+            };
+
+            fn sealed_row(row: &$row) -> Result<SealedRow, sqlx::Error> {
+                Ok(SealedRow {
+                    person_id: row.try_get("person_id")?,
+                    room_id: row.try_get("room_id")?,
+                    access_token: row.try_get("access_token")?,
+                    refresh_token: row.try_get("refresh_token")?,
+                    expires_at: row.try_get("expires_at")?,
+                    key_id: row.try_get("key_id")?,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                })
+            }
+
+            impl TokenStore for $store {
+                fn get<'a>(
+                    &'a self,
+                    person_id: &'a str,
+                ) -> BoxFuture<'a, Result<Option<TokenRecord>, StoreError>> {
+                    Box::pin(async move {
+                        let row = sqlx::query(&$sql(SELECT_TOKEN))
+                            .bind(person_id)
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(db)?;
+                        match row {
+                            None => Ok(None),
+                            Some(row) => Ok(Some(sealed_row(&row).map_err(db)?.open(&self.keys)?)),
+                        }
+                    })
+                }
+
+                fn put<'a>(
+                    &'a self,
+                    person_id: &'a str,
+                    room_id: Option<&'a str>,
+                    tokens: Tokens,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'a, Result<(), StoreError>> {
+                    Box::pin(async move {
+                        let sealed = seal_tokens(&self.keys, person_id, &tokens);
+                        let mut tx = self.pool.begin().await.map_err(db)?;
+                        sqlx::query(&$sql(UPSERT_TOKEN))
+                            .bind(person_id)
+                            .bind(room_id)
+                            .bind(&sealed.access_token)
+                            .bind(&sealed.refresh_token)
+                            .bind(sealed.expires_at)
+                            .bind(&sealed.key_id)
+                            .bind(secs(now))
+                            .bind(secs(now))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        sqlx::query(&$sql("DELETE FROM pending_signins WHERE person_id = ?"))
+                            .bind(person_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        tx.commit().await.map_err(db)
+                    })
+                }
+
+                fn delete<'a>(
+                    &'a self,
+                    person_id: &'a str,
+                ) -> BoxFuture<'a, Result<Option<Removed>, StoreError>> {
+                    Box::pin(async move {
+                        let row = sqlx::query(&$sql(
+                            "DELETE FROM tokens WHERE person_id = ? RETURNING refresh_token, key_id",
+                        ))
+                        .bind(person_id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?;
+                        let Some(row) = row else { return Ok(None) };
+                        let blob: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
+                        let key_id: String = row.try_get("key_id").map_err(db)?;
+                        Ok(Some(removed(&self.keys, person_id, &key_id, blob)))
+                    })
+                }
+
+                fn put_pending(
+                    &self,
+                    pending: PendingSignIn,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'_, Result<(), StoreError>> {
+                    Box::pin(async move {
+                        let sealed = seal_tokens(&self.keys, &pending.person_id, &pending.tokens);
+                        sqlx::query(&$sql(
+                            "INSERT INTO pending_signins (person_id, room_id, code_hash, attempts, \
+                             access_token, refresh_token, expires_at, key_id, created_at, pending_until) \
+                             VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET \
+                             room_id = excluded.room_id, code_hash = excluded.code_hash, attempts = 0, \
+                             access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
+                             expires_at = excluded.expires_at, key_id = excluded.key_id, \
+                             created_at = excluded.created_at, pending_until = excluded.pending_until",
+                        ))
+                        .bind(&pending.person_id)
+                        .bind(&pending.room_id)
+                        .bind(code_hash(&pending.person_id, &pending.code))
+                        .bind(&sealed.access_token)
+                        .bind(&sealed.refresh_token)
+                        .bind(sealed.expires_at)
+                        .bind(&sealed.key_id)
+                        .bind(secs(now))
+                        .bind(secs(pending.until))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                        Ok(())
+                    })
+                }
+
+                fn confirm_pending<'a>(
+                    &'a self,
+                    person_id: &'a str,
+                    room_id: &'a str,
+                    code: &'a str,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'a, Result<bool, StoreError>> {
+                    Box::pin(async move {
+                        let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
+                        let row = sqlx::query(&$sql(&format!(
+                            "SELECT code_hash, attempts, access_token, refresh_token, expires_at, key_id, \
+                             pending_until FROM pending_signins WHERE person_id = ?{lock}",
+                            lock = $row_lock,
+                        )))
+                        .bind(person_id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                        let Some(row) = row else { return Ok(false) };
+                        let hash: String = row.try_get("code_hash").map_err(db)?;
+                        let attempts: i64 = row.try_get("attempts").map_err(db)?;
+                        let until: i64 = row.try_get("pending_until").map_err(db)?;
+                        if until <= secs(now) {
+                            sqlx::query(&$sql("DELETE FROM pending_signins WHERE person_id = ?"))
+                                .bind(person_id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(db)?;
+                            tx.commit().await.map_err(db)?;
+                            return Ok(false);
+                        }
+                        if !code_matches(person_id, code, &hash) {
+                            let sql = if attempts + 1 >= MAX_CONFIRM_ATTEMPTS {
+                                "DELETE FROM pending_signins WHERE person_id = ?"
+                            } else {
+                                "UPDATE pending_signins SET attempts = attempts + 1 WHERE person_id = ?"
+                            };
+                            sqlx::query(&$sql(sql))
+                                .bind(person_id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(db)?;
+                            tx.commit().await.map_err(db)?;
+                            return Ok(false);
+                        }
+                        // The blobs are sealed for this personId already: they move as they are.
+                        let access: Vec<u8> = row.try_get("access_token").map_err(db)?;
+                        let refresh: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
+                        let expires_at: i64 = row.try_get("expires_at").map_err(db)?;
+                        let key_id: String = row.try_get("key_id").map_err(db)?;
+                        sqlx::query(&$sql(UPSERT_TOKEN))
+                            .bind(person_id)
+                            .bind(room_id)
+                            .bind(&access)
+                            .bind(&refresh)
+                            .bind(expires_at)
+                            .bind(&key_id)
+                            .bind(secs(now))
+                            .bind(secs(now))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        sqlx::query(&$sql("DELETE FROM pending_signins WHERE person_id = ?"))
+                            .bind(person_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        tx.commit().await.map_err(db)?;
+                        Ok(true)
+                    })
+                }
+
+                fn put_attempt<'a>(
+                    &'a self,
+                    state: &'a str,
+                    attempt: OAuthAttempt,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'a, Result<(), StoreError>> {
+                    Box::pin(async move {
+                        let verifier = self.keys.seal(state, &attempt.pkce_verifier);
+                        sqlx::query(&$sql(
+                            "INSERT INTO oauth_attempts (state, pkce_verifier, link_person_id, key_id, \
+                             created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        ))
+                        .bind(state)
+                        .bind(&verifier)
+                        .bind(&attempt.link_person_id)
+                        .bind(self.keys.current_id())
+                        .bind(secs(now))
+                        .bind(secs(attempt.expires_at))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                        Ok(())
+                    })
+                }
+
+                fn take_attempt<'a>(
+                    &'a self,
+                    state: &'a str,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'a, Result<Option<OAuthAttempt>, StoreError>> {
+                    Box::pin(async move {
+                        let row = sqlx::query(&$sql(
+                            "DELETE FROM oauth_attempts WHERE state = ? \
+                             RETURNING pkce_verifier, link_person_id, key_id, expires_at",
+                        ))
+                        .bind(state)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?;
+                        let Some(row) = row else { return Ok(None) };
+                        let expires_at: i64 = row.try_get("expires_at").map_err(db)?;
+                        if expires_at <= secs(now) {
+                            return Ok(None);
+                        }
+                        let blob: Vec<u8> = row.try_get("pkce_verifier").map_err(db)?;
+                        let key_id: String = row.try_get("key_id").map_err(db)?;
+                        Ok(Some(OAuthAttempt {
+                            pkce_verifier: self.keys.open(state, &key_id, &blob)?,
+                            link_person_id: row.try_get("link_person_id").map_err(db)?,
+                            expires_at: time(expires_at),
+                        }))
+                    })
+                }
+
+                fn with_refresh_lock<'a>(
+                    &'a self,
+                    person_id: &'a str,
+                    now: DateTime<Utc>,
+                    f: LockedFn<'a>,
+                ) -> BoxFuture<'a, Result<LockedOutcome, StoreError>> {
+                    Box::pin(async move {
+                        // Dropping `tx` before commit (an error, a cancelled request) rolls back.
+                        let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
+                        let row = sqlx::query(&$sql(&format!("{SELECT_TOKEN}{lock}", lock = $row_lock)))
+                            .bind(person_id)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        let Some(row) = row else {
+                            return Ok(LockedOutcome::Missing);
+                        };
+                        let record = sealed_row(&row).map_err(db)?.open(&self.keys)?;
+                        let room_id = record.room_id.clone();
+                        let created_at = record.created_at;
+                        let outcome = match f(record).await {
+                            LockedDecision::Keep => {
+                                let again = sqlx::query(&$sql(SELECT_TOKEN))
+                                    .bind(person_id)
+                                    .fetch_one(&mut *tx)
+                                    .await
+                                    .map_err(db)?;
+                                LockedOutcome::Kept(sealed_row(&again).map_err(db)?.open(&self.keys)?)
+                            }
+                            LockedDecision::Delete => {
+                                sqlx::query(&$sql("DELETE FROM tokens WHERE person_id = ?"))
+                                    .bind(person_id)
+                                    .execute(&mut *tx)
+                                    .await
+                                    .map_err(db)?;
+                                LockedOutcome::Deleted
+                            }
+                            LockedDecision::Replace(tokens) => {
+                                let sealed = seal_tokens(&self.keys, person_id, &tokens);
+                                sqlx::query(&$sql(
+                                    "UPDATE tokens SET access_token = ?, refresh_token = ?, expires_at = ?, \
+                                     key_id = ?, updated_at = ? WHERE person_id = ?",
+                                ))
+                                .bind(&sealed.access_token)
+                                .bind(&sealed.refresh_token)
+                                .bind(sealed.expires_at)
+                                .bind(&sealed.key_id)
+                                .bind(secs(now))
+                                .bind(person_id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(db)?;
+                                LockedOutcome::Replaced(TokenRecord {
+                                    person_id: person_id.to_string(),
+                                    room_id,
+                                    access_token: tokens.access_token,
+                                    refresh_token: tokens.refresh_token,
+                                    expires_at: time(sealed.expires_at),
+                                    key_id: sealed.key_id,
+                                    created_at,
+                                    updated_at: time(secs(now)),
+                                })
+                            }
+                        };
+                        tx.commit().await.map_err(db)?;
+                        Ok(outcome)
+                    })
+                }
+
+                fn list(&self) -> BoxFuture<'_, Result<Vec<TokenSummary>, StoreError>> {
+                    Box::pin(async move {
+                        let rows = sqlx::query(&$sql(
+                            "SELECT person_id, room_id, expires_at, key_id, updated_at FROM tokens \
+                             ORDER BY person_id",
+                        ))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(db)?;
+                        rows.iter()
+                            .map(|r| {
+                                Ok(TokenSummary {
+                                    person_id: r.try_get("person_id")?,
+                                    room_id: r.try_get("room_id")?,
+                                    expires_at: time(r.try_get("expires_at")?),
+                                    key_id: r.try_get("key_id")?,
+                                    updated_at: time(r.try_get("updated_at")?),
+                                })
+                            })
+                            .collect::<Result<Vec<_>, sqlx::Error>>()
+                            .map_err(db)
+                    })
+                }
+
+                fn rekey(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<RekeyReport, StoreError>> {
+                    Box::pin(async move {
+                        let current = self.keys.current_id().to_string();
+                        let mut report = RekeyReport::default();
+                        let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
+                        for (table, key_col, counter) in [
+                            ("tokens", "person_id", &mut report.tokens),
+                            ("pending_signins", "person_id", &mut report.pending),
+                        ] {
+                            let rows = sqlx::query(&$sql(&format!(
+                                "SELECT {key_col} AS id, access_token, refresh_token, key_id FROM {table} \
+                                 WHERE key_id <> ?{lock}",
+                                lock = $row_lock,
+                            )))
+                            .bind(&current)
+                            .fetch_all(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                            for row in rows {
+                                let id: String = row.try_get("id").map_err(db)?;
+                                let old: String = row.try_get("key_id").map_err(db)?;
+                                let access: Vec<u8> = row.try_get("access_token").map_err(db)?;
+                                let refresh: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
+                                let (a, r) = reseal(&self.keys, &id, &old, &access, refresh.as_deref())?;
+                                let touch = if table == "tokens" {
+                                    ", updated_at = ?"
+                                } else {
+                                    ""
+                                };
+                                let sql = $sql(&format!(
+                                    "UPDATE {table} SET access_token = ?, refresh_token = ?, key_id = ?{touch} \
+                                     WHERE {key_col} = ?"
+                                ));
+                                let mut q = sqlx::query(&sql).bind(a).bind(r).bind(&current);
+                                if table == "tokens" {
+                                    q = q.bind(secs(now));
+                                }
+                                q.bind(&id).execute(&mut *tx).await.map_err(db)?;
+                                *counter += 1;
+                            }
+                        }
+                        let rows = sqlx::query(&$sql(&format!(
+                            "SELECT state, pkce_verifier, key_id FROM oauth_attempts WHERE key_id <> ?{lock}",
+                            lock = $row_lock,
+                        )))
+                        .bind(&current)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                        for row in rows {
+                            let state: String = row.try_get("state").map_err(db)?;
+                            let old: String = row.try_get("key_id").map_err(db)?;
+                            let blob: Vec<u8> = row.try_get("pkce_verifier").map_err(db)?;
+                            let plain = self.keys.open(&state, &old, &blob)?;
+                            sqlx::query(&$sql(
+                                "UPDATE oauth_attempts SET pkce_verifier = ?, key_id = ? WHERE state = ?",
+                            ))
+                            .bind(self.keys.seal(&state, &plain))
+                            .bind(&current)
+                            .bind(&state)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                            report.attempts += 1;
+                        }
+                        tx.commit().await.map_err(db)?;
+                        Ok(report)
+                    })
+                }
+
+                fn purge_expired(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+                    Box::pin(async move {
+                        let a = sqlx::query(&$sql(
+                            "DELETE FROM pending_signins WHERE pending_until <= ?",
+                        ))
+                        .bind(secs(now))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?
+                        .rows_affected();
+                        let b = sqlx::query(&$sql(
+                            "DELETE FROM oauth_attempts WHERE expires_at <= ?",
+                        ))
+                        .bind(secs(now))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?
+                        .rows_affected();
+                        Ok(a + b)
+                    })
+                }
+
+                fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+                    Box::pin(async move {
+                        sqlx::query(&$sql("SELECT 1"))
+                            .execute(&self.pool)
+                            .await
+                            .map_err(db)?;
+                        Ok(())
+                    })
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use token_store_impl;
