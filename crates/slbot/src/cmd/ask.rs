@@ -10,13 +10,12 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use slbot_chat::{answer, answer_without_inventory, parse, sentences, Answer, Attachment};
 use slbot_config::Config;
-use slbot_cssm::FetchOptions;
-use slbot_inventory::{Catalog, Inventory};
+use slbot_inventory::Inventory;
 
-use crate::cmd::snapshot::{cssm_settings, fetch_live, snapshot_warnings, CssmFlags};
+use crate::cmd::inputs::{self, Source};
+use crate::cmd::snapshot::CssmFlags;
 use crate::exit::{CliError, CliResult};
 
 #[derive(Debug, clap::Args)]
@@ -44,16 +43,16 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, config: &Config) -> CliResult {
-    let now = match &args.now {
-        Some(text) => parse_now(text)?,
-        None => Utc::now(),
-    };
+    let now = inputs::now(args.now.as_deref())?;
     let answer = match parse(&args.text) {
         Err(error) => Answer::text(sentences::parse_error_reply(&error)),
         Ok(command) => match answer_without_inventory(&command) {
             Some(answer) => answer,
             None => {
                 let inventory = load_inventory(&args, config).await?;
+                for line in inputs::warnings(&inventory) {
+                    eprintln!("{line}");
+                }
                 answer(&command, &inventory, now)
             }
         },
@@ -61,60 +60,19 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
     print_answer(&answer, args.out_dir.as_deref())
 }
 
-fn parse_now(text: &str) -> Result<DateTime<Utc>, CliError> {
-    DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            CliError::input(format!(
-                "--now `{text}` is not an RFC 3339 time ({e}), e.g. 2026-11-28T12:00:00Z"
-            ))
-        })
-}
-
-/// The shipped catalogue plus the entries of `--catalog` (or `SLBOT_CATALOG`).
-fn load_catalog(args: &Args, config: &Config) -> Result<Catalog, CliError> {
-    let path = args
-        .catalog
-        .clone()
-        .or_else(|| config.get("CATALOG").map(PathBuf::from));
-    let Some(path) = path else {
-        return Ok(Catalog::shipped());
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        CliError::input(format!("cannot read the catalogue {}: {e}", path.display()))
-    })?;
-    Catalog::with_overrides(&text).map_err(|e| CliError::input(format!("{}: {e}", path.display())))
-}
-
+/// The inventory from `--snapshot` or a live fetch with `--token-env` (clap requires one).
 async fn load_inventory(args: &Args, config: &Config) -> Result<Inventory, CliError> {
-    let catalog = load_catalog(args, config)?;
-    if let Some(path) = &args.snapshot {
-        let bytes = std::fs::read(path).map_err(|e| {
-            CliError::input(format!("cannot read the snapshot {}: {e}", path.display()))
-        })?;
-        let inventory = Inventory::from_json_slice(&bytes, &catalog)
-            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
-        for warning in inventory.warnings() {
-            eprintln!("warning: {warning}");
+    let source = match (&args.snapshot, &args.token_env) {
+        (Some(path), _) => Source::File(path.clone()),
+        (None, Some(var)) => Source::Live(var.clone()),
+        (None, None) => {
+            return Err(CliError::input(
+                "give --snapshot FILE, or --token-env VAR to fetch from CSSM",
+            ))
         }
-        return Ok(inventory);
-    }
-    let Some(var) = &args.token_env else {
-        return Err(CliError::input(
-            "give --snapshot FILE, or --token-env VAR to fetch from CSSM",
-        ));
     };
-    let token = Config::named_env_secret(var).map_err(|_| {
-        CliError::input(format!(
-            "the environment variable {var} (named by --token-env) is not set or is empty"
-        ))
-    })?;
-    let settings = cssm_settings(config, &args.cssm)?;
-    let snapshot = fetch_live(&settings, &token, &FetchOptions::default()).await?;
-    for line in snapshot_warnings(&snapshot) {
-        eprintln!("{line}");
-    }
-    Ok(Inventory::from_snapshot(&snapshot, &catalog))
+    let catalog = inputs::catalog(args.catalog.as_deref(), config)?;
+    inputs::inventory(&source, &args.cssm, config, &catalog).await
 }
 
 /// Prints the markdown of every message and writes their attachments.
@@ -172,31 +130,13 @@ fn write_attachment(dir: &Path, attachment: &Attachment) -> Result<PathBuf, CliE
         .map(|n| n.to_os_string())
         .unwrap_or_else(|| "attachment".into());
     let path = dir.join(name);
-    let io =
-        |e: std::io::Error| CliError::internal(format!("cannot write {}: {e}", path.display()));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    file.write_all(&attachment.bytes).map_err(io)?;
-    file.as_file().sync_all().map_err(io)?;
-    file.persist(&path).map_err(|e| io(e.error))?;
+    inputs::write_atomic(&path, &attachment.bytes)?;
     Ok(path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exit::Code;
-
-    #[test]
-    fn now_must_be_rfc_3339() {
-        assert_eq!(
-            parse_now("2026-11-28T12:00:00+01:00")
-                .map(|t| t.to_rfc3339())
-                .ok(),
-            Some("2026-11-28T11:00:00+00:00".to_string())
-        );
-        let err = parse_now("yesterday").err().map(|e| e.code);
-        assert_eq!(err, Some(Code::Input));
-    }
 
     #[test]
     fn an_attachment_is_written_whole_under_its_own_name_only() {

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use slbot_config::Config;
-use slbot_inventory::Catalog;
 use slbot_notify::adapters::{BackendTokens, CssmInventories, WebexPoster};
 use slbot_notify::{PassReport, Scheduler, SchedulerSettings, StoreError};
 use slbot_signing::{TokenClient, TokenClientSettings, Version};
@@ -132,7 +131,7 @@ async fn build(args: &RunOnceArgs, config: &Config) -> Result<Scheduler, CliErro
     )
     .map_err(|e| CliError::input(format!("SLBOT_WEBEX_API_URL: {e}")))?;
     let cssm = cssm_client(&cssm_settings(config, &args.cssm)?)?;
-    let catalog = load_catalog(config)?;
+    let catalog = crate::cmd::inputs::catalog(None, config)?;
     let store = slbot_notify::open(&store_url).await.map_err(store_error)?;
 
     Ok(Scheduler::new(
@@ -149,24 +148,6 @@ async fn build(args: &RunOnceArgs, config: &Config) -> Result<Scheduler, CliErro
         Arc::new(WebexPoster { webex }),
         SchedulerSettings::default(),
     ))
-}
-
-/// `SLBOT_CATALOG` (a file of overrides) or the shipped catalogue.
-fn load_catalog(config: &Config) -> Result<Catalog, CliError> {
-    let Some(path) = config
-        .get("CATALOG")
-        .filter(|s| !s.trim().is_empty())
-        .map(PathBuf::from)
-    else {
-        return Ok(Catalog::shipped());
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        CliError::input(format!(
-            "cannot read the license catalogue {}: {e}",
-            path.display()
-        ))
-    })?;
-    Catalog::with_overrides(&text).map_err(|e| CliError::input(format!("{}: {e}", path.display())))
 }
 
 fn store_error(e: StoreError) -> CliError {

@@ -9,15 +9,15 @@
 //! source, filters and `--now`, and render a PNG (`--format png --out FILE`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use slbot_charts::{ChartError, ChartKind, Horizon, RenderOptions};
 use slbot_config::Config;
-use slbot_cssm::FetchOptions;
-use slbot_inventory::{Catalog, Days, Filters, Inventory, Report, ReportKind};
+use slbot_inventory::{Days, Filters, Inventory, Report, ReportKind};
 
-use crate::cmd::snapshot::{cssm_settings, fetch_live, CssmFlags};
+use crate::cmd::inputs::{self, Source};
+use crate::cmd::snapshot::CssmFlags;
 use crate::exit::{CliError, CliResult};
 
 /// Output formats of `--format`.
@@ -78,12 +78,6 @@ pub struct Args {
     /// Exit 3 when some accounts could not be read (the answer is partial)
     #[arg(long)]
     pub strict: bool,
-}
-
-/// Where the licences come from.
-enum Source {
-    File(PathBuf),
-    Live(String),
 }
 
 /// What to produce: a report, or a chart of one.
@@ -241,16 +235,7 @@ fn check(args: &Args) -> Result<Request, CliError> {
             ))
         }
     };
-    let now = match &args.now {
-        None => Utc::now(),
-        Some(t) => DateTime::parse_from_rfc3339(t.trim())
-            .map(|d| d.with_timezone(&Utc))
-            .map_err(|e| {
-                CliError::input(format!(
-                    "--now `{t}` is not an RFC 3339 time ({e}); e.g. 2026-11-28T09:00:00Z."
-                ))
-            })?,
-    };
+    let now = inputs::now(args.now.as_deref())?;
     Ok(Request {
         what,
         source,
@@ -260,60 +245,6 @@ fn check(args: &Args) -> Result<Request, CliError> {
         },
         now,
     })
-}
-
-/// `--catalog FILE` > `SLBOT_CATALOG` > the shipped catalogue.
-fn load_catalog(flag: Option<&Path>, config: &Config) -> Result<Catalog, CliError> {
-    let path = match flag {
-        Some(p) => Some(p.to_path_buf()),
-        None => config
-            .get("CATALOG")
-            .filter(|s| !s.trim().is_empty())
-            .map(PathBuf::from),
-    };
-    let Some(path) = path else {
-        return Ok(Catalog::shipped());
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        CliError::input(format!(
-            "cannot read the license catalogue {}: {e}",
-            path.display()
-        ))
-    })?;
-    Catalog::with_overrides(&text).map_err(|e| CliError::input(format!("{}: {e}", path.display())))
-}
-
-async fn load_inventory(
-    source: &Source,
-    args: &Args,
-    config: &Config,
-    catalog: &Catalog,
-) -> Result<Inventory, CliError> {
-    match source {
-        Source::File(path) => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                let msg = format!("cannot read the snapshot {}: {e}", path.display());
-                match e.kind() {
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => {
-                        CliError::input(msg)
-                    }
-                    _ => CliError::internal(msg),
-                }
-            })?;
-            Inventory::from_json_slice(&bytes, catalog)
-                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
-        }
-        Source::Live(var) => {
-            let token = Config::named_env_secret(var).map_err(|_| {
-                CliError::input(format!(
-                    "the environment variable {var} (named by --token-env) is not set or is empty"
-                ))
-            })?;
-            let settings = cssm_settings(config, &args.cssm)?;
-            let snapshot = fetch_live(&settings, &token, &FetchOptions::default()).await?;
-            Ok(Inventory::from_snapshot(&snapshot, catalog))
-        }
-    }
 }
 
 fn render(report: &Report<'_>, format: Format, inv: &Inventory) -> Result<Vec<u8>, CliError> {
@@ -343,56 +274,10 @@ fn render(report: &Report<'_>, format: Format, inv: &Inventory) -> Result<Vec<u8
     })
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let fail = |e: &dyn std::fmt::Display| {
-        CliError::internal(format!("cannot write {}: {e}", path.display()))
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    tmp.write_all(bytes).map_err(|e| fail(&e))?;
-    tmp.as_file().sync_all().map_err(|e| fail(&e))?;
-    tmp.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
-}
-
-/// Lines for stderr: what is missing and what was skipped (at most 20 warnings).
-fn warnings(inv: &Inventory) -> Vec<String> {
-    const MAX: usize = 20;
-    let mut lines = Vec::new();
-    if inv.partial() {
-        let missing: Vec<String> = inv
-            .missing_accounts()
-            .iter()
-            .map(|m| format!("{} ({}): {}", m.name.trim(), m.domain, m.reason))
-            .collect();
-        lines.push(format!(
-            "warning: partial answer: {} of {} accounts could not be read: {}",
-            missing.len(),
-            // Missing accounts are normally in the account list too (their licences failed).
-            inv.account_count().max(missing.len()),
-            missing.join("; ")
-        ));
-    }
-    for w in inv.warnings().iter().take(MAX) {
-        lines.push(format!("warning: {w}"));
-    }
-    if inv.warnings().len() > MAX {
-        lines.push(format!(
-            "warning: …and {} more warnings (all of them are in --format json)",
-            inv.warnings().len() - MAX
-        ));
-    }
-    lines
-}
-
 pub async fn run(args: Args, config: &Config) -> CliResult {
     let request = check(&args)?;
-    let catalog = load_catalog(args.catalog.as_deref(), config)?;
-    let inv = load_inventory(&request.source, &args, config, &catalog).await?;
+    let catalog = inputs::catalog(args.catalog.as_deref(), config)?;
+    let inv = inputs::inventory(&request.source, &args.cssm, config, &catalog).await?;
     let bytes = match request.what {
         What::Report(kind) => {
             let report = inv
@@ -413,13 +298,13 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
         })?,
     };
     match &args.out {
-        Some(path) => write_atomic(path, &bytes)?,
+        Some(path) => inputs::write_atomic(path, &bytes)?,
         None => std::io::stdout()
             .lock()
             .write_all(&bytes)
             .map_err(|e| CliError::internal(format!("cannot write to stdout: {e}")))?,
     }
-    for line in warnings(&inv) {
+    for line in inputs::warnings(&inv) {
         eprintln!("{line}");
     }
     if inv.partial() && args.strict {
@@ -473,32 +358,5 @@ mod tests {
             e.message
         );
         assert!(e.message.contains("virtual-accounts"));
-    }
-
-    #[test]
-    fn the_catalogue_comes_from_the_flag_then_the_configuration() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("cat.json");
-        std::fs::write(&file, r#"{"Zeta Thing": {"architecture": "Mine"}}"#).unwrap();
-        let env = [("SLBOT_CATALOG".to_string(), file.display().to_string())]
-            .into_iter()
-            .collect();
-        let config = Config::from_parts(env, "").unwrap();
-        let c = load_catalog(None, &config).unwrap();
-        assert_eq!(c.lookup("zeta thing"), ("Mine", ""));
-        let missing = dir.path().join("nope.json");
-        let e = load_catalog(Some(&missing), &config).unwrap_err();
-        assert_eq!(e.code, Code::Input);
-    }
-
-    #[test]
-    fn an_atomic_write_replaces_the_whole_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("out.csv");
-        std::fs::write(&file, "old content that is longer than the new one").unwrap();
-        write_atomic(&file, b"new").unwrap();
-        assert_eq!(std::fs::read(&file).unwrap(), b"new");
-        // No temporary file is left behind.
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

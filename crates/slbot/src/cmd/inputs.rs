@@ -1,0 +1,185 @@
+//! What the commands that read licenses share (`report`, `ask`, `notify run-once`): the
+//! catalogue, where the inventory comes from, `--now`, the warnings printed about a loaded
+//! inventory, and writing a file atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use slbot_config::Config;
+use slbot_cssm::FetchOptions;
+use slbot_inventory::{Catalog, Inventory};
+
+use crate::cmd::snapshot::{cssm_settings, fetch_live, CssmFlags};
+use crate::exit::CliError;
+
+/// Where the licenses come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A snapshot file.
+    File(PathBuf),
+    /// A live CSSM fetch with the token held in this environment variable.
+    Live(String),
+}
+
+/// `--catalog FILE` > `SLBOT_CATALOG` > the shipped catalogue.
+pub fn catalog(flag: Option<&Path>, config: &Config) -> Result<Catalog, CliError> {
+    let path = match flag {
+        Some(p) => Some(p.to_path_buf()),
+        None => config
+            .get("CATALOG")
+            .filter(|s| !s.trim().is_empty())
+            .map(PathBuf::from),
+    };
+    let Some(path) = path else {
+        return Ok(Catalog::shipped());
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CliError::input(format!(
+            "cannot read the license catalogue {}: {e}",
+            path.display()
+        ))
+    })?;
+    Catalog::with_overrides(&text).map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+}
+
+/// `--now` as an instant, or the current time when it is not given.
+pub fn now(flag: Option<&str>) -> Result<DateTime<Utc>, CliError> {
+    match flag {
+        None => Ok(Utc::now()),
+        Some(t) => DateTime::parse_from_rfc3339(t.trim())
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|e| {
+                CliError::input(format!(
+                    "--now `{t}` is not an RFC 3339 time ({e}); e.g. 2026-11-28T09:00:00Z."
+                ))
+            }),
+    }
+}
+
+/// Loads the inventory from a snapshot file or a live CSSM fetch (every account, filtered
+/// afterwards by the report).
+pub async fn inventory(
+    source: &Source,
+    cssm: &CssmFlags,
+    config: &Config,
+    catalog: &Catalog,
+) -> Result<Inventory, CliError> {
+    match source {
+        Source::File(path) => {
+            let bytes = std::fs::read(path).map_err(|e| {
+                let msg = format!("cannot read the snapshot {}: {e}", path.display());
+                match e.kind() {
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => {
+                        CliError::input(msg)
+                    }
+                    _ => CliError::internal(msg),
+                }
+            })?;
+            Inventory::from_json_slice(&bytes, catalog)
+                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+        }
+        Source::Live(var) => {
+            let token = Config::named_env_secret(var).map_err(|_| {
+                CliError::input(format!(
+                    "the environment variable {var} (named by --token-env) is not set or is empty"
+                ))
+            })?;
+            let settings = cssm_settings(config, cssm)?;
+            let snapshot = fetch_live(&settings, &token, &FetchOptions::default()).await?;
+            Ok(Inventory::from_snapshot(&snapshot, catalog))
+        }
+    }
+}
+
+/// Lines for stderr: what is missing and what was skipped (at most 20 warnings).
+pub fn warnings(inv: &Inventory) -> Vec<String> {
+    const MAX: usize = 20;
+    let mut lines = Vec::new();
+    if inv.partial() {
+        let missing: Vec<String> = inv
+            .missing_accounts()
+            .iter()
+            .map(|m| format!("{} ({}): {}", m.name.trim(), m.domain, m.reason))
+            .collect();
+        lines.push(format!(
+            "warning: partial answer: {} of {} accounts could not be read: {}",
+            missing.len(),
+            // Missing accounts are normally in the account list too (their licences failed).
+            inv.account_count().max(missing.len()),
+            missing.join("; ")
+        ));
+    }
+    for w in inv.warnings().iter().take(MAX) {
+        lines.push(format!("warning: {w}"));
+    }
+    if inv.warnings().len() > MAX {
+        lines.push(format!(
+            "warning: …and {} more warnings (all of them are in --format json)",
+            inv.warnings().len() - MAX
+        ));
+    }
+    lines
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a reader
+/// never sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let fail = |e: &dyn std::fmt::Display| {
+        CliError::internal(format!("cannot write {}: {e}", path.display()))
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
+    tmp.write_all(bytes).map_err(|e| fail(&e))?;
+    tmp.as_file().sync_all().map_err(|e| fail(&e))?;
+    tmp.persist(path).map_err(|e| fail(&e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit::Code;
+
+    #[test]
+    fn the_catalogue_comes_from_the_flag_then_the_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cat.json");
+        std::fs::write(&file, r#"{"Zeta Thing": {"architecture": "Mine"}}"#).unwrap();
+        let env = [("SLBOT_CATALOG".to_string(), file.display().to_string())]
+            .into_iter()
+            .collect();
+        let config = Config::from_parts(env, "").unwrap();
+        let c = catalog(None, &config).unwrap();
+        assert_eq!(c.lookup("zeta thing"), ("Mine", ""));
+        let missing = dir.path().join("nope.json");
+        let e = catalog(Some(&missing), &config).unwrap_err();
+        assert_eq!(e.code, Code::Input);
+    }
+
+    #[test]
+    fn now_must_be_rfc_3339() {
+        assert_eq!(
+            now(Some("2026-11-28T12:00:00+01:00"))
+                .map(|t| t.to_rfc3339())
+                .ok(),
+            Some("2026-11-28T11:00:00+00:00".to_string())
+        );
+        let err = now(Some("yesterday")).err().map(|e| e.code);
+        assert_eq!(err, Some(Code::Input));
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.csv");
+        std::fs::write(&file, "old content that is longer than the new one").unwrap();
+        write_atomic(&file, b"new").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"new");
+        // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
