@@ -21,7 +21,7 @@ use crate::{ChartError, Scope};
 pub const RECENT_DAYS: i64 = 90;
 
 /// How far ahead the chart looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Horizon {
     /// Whole calendar months, the current one first (1..=120).
     Months(u32),

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use slbot_inventory::{date::ymd, Inventory, Report, ReportBody, ReportKind};
 
-use slbot_charts::{render_png, ChartError, ChartKind, RenderOptions};
+use slbot_charts::{render_png, ChartError, RenderOptions};
 
 use crate::cards::Card;
 use crate::command::{expand, Command, ExportFormat};
@@ -108,10 +108,7 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
         | Command::NotifyStatus
         | Command::NotifyWindow { .. }
         | Command::NotifyTest => return without_data(command),
-        Command::ChartMix(_)
-        | Command::ChartExpirations { .. }
-        | Command::ChartUsage(_)
-        | Command::StatusChart(_) => {
+        Command::Chart { .. } => {
             return answer_chart(command, inventory, now)
                 .unwrap_or_else(|| Answer::text(sentences::CHART_FAILED))
         }
@@ -122,14 +119,7 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
                 inventory.record_count(),
             ))
         }
-        Command::Status(f) => (ReportKind::Status, f),
-        Command::Accounts(f) => (ReportKind::Accounts, f),
-        Command::VirtualAccounts(f) => (ReportKind::VirtualAccounts, f),
-        Command::Expired(f) => (ReportKind::Expired, f),
-        Command::Expiring { days, filters } => (ReportKind::Expiring(*days), filters),
-        Command::Shortages(f) => (ReportKind::Shortages, f),
-        Command::Usage(f) => (ReportKind::Usage, f),
-        Command::Mix(f) => (ReportKind::Mix, f),
+        Command::Report { report, filters } => (*report, filters),
         Command::Export { filters, .. } => (ReportKind::Export, filters),
     };
     let report = match inventory.report(kind, now, filters) {
@@ -137,8 +127,13 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
         Err(unknown) => return Answer::text(unknown.sentence()),
     };
     let chat = report_markdown(&report, inventory.account_count());
-    if let Command::Export { format, .. } = command {
-        return export_answer(&report, chat.markdown, *format);
+    match command {
+        Command::Export { format, .. } => return export_answer(&report, chat.markdown, *format),
+        Command::Report {
+            report: ReportKind::Export,
+            ..
+        } => return export_answer(&report, chat.markdown, ExportFormat::Csv),
+        _ => {}
     }
     let mut messages = vec![Message::text(chat.markdown)];
     if chat.rows_left_out > 0 {
@@ -160,14 +155,12 @@ pub fn answer_chart(
     inventory: &Inventory,
     now: DateTime<Utc>,
 ) -> Option<Answer> {
-    let (kind, filters) = match command {
-        Command::ChartMix(f) => (ChartKind::Mix, f),
-        Command::ChartExpirations { horizon, filters } => {
-            (ChartKind::Expirations(*horizon), filters)
-        }
-        Command::ChartUsage(f) => (ChartKind::Usage, f),
-        Command::StatusChart(f) => (ChartKind::Status, f),
-        _ => return None,
+    let Command::Chart {
+        chart: kind,
+        filters,
+    } = command
+    else {
+        return None;
     };
     let data = match kind.data(inventory, now, filters) {
         Ok(data) => data,
@@ -302,7 +295,13 @@ fn full_list(report: &Report<'_>) -> Result<Attachment, FileError> {
                 })
             }),
         )?,
-        _ => report.to_csv().map_err(|_| FileError)?,
+        ReportBody::Expired(_)
+        | ReportBody::Expiring(..)
+        | ReportBody::Shortages(_)
+        | ReportBody::Usage(_)
+        | ReportBody::Status(_)
+        | ReportBody::Export(_)
+        | ReportBody::Rebalance(_) => report.to_csv().map_err(|_| FileError)?,
     };
     Ok(Attachment {
         filename: format!("{stem}-{date}.csv"),

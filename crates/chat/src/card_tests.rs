@@ -8,7 +8,8 @@ use hmac::{Hmac, Mac};
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use slbot_inventory::{Catalog, Inventory};
+use slbot_charts::ChartKind;
+use slbot_inventory::{Catalog, Inventory, ReportKind};
 
 use crate::cards::{
     filter_card, help_card, inventory_version, should_offer_filter_card, verify_submit, Card,
@@ -296,6 +297,7 @@ fn the_filter_card_for_a_small_inventory_is_exactly_this_json() {
                 {"title": "Export (CSV file)", "value": "export"},
                 {"title": "Virtual accounts", "value": "virtual-accounts"},
                 {"title": "Smart accounts", "value": "accounts"},
+                {"title": "Rebalance advice for shortages", "value": "rebalance"},
                 {"title": "Chart: expirations within the days above", "value": "chart-expirations"},
                 {"title": "Chart: architecture mix", "value": "chart-mix"},
                 {"title": "Chart: usage", "value": "chart-usage"},
@@ -344,6 +346,7 @@ fn the_help_card_lists_every_command_and_has_ten_buttons_in_two_sets_of_five() {
             "usage",
             "mix",
             "export",
+            "rebalance",
             "chart mix",
             "chart expirations",
             "chart usage",
@@ -435,8 +438,8 @@ fn a_valid_filter_submit_becomes_the_picked_report_over_the_picked_names() {
         verify(&inputs, &version, now()),
         Ok(CardRequest {
             card: CardKind::Filter,
-            command: Command::Expiring {
-                days: days(90),
+            command: Command::Report {
+                report: ReportKind::Expiring(days(90)),
                 filters: filters(&["acme.com"], &["Shared, Services", "Lab"]),
             },
         })
@@ -452,8 +455,8 @@ fn a_valid_filter_submit_becomes_the_picked_report_over_the_picked_names() {
     );
     assert_eq!(
         verify(&inputs, &version, now()).map(|r| r.command),
-        Ok(Command::ChartExpirations {
-            horizon: Horizon::Days(days(45)),
+        Ok(Command::Chart {
+            chart: ChartKind::Expirations(Horizon::Days(days(45))),
             filters: Filters::none(),
         })
     );
@@ -490,7 +493,7 @@ fn every_report_the_picker_offers_runs_as_that_command() {
                 .collect()
         })
         .unwrap_or_default();
-    assert_eq!(picks.len(), 13);
+    assert_eq!(picks.len(), 14);
     let f = || filters(&["big.example"], &[]);
     for pick in picks {
         let inputs = filter_submit(
@@ -502,28 +505,29 @@ fn every_report_the_picker_offers_runs_as_that_command() {
             ],
         );
         let expected = match pick.as_str() {
-            "expiring" => Command::Expiring {
-                days: days(7),
+            "expiring" => Command::Report {
+                report: ReportKind::Expiring(days(7)),
                 filters: f(),
             },
-            "expired" => Command::Expired(f()),
-            "status" => Command::Status(f()),
-            "shortages" => Command::Shortages(f()),
-            "usage" => Command::Usage(f()),
-            "mix" => Command::Mix(f()),
+            "expired" => Command::report(ReportKind::Expired, f()),
+            "status" => Command::report(ReportKind::Status, f()),
+            "shortages" => Command::report(ReportKind::Shortages, f()),
+            "usage" => Command::report(ReportKind::Usage, f()),
+            "mix" => Command::report(ReportKind::Mix, f()),
             "export" => Command::Export {
                 format: ExportFormat::Csv,
                 filters: f(),
             },
-            "virtual-accounts" => Command::VirtualAccounts(f()),
-            "accounts" => Command::Accounts(f()),
-            "chart-expirations" => Command::ChartExpirations {
-                horizon: Horizon::Days(days(7)),
+            "virtual-accounts" => Command::report(ReportKind::VirtualAccounts, f()),
+            "accounts" => Command::report(ReportKind::Accounts, f()),
+            "rebalance" => Command::report(ReportKind::Rebalance, f()),
+            "chart-expirations" => Command::Chart {
+                chart: ChartKind::Expirations(Horizon::Days(days(7))),
                 filters: f(),
             },
-            "chart-mix" => Command::ChartMix(f()),
-            "chart-usage" => Command::ChartUsage(f()),
-            "status-chart" => Command::StatusChart(f()),
+            "chart-mix" => Command::chart(ChartKind::Mix, f()),
+            "chart-usage" => Command::chart(ChartKind::Usage, f()),
+            "status-chart" => Command::chart(ChartKind::Status, f()),
             other => panic!("unexpected report {other}"),
         };
         assert_eq!(
@@ -542,8 +546,8 @@ fn a_help_button_runs_its_command() {
     for (title, command) in [
         (
             "Expiring in 30 days",
-            Command::Expiring {
-                days: days(30),
+            Command::Report {
+                report: ReportKind::Expiring(days(30)),
                 filters: Filters::none(),
             },
         ),
@@ -569,7 +573,7 @@ fn a_help_button_runs_its_command() {
     // The help card names no inventory items, so a changed inventory does not matter.
     assert_eq!(
         verify(&help_button(&card, "Status"), "another-version", now()).map(|r| r.command),
-        Ok(Command::Status(Filters::none()))
+        Ok(Command::report(ReportKind::Status, Filters::none()))
     );
 }
 
@@ -847,7 +851,7 @@ fn the_filter_card_is_offered_after_an_unfiltered_report_at_most_hourly_to_peopl
     let many = two_accounts(); // two accounts
     let six = acme_with_vas(6);
     let five = acme_with_vas(5);
-    let report = Command::Expired(Filters::none());
+    let report = Command::report(ReportKind::Expired, Filters::none());
     let t = now();
     let hour = Duration::hours(1);
     type Case<'a> = (&'a str, &'a Inventory, Command, Option<DateTime<Utc>>, bool);
@@ -884,35 +888,35 @@ fn the_filter_card_is_offered_after_an_unfiltered_report_at_most_hourly_to_peopl
         (
             "filtered",
             &many,
-            Command::Expired(filters(&[], &["Lab"])),
+            Command::report(ReportKind::Expired, filters(&[], &["Lab"])),
             None,
             false,
         ),
         (
             "chart",
             &many,
-            Command::ChartMix(Filters::none()),
+            Command::chart(ChartKind::Mix, Filters::none()),
             None,
             true,
         ),
         (
             "status",
             &many,
-            Command::Status(Filters::none()),
+            Command::report(ReportKind::Status, Filters::none()),
             None,
             true,
         ),
         (
             "accounts list",
             &many,
-            Command::Accounts(Filters::none()),
+            Command::report(ReportKind::Accounts, Filters::none()),
             None,
             false,
         ),
         (
             "VA list",
             &many,
-            Command::VirtualAccounts(Filters::none()),
+            Command::report(ReportKind::VirtualAccounts, Filters::none()),
             None,
             false,
         ),
@@ -937,4 +941,22 @@ fn the_filter_card_is_offered_after_an_unfiltered_report_at_most_hourly_to_peopl
             "{name}"
         );
     }
+}
+
+#[test]
+fn the_picker_offers_every_command_that_takes_filters_exactly_once() {
+    let inventory = two_accounts();
+    let card = filter_card(&inventory, &stamp(&inventory), &secret());
+    let picks: Vec<&str> = card.content["body"][5]["choices"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["value"].as_str()).collect())
+        .unwrap_or_default();
+    for spec in crate::COMMANDS.iter().filter(|s| s.takes_filters) {
+        let offered = picks.iter().filter(|p| **p == spec.name).count();
+        assert_eq!(offered, 1, "{}", spec.name);
+    }
+    assert_eq!(
+        picks.len(),
+        crate::COMMANDS.iter().filter(|s| s.takes_filters).count()
+    );
 }

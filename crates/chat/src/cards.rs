@@ -36,7 +36,9 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use slbot_inventory::{Inventory, ReportBody, ReportKind};
 
-use crate::command::{expand, Command, Days, ExportFormat, Filters, Horizon, Kind, COMMANDS};
+use crate::command::{
+    expand, ChartKind, Command, Days, ExportFormat, Filters, Horizon, Kind, COMMANDS,
+};
 use crate::help::help_markdown;
 use crate::markdown::MAX_MARKDOWN_BYTES;
 use crate::parse::parse;
@@ -74,24 +76,35 @@ const KEY_MAC: &str = "slbot_mac";
 const FILTER_ACTION: &str = "run";
 const MAC_DOMAIN: &[u8] = b"slbot-card/1";
 
-/// The reports the filter card offers, in picker order, with their titles.
+/// The reports the filter card offers, in picker order, with their titles: every command
+/// that takes filters, exactly once (a unit test walks [`COMMANDS`](crate::COMMANDS)).
 const FILTER_REPORTS: &[(Kind, &str)] = &[
-    (Kind::Expiring, "Licenses that expire within the days above"),
-    (Kind::Expired, "Expired licenses"),
-    (Kind::Status, "High level status"),
-    (Kind::Shortages, "Shortages"),
-    (Kind::Usage, "Usage"),
-    (Kind::Mix, "Architecture mix"),
-    (Kind::Export, "Export (CSV file)"),
-    (Kind::VirtualAccounts, "Virtual accounts"),
-    (Kind::Accounts, "Smart accounts"),
     (
-        Kind::ChartExpirations,
+        Kind::Report(ReportKind::Expiring(Days::DEFAULT)),
+        "Licenses that expire within the days above",
+    ),
+    (Kind::Report(ReportKind::Expired), "Expired licenses"),
+    (Kind::Report(ReportKind::Status), "High level status"),
+    (Kind::Report(ReportKind::Shortages), "Shortages"),
+    (Kind::Report(ReportKind::Usage), "Usage"),
+    (Kind::Report(ReportKind::Mix), "Architecture mix"),
+    (Kind::Export, "Export (CSV file)"),
+    (
+        Kind::Report(ReportKind::VirtualAccounts),
+        "Virtual accounts",
+    ),
+    (Kind::Report(ReportKind::Accounts), "Smart accounts"),
+    (
+        Kind::Report(ReportKind::Rebalance),
+        "Rebalance advice for shortages",
+    ),
+    (
+        Kind::Chart(ChartKind::Expirations(Horizon::DEFAULT)),
         "Chart: expirations within the days above",
     ),
-    (Kind::ChartMix, "Chart: architecture mix"),
-    (Kind::ChartUsage, "Chart: usage"),
-    (Kind::StatusChart, "Chart: high level status"),
+    (Kind::Chart(ChartKind::Mix), "Chart: architecture mix"),
+    (Kind::Chart(ChartKind::Usage), "Chart: usage"),
+    (Kind::Chart(ChartKind::Status), "Chart: high level status"),
 ];
 
 /// The buttons of the help card: title and the chat command they run.
@@ -399,7 +412,7 @@ pub fn filter_card(inventory: &Inventory, stamp: &CardStamp, secret: &SecretStri
         "isRequired": true,
         "errorMessage": "Pick a report.",
         "style": "compact",
-        "value": Kind::Expiring.spec().name,
+        "value": ReportKind::Expiring(Days::DEFAULT).name(),
         "choices": reports,
     }));
     let submit = json!({
@@ -661,32 +674,32 @@ fn filter_command(inputs: &Value) -> Result<Command, CardRefusal> {
         accounts: choices(inputs, INPUT_ACCOUNTS)?,
         vas: choices(inputs, INPUT_VAS)?,
     };
-    Ok(match kind {
-        Kind::Expiring => Command::Expiring { days, filters },
-        Kind::Expired => Command::Expired(filters),
-        Kind::Status => Command::Status(filters),
-        Kind::Shortages => Command::Shortages(filters),
-        Kind::Usage => Command::Usage(filters),
-        Kind::Mix => Command::Mix(filters),
-        Kind::Export => Command::Export {
+    match kind {
+        Kind::Report(report) => Ok(Command::Report {
+            report: report.with_days(days),
+            filters,
+        }),
+        Kind::Export => Ok(Command::Export {
             format: ExportFormat::Csv,
             filters,
-        },
-        Kind::VirtualAccounts => Command::VirtualAccounts(filters),
-        Kind::Accounts => Command::Accounts(filters),
-        Kind::ChartExpirations => Command::ChartExpirations {
-            horizon: Horizon::Days(days),
+        }),
+        Kind::Chart(chart) => Ok(Command::Chart {
+            chart: chart.with_horizon(Horizon::Days(days)),
             filters,
-        },
-        Kind::ChartMix => Command::ChartMix(filters),
-        Kind::ChartUsage => Command::ChartUsage(filters),
-        Kind::StatusChart => Command::StatusChart(filters),
-        _ => {
-            return Err(CardRefusal::Unreadable {
-                field: INPUT_REPORT,
-            })
-        }
-    })
+        }),
+        Kind::Help
+        | Kind::Filter
+        | Kind::NotifyOn
+        | Kind::NotifyOff
+        | Kind::NotifyStatus
+        | Kind::NotifyWindow
+        | Kind::NotifyTest
+        | Kind::Refresh
+        | Kind::SignOut
+        | Kind::Confirm => Err(CardRefusal::Unreadable {
+            field: INPUT_REPORT,
+        }),
+    }
 }
 
 /// A string field.
@@ -730,7 +743,10 @@ pub fn should_offer_filter_card(
 ) -> bool {
     let unfiltered_report = !matches!(
         command,
-        Command::Accounts(_) | Command::VirtualAccounts(_) | Command::Export { .. }
+        Command::Report {
+            report: ReportKind::Accounts | ReportKind::VirtualAccounts,
+            ..
+        } | Command::Export { .. }
     ) && command.filters().is_some_and(Filters::is_empty);
     if !unfiltered_report {
         return false;

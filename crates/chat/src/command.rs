@@ -1,8 +1,12 @@
 //! What a chat message can ask for: the [`Command`] enum and the one table ([`COMMANDS`]) of
 //! canonical names, accepted forms and help lines that drives both the parser and the help text.
 //!
-//! Adding a command means one new [`Command`] variant, one [`Kind`] and one row in
-//! [`COMMANDS`]; the parser, the unknown-command suggestions and `help` pick it up from the row.
+//! Adding a report needs nothing here but its row in [`COMMANDS`] (built by `report(…)` from
+//! the inventory's [`ReportKind`], which gives the name): reports are [`Command::Report`] and
+//! [`Kind::Report`], charts [`Command::Chart`] and [`Kind::Chart`]. Adding another command
+//! means one new [`Command`] variant, one [`Kind`] and one row; the parser, the unknown-command
+//! suggestions and `help` pick it up from the row. A unit test walks every [`ReportKind`] and
+//! [`ChartKind`] and fails unless each has exactly one row.
 //! Canonical names are the chat words joined by `-` (`virtual-accounts`, `chart-mix`,
 //! `notify-on`), which is also how the CLI spells them (reports.md §5).
 //!
@@ -16,8 +20,8 @@ use chrono::NaiveTime;
 pub use chrono_tz::Tz;
 /// How far ahead `chart expirations` looks (`N days` or `N months`; 12 months by default):
 /// the charts crate's own type, so the grammar and the chart cannot disagree on the range.
-pub use slbot_charts::Horizon;
-pub use slbot_inventory::{Days, Filters};
+pub use slbot_charts::{ChartKind, Horizon};
+pub use slbot_inventory::{Days, Filters, ReportKind};
 
 /// The file format of `export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,33 +99,23 @@ impl Default for Schedule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Help,
-    Status(Filters),
-    Accounts(Filters),
-    VirtualAccounts(Filters),
-    Expired(Filters),
-    /// Entitlement lines that end within the next `days` days.
-    Expiring {
-        days: Days,
+    /// A report of the inventory engine (`status`, `expire 90`, `rebalance`, …) over the
+    /// filters. `export` is [`Command::Export`], which also says the file format; a
+    /// `Report` of [`ReportKind::Export`] is answered as `export csv`.
+    Report {
+        report: ReportKind,
         filters: Filters,
     },
-    Shortages(Filters),
-    Usage(Filters),
-    Mix(Filters),
+    /// `export [csv|xlsx]`: every licence as a file.
     Export {
         format: ExportFormat,
         filters: Filters,
     },
-    /// `chart mix`: each account's architecture share as a PNG.
-    ChartMix(Filters),
-    /// `chart expirations`: quantity expiring per month over `horizon` (12 months by default).
-    ChartExpirations {
-        horizon: Horizon,
+    /// A PNG chart (`chart mix`, `chart expirations 6 months`, `status chart`, …).
+    Chart {
+        chart: ChartKind,
         filters: Filters,
     },
-    /// `chart usage`: the most utilized licenses as a PNG.
-    ChartUsage(Filters),
-    /// `status chart`: the status summary as one PNG.
-    StatusChart(Filters),
     /// `filter`: the card to pick accounts, virtual accounts, days and a report.
     Filter,
     /// Turn scheduled notifications on (or change their schedule).
@@ -155,22 +149,28 @@ impl Command {
         self.kind().spec().name
     }
 
+    /// `report` over `filters` (the `export` report becomes `export csv`).
+    pub fn report(report: ReportKind, filters: Filters) -> Self {
+        match report {
+            ReportKind::Export => Command::Export {
+                format: ExportFormat::Csv,
+                filters,
+            },
+            report => Command::Report { report, filters },
+        }
+    }
+
+    /// `chart` over `filters`.
+    pub fn chart(chart: ChartKind, filters: Filters) -> Self {
+        Command::Chart { chart, filters }
+    }
+
     /// The filters of a report or chart command; `None` for commands that take none.
     pub fn filters(&self) -> Option<&Filters> {
         match self {
-            Command::Status(f)
-            | Command::Accounts(f)
-            | Command::VirtualAccounts(f)
-            | Command::Expired(f)
-            | Command::Shortages(f)
-            | Command::Usage(f)
-            | Command::Mix(f)
-            | Command::ChartMix(f)
-            | Command::ChartUsage(f)
-            | Command::StatusChart(f) => Some(f),
-            Command::Expiring { filters, .. }
+            Command::Report { filters, .. }
             | Command::Export { filters, .. }
-            | Command::ChartExpirations { filters, .. } => Some(filters),
+            | Command::Chart { filters, .. } => Some(filters),
             Command::Help
             | Command::Filter
             | Command::NotifyOn(_)
@@ -186,13 +186,7 @@ impl Command {
 
     /// Whether this command's answer is a PNG chart.
     pub fn is_chart(&self) -> bool {
-        matches!(
-            self,
-            Command::ChartMix(_)
-                | Command::ChartExpirations { .. }
-                | Command::ChartUsage(_)
-                | Command::StatusChart(_)
-        )
+        matches!(self, Command::Chart { .. })
     }
 
     /// Whether this is one of the `notify …` commands, which the bot carries out against its
@@ -212,19 +206,9 @@ impl Command {
     pub fn kind(&self) -> Kind {
         match self {
             Command::Help => Kind::Help,
-            Command::Status(_) => Kind::Status,
-            Command::Accounts(_) => Kind::Accounts,
-            Command::VirtualAccounts(_) => Kind::VirtualAccounts,
-            Command::Expired(_) => Kind::Expired,
-            Command::Expiring { .. } => Kind::Expiring,
-            Command::Shortages(_) => Kind::Shortages,
-            Command::Usage(_) => Kind::Usage,
-            Command::Mix(_) => Kind::Mix,
+            Command::Report { report, .. } => Kind::of_report(*report),
             Command::Export { .. } => Kind::Export,
-            Command::ChartMix(_) => Kind::ChartMix,
-            Command::ChartExpirations { .. } => Kind::ChartExpirations,
-            Command::ChartUsage(_) => Kind::ChartUsage,
-            Command::StatusChart(_) => Kind::StatusChart,
+            Command::Chart { chart, .. } => Kind::of_chart(*chart),
             Command::Filter => Kind::Filter,
             Command::NotifyOn(_) => Kind::NotifyOn,
             Command::NotifyOff => Kind::NotifyOff,
@@ -238,23 +222,17 @@ impl Command {
     }
 }
 
-/// The commands without their arguments: one per row of [`COMMANDS`].
+/// The commands without their arguments: one per row of [`COMMANDS`]. The reports and charts
+/// inside are at their default parameters ([`Kind::of_report`], [`Kind::of_chart`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Help,
-    Status,
-    Accounts,
-    VirtualAccounts,
-    Expired,
-    Expiring,
-    Shortages,
-    Usage,
-    Mix,
+    /// A report other than `export`, at its default parameter.
+    Report(ReportKind),
+    /// `export`, which also takes a file format.
     Export,
-    ChartMix,
-    ChartExpirations,
-    ChartUsage,
-    StatusChart,
+    /// A chart, at its default horizon.
+    Chart(ChartKind),
     Filter,
     NotifyOn,
     NotifyOff,
@@ -267,6 +245,28 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The row kind of `report` (parameters at their defaults; `export` is [`Kind::Export`]).
+    pub fn of_report(report: ReportKind) -> Kind {
+        match report {
+            ReportKind::Export => Kind::Export,
+            report => Kind::Report(report.with_days(Days::DEFAULT)),
+        }
+    }
+
+    /// The row kind of `chart` (horizon at its default).
+    pub fn of_chart(chart: ChartKind) -> Kind {
+        Kind::Chart(chart.with_horizon(Horizon::DEFAULT))
+    }
+
+    /// The report this kind computes, if it is one (`export` included).
+    pub fn report(self) -> Option<ReportKind> {
+        match self {
+            Kind::Report(report) => Some(report),
+            Kind::Export => Some(ReportKind::Export),
+            _ => None,
+        }
+    }
+
     /// This command's row of [`COMMANDS`].
     pub fn spec(self) -> &'static CommandSpec {
         // Every kind has exactly one row (a unit test walks them); the fallback is the help row.
@@ -342,6 +342,31 @@ const fn with(text: &'static str, arg: FormArg) -> Form {
     Form { text, arg }
 }
 
+/// The row of a report: its canonical name is the report's CLI name, and it takes filters.
+const fn report(kind: ReportKind, forms: &'static [Form], summary: &'static str) -> CommandSpec {
+    CommandSpec {
+        kind: match kind {
+            ReportKind::Export => Kind::Export,
+            kind => Kind::Report(kind),
+        },
+        name: kind.name(),
+        forms,
+        summary,
+        takes_filters: true,
+    }
+}
+
+/// The row of a chart: its canonical name is the chart's CLI name, and it takes filters.
+const fn chart(kind: ChartKind, forms: &'static [Form], summary: &'static str) -> CommandSpec {
+    CommandSpec {
+        kind: Kind::Chart(kind),
+        name: kind.name(),
+        forms,
+        summary,
+        takes_filters: true,
+    }
+}
+
 /// The command table (reports.md §5): parser, suggestions and help all read it.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
@@ -351,58 +376,49 @@ pub static COMMANDS: &[CommandSpec] = &[
         summary: "this list",
         takes_filters: false,
     },
-    CommandSpec {
-        kind: Kind::Status,
-        name: "status",
-        forms: &[
+    report(
+        ReportKind::Status,
+        &[
             form("status"),
             form("show me the latest status"),
             form("give me a status update"),
             form("summary"),
         ],
-        summary: "the high level status: expired, expiring in 180 days, shortages, usage and mix",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::Accounts,
-        name: "accounts",
-        forms: &[
+        "the high level status: expired, expiring in 180 days, shortages, usage and mix",
+    ),
+    report(
+        ReportKind::Accounts,
+        &[
             form("accounts"),
             form("account names"),
             form("smart accounts"),
             form("give me a list of account names"),
             form("list of accounts"),
         ],
-        summary: "your smart accounts",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::VirtualAccounts,
-        name: "virtual-accounts",
-        forms: &[
+        "your smart accounts",
+    ),
+    report(
+        ReportKind::VirtualAccounts,
+        &[
             form("virtual accounts"),
             form("vas"),
             form("give me a list of virtual accounts"),
             form("list of virtual accounts"),
         ],
-        summary: "your virtual accounts, by smart account",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::Expired,
-        name: "expired",
-        forms: &[
+        "your virtual accounts, by smart account",
+    ),
+    report(
+        ReportKind::Expired,
+        &[
             form("expired"),
             form("expired licenses"),
             form("give me a list of expired licenses"),
         ],
-        summary: "licenses that have expired, most recent first",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::Expiring,
-        name: "expiring",
-        forms: &[
+        "licenses that have expired, most recent first",
+    ),
+    report(
+        ReportKind::Expiring(Days::DEFAULT),
+        &[
             with("expire N", FormArg::DaysPer(1)),
             with("expire", FormArg::Days(Days::DEFAULT)),
             with("expiring", FormArg::Days(Days::DEFAULT)),
@@ -417,50 +433,42 @@ pub static COMMANDS: &[CommandSpec] = &[
             with("expire N months", FormArg::DaysPer(30)),
             with("expire N years", FormArg::DaysPer(365)),
         ],
-        summary: "licenses that expire in the next N days (30 if you leave N out; 1 to 3650 days; \
+        "licenses that expire in the next N days (30 if you leave N out; 1 to 3650 days; \
                   a month is 30 days, a year 365)",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::Shortages,
-        name: "shortages",
-        forms: &[
+    ),
+    report(
+        ReportKind::Shortages,
+        &[
             form("shortages"),
             form("shortage"),
             form("license shortage list"),
             form("show me licenses with shortages"),
         ],
-        summary: "licenses with more in use than you own",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::Usage,
-        name: "usage",
-        forms: &[
+        "licenses with more in use than you own",
+    ),
+    report(
+        ReportKind::Usage,
+        &[
             form("usage"),
             form("license usage"),
             form("show me license usage"),
             form("utilization"),
         ],
-        summary: "how much of each license is in use, highest first",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::Mix,
-        name: "mix",
-        forms: &[
+        "how much of each license is in use, highest first",
+    ),
+    report(
+        ReportKind::Mix,
+        &[
             form("mix"),
             form("architecture"),
             form("architecture mix"),
             form("show me the architecture mix"),
         ],
-        summary: "licenses in use per architecture, by smart account",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::Export,
-        name: "export",
-        forms: &[
+        "licenses in use per architecture, by smart account",
+    ),
+    report(
+        ReportKind::Export,
+        &[
             with("export", FormArg::Format(ExportFormat::Csv)),
             with("export csv", FormArg::Format(ExportFormat::Csv)),
             with("export xlsx", FormArg::Format(ExportFormat::Xlsx)),
@@ -470,49 +478,50 @@ pub static COMMANDS: &[CommandSpec] = &[
                 FormArg::Format(ExportFormat::Csv),
             ),
         ],
-        summary: "every license as a CSV (or XLSX) file",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::ChartMix,
-        name: "chart-mix",
-        forms: &[
+        "every license as a CSV (or XLSX) file",
+    ),
+    report(
+        ReportKind::Rebalance,
+        &[
+            form("rebalance"),
+            form("rebalance advice"),
+            form("rebalance shortages"),
+        ],
+        "for each shortage, licenses to spare in other virtual accounts of the same smart \
+         account and the transfers that would cover it (advice only: I never move licenses)",
+    ),
+    chart(
+        ChartKind::Mix,
+        &[
             form("chart mix"),
             form("mix chart"),
             form("chart architecture"),
         ],
-        summary: "a chart of the architecture mix of each smart account",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::ChartExpirations,
-        name: "chart-expirations",
-        forms: &[
+        "a chart of the architecture mix of each smart account",
+    ),
+    chart(
+        ChartKind::Expirations(Horizon::DEFAULT),
+        &[
             with("chart expirations [N days|N months]", FormArg::Horizon),
             with("expirations chart", FormArg::Horizon),
         ],
-        summary: "a chart of the license quantity that expires each month, for the next 12 \
+        "a chart of the license quantity that expires each month, for the next 12 \
                   months unless you say (1 to 3650 days, or 1 to 120 months)",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::ChartUsage,
-        name: "chart-usage",
-        forms: &[
+    ),
+    chart(
+        ChartKind::Usage,
+        &[
             form("chart usage"),
             form("usage chart"),
             form("chart utilization"),
         ],
-        summary: "a chart of the most utilized licenses",
-        takes_filters: true,
-    },
-    CommandSpec {
-        kind: Kind::StatusChart,
-        name: "status-chart",
-        forms: &[form("status chart"), form("chart status")],
-        summary: "the high level status as one chart",
-        takes_filters: true,
-    },
+        "a chart of the most utilized licenses",
+    ),
+    chart(
+        ChartKind::Status,
+        &[form("status chart"), form("chart status")],
+        "the high level status as one chart",
+    ),
     CommandSpec {
         kind: Kind::Filter,
         name: "filter",
@@ -644,21 +653,9 @@ pub(crate) fn expand(pattern: &'static str) -> Vec<Vec<&'static str>> {
 mod tests {
     use super::*;
 
-    const ALL_KINDS: [Kind; 23] = [
+    /// Every command kind that is neither a report nor a chart.
+    const OTHER_KINDS: [Kind; 10] = [
         Kind::Help,
-        Kind::Status,
-        Kind::Accounts,
-        Kind::VirtualAccounts,
-        Kind::Expired,
-        Kind::Expiring,
-        Kind::Shortages,
-        Kind::Usage,
-        Kind::Mix,
-        Kind::Export,
-        Kind::ChartMix,
-        Kind::ChartExpirations,
-        Kind::ChartUsage,
-        Kind::StatusChart,
         Kind::Filter,
         Kind::NotifyOn,
         Kind::NotifyOff,
@@ -671,13 +668,63 @@ mod tests {
     ];
 
     #[test]
-    fn every_kind_has_exactly_one_row_in_the_table() {
-        assert_eq!(COMMANDS.len(), ALL_KINDS.len());
-        for kind in ALL_KINDS {
+    fn every_report_and_chart_is_reachable_from_exactly_one_row_named_as_the_cli_names_it() {
+        for report in ReportKind::ALL {
+            let rows: Vec<&CommandSpec> = COMMANDS
+                .iter()
+                .filter(|s| s.kind.report() == Some(*report))
+                .collect();
+            assert_eq!(rows.len(), 1, "{report:?}");
+            assert_eq!(rows[0].name, report.name());
+            assert!(rows[0].takes_filters, "{report:?}");
+            assert_eq!(Kind::of_report(*report).spec().name, report.name());
+        }
+        for chart in ChartKind::ALL {
+            let rows: Vec<&CommandSpec> = COMMANDS
+                .iter()
+                .filter(|s| s.kind == Kind::Chart(chart))
+                .collect();
+            assert_eq!(rows.len(), 1, "{chart:?}");
+            assert_eq!(rows[0].name, chart.name());
+            assert!(rows[0].takes_filters, "{chart:?}");
+        }
+        for kind in OTHER_KINDS {
             let rows = COMMANDS.iter().filter(|s| s.kind == kind).count();
             assert_eq!(rows, 1, "{kind:?}");
             assert_eq!(kind.spec().kind, kind);
         }
+        assert_eq!(
+            COMMANDS.len(),
+            ReportKind::ALL.len() + ChartKind::ALL.len() + OTHER_KINDS.len()
+        );
+    }
+
+    #[test]
+    fn a_command_with_parameters_has_the_row_of_its_defaults() {
+        let days = Days::new(90).unwrap_or(Days::DEFAULT);
+        let expiring = Command::report(ReportKind::Expiring(days), Filters::none());
+        assert_eq!(
+            expiring,
+            Command::Report {
+                report: ReportKind::Expiring(days),
+                filters: Filters::none()
+            }
+        );
+        assert_eq!(expiring.name(), "expiring");
+        assert_eq!(
+            expiring.kind(),
+            Kind::Report(ReportKind::Expiring(Days::DEFAULT))
+        );
+        let horizon = Horizon::months(6).unwrap_or(Horizon::DEFAULT);
+        let chart = Command::chart(ChartKind::Expirations(horizon), Filters::none());
+        assert_eq!(chart.name(), "chart-expirations");
+        assert_eq!(
+            Command::report(ReportKind::Export, Filters::none()),
+            Command::Export {
+                format: ExportFormat::Csv,
+                filters: Filters::none()
+            }
+        );
     }
 
     #[test]
@@ -696,6 +743,7 @@ mod tests {
                 "usage",
                 "mix",
                 "export",
+                "rebalance",
                 "chart-mix",
                 "chart-expirations",
                 "chart-usage",
@@ -713,10 +761,16 @@ mod tests {
         );
         assert_eq!(
             Kind::from_name("virtual-accounts"),
-            Some(Kind::VirtualAccounts)
+            Some(Kind::Report(ReportKind::VirtualAccounts))
         );
-        assert_eq!(Kind::from_name("chart-mix"), Some(Kind::ChartMix));
-        assert_eq!(Kind::from_name("status-chart"), Some(Kind::StatusChart));
+        assert_eq!(
+            Kind::from_name("chart-mix"),
+            Some(Kind::Chart(ChartKind::Mix))
+        );
+        assert_eq!(
+            Kind::from_name("status-chart"),
+            Some(Kind::Chart(ChartKind::Status))
+        );
         assert_eq!(Kind::from_name("notify-on"), Some(Kind::NotifyOn));
         assert_eq!(Kind::from_name("virtual accounts"), None);
         assert_eq!(Kind::from_name("chart mix"), None);

@@ -54,6 +54,20 @@ pub fn usage(count: usize) -> String {
     }
 }
 
+/// `rebalance`: how many shortages, and how many of them transfers would cover in full.
+pub fn rebalance(rows: &[slbot_inventory::RebalanceRow<'_>]) -> String {
+    let covered = rows.iter().filter(|r| r.uncovered() == 0).count();
+    match rows.len() {
+        0 => "There are no license shortages, so there is nothing to rebalance.".to_string(),
+        n => format!(
+            "{} {}; moving licenses between virtual accounts would cover {covered} in full \
+             (advice only, nothing has been moved):",
+            if n == 1 { "There is" } else { "There are" },
+            counted(n, "shortage", "shortages"),
+        ),
+    }
+}
+
 /// `mix`: whether any account has something in use.
 pub fn mix(accounts: usize) -> String {
     if accounts == 0 {

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 
 use slbot_inventory::date::civil;
 use slbot_inventory::{
-    AccountRow, DateValue, LineRow, MixAccount, RecordRow, Report, ReportBody, VirtualAccountsRow,
+    AccountRow, DateValue, LineRow, MixAccount, RebalanceRow, RecordRow, Report, ReportBody,
+    VirtualAccountsRow,
 };
 
 use crate::headline;
@@ -41,6 +42,7 @@ pub fn report_markdown(report: &Report<'_>, total_accounts: usize) -> ChatReport
             record_groups(&section.items, usage_details),
         ),
         ReportBody::Mix(accounts) => (headline::mix(accounts.len()), mix_groups(accounts)),
+        ReportBody::Rebalance(rows) => (headline::rebalance(rows), rebalance_groups(rows)),
         ReportBody::Accounts(accounts) => (
             headline::accounts(accounts.len()),
             vec![Group {
@@ -194,6 +196,31 @@ fn record_groups(rows: &[RecordRow<'_>], details: fn(&RecordRow<'_>) -> String) 
         rows,
         |r| place(r.account, r.domain, r.virtual_account),
         |r| format!("**{}**, {}", name(r.license), details(r)),
+    )
+}
+
+/// `**AnyConnect Apex**, short 10: move 4 from DEFAULT, 3 from Prod; 3 still short`, or
+/// `**AnyConnect Plus**, short 2: no other virtual account has any to spare`.
+fn rebalance_groups(rows: &[RebalanceRow<'_>]) -> Vec<Group> {
+    group_rows(
+        rows,
+        |r| place(r.account, r.domain, r.virtual_account),
+        |r| {
+            let head = format!("**{}**, short {}", name(r.license), r.shortage);
+            if r.transfers.is_empty() {
+                return format!("{head}: no other virtual account has any to spare");
+            }
+            let moves: Vec<String> = r
+                .transfers
+                .iter()
+                .map(|t| format!("{} from {}", t.quantity, name(t.from)))
+                .collect();
+            let rest = match r.uncovered() {
+                0 => "covered".to_string(),
+                n => format!("{n} still short"),
+            };
+            format!("{head}: move {}; {rest}", moves.join(", "))
+        },
     )
 }
 

@@ -276,6 +276,42 @@ fn shortage_and_usage_rows_say_how_many_are_owned_used_and_short() {
 }
 
 #[test]
+fn rebalance_says_what_to_move_from_where_and_what_nothing_covers() {
+    // DNA Advantage is short 50 in DEFAULT; Lab has 30 spare and Prod 5 (available =
+    // quantity − in use). ISE Base is short 10 in Lab and nobody else holds it.
+    let inventory = acme(vec![
+        record("DNA Advantage", "DEFAULT", 100, 150, &[]),
+        record("DNA Advantage", "Lab", 40, 10, &[]),
+        record("DNA Advantage", "Prod", 10, 5, &[]),
+        record("ISE Base", "Lab", 20, 30, &[]),
+    ]);
+    assert_eq!(
+        ask("rebalance", &inventory).messages[0].markdown,
+        "**There are 2 shortages; moving licenses between virtual accounts would cover 0 in \
+         full (advice only, nothing has been moved):**\n\
+         * **Acme**\n    * DEFAULT\n\
+         \x20       * **DNA Advantage**, short 50: move 30 from Lab, 5 from Prod; 15 still short\n\
+         \x20   * Lab\n\
+         \x20       * **ISE Base**, short 10: no other virtual account has any to spare"
+    );
+    let covered = acme(vec![
+        record("ISE Base", "Lab", 20, 30, &[]),
+        record("ISE Base", "DEFAULT", 50, 10, &[]),
+    ]);
+    assert_eq!(
+        ask("rebalance account:acme.com", &covered).messages[0].markdown,
+        "**There is 1 shortage; moving licenses between virtual accounts would cover 1 in full \
+         (advice only, nothing has been moved):**\n\
+         * **Acme**\n    * Lab\n\
+         \x20       * **ISE Base**, short 10: move 10 from DEFAULT; covered"
+    );
+    assert_eq!(
+        first_line(&ask("rebalance", &acme(vec![]))),
+        "**There are no license shortages, so there is nothing to rebalance.**"
+    );
+}
+
+#[test]
 fn mix_accounts_and_virtual_accounts_have_their_own_rows() {
     let catalog = match Catalog::from_json(
         r#"{"DNA Advantage": {"architecture": "Enterprise Networking"},
@@ -720,7 +756,7 @@ fn every_fixed_sentence_of_section_4() {
             sentences::unknown_command("what's up", None),
             "Sorry, I didn't understand `what's up`. I know `help`, `status`, `accounts`, \
              `virtual accounts`, `expired`, `expire N`, `shortages`, `usage`, `mix`, `export`, \
-             `chart mix`, `chart expirations`, `chart usage`, `status chart`, `filter`, \
+             `rebalance`, `chart mix`, `chart expirations`, `chart usage`, `status chart`, `filter`, \
              `notify on`, `notify off`, `notify status`, `notify window N`, `notify test`, \
              `refresh`, `sign out`, `confirm CODE`. Type `help` for everything I can do.",
         ),

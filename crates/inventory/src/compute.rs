@@ -77,11 +77,15 @@ impl Inventory {
                 mix: self.mix(sel),
             })),
             ReportKind::Export => ReportBody::Export(self.export_rows(sel)),
+            ReportKind::Rebalance => ReportBody::Rebalance(self.rebalance(sel)),
         }
     }
 
     /// Indices of the selected records, in CSSM order.
-    fn selected_records<'s>(&'s self, sel: &'s Selection) -> impl Iterator<Item = u32> + 's {
+    pub(crate) fn selected_records<'s>(
+        &'s self,
+        sel: &'s Selection,
+    ) -> impl Iterator<Item = u32> + 's {
         self.accounts
             .iter()
             .enumerate()
@@ -153,7 +157,7 @@ impl Inventory {
         .then(a.cmp(&b))
     }
 
-    fn record_tie(&self, a: u32, b: u32) -> Ordering {
+    pub(crate) fn record_tie(&self, a: u32, b: u32) -> Ordering {
         self.record_identity_cmp(&self.records[a as usize], &self.records[b as usize])
             .then(a.cmp(&b))
     }

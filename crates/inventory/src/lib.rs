@@ -8,7 +8,9 @@
 //! - `model` ([`Inventory`]): interned, precomputed tables; loading with warnings.
 //! - `select` (private): filters → selected accounts and VAs, with suggestions for typos.
 //! - `compute` (private): the reports and their total ordering.
-//! - [`report`]: the public report types ([`ReportKind`], [`Filters`], rows, [`Report`]).
+//! - `kind` ([`ReportKind`]): the one declaration of every report, its name and file forms.
+//! - [`report`]: the public report types ([`Filters`], rows, [`Report`]).
+//! - `rebalance` ([`RebalanceRow`]): one report in one file, the recipe of CONTRIBUTING.md.
 //! - [`render`]: JSON (§3), terminal table, CSV and XLSX bytes. Chat markdown lives in the
 //!   chat crate, built on the types of [`report`].
 //!
@@ -56,19 +58,23 @@
 pub mod catalog;
 mod compute;
 pub mod date;
+mod kind;
 mod model;
 mod raw;
+mod rebalance;
 pub mod render;
 pub mod report;
 mod select;
 
 pub use catalog::{Architecture, Catalog, CatalogError, UNCATEGORIZED};
+pub use kind::ReportKind;
 pub use model::{Inventory, LoadError};
+pub use rebalance::{RebalanceRow, Transfer};
 pub use render::RenderError;
 pub use report::{
     AccountRow, DateValue, Days, DaysOutOfRange, ExportLine, ExportRow, FilterKey, Filters,
     LineRow, LinesSection, MixAccount, MixArchitecture, RecordRow, RecordsSection, Report,
-    ReportBody, ReportKind, Reserved, StatusReport, UnknownFilterValue, VirtualAccountsRow,
+    ReportBody, Reserved, StatusReport, UnknownFilterValue, VirtualAccountsRow,
     DAYS_RANGE_SENTENCE,
 };
 pub use slbot_cssm::MissingAccount;

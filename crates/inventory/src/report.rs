@@ -12,6 +12,9 @@ use std::fmt;
 
 use slbot_cssm::MissingAccount;
 
+pub use crate::kind::ReportKind;
+use crate::rebalance::RebalanceRow;
+
 /// The number of days `expiring` looks ahead: a whole number in `1..=3650`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Days(u32);
@@ -69,95 +72,6 @@ impl Days {
 impl fmt::Display for Days {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
-    }
-}
-
-/// Which report to compute. Names are the CLI names (`slbot report <name>`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReportKind {
-    /// Smart accounts, in CSSM order.
-    Accounts,
-    /// Per account, its virtual-account names (first-seen order).
-    VirtualAccounts,
-    /// Entitlement lines with `endDate < now`.
-    Expired,
-    /// Entitlement lines with `now < endDate < now + days`.
-    Expiring(Days),
-    /// Licence records with `inUse > quantity`.
-    Shortages,
-    /// Licence records with `quantity > 0` and `inUse > 0`.
-    Usage,
-    /// Per account, `inUse` summed per architecture.
-    Mix,
-    /// Top 5 of expired, expiring (180 days), shortages, usage, plus the whole mix.
-    Status,
-    /// One row per entitlement line (a record without lines is one row).
-    Export,
-}
-
-impl ReportKind {
-    /// Every CLI name, in the order of reports.md §2.
-    pub const NAMES: [&'static str; 9] = [
-        "accounts",
-        "virtual-accounts",
-        "expired",
-        "expiring",
-        "shortages",
-        "usage",
-        "mix",
-        "status",
-        "export",
-    ];
-
-    /// The report named `name` (exact CLI name); `expiring` takes `days`.
-    pub fn from_name(name: &str, days: Days) -> Option<Self> {
-        Some(match name {
-            "accounts" => Self::Accounts,
-            "virtual-accounts" => Self::VirtualAccounts,
-            "expired" => Self::Expired,
-            "expiring" => Self::Expiring(days),
-            "shortages" => Self::Shortages,
-            "usage" => Self::Usage,
-            "mix" => Self::Mix,
-            "status" => Self::Status,
-            "export" => Self::Export,
-            _ => return None,
-        })
-    }
-
-    /// The report name closest to a mistyped one (Damerau–Levenshtein ≤ 3), if any.
-    pub fn closest_name(name: &str) -> Option<&'static str> {
-        let name = name.trim().to_lowercase();
-        Self::NAMES
-            .iter()
-            .map(|n| (strsim::damerau_levenshtein(&name, n), *n))
-            .filter(|(d, _)| *d <= 3)
-            .min()
-            .map(|(_, n)| n)
-    }
-
-    /// The CLI name, which is also the JSON `report` field.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Accounts => "accounts",
-            Self::VirtualAccounts => "virtual-accounts",
-            Self::Expired => "expired",
-            Self::Expiring(_) => "expiring",
-            Self::Shortages => "shortages",
-            Self::Usage => "usage",
-            Self::Mix => "mix",
-            Self::Status => "status",
-            Self::Export => "export",
-        }
-    }
-
-    /// Whether CSV and XLSX exist for this report (line and record reports and `export`);
-    /// `accounts`, `virtual-accounts`, `mix` and `status` have table, markdown and JSON only.
-    pub fn has_file_formats(self) -> bool {
-        matches!(
-            self,
-            Self::Expired | Self::Expiring(_) | Self::Shortages | Self::Usage | Self::Export
-        )
     }
 }
 
@@ -511,6 +425,8 @@ pub enum ReportBody<'a> {
     Status(Box<StatusReport<'a>>),
     /// `export`.
     Export(Vec<ExportRow<'a>>),
+    /// `rebalance`: shortages with suggested transfers first, those nothing covers last.
+    Rebalance(Vec<RebalanceRow<'a>>),
 }
 
 /// A computed report: its rows, the instant it was computed for, and the snapshot's
@@ -542,11 +458,12 @@ impl Report<'_> {
             ReportBody::Mix(_) => ReportKind::Mix,
             ReportBody::Status(_) => ReportKind::Status,
             ReportBody::Export(_) => ReportKind::Export,
+            ReportBody::Rebalance(_) => ReportKind::Rebalance,
         }
     }
 
     /// The report's `count` (rows; entitlement lines for expired/expiring; accounts for
-    /// accounts, virtual-accounts and mix; 0 for status).
+    /// accounts, virtual-accounts and mix; shortages for rebalance; 0 for status).
     pub fn count(&self) -> usize {
         match &self.body {
             ReportBody::Accounts(r) => r.len(),
@@ -556,6 +473,7 @@ impl Report<'_> {
             ReportBody::Mix(r) => r.len(),
             ReportBody::Status(_) => 0,
             ReportBody::Export(r) => r.len(),
+            ReportBody::Rebalance(r) => r.len(),
         }
     }
 }

@@ -101,7 +101,7 @@ impl ChartData {
 
 /// Which chart to make (the CLI's `chart-mix`, `chart-expirations`, `chart-usage`, and the
 /// chat's `status chart`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChartKind {
     /// Each account's architecture share.
     Mix,
@@ -114,32 +114,42 @@ pub enum ChartKind {
 }
 
 impl ChartKind {
-    /// The CLI report names of the charts (`slbot report chart-mix …`).
-    pub const NAMES: [&'static str; 4] = [
-        "chart-mix",
-        "chart-expirations",
-        "chart-usage",
-        "chart-status",
+    /// Every chart (the expirations horizon at its default), in the order of the CLI's help.
+    pub const ALL: [ChartKind; 4] = [
+        ChartKind::Mix,
+        ChartKind::Expirations(Horizon::DEFAULT),
+        ChartKind::Usage,
+        ChartKind::Status,
     ];
 
-    /// The chart named `name` (one of [`ChartKind::NAMES`]); expirations take `horizon`.
-    pub fn from_name(name: &str, horizon: Horizon) -> Option<Self> {
-        Some(match name {
-            "chart-mix" => ChartKind::Mix,
-            "chart-expirations" => ChartKind::Expirations(horizon),
-            "chart-usage" => ChartKind::Usage,
-            "chart-status" => ChartKind::Status,
-            _ => return None,
-        })
+    /// The CLI report names of the charts (`slbot report chart-mix …`).
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        Self::ALL.iter().map(|k| k.name())
     }
 
-    /// The CLI name.
-    pub fn name(self) -> &'static str {
+    /// The chart named `name` (one of [`ChartKind::names`]); expirations take `horizon`.
+    pub fn from_name(name: &str, horizon: Horizon) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|k| k.name() == name)
+            .map(|k| k.with_horizon(horizon))
+    }
+
+    /// This chart with `horizon` when it has one (expirations).
+    pub fn with_horizon(self, horizon: Horizon) -> Self {
+        match self {
+            ChartKind::Expirations(_) => ChartKind::Expirations(horizon),
+            ChartKind::Mix | ChartKind::Usage | ChartKind::Status => self,
+        }
+    }
+
+    /// The CLI name: the chat command with `-` for spaces (`status chart` → `status-chart`).
+    pub const fn name(self) -> &'static str {
         match self {
             ChartKind::Mix => "chart-mix",
             ChartKind::Expirations(_) => "chart-expirations",
             ChartKind::Usage => "chart-usage",
-            ChartKind::Status => "chart-status",
+            ChartKind::Status => "status-chart",
         }
     }
 

@@ -33,11 +33,22 @@ fn chart_png_makes_every_kind_in_one_call() {
 
 #[test]
 fn cli_names_round_trip_and_file_names_carry_the_date() {
-    for name in ChartKind::NAMES {
+    let names: Vec<&str> = ChartKind::names().collect();
+    assert_eq!(
+        names,
+        [
+            "chart-mix",
+            "chart-expirations",
+            "chart-usage",
+            "status-chart"
+        ]
+    );
+    for name in names {
         let kind = ChartKind::from_name(name, Horizon::DEFAULT).unwrap();
         assert_eq!(kind.name(), name);
     }
     assert_eq!(ChartKind::from_name("chart-pie", Horizon::DEFAULT), None);
+    assert_eq!(ChartKind::from_name("chart-status", Horizon::DEFAULT), None);
     assert_eq!(
         ChartKind::Mix.file_name(now()),
         "license-mix-2026-11-28.png"

@@ -194,6 +194,13 @@ pub(super) fn report(r: &Report<'_>) -> Value {
                 Value::Array(rows.iter().map(|x| export_row(x, r.now)).collect()),
             );
         }
+        ReportBody::Rebalance(rows) => {
+            m.insert("count".into(), json!(rows.len()));
+            m.insert(
+                "items".into(),
+                Value::Array(rows.iter().map(|x| x.to_json()).collect()),
+            );
+        }
     }
     m.insert("partial".into(), json!(r.partial));
     m.insert(

@@ -1,6 +1,6 @@
 //! Renderers of a computed [`Report`]: JSON (reports.md §3), a terminal table, CSV and XLSX.
 //!
-//! CSV and XLSX exist for the line and record reports and `export` only; asking for them on
+//! CSV and XLSX exist for the line and record reports, `export` and `rebalance` only; asking for them on
 //! another report is [`RenderError::NoFileFormat`]. Chat markdown is the chat crate's job.
 
 mod json;
@@ -8,13 +8,15 @@ mod sheet;
 mod table;
 mod xlsx;
 
+pub(crate) use sheet::{columns as columns_of, Cell};
+
 use crate::report::{Report, ReportKind};
 
 /// A report could not be rendered in the asked format.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// CSV/XLSX asked for a report that has table, markdown and JSON forms only.
-    #[error("the {} report has table, markdown and JSON forms only; CSV and XLSX exist for expired, expiring, shortages, usage and export", .0.name())]
+    #[error("the {} report has table, markdown and JSON forms only; CSV and XLSX exist for {}", .0.name(), ReportKind::file_format_names())]
     NoFileFormat(ReportKind),
     /// The CSV writer failed (an internal error).
     #[error("cannot write the CSV: {0}")]

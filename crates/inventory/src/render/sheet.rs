@@ -10,7 +10,7 @@ use super::RenderError;
 
 /// One cell, typed so XLSX can write numbers and real dates.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Cell<'a> {
+pub(crate) enum Cell<'a> {
     Text(&'a str),
     Int(i64),
     Float(f64),
@@ -98,13 +98,17 @@ pub(crate) const EXPORT_COLUMNS: &[&str] = &[
     "lineStatus",
 ];
 
-pub(super) fn columns(kind: ReportKind) -> Option<&'static [&'static str]> {
+pub(crate) fn columns(kind: ReportKind) -> Option<&'static [&'static str]> {
     match kind {
         ReportKind::Expired | ReportKind::Expiring(_) => Some(LINE_COLUMNS),
         ReportKind::Shortages => Some(SHORTAGE_COLUMNS),
         ReportKind::Usage => Some(USAGE_COLUMNS),
         ReportKind::Export => Some(EXPORT_COLUMNS),
-        _ => None,
+        ReportKind::Rebalance => Some(crate::rebalance::COLUMNS),
+        ReportKind::Accounts
+        | ReportKind::VirtualAccounts
+        | ReportKind::Mix
+        | ReportKind::Status => None,
     }
 }
 
@@ -199,6 +203,11 @@ pub(super) fn for_each_row<'a>(
                 buf.clear();
                 export_cells(r, report.now, &mut buf);
                 f(&buf)?;
+            }
+        }
+        ReportBody::Rebalance(rows) => {
+            for r in rows {
+                r.for_each_file_row(&mut buf, &mut f)?;
             }
         }
         ReportBody::Accounts(_)

@@ -285,6 +285,21 @@ pub(super) fn report(r: &Report<'_>) -> String {
                 t.render(&mut out);
             }
         }
+        ReportBody::Rebalance(rows) => {
+            let short = rows.iter().fold(0i64, |t, r| t.saturating_add(r.shortage));
+            let covered = rows.iter().fold(0i64, |t, r| t.saturating_add(r.covered()));
+            let transfers: usize = rows.iter().map(|r| r.transfers.len()).sum();
+            let _ = writeln!(
+                out,
+                "{}, {covered} of {} covered by {}",
+                plural(rows.len(), "shortage", "shortages"),
+                plural(short as usize, "license", "licenses"),
+                plural(transfers, "transfer", "transfers")
+            );
+            if let Some(t) = file_table(r) {
+                t.render(&mut out);
+            }
+        }
     }
     out
 }

@@ -86,14 +86,6 @@ enum What {
     Chart(ChartKind),
 }
 
-/// The CLI names of the chart reports (the chat commands with `-` for spaces).
-const CHART_NAMES: [&str; 4] = [
-    "chart-mix",
-    "chart-expirations",
-    "chart-usage",
-    "status-chart",
-];
-
 /// The checked request: everything that can be wrong with the flags is found here.
 struct Request {
     what: What,
@@ -117,7 +109,7 @@ fn parse_kind(name: &str, days: Option<&str>) -> Result<ReportKind, CliError> {
             .unwrap_or_default();
         CliError::input(format!(
             "unknown report `{name}`.{hint} Choose one of: {}.",
-            ReportKind::NAMES.join(", ")
+            ReportKind::names().collect::<Vec<_>>().join(", ")
         ))
     })?;
     if days.is_some() && !matches!(kind, ReportKind::Expiring(_)) {
@@ -136,9 +128,7 @@ fn parse_chart(
     months: Option<&str>,
 ) -> Option<Result<ChartKind, CliError>> {
     let name = name.trim();
-    if !CHART_NAMES.contains(&name) {
-        return None;
-    }
+    let chart = ChartKind::from_name(name, Horizon::DEFAULT)?;
     let number = |text: &str| text.trim().parse::<u32>().ok();
     let horizon = match (days, months) {
         (None, None) => Ok(Horizon::DEFAULT),
@@ -153,18 +143,12 @@ fn parse_chart(
             ))))
         }
     };
-    if (days.is_some() || months.is_some()) && name != "chart-expirations" {
+    if (days.is_some() || months.is_some()) && !matches!(chart, ChartKind::Expirations(_)) {
         return Some(Err(CliError::input(format!(
             "--days and --months apply only to chart-expirations (and --days to expiring), not to {name}."
         ))));
     }
-    let kind = match name {
-        "chart-mix" => ChartKind::Mix,
-        "chart-usage" => ChartKind::Usage,
-        "status-chart" => ChartKind::Status,
-        _ => ChartKind::Expirations(horizon),
-    };
-    Some(Ok(kind))
+    Some(Ok(chart.with_horizon(horizon)))
 }
 
 fn parse_what(args: &Args) -> Result<What, CliError> {
@@ -194,13 +178,14 @@ fn check_report_format(kind: ReportKind, args: &Args) -> Result<(), CliError> {
     match args.format {
         Format::Png => Err(CliError::input(format!(
             "PNG is for the chart reports ({}); the {} report has table, markdown and JSON forms{}.",
-            CHART_NAMES.join(", "),
+            ChartKind::names().collect::<Vec<_>>().join(", "),
             kind.name(),
             if kind.has_file_formats() { ", CSV and XLSX" } else { "" }
         ))),
         Format::Csv | Format::Xlsx if !kind.has_file_formats() => Err(CliError::input(format!(
-            "the {} report has table, markdown and JSON forms only; CSV and XLSX exist for expired, expiring, shortages, usage and export.",
-            kind.name()
+            "the {} report has table, markdown and JSON forms only; CSV and XLSX exist for {}.",
+            kind.name(),
+            ReportKind::file_format_names()
         ))),
         Format::Xlsx if args.out.is_none() => Err(CliError::input(
             "XLSX is a binary file: give --out FILE to write it.",
