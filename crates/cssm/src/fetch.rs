@@ -12,21 +12,26 @@
 //!
 //! One account failing does not fail the fetch: it is listed in `missing_accounts`. The whole
 //! fetch fails only when nothing could be read (the account list failed, or every account did).
+//!
+//! Parts: `paging` reads one account's licences by the rules above; `assemble` picks the
+//! accounts from the list and builds the snapshot from what arrived.
 
-use std::collections::{BTreeMap, HashSet};
+mod assemble;
+mod paging;
+
 use std::sync::{Mutex, PoisonError};
 
 use futures::future::{join_all, Either};
-use futures::StreamExt;
 use secrecy::SecretString;
 use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use crate::client::{CssmClient, Page};
+use self::assemble::{assemble, select_accounts};
+use crate::client::CssmClient;
 use crate::error::{CssmError, Unavailable};
-use crate::snapshot::{MissingAccount, Snapshot, FORMAT};
-use crate::wire::{record_identity, Account, LicenseQuery};
+use crate::snapshot::Snapshot;
+use crate::wire::Account;
 
 /// What to fetch. `Default` = every account, every virtual account, with the VA list.
 #[derive(Debug, Clone)]
@@ -142,35 +147,6 @@ impl Run<'_> {
         }
     }
 
-    /// One licence page; counts it and what it brought.
-    async fn page(
-        &self,
-        index: usize,
-        domain: &str,
-        offset: u64,
-        limit: u64,
-    ) -> Result<Page, CssmError> {
-        let query = LicenseQuery {
-            virtual_accounts: self.options.virtual_accounts.clone(),
-            limit,
-            offset,
-        };
-        let page = self
-            .client
-            .license_page_with(&self.permits, self.token, domain, &query)
-            .await?;
-        let count = page.records.len();
-        self.slot(index, |s| {
-            s.pages += 1;
-            s.received += count;
-            if page.total_records.is_some() {
-                s.total = page.total_records;
-            }
-        });
-        self.update(|t| t.pages_done += 1);
-        Ok(page)
-    }
-
     fn expect_pages(&self, index: usize, pages: usize) {
         self.update(|t| {
             if let Some(e) = t.expected.get_mut(index) {
@@ -204,167 +180,6 @@ impl Run<'_> {
             virtual_accounts,
         }
     }
-
-    async fn licenses(&self, index: usize, account: &Account) -> Result<Licenses, CssmError> {
-        let domain = account.account_domain.as_str();
-        let limit = u64::from(self.client.settings().page_size);
-        let first = self.page(index, domain, 0, limit).await?;
-        let stride = first.records.len() as u64;
-        let mut records = first.records;
-        let result = match first.total_records {
-            Some(total) if stride > 0 && stride < total => {
-                let remaining = (total - stride).div_ceil(stride) as usize;
-                self.expect_pages(index, 1 + remaining);
-                match self
-                    .concurrent(index, domain, &records, stride, total)
-                    .await?
-                {
-                    Some(rest) => {
-                        records.extend(rest);
-                        Ok(Licenses {
-                            records,
-                            warning: None,
-                        })
-                    }
-                    None => {
-                        tracing::warn!(
-                            domain,
-                            "concurrent pages did not add up; paging this account again in order"
-                        );
-                        self.sequential(index, account, records, stride, Some(total), limit)
-                            .await
-                    }
-                }
-            }
-            Some(total) => {
-                self.expect_pages(index, 1);
-                let warning = (stride == 0 && total > 0).then(|| short_warning(account, 0, total));
-                Ok(Licenses { records, warning })
-            }
-            None if stride == 0 => {
-                self.expect_pages(index, 1);
-                Ok(Licenses {
-                    records,
-                    warning: None,
-                })
-            }
-            None => {
-                self.expect_pages(index, 2);
-                self.sequential(index, account, records, stride, None, limit)
-                    .await
-            }
-        };
-        if let Ok(done) = &result {
-            self.slot(index, |s| s.received = done.records.len());
-        }
-        result
-    }
-
-    /// Pages 2.. at `offset = k × stride` all at once. `Ok(None)` when the answers do not add
-    /// up to exactly `total` distinct records (the caller then pages sequentially).
-    async fn concurrent(
-        &self,
-        index: usize,
-        domain: &str,
-        first: &[Box<RawValue>],
-        stride: u64,
-        total: u64,
-    ) -> Result<Option<Vec<Box<RawValue>>>, CssmError> {
-        // Lazy offsets and a bounded buffer: a server claiming a huge total costs no memory up
-        // front, and the first empty page settles that the answer cannot add up.
-        let offsets = (1..)
-            .map(move |k| k * stride)
-            .take_while(move |o| *o < total);
-        let buffer = self.client.settings().concurrency.max(1) * 2;
-        let mut pages = futures::stream::iter(offsets)
-            .map(|offset| self.page(index, domain, offset, stride))
-            .buffered(buffer);
-        let mut rest = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page?;
-            let arrived = first.len() + rest.len() + page.records.len();
-            if page.records.is_empty() || arrived as u64 > total {
-                self.slot(index, |s| s.received = first.len());
-                return Ok(None);
-            }
-            rest.extend(page.records);
-        }
-        let count = (first.len() + rest.len()) as u64;
-        let mut seen = HashSet::with_capacity(count as usize);
-        let distinct = first
-            .iter()
-            .chain(rest.iter())
-            .all(|r| seen.insert(record_identity(r)));
-        if count == total && distinct {
-            Ok(Some(rest))
-        } else {
-            self.slot(index, |s| s.received = first.len());
-            Ok(None)
-        }
-    }
-
-    /// Pages in order from `offset` until an empty page or `offset ≥ total`.
-    async fn sequential(
-        &self,
-        index: usize,
-        account: &Account,
-        mut records: Vec<Box<RawValue>>,
-        mut offset: u64,
-        mut total: Option<u64>,
-        limit: u64,
-    ) -> Result<Licenses, CssmError> {
-        let domain = account.account_domain.as_str();
-        let mut pages = 1;
-        // Where the last page read starts in `records` (page 1 when called).
-        let mut last_page_start = 0;
-        loop {
-            if total.is_some_and(|t| offset >= t) {
-                self.expect_pages(index, pages);
-                return Ok(Licenses {
-                    records,
-                    warning: None,
-                });
-            }
-            let page = self.page(index, domain, offset, limit).await?;
-            pages += 1;
-            if page.total_records.is_some() {
-                total = page.total_records;
-            }
-            if page.records.is_empty() {
-                self.expect_pages(index, pages);
-                let warning = total
-                    .filter(|t| offset < *t)
-                    .map(|t| short_warning(account, offset, t));
-                return Ok(Licenses { records, warning });
-            }
-            let repeated = records.get(last_page_start).map(|r| r.get())
-                == page.records.first().map(|r| r.get());
-            if repeated {
-                return Err(CssmError::BadData {
-                    place: format!("the licenses of account `{domain}` (offset {offset})"),
-                    detail: "it sent the previous page again (it seems to ignore `offset`)".into(),
-                });
-            }
-            let len = page.records.len() as u64;
-            offset += len;
-            last_page_start = records.len();
-            records.extend(page.records);
-            let expected = match total {
-                Some(t) if offset < t => pages + (t - offset).div_ceil(len) as usize,
-                Some(_) => pages,
-                None => pages + 1,
-            };
-            self.expect_pages(index, expected);
-        }
-    }
-}
-
-fn short_warning(account: &Account, got: u64, total: u64) -> String {
-    format!(
-        "CSSM returned {got} of {total} records for account {} ({})",
-        account.display_name(),
-        account.account_domain
-    )
 }
 
 impl CssmClient {
@@ -468,167 +283,9 @@ impl CssmClient {
     }
 }
 
-/// The accounts to read, and what the account list itself already says is wrong.
-struct Selected {
-    /// Account objects as CSSM sent them, for the snapshot.
-    values: Vec<serde_json::Value>,
-    /// The readable ones among them, to fetch.
-    accounts: Vec<Account>,
-    missing: Vec<MissingAccount>,
-    warnings: Vec<String>,
-}
-
-/// Applies the domain filter, skips duplicate domains, and records accounts without a domain.
-fn select_accounts(listed: Vec<serde_json::Value>, options: &FetchOptions) -> Selected {
-    let mut selected = Selected {
-        values: Vec::new(),
-        accounts: Vec::new(),
-        missing: Vec::new(),
-        warnings: Vec::new(),
-    };
-    let mut domains_seen = HashSet::new();
-    for value in listed {
-        let Some(account) = Account::from_value(&value) else {
-            if options.domains.is_empty() {
-                let name = value
-                    .get("accountName")
-                    .and_then(|n| n.as_str())
-                    .unwrap_or("(unnamed)")
-                    .to_string();
-                selected.missing.push(MissingAccount {
-                    name,
-                    domain: String::new(),
-                    reason: "CSSM listed this account without a domain".into(),
-                });
-                selected.values.push(value);
-            }
-            continue;
-        };
-        let wanted = options.domains.is_empty()
-            || options
-                .domains
-                .iter()
-                .any(|d| d.trim().eq_ignore_ascii_case(account.account_domain.trim()));
-        if !wanted {
-            continue;
-        }
-        if !domains_seen.insert(account.account_domain.clone()) {
-            selected.warnings.push(format!(
-                "CSSM listed account {} twice; it was read once",
-                account.account_domain
-            ));
-            continue;
-        }
-        selected.values.push(value);
-        selected.accounts.push(account);
-    }
-    selected
-}
-
-/// Builds the snapshot from each account's outcome. An account with no outcome was still
-/// running at the deadline (`deadline_secs`): it is missing, and the records it had are left
-/// out rather than shown as if complete. Fails only when every account failed.
-fn assemble(
-    selected: Selected,
-    slots: Vec<Slot>,
-    options: &FetchOptions,
-    deadline_secs: Option<u64>,
-    captured_at: String,
-) -> Result<Snapshot, CssmError> {
-    let Selected {
-        values,
-        accounts,
-        mut missing,
-        mut warnings,
-    } = selected;
-    let mut licenses = BTreeMap::new();
-    let mut virtual_accounts = options.with_virtual_accounts.then(BTreeMap::new);
-    let mut failures = Vec::new();
-    for (account, slot) in accounts.iter().zip(slots) {
-        let domain = account.account_domain.clone();
-        let outcome = slot.outcome.unwrap_or_else(|| AccountOutcome {
-            licenses: Err(CssmError::Unavailable {
-                place: format!("the licenses of account `{domain}`"),
-                reason: Unavailable::Deadline {
-                    seconds: deadline_secs.unwrap_or_default(),
-                    received: slot.received,
-                    total: slot.total,
-                },
-            }),
-            virtual_accounts: None,
-        });
-        match outcome.licenses {
-            Ok(got) => {
-                warnings.extend(got.warning);
-                licenses.insert(domain.clone(), got.records);
-            }
-            Err(error) => {
-                tracing::warn!(domain = %domain, error = %error, "a CSSM account could not be read");
-                missing.push(MissingAccount {
-                    name: account.display_name().to_string(),
-                    domain: domain.clone(),
-                    reason: error.reason(),
-                });
-                failures.push(error);
-            }
-        }
-        match (outcome.virtual_accounts, virtual_accounts.as_mut()) {
-            (Some(Ok(list)), Some(map)) => {
-                map.insert(domain, list);
-            }
-            (Some(Err(error)), _) => warnings.push(format!(
-                "The virtual accounts of account {} ({}) could not be read: {}",
-                account.display_name(),
-                domain,
-                error.reason()
-            )),
-            _ => {}
-        }
-    }
-    if !accounts.is_empty() && failures.len() == accounts.len() {
-        // Nothing to show: the most actionable failure wins (sign in again), else the first.
-        let pick = failures
-            .iter()
-            .position(|e| matches!(e, CssmError::Unauthorized { .. }))
-            .unwrap_or(0);
-        return Err(failures.swap_remove(pick));
-    }
-    if let Some(seconds) = deadline_secs {
-        warnings.push(format!(
-            "The fetch stopped after {seconds} s; the answer is built from what arrived by then"
-        ));
-    }
-    Ok(Snapshot {
-        format: Some(FORMAT.to_string()),
-        captured_at: Some(captured_at),
-        accounts: values,
-        licenses,
-        virtual_accounts,
-        missing_accounts: missing,
-        warnings,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn accounts_without_a_domain_are_missing_and_duplicates_are_read_once() {
-        let listed = vec![
-            serde_json::json!({"accountName": "A", "accountDomain": "a.com"}),
-            serde_json::json!({"accountName": "No domain"}),
-            serde_json::json!({"accountName": "A again", "accountDomain": "a.com"}),
-        ];
-        let s = select_accounts(listed, &FetchOptions::default());
-        assert_eq!(s.accounts.len(), 1);
-        assert_eq!(s.values.len(), 2);
-        assert_eq!(s.missing[0].name, "No domain");
-        assert_eq!(
-            s.warnings,
-            vec!["CSSM listed account a.com twice; it was read once"]
-        );
-    }
 
     #[test]
     fn pages_total_is_unknown_until_every_account_has_answered_page_one() {

@@ -4,9 +4,11 @@
 //! - [`wire`]: the JSON shapes of cssm-api.md, read leniently (unknown fields ignored,
 //!   `NO DATA FOUND` = empty, `status: "ERROR"` = bad data).
 //! - [`client`]: [`CssmClient`] — base URL, headers, per-fetch and process-wide in-flight caps,
-//!   retries with capped full-jitter backoff and `Retry-After`, answers → data or [`CssmError`].
+//!   retries with capped full-jitter backoff and `Retry-After` (its `send` part), answers →
+//!   data or [`CssmError`].
 //! - [`fetch`]: [`CssmClient::fetch_all`] — every account, every page (concurrent when CSSM
-//!   tells the total, checked, else sequential), progress, deadline, partial answers.
+//!   tells the total, checked, else sequential: its `paging` part), progress, deadline,
+//!   partial answers (assembled by its `assemble` part).
 //! - [`settings`]: [`FetchSettings`] and the injected [`Clock`], [`Jitter`] and token refresher.
 //! - [`error`]: [`CssmError`], errors a user can act on, each saying which call failed.
 //! - [`snapshot`]: the snapshot file: [`Snapshot`], reading with located errors, atomic writes.

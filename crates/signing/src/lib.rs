@@ -7,7 +7,8 @@
 //!   format, nonce and id formats, limits, constant-time comparison, query decoding.
 //! - [`v1`], [`v2`]: the pure string-to-sign and MAC functions of each version.
 //! - [`request`]: signing a request (bot), verifying it and signing the response (backend),
-//!   verifying the response (bot); [`Rejection`] says why a signature was refused.
+//!   verifying the response (bot), in its parts `sign` and `verify`; [`Rejection`] says why a
+//!   signature was refused.
 //! - [`nonce`]: the v2 replay window behind the async [`NonceStore`] trait, with a bounded,
 //!   expiring in-memory implementation.
 //! - [`clock`]: the injected [`Clock`] and [`NonceSource`].

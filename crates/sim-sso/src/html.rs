@@ -1,20 +1,7 @@
 //! Just enough HTML for server-rendered pages.
 
-/// Escapes text for an HTML element or a double-quoted attribute.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for an HTML element or a double-quoted attribute (the workspace's one copy).
+pub use slbot_html::escape;
 
 /// A whole page.
 pub fn page(title: &str, body: &str) -> String {

@@ -6,7 +6,8 @@
 //!   [`serve`] (a listener you bound), [`SimHandle`].
 //! - [`state`]: [`SimState`] (shared world + live counters), [`SimConfig`], [`Stats`],
 //!   [`Faults`], save/load of the world as JSON.
-//! - `ops`: the rules (who may do what, limits, events, which webhooks fire), independent of HTTP.
+//! - `ops`: the rules (who may do what, limits, events, which webhooks fire), independent of HTTP;
+//!   one file per resource, like `api`, plus `faults` (request counting and fault injection).
 //! - `api`: the Webex REST routes under `/v1`, one file per resource; authentication,
 //!   pagination, fault injection and request counting.
 //! - `control`: the `/_sim` routes below.

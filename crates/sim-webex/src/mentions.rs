@@ -3,6 +3,8 @@
 //!
 //! Only mentions are rendered into `html`; other markdown is escaped, not formatted.
 
+use slbot_html::escape;
+
 use crate::model::World;
 
 /// What a message body looks like to readers.
@@ -102,22 +104,6 @@ fn mention<'a>(inner: &str, world: &World) -> Option<Piece<'a>> {
         id: person.id.clone(),
         name: label.unwrap_or(&person.display_name).to_owned(),
     })
-}
-
-/// Minimal HTML escaping for text and attribute values.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

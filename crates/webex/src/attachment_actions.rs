@@ -3,7 +3,8 @@
 use reqwest::Method;
 use serde::Deserialize;
 
-use crate::client::{Body, WebexClient};
+use crate::body::Body;
+use crate::client::WebexClient;
 use crate::error::WebexError;
 
 /// A card submission as `GET /attachment/actions/{id}` returns it.

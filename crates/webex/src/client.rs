@@ -1,34 +1,27 @@
-//! [`WebexClient`]: one HTTP exchange with retries, error mapping and `Link` pagination.
+//! [`WebexClient`]: one HTTP exchange with retries and error mapping.
 //!
 //! The endpoint modules (`messages`, `people`, …) add typed calls on top of the three crate-private
-//! primitives here: [`WebexClient::call`] (one request, retried), [`WebexClient::call_json`]
-//! (plus decoding) and [`WebexClient::list_all`] (every page of a list).
+//! primitives: [`WebexClient::call`] (one request, retried) and [`WebexClient::call_json`]
+//! (plus decoding) here, and [`WebexClient::list_all`] (every page of a list) in `paging`.
+//! What a request sends is in `body`; how an answer is read is in `answer`.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use reqwest::header::{HeaderMap, CONTENT_TYPE, LINK, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use url::Url;
 
-use crate::error::{classify, ApiFailure, WebexError};
-use crate::messages::FileUpload;
+use crate::answer::{read_failure, Success};
+use crate::body::Body;
+use crate::error::{classify, WebexError};
 use crate::retry::{backoff_delay, parse_seconds, retry_after_delay, Sleeper, TokioSleeper};
 
 /// The production Webex API base URL (it includes `/v1`).
 pub const DEFAULT_BASE_URL: &str = "https://webexapis.com/v1";
-
-/// A list never has more pages than this; a server that says otherwise is looping.
-const MAX_PAGES: usize = 1000;
-
-/// How much of a non-JSON error body is kept as the failure's message.
-const BODY_EXCERPT_CHARS: usize = 200;
 
 /// Timeouts, retry budget and the sleeper used between attempts.
 #[derive(Clone)]
@@ -96,54 +89,6 @@ impl fmt::Debug for WebexClient {
             .field("base_url", &self.inner.base.as_str())
             .field("settings", &self.inner.settings)
             .finish_non_exhaustive()
-    }
-}
-
-/// What a request sends. Kept as data so every attempt can rebuild the request.
-pub(crate) enum Body {
-    Empty,
-    Json(Bytes),
-    Multipart {
-        fields: Vec<(&'static str, String)>,
-        file: FileUpload,
-    },
-}
-
-impl Body {
-    pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<Self, WebexError> {
-        serde_json::to_vec(value)
-            .map(|v| Body::Json(Bytes::from(v)))
-            .map_err(|e| WebexError::InvalidInput(format!("cannot encode the request: {e}")))
-    }
-}
-
-/// A 2xx answer.
-pub(crate) struct Success {
-    pub(crate) endpoint: String,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-}
-
-impl Success {
-    pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, WebexError> {
-        serde_json::from_slice(&self.body)
-            .map_err(|e| self.bad_data(format!("cannot read the JSON body: {e}")))
-    }
-
-    /// A [`WebexError::BadData`] about this answer, logged once with its trackingId.
-    pub(crate) fn bad_data(&self, reason: String) -> WebexError {
-        let error = WebexError::BadData {
-            endpoint: self.endpoint.clone(),
-            reason,
-            tracking_id: header_tracking_id(&self.headers),
-        };
-        tracing::warn!(
-            endpoint = %self.endpoint,
-            tracking_id = error.tracking_id().unwrap_or("-"),
-            error = %error,
-            "Webex answer rejected"
-        );
-        error
     }
 }
 
@@ -359,63 +304,6 @@ impl WebexClient {
     ) -> Result<T, WebexError> {
         self.call(method, url, body).await?.decode()
     }
-
-    /// Every item of a paged list: `GET` the first page with `query`, then follow
-    /// `Link: <…>; rel="next"` until there is none.
-    ///
-    /// Webex's next links can drop query parameters (webex-api.md "Limits, pagination"), so
-    /// each original parameter the link lacks is added back. A next link to another scheme,
-    /// host or port is refused rather than sent the token.
-    pub(crate) async fn list_all<T: DeserializeOwned>(
-        &self,
-        segments: &[&str],
-        query: &[(&str, String)],
-    ) -> Result<Vec<T>, WebexError> {
-        let mut url = self.url(segments);
-        if !query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
-        let mut items = Vec::new();
-        let mut seen = HashSet::new();
-        for _ in 0..MAX_PAGES {
-            seen.insert(url.to_string());
-            let page = self.call(Method::GET, url.clone(), &Body::Empty).await?;
-            let list: ItemList<T> = page.decode()?;
-            items.extend(list.items);
-            let links = page
-                .headers
-                .get_all(LINK)
-                .iter()
-                .filter_map(|v| v.to_str().ok());
-            let Some(link) = next_link(links) else {
-                return Ok(items);
-            };
-            let next = rebuild_next(&url, &link, query).map_err(|r| page.bad_data(r))?;
-            if next.origin() != self.inner.base.origin() {
-                return Err(page.bad_data(format!(
-                    "the next-page link points to another server ({})",
-                    next.origin().ascii_serialization()
-                )));
-            }
-            if seen.contains(next.as_str()) {
-                return Err(page.bad_data("the next-page link repeats an earlier page".into()));
-            }
-            url = next;
-        }
-        Err(WebexError::BadData {
-            endpoint: format!("GET {}", url.path()),
-            reason: format!("more than {MAX_PAGES} pages"),
-            tracking_id: None,
-        })
-    }
-}
-
-/// A list page. `items` is required: a page without it is [`WebexError::BadData`], not an
-/// empty list, so a broken answer never reads as "nothing registered".
-#[derive(Deserialize)]
-struct ItemList<T> {
-    items: Vec<T>,
 }
 
 fn parse_base_url(raw: &str) -> Result<Url, WebexError> {
@@ -485,196 +373,9 @@ fn kind_of(e: &reqwest::Error) -> &'static str {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct ErrorBody {
-    message: Option<String>,
-    #[serde(default)]
-    errors: Vec<ErrorItem>,
-    tracking_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ErrorItem {
-    description: Option<String>,
-}
-
-/// The failure described by an error answer, and every `errors[].description` in it.
-fn read_failure(
-    endpoint: &str,
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> (ApiFailure, Vec<String>) {
-    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
-    let (message, descriptions, body_tracking) = match parsed {
-        Some(b) => {
-            let descriptions: Vec<String> =
-                b.errors.into_iter().filter_map(|e| e.description).collect();
-            let message = b
-                .message
-                .filter(|m| !m.trim().is_empty())
-                .or_else(|| descriptions.first().cloned());
-            (message, descriptions, b.tracking_id)
-        }
-        None => {
-            let text = String::from_utf8_lossy(body);
-            let text = text.trim();
-            let excerpt =
-                (!text.is_empty()).then(|| text.chars().take(BODY_EXCERPT_CHARS).collect());
-            (excerpt, Vec::new(), None)
-        }
-    };
-    let failure = ApiFailure {
-        endpoint: endpoint.to_string(),
-        status: status.as_u16(),
-        message,
-        tracking_id: body_tracking
-            .filter(|t| !t.is_empty())
-            .or_else(|| header_tracking_id(headers)),
-    };
-    (failure, descriptions)
-}
-
-/// The `TrackingID` header (header names are case-insensitive, so `trackingid` matches too).
-fn header_tracking_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("trackingid")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(String::from)
-}
-
-/// The target of the first `rel="next"` link in any of the `Link` header values (RFC 8288).
-pub(crate) fn next_link<'a>(values: impl Iterator<Item = &'a str>) -> Option<String> {
-    for value in values {
-        let mut rest = value;
-        while let Some(open) = rest.find('<') {
-            let after = &rest[open + 1..];
-            let Some(close) = after.find('>') else {
-                break;
-            };
-            let target = &after[..close];
-            let tail = &after[close + 1..];
-            // This link's parameters run until a comma that starts the next `<…>` link.
-            let end = tail
-                .match_indices(',')
-                .map(|(i, _)| i)
-                .find(|&i| tail[i + 1..].trim_start().starts_with('<'))
-                .unwrap_or(tail.len());
-            let is_next = tail[..end].split(';').any(|param| {
-                param.split_once('=').is_some_and(|(k, v)| {
-                    k.trim().eq_ignore_ascii_case("rel")
-                        && v.trim()
-                            .trim_matches('"')
-                            .split_whitespace()
-                            .any(|r| r.eq_ignore_ascii_case("next"))
-                })
-            });
-            if is_next {
-                return Some(target.trim().to_string());
-            }
-            rest = &tail[end..];
-        }
-    }
-    None
-}
-
-/// The next page's URL: `link` resolved against the current page, with every `original` query
-/// parameter the link dropped added back.
-pub(crate) fn rebuild_next(
-    current: &Url,
-    link: &str,
-    original: &[(&str, String)],
-) -> Result<Url, String> {
-    let mut next = current
-        .join(link)
-        .map_err(|e| format!("the next-page link is not a URL: {e}"))?;
-    let present: HashSet<String> = next.query_pairs().map(|(k, _)| k.into_owned()).collect();
-    let missing: Vec<(&str, &str)> = original
-        .iter()
-        .filter(|(k, _)| !present.contains(*k))
-        .map(|(k, v)| (*k, v.as_str()))
-        .collect();
-    if !missing.is_empty() {
-        next.query_pairs_mut().extend_pairs(missing);
-    }
-    Ok(next)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_next_link_is_found_among_several_and_in_any_case() {
-        let header = r#"<https://webexapis.com/v1/memberships?cursor=a,b>; rel="prev", <https://webexapis.com/v1/memberships?cursor=c>; rel="next""#;
-        assert_eq!(
-            next_link([header].into_iter()).as_deref(),
-            Some("https://webexapis.com/v1/memberships?cursor=c")
-        );
-        assert_eq!(
-            next_link(["<https://x/v1/a?p=2>; REL=next"].into_iter()).as_deref(),
-            Some("https://x/v1/a?p=2")
-        );
-        assert_eq!(
-            next_link(
-                [
-                    "<https://x/a>; rel=\"first\"",
-                    "<https://x/b>; rel=\"prev next\""
-                ]
-                .into_iter()
-            )
-            .as_deref(),
-            Some("https://x/b")
-        );
-    }
-
-    #[test]
-    fn no_next_link_means_the_last_page() {
-        assert_eq!(next_link(["<https://x/a>; rel=\"prev\""].into_iter()), None);
-        assert_eq!(next_link(["garbage"].into_iter()), None);
-        assert_eq!(next_link(["<unterminated; rel=next"].into_iter()), None);
-        assert_eq!(next_link(std::iter::empty()), None);
-    }
-
-    #[test]
-    fn a_next_link_that_dropped_parameters_gets_the_original_ones_back() {
-        let current = Url::parse("https://webexapis.com/v1/memberships?roomId=R1&max=2").unwrap();
-        let original = [("roomId", "R1".to_string()), ("max", "2".to_string())];
-        let next = rebuild_next(
-            &current,
-            "https://webexapis.com/v1/memberships?cursor=abc",
-            &original,
-        )
-        .unwrap();
-        let pairs: Vec<(String, String)> = next.query_pairs().into_owned().collect();
-        assert_eq!(
-            pairs,
-            vec![
-                ("cursor".to_string(), "abc".to_string()),
-                ("roomId".to_string(), "R1".to_string()),
-                ("max".to_string(), "2".to_string()),
-            ]
-        );
-    }
-
-    #[test]
-    fn a_next_link_that_kept_its_parameters_is_not_changed() {
-        let current = Url::parse("https://webexapis.com/v1/memberships?roomId=R1").unwrap();
-        let original = [("roomId", "R1".to_string())];
-        let link = "https://webexapis.com/v1/memberships?roomId=R1&cursor=abc";
-        let next = rebuild_next(&current, link, &original).unwrap();
-        assert_eq!(next.as_str(), link);
-    }
-
-    #[test]
-    fn a_relative_next_link_is_resolved_against_the_current_page() {
-        let current = Url::parse("http://127.0.0.1:9/v1/webhooks?max=1").unwrap();
-        let next = rebuild_next(&current, "/v1/webhooks?page=2", &[("max", "1".into())]).unwrap();
-        assert_eq!(next.as_str(), "http://127.0.0.1:9/v1/webhooks?page=2&max=1");
-    }
 
     #[test]
     fn ids_become_single_encoded_path_segments() {
@@ -701,30 +402,5 @@ mod tests {
             let r = WebexClient::new(bad, SecretString::from("t"), ClientSettings::default());
             assert!(matches!(r, Err(WebexError::InvalidInput(_))), "{bad}");
         }
-    }
-
-    #[test]
-    fn an_error_body_gives_message_descriptions_and_tracking_id_and_the_header_is_a_fallback() {
-        let mut headers = HeaderMap::new();
-        headers.insert("TrackingID", "HDR_1".parse().unwrap());
-        let body = br#"{"message":"","errors":[{"description":"roomId is invalid"}]}"#;
-        let (f, d) = read_failure("GET /v1/x", StatusCode::BAD_REQUEST, &headers, body);
-        assert_eq!(f.message.as_deref(), Some("roomId is invalid"));
-        assert_eq!(f.tracking_id.as_deref(), Some("HDR_1"));
-        assert_eq!(d, vec!["roomId is invalid".to_string()]);
-
-        let body = br#"{"message":"nope","trackingId":"BODY_1"}"#;
-        let (f, _) = read_failure("GET /v1/x", StatusCode::FORBIDDEN, &headers, body);
-        assert_eq!(f.message.as_deref(), Some("nope"));
-        assert_eq!(f.tracking_id.as_deref(), Some("BODY_1"));
-
-        let (f, _) = read_failure(
-            "GET /v1/x",
-            StatusCode::BAD_GATEWAY,
-            &HeaderMap::new(),
-            b"<html>bad gateway</html>",
-        );
-        assert_eq!(f.message.as_deref(), Some("<html>bad gateway</html>"));
-        assert_eq!(f.tracking_id, None);
     }
 }

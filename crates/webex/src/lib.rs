@@ -2,8 +2,9 @@
 //!
 //! Layout:
 //! - [`client`]: [`WebexClient`] (base URL, bot token, timeouts and retry budget injected) and
-//!   the one place requests are sent, retried (429/423 per `Retry-After`, 5xx with backoff),
-//!   mapped to errors and paged (`Link: rel="next"`).
+//!   the one place requests are sent, retried (429/423 per `Retry-After`, 5xx with backoff) and
+//!   mapped to errors; `body` (what a request sends, [`FileUpload`]), `answer` (reading a 2xx
+//!   or an error answer) and `paging` (`Link: rel="next"`) are its crate-private parts.
 //! - [`error`]: [`WebexError`], variants a caller acts on, each with status, Webex's message and
 //!   `trackingId`.
 //! - [`retry`]: the injectable [`Sleeper`], `Retry-After` parsing and backoff.
@@ -17,12 +18,15 @@
 //! (the caller passes the base URL, token and settings); log or display the bot token or a
 //! webhook secret.
 
+mod answer;
 pub mod attachment_actions;
+mod body;
 pub mod client;
 pub mod error;
 pub mod events;
 pub mod memberships;
 pub mod messages;
+mod paging;
 pub mod people;
 pub mod register;
 pub mod retry;

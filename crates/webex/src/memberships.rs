@@ -3,7 +3,8 @@
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Body, WebexClient};
+use crate::body::Body;
+use crate::client::WebexClient;
 use crate::error::WebexError;
 
 /// Page size asked of Webex for membership lists.

@@ -1,11 +1,13 @@
 //! Messages: read one, post text/markdown/cards/file URLs (JSON), upload one file (multipart),
 //! edit and delete (webex-api.md "Messages").
 
-use bytes::Bytes;
 use reqwest::Method;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::client::{Body, WebexClient};
+pub use crate::body::FileUpload;
+
+use crate::body::Body;
+use crate::client::WebexClient;
 use crate::error::WebexError;
 
 /// Longest `text` or `markdown` Webex accepts, in bytes; longer gives [`WebexError::TooLong`].
@@ -174,61 +176,6 @@ impl NewMessage {
     pub fn file_url(mut self, url: impl Into<String>) -> Self {
         self.file_url = Some(url.into());
         self
-    }
-}
-
-/// One file to upload with a message.
-#[derive(Clone, PartialEq, Eq)]
-pub struct FileUpload {
-    pub filename: String,
-    pub content_type: String,
-    pub bytes: Bytes,
-}
-
-impl std::fmt::Debug for FileUpload {
-    // The bytes may be a whole report: show their size only.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FileUpload")
-            .field("filename", &self.filename)
-            .field("content_type", &self.content_type)
-            .field("len", &self.bytes.len())
-            .finish()
-    }
-}
-
-impl FileUpload {
-    pub fn new(
-        filename: impl Into<String>,
-        content_type: impl Into<String>,
-        bytes: impl Into<Bytes>,
-    ) -> Self {
-        Self {
-            filename: filename.into(),
-            content_type: content_type.into(),
-            bytes: bytes.into(),
-        }
-    }
-
-    /// The multipart form: the text fields, then one `files` part.
-    pub(crate) fn form(
-        &self,
-        fields: &[(&'static str, String)],
-    ) -> Result<reqwest::multipart::Form, WebexError> {
-        let part = reqwest::multipart::Part::stream(self.bytes.clone())
-            .file_name(self.filename.clone())
-            .mime_str(&self.content_type)
-            .map_err(|_| {
-                WebexError::InvalidInput(format!(
-                    "{:?} is not a valid content type",
-                    self.content_type
-                ))
-            })?;
-        let form = fields
-            .iter()
-            .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
-                form.text(*name, value.clone())
-            });
-        Ok(form.part("files", part))
     }
 }
 

@@ -4,7 +4,8 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Body, WebexClient};
+use crate::body::Body;
+use crate::client::WebexClient;
 use crate::error::WebexError;
 
 /// Page size asked of Webex for webhook lists.

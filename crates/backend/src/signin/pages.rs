@@ -9,21 +9,8 @@ const EMAIL_IN_QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'@');
 
-/// Escapes text for an HTML element or a double-quoted attribute (every attribute here is
-/// double-quoted, so `'` stays as typed).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for an HTML element or a double-quoted attribute (the workspace's one copy).
+pub use slbot_html::escape;
 
 fn page(title: &str, body: &str) -> String {
     format!(
