@@ -10,12 +10,13 @@ use axum::Router;
 use secrecy::ExposeSecret;
 use slbot_signing::{Clock, NonceStore, Verifier};
 
-use crate::app::{signin_router, AppState, SignInDeps};
+use crate::app::signin_router;
 use crate::crypto::{KeyError, Keyring};
 use crate::refresh::Refresher;
 use crate::settings::BackendSettings;
 use crate::signin::policy::AccessPolicy;
 use crate::sso::{SsoClient, SsoError};
+use crate::state::{AppState, SignInDeps};
 use crate::store::signin_adapter::SignInAdapter;
 use crate::store::{StoreError, TokenStore};
 use crate::token_api::{self, TokenApiDeps};
