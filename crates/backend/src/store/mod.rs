@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 use crate::crypto::{CryptoError, Keyring};
-use slbot_signing::{MemoryNonceStore, NonceStore};
+use slbot_signing::NonceStore;
 
 pub use signin_adapter::SignInAdapter;
 
@@ -329,25 +329,33 @@ pub async fn connect(url: &str, keys: Keyring) -> Result<Arc<dyn TokenStore>, St
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(postgres::PostgresStore::connect(url, keys).await?))
     } else {
-        Err(StoreError::BadUrl(
-            "expected sqlite://FILE or postgres://… (the scheme is not one of these)".to_string(),
-        ))
+        Err(unknown_scheme())
     }
 }
 
-/// The store, and the v2 replay window to verify requests with: in the database for
-/// PostgreSQL (shared by every replica, as signing.md requires when scaled out), in process
-/// for SQLite (a single replica; no write per request).
+/// The refusal of a URL that names neither engine.
+fn unknown_scheme() -> StoreError {
+    StoreError::BadUrl(
+        "expected sqlite://FILE or postgres://… (the scheme is not one of these)".to_string(),
+    )
+}
+
+/// The store, and the v2 replay window to verify requests with: the store's own
+/// `seen_nonces` table on both engines, so every replica sharing the database (a SQLite file
+/// or a PostgreSQL server) shares the window, as signing.md requires, and a restart does not
+/// forget it.
 pub async fn connect_with_replay_window(
     url: &str,
     keys: Keyring,
 ) -> Result<(Arc<dyn TokenStore>, Arc<dyn NonceStore>), StoreError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if url.starts_with("sqlite:") {
+        let store = Arc::new(sqlite::SqliteStore::connect(url, keys).await?);
+        Ok((store.clone(), store))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let store = Arc::new(postgres::PostgresStore::connect(url, keys).await?);
         Ok((store.clone(), store))
     } else {
-        let store = connect(url, keys).await?;
-        Ok((store, Arc::new(MemoryNonceStore::default())))
+        Err(unknown_scheme())
     }
 }
 
