@@ -8,10 +8,10 @@ use secrecy::SecretString;
 use slbot_signing::Clock;
 use url::Url;
 
-use crate::signin::policy::AccessPolicy;
 use crate::signin::port::SignInStore;
 use crate::sso::SsoClient;
 use crate::webex_port::{WebexFailure, WebexPerson, WebexPort};
+use slbot_config::AccessPolicy;
 
 /// Everything the sign-in pages need, injected.
 pub struct SignInDeps {
