@@ -1,9 +1,11 @@
 //! The backend: Cisco SSO sign-in, the token store and the signed token API.
 //!
 //! Layout:
-//! - [`app`]: shared state and the route table of the sign-in pages.
-//! - [`signin`]: the sign-in flow (`/`, `/login`, `/oauth/callback`), its pages, its access
-//!   policy and the store operations it needs ([`signin::port::SignInStore`]).
+//! - [`state`]: the state shared by the sign-in pages and health checks ([`state::AppState`]).
+//! - [`app`]: the route table of the sign-in pages (imports the handlers and the state; the
+//!   handlers import only the state).
+//! - [`signin`]: the sign-in flow (`/`, `/login`, `/oauth/callback`), its pages (applying
+//!   [`slbot_config::AccessPolicy`]) and the store operations it needs ([`signin::port::SignInStore`]).
 //! - [`sso`]: the Cisco SSO client (authorize URL with state and PKCE, code exchange, refresh,
 //!   userinfo, revocation) with errors typed by who can act on them.
 //! - [`webex_port`]: the four Webex calls of the sign-in flow behind a trait (fake in tests,
@@ -26,6 +28,7 @@ pub mod server;
 pub mod settings;
 pub mod signin;
 pub mod sso;
+pub mod state;
 pub mod store;
 pub mod token_api;
 pub mod webex_port;

@@ -10,16 +10,17 @@ use axum::Router;
 use secrecy::ExposeSecret;
 use slbot_signing::{Clock, NonceStore, Verifier};
 
-use crate::app::{signin_router, AppState, SignInDeps};
+use crate::app::signin_router;
 use crate::crypto::{KeyError, Keyring};
 use crate::refresh::Refresher;
 use crate::settings::BackendSettings;
-use crate::signin::policy::AccessPolicy;
 use crate::sso::{SsoClient, SsoError};
+use crate::state::{AppState, SignInDeps};
 use crate::store::signin_adapter::SignInAdapter;
 use crate::store::{StoreError, TokenStore};
 use crate::token_api::{self, TokenApiDeps};
 use crate::webex_port::WebexPort;
+use slbot_config::AccessPolicy;
 
 /// How often expired OAuth attempts and pending sign-ins are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(300);

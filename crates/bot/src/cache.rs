@@ -105,7 +105,8 @@ impl<V: Weighed + Send + Sync + 'static> InventoryCache<V> {
         Ok(value)
     }
 
-    /// Whether an entry is cached (without fetching).
+    /// Whether an entry is cached (without fetching); only the tests ask.
+    #[cfg(test)]
     pub async fn peek(&self, key: &CacheKey) -> Option<Arc<V>> {
         self.entries.get(key).await
     }

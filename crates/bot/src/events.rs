@@ -1,7 +1,5 @@
 //! The webhook envelope as the bot reads it (webex-api.md "Webhooks"), and the queued job.
 
-use std::time::Instant;
-
 use serde::Deserialize;
 
 /// The resources the bot subscribes to.
@@ -55,5 +53,4 @@ impl Envelope {
 pub struct Job {
     pub resource: Resource,
     pub data: EventData,
-    pub received: Instant,
 }

@@ -13,7 +13,8 @@
 //!   cards (help, filter, verified submits) and `notify …`; the one place where failures
 //!   become sentences.
 //! - [`mention`]: removing the bot's own mention from a message.
-//! - [`policy`]: who may use the bot (organisations, e-mail domains).
+//! - [`policy`]: who may use the bot: the rules of [`slbot_config::AccessPolicy`] and the
+//!   cached Webex lookup of a sender's organisation.
 //! - [`routing`]: where an answer goes (the space, its thread, or the person's 1:1 space).
 //! - [`notifications`]: the notification feature's ports (tokens, the cached inventories,
 //!   posting to the person) over the bot's clients; `slbot_notify` does the rest.

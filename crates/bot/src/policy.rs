@@ -1,10 +1,13 @@
-//! The access policy: who may use the bot (`SLBOT_ALLOWED_ORG_IDS`, `SLBOT_ALLOWED_EMAIL_DOMAINS`).
+//! The access policy applied to every sender: the rules of [`slbot_config::AccessPolicy`]
+//! (`SLBOT_ALLOWED_ORG_IDS`, `SLBOT_ALLOWED_EMAIL_DOMAINS`; empty lists mean everyone), plus
+//! what the webhook does not say about a sender.
 //!
-//! Empty lists mean everyone. The organisation of a sender is not in the webhook, so it comes
-//! from `GET /people/{id}`, cached per person for an hour.
+//! The organisation of a sender is not in the webhook, so it comes from `GET /people/{id}`,
+//! cached per person for an hour.
 
 use std::time::Duration;
 
+use slbot_config::AccessPolicy;
 use slbot_webex::{WebexClient, WebexError};
 
 /// The decision for one sender.
@@ -16,8 +19,7 @@ pub enum Decision {
 
 /// The configured policy and its cache of person → organisation.
 pub struct Policy {
-    org_ids: Vec<String>,
-    email_domains: Vec<String>,
+    rules: AccessPolicy,
     people: moka::future::Cache<String, PersonFacts>,
 }
 
@@ -29,26 +31,18 @@ struct PersonFacts {
 }
 
 impl Policy {
-    /// A policy; `email_domains` are compared case-insensitively, without a leading `@`.
-    pub fn new(org_ids: Vec<String>, email_domains: Vec<String>) -> Self {
+    /// The policy of `rules`, with an empty cache.
+    pub fn new(rules: AccessPolicy) -> Self {
         let people = moka::future::Cache::builder()
             .time_to_live(Duration::from_secs(3600))
             .max_capacity(100_000)
             .build();
-        let email_domains = email_domains
-            .into_iter()
-            .map(|d| d.trim_start_matches('@').to_ascii_lowercase())
-            .collect();
-        Self {
-            org_ids,
-            email_domains,
-            people,
-        }
+        Self { rules, people }
     }
 
     /// Whether this policy lets everyone in.
     pub fn is_open(&self) -> bool {
-        self.org_ids.is_empty() && self.email_domains.is_empty()
+        !self.rules.restricts_emails() && !self.rules.restricts_orgs()
     }
 
     /// Checks a sender. `email` is the one the event carried (messages have it; card submits
@@ -60,33 +54,27 @@ impl Policy {
         person_id: &str,
         email: Option<&str>,
     ) -> Result<Decision, WebexError> {
-        if !self.email_domains.is_empty() {
+        if self.rules.restricts_emails() {
             let allowed = match email {
-                Some(email) => self.domain_allowed(email),
+                Some(email) => self.rules.email_allowed(email),
                 None => self
                     .facts(webex, person_id)
                     .await?
                     .emails
                     .iter()
-                    .any(|e| self.domain_allowed(e)),
+                    .any(|e| self.rules.email_allowed(e)),
             };
             if !allowed {
                 return Ok(Decision::Refused);
             }
         }
-        if !self.org_ids.is_empty() {
+        if self.rules.restricts_orgs() {
             let org = self.facts(webex, person_id).await?.org_id;
-            if !org.is_some_and(|o| self.org_ids.contains(&o)) {
+            if !self.rules.org_allowed(org.as_deref()) {
                 return Ok(Decision::Refused);
             }
         }
         Ok(Decision::Allowed)
-    }
-
-    fn domain_allowed(&self, email: &str) -> bool {
-        email
-            .rsplit_once('@')
-            .is_some_and(|(_, d)| self.email_domains.contains(&d.to_ascii_lowercase()))
     }
 
     /// The person's organisation and e-mails, cached for an hour.

@@ -151,7 +151,6 @@ impl Workers {
 mod tests {
     use super::*;
     use crate::events::{EventData, Resource};
-    use std::time::Instant;
     use tokio::sync::Semaphore;
 
     struct Recorder {
@@ -185,7 +184,6 @@ mod tests {
                 person_email: None,
                 message_id: None,
             },
-            received: Instant::now(),
         }
     }
 

@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+use slbot_config::AccessPolicy;
 use slbot_cssm::{CssmClient, FetchSettings, Url};
 use slbot_inventory::Catalog;
-use slbot_signing::{SystemClock, TokenClient, TokenClientSettings, Version};
+use slbot_signing::{SystemClock, TokenClient, TokenClientSettings};
 use slbot_webex::{
     ensure_webhooks, ClientSettings, Duplicates, WebexClient, WebexError, WebhookAction,
     WebhookStatus, WebhookUpdate, BOT_WEBHOOKS,
@@ -100,14 +101,10 @@ pub async fn build_with(
     };
     tracing::info!(person_id = %me.person_id, "the bot knows who it is");
 
-    let version = match settings.signing_version.as_str() {
-        "v1" => Version::V1,
-        _ => Version::V2,
-    };
     let tokens = TokenClient::new(TokenClientSettings {
         base_url: settings.backend_url.clone(),
         secret: settings.backend_secret.clone(),
-        version,
+        version: settings.signing_version,
         timeout: settings.backend_timeout,
     })
     .map_err(|e| StartError::Config(format!("SLBOT_BACKEND_URL: {e}")))?;
@@ -177,10 +174,10 @@ pub async fn build_with(
         cssm,
         catalog,
         cache,
-        policy: Policy::new(
-            settings.allowed_org_ids.clone(),
+        policy: Policy::new(AccessPolicy::new(
             settings.allowed_email_domains.clone(),
-        ),
+            settings.allowed_org_ids.clone(),
+        )),
         link_secret: settings.backend_secret.clone(),
         login_url: settings.login_url.clone(),
         progress: ProgressSettings {

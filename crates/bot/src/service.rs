@@ -6,7 +6,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -74,7 +74,6 @@ async fn webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let received = Instant::now();
     let signature = headers
         .get("x-spark-signature")
         .and_then(|v| v.to_str().ok());
@@ -110,7 +109,6 @@ async fn webhook(
     state.dispatcher.submit(Job {
         resource,
         data: envelope.data,
-        received,
     });
     StatusCode::OK.into_response()
 }

@@ -19,6 +19,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 use slbot_config::{Config, ConfigError};
+use slbot_signing::Version;
 
 /// The message keyed by the webhook secret to derive the card secret when none is set.
 const CARD_KEY_LABEL: &[u8] = b"slbot card key v1";
@@ -34,8 +35,8 @@ pub struct BotSettings {
     pub webhook_secret: SecretString,
     pub backend_url: String,
     pub backend_secret: SecretString,
-    /// `v1` or `v2`.
-    pub signing_version: String,
+    /// `v1` or `v2` (`SLBOT_SIGNING_VERSION`, default v2).
+    pub signing_version: Version,
     pub login_url: String,
     pub cssm_api_url: String,
     pub cssm_page_size: u32,
@@ -95,13 +96,9 @@ impl BotSettings {
         let backend_url: String =
             config.value("BACKEND_URL", None, "http://127.0.0.1:8082".to_string())?;
         let backend_url = checked_backend_url(backend_url.trim_end_matches('/'))?;
-        let signing_version: String = config.value("SIGNING_VERSION", None, "v2".to_string())?;
-        if signing_version != "v1" && signing_version != "v2" {
-            return Err(ConfigError::Invalid {
-                name: "SLBOT_SIGNING_VERSION".into(),
-                reason: format!("`{signing_version}` is neither v1 nor v2"),
-            });
-        }
+        // An unknown value is refused by name: "SLBOT_SIGNING_VERSION has an invalid value:
+        // unknown signing version `v3` (expected v1 or v2)".
+        let signing_version = config.value("SIGNING_VERSION", None, Version::V2)?;
         let login_url = config.value("LOGIN_URL", None, format!("{backend_url}/login"))?;
         let webhook_secret =
             config.require_secret("WEBHOOK_SECRET", flags.webhook_secret_file.as_deref())?;
@@ -260,7 +257,7 @@ mod tests {
         assert_eq!(s.webex_api_url, "https://webexapis.com/v1");
         assert_eq!(s.backend_url, "http://127.0.0.1:8082");
         assert_eq!(s.login_url, "http://127.0.0.1:8082/login");
-        assert_eq!(s.signing_version, "v2");
+        assert_eq!(s.signing_version, Version::V2);
         assert_eq!(s.cssm_page_size, 500);
         assert_eq!(s.cache_ttl, Duration::from_secs(300));
         assert_eq!(s.cache_max_bytes, 512 * 1024 * 1024);
@@ -279,6 +276,15 @@ mod tests {
         pairs.push(("SLBOT_SIGNING_VERSION", "v3"));
         let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
         assert!(err.to_string().contains("SLBOT_SIGNING_VERSION"), "{err}");
+        assert!(err.to_string().contains("expected v1 or v2"), "{err}");
+    }
+
+    #[test]
+    fn the_signing_version_is_read_as_the_signing_scheme() {
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_SIGNING_VERSION", "v1"));
+        let s = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap();
+        assert_eq!(s.signing_version, Version::V1);
     }
 
     #[test]

@@ -10,6 +10,13 @@
 //!
 //! This is the only place in the workspace that reads the process environment: everything else
 //! receives typed values. Tests build a [`Config`] from explicit maps with [`Config::from_parts`].
+//!
+//! Layout: this file holds [`Config`] and its layers; [`access`] holds the access policy both
+//! the backend and the bot build from `SLBOT_ALLOWED_*` ([`AccessPolicy`]).
+
+pub mod access;
+
+pub use access::AccessPolicy;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! Target (issue): p99 ≤ 5 ms. This process serves the real token API
 //! (`slbot_backend::token_api::router`) on 127.0.0.1:0 over a SQLite store in a temporary
 //! directory, with the production pairing of store and replay window
-//! (`store::connect_with_replay_window`: the in-process nonce window for SQLite) and a v2
+//! (`store::connect_with_replay_window`: the nonce window in the store's own table) and a v2
 //! verifier. It seeds fresh tokens (1 h) for 200 people through the store API, so no request
 //! needs a refresh (a refresher that fails loudly counts any call). The load comes from the
 //! `slbot-loadgen` binary as a separate process: 2 s of warm-up, then 10 s measured, every

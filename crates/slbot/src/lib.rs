@@ -3,12 +3,14 @@
 //! Layout:
 //! - [`cli`]: the command-line grammar (one enum variant per subcommand, doc comments are the help).
 //! - [`cmd`]: one module per subcommand, each `Args` + `async fn run(args, &Config)`.
+//! - [`shutdown`]: waiting for Ctrl-C or SIGTERM, logged under the command that stops.
 //! - [`exit`]: the error type that maps every failure to a one-line message and an exit code
 //!   (0 ok, 1 internal or I/O, 2 usage/input/configuration, 3 remote service or authorisation).
 
 pub mod cli;
 pub mod cmd;
 pub mod exit;
+pub mod shutdown;
 
 use std::process::ExitCode;
 

@@ -10,10 +10,10 @@ use rand::Rng;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::signin::port::NewLogin;
 use crate::signin::{no_store, pages, SignInError, CONFIRM_MINUTES};
 use crate::sso::TokenSet;
+use crate::state::AppState;
 use crate::webex_port::Recipient;
 
 #[derive(Deserialize)]

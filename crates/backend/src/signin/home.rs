@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::signin::pages;
+use crate::state::AppState;
 
 pub async fn page(State(state): State<AppState>) -> Response {
     let bot_email = state.bot_email().await;

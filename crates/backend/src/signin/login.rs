@@ -4,10 +4,10 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::signin::port::LoginAttempt;
 use crate::signin::{no_store, SignInError, ATTEMPT_MINUTES};
 use crate::sso::{random_token, Pkce};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {

@@ -16,7 +16,6 @@ pub mod callback;
 pub mod home;
 pub mod login;
 pub mod pages;
-pub mod policy;
 pub mod port;
 
 use axum::http::{header, StatusCode};

@@ -4,8 +4,9 @@
 //! default engine, [`postgres`] the one for scale-out. Both run the same schema (one SQL file
 //! per dialect under `migrations/`) and the same integration test suite.
 //! Their `TokenStore` methods are written once, in `engine` (the SQL with `?` placeholders);
-//! each engine module keeps only what differs: connection setup, migrations, how a locking
-//! transaction starts and locks its rows, and the replay-nonce table.
+//! each engine module keeps only what differs: its migrations, pool size and timeouts, how a
+//! locking transaction starts and locks its rows, and the replay-nonce table. Opening a pool,
+//! running migrations and the row helpers are `slbot_store`'s, shared with the bot's store.
 //!
 //! What is stored: personId, roomId, the access and refresh tokens sealed with
 //! [`crate::crypto::Keyring`] (associated data personId ‖ key id), expiry, key id and
@@ -17,19 +18,20 @@ pub mod postgres;
 pub mod signin_adapter;
 pub mod sqlite;
 
-use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
+use slbot_store::migrate::Embedded;
+use slbot_store::{Engine, OpenError};
+use sqlx::migrate::Migrator;
 
 use crate::crypto::{CryptoError, Keyring};
-use slbot_signing::{MemoryNonceStore, NonceStore};
+use slbot_signing::NonceStore;
 
 pub use signin_adapter::SignInAdapter;
 
@@ -49,23 +51,13 @@ pub(crate) fn migrator(sql: [&'static str; 2]) -> Migrator {
         .iter()
         .zip(MIGRATION_NAMES)
         .zip(sql)
-        .map(|((version, name), sql)| {
-            Migration::new(
-                *version,
-                Cow::Borrowed(name),
-                MigrationType::Simple,
-                Cow::Borrowed(sql),
-                false,
-            )
+        .map(|((&version, description), sql)| Embedded {
+            version,
+            description,
+            sql,
         })
         .collect::<Vec<_>>();
-    Migrator {
-        migrations: Cow::Owned(migrations),
-        // Other stores (e.g. the bot's) may keep their migrations in the same database and
-        // `_sqlx_migrations` table: theirs are not "missing" from ours.
-        ignore_missing: true,
-        ..Migrator::DEFAULT
-    }
+    slbot_store::migrate::migrator(&migrations)
 }
 
 /// Wrong codes after which a pending sign-in is dropped (the code is only 6 digits).
@@ -87,9 +79,15 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
+        OpenError::from_sqlx(e).into()
+    }
+}
+
+impl From<OpenError> for StoreError {
+    fn from(e: OpenError) -> Self {
         match e {
-            sqlx::Error::Configuration(c) => StoreError::BadUrl(c.to_string()),
-            other => StoreError::Unavailable(other.to_string()),
+            OpenError::BadUrl(reason) => StoreError::BadUrl(reason),
+            OpenError::Unavailable(reason) => StoreError::Unavailable(reason),
         }
     }
 }
@@ -324,44 +322,44 @@ pub(crate) const RECORD_NONCE_SQL: &str = "INSERT INTO seen_nonces (nonce, seen_
 /// Opens the store a URL names: `sqlite://…` or `postgres://…` / `postgresql://…`, and
 /// brings its schema up to date.
 pub async fn connect(url: &str, keys: Keyring) -> Result<Arc<dyn TokenStore>, StoreError> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::connect(url, keys).await?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PostgresStore::connect(url, keys).await?))
-    } else {
-        Err(StoreError::BadUrl(
-            "expected sqlite://FILE or postgres://… (the scheme is not one of these)".to_string(),
-        ))
+    match Engine::of(url) {
+        Some(Engine::Sqlite) => Ok(Arc::new(sqlite::SqliteStore::connect(url, keys).await?)),
+        Some(Engine::Postgres) => Ok(Arc::new(postgres::PostgresStore::connect(url, keys).await?)),
+        None => Err(unknown_scheme()),
     }
 }
 
-/// The store, and the v2 replay window to verify requests with: in the database for
-/// PostgreSQL (shared by every replica, as signing.md requires when scaled out), in process
-/// for SQLite (a single replica; no write per request).
+/// The refusal of a URL that names neither engine.
+fn unknown_scheme() -> StoreError {
+    StoreError::BadUrl(
+        "expected sqlite://FILE or postgres://… (the scheme is not one of these)".to_string(),
+    )
+}
+
+/// The store, and the v2 replay window to verify requests with: the store's own
+/// `seen_nonces` table on both engines, so every replica sharing the database (a SQLite file
+/// or a PostgreSQL server) shares the window, as signing.md requires, and a restart does not
+/// forget it.
 pub async fn connect_with_replay_window(
     url: &str,
     keys: Keyring,
 ) -> Result<(Arc<dyn TokenStore>, Arc<dyn NonceStore>), StoreError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = Arc::new(postgres::PostgresStore::connect(url, keys).await?);
-        Ok((store.clone(), store))
-    } else {
-        let store = connect(url, keys).await?;
-        Ok((store, Arc::new(MemoryNonceStore::default())))
+    match Engine::of(url) {
+        Some(Engine::Sqlite) => {
+            let store = Arc::new(sqlite::SqliteStore::connect(url, keys).await?);
+            Ok((store.clone(), store))
+        }
+        Some(Engine::Postgres) => {
+            let store = Arc::new(postgres::PostgresStore::connect(url, keys).await?);
+            Ok((store.clone(), store))
+        }
+        None => Err(unknown_scheme()),
     }
 }
 
 // ---- helpers shared by both engines ----
 
-pub(crate) fn secs(t: DateTime<Utc>) -> i64 {
-    t.timestamp()
-}
-
-pub(crate) fn time(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0)
-        .single()
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
+pub(crate) use slbot_store::rows::{secs, time};
 
 /// The stored form of a code: hex SHA-256 bound to the person.
 pub(crate) fn code_hash(person_id: &str, code: &str) -> String {

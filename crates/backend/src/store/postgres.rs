@@ -4,16 +4,16 @@
 //!
 //! The SQL and the [`TokenStore`](super::TokenStore) methods are shared with SQLite
 //! (`store::engine`); SQL is written with `?` placeholders and numbered `$1…` by
-//! [`numbered`].
+//! [`slbot_store::postgres::numbered`].
 
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{Executor, PgPool, Postgres, Transaction};
+use slbot_store::postgres::{numbered, PoolSettings};
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Postgres, Transaction};
 
 use super::engine::nonce_error;
 use super::{secs, BoxFuture, StoreError};
@@ -29,22 +29,6 @@ const MIGRATIONS: [&str; 2] = [
 
 /// How long to wait for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// `?` placeholders numbered `$1, $2, …` (no `?` appears in our SQL otherwise).
-pub(crate) fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
@@ -68,30 +52,15 @@ impl PostgresStore {
         schema: Option<&str>,
         keys: Keyring,
     ) -> Result<Self, StoreError> {
-        let mut options =
-            PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
-        if let Some(schema) = schema {
-            if !schema
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
-                return Err(StoreError::BadUrl(format!(
-                    "schema name `{schema}` must be lower-case letters, digits and _"
-                )));
-            }
-            options = options.options([("search_path", schema)]);
-        }
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-        if let Some(schema) = schema {
-            pool.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
-                .await
-                .map_err(StoreError::from_sqlx)?;
-        }
+        let pool = slbot_store::postgres::open(
+            url,
+            schema,
+            PoolSettings {
+                max_connections: 16,
+                acquire_timeout: ACQUIRE_TIMEOUT,
+            },
+        )
+        .await?;
         super::migrator(MIGRATIONS)
             .run(&pool)
             .await
@@ -157,18 +126,5 @@ impl NonceStore for PostgresStore {
                 .map_err(nonce_error)?;
             Ok(fresh.is_some())
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::numbered;
-
-    #[test]
-    fn placeholders_are_numbered_in_order() {
-        assert_eq!(
-            numbered("UPDATE t SET a = ?, b = ? WHERE c = ?"),
-            "UPDATE t SET a = $1, b = $2 WHERE c = $3"
-        );
     }
 }

@@ -3,16 +3,14 @@
 //! `with_refresh_lock` uses `BEGIN IMMEDIATE`, which takes the file's write lock: concurrent
 //! refreshes of any person queue behind it (the busy timeout is long enough for one SSO call).
 
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use slbot_store::sqlite::{as_written, begin_immediate, PoolSettings};
+use sqlx::sqlite::SqliteRow;
+use sqlx::SqlitePool;
 
 use super::engine::nonce_error;
 use super::{secs, BoxFuture, StoreError};
@@ -41,20 +39,14 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating it when the URL allows) `sqlite://FILE[?mode=rwc]` and migrates.
     pub async fn connect(url: &str, keys: Keyring) -> Result<Self, StoreError> {
-        let mut options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::BadUrl(e.to_string()))?
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(BUSY_TIMEOUT);
-        if !url.contains("mode=") {
-            options = options.create_if_missing(true);
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(BUSY_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::from_sqlx)?;
+        let pool = slbot_store::sqlite::open(
+            url,
+            PoolSettings {
+                max_connections: 8,
+                busy_timeout: BUSY_TIMEOUT,
+            },
+        )
+        .await?;
         super::migrator(MIGRATIONS)
             .run(&pool)
             .await
@@ -77,21 +69,12 @@ impl SqliteStore {
     }
 }
 
-/// SQLite takes the SQL as written (`?` placeholders).
-fn as_written(sql: &str) -> String {
-    sql.to_string()
-}
-
-/// Opens a transaction that reads and then writes: `BEGIN IMMEDIATE` takes the file's write
-/// lock up front, so a concurrent one waits (up to the busy timeout) instead of failing with
-/// "database is locked" at its first write.
-async fn begin_immediate(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
-}
-
 super::engine::token_store_impl! {
     store = SqliteStore,
     row = SqliteRow,
+    // SQLite takes the SQL as written (`?` placeholders); `BEGIN IMMEDIATE` takes the file's
+    // write lock up front, so a concurrent transaction waits instead of failing at its first
+    // write.
     sql = as_written,
     begin_locked = begin_immediate,
     // The file's write lock, taken by `BEGIN IMMEDIATE`, covers every row.

@@ -13,13 +13,13 @@ use slbot_backend::app::{signin_router, AppState, SignInDeps};
 use slbot_backend::crypto::Keyring;
 use slbot_backend::server;
 use slbot_backend::settings::BackendSettings;
-use slbot_backend::signin::policy::AccessPolicy;
 use slbot_backend::signin::port::MemorySignInStore;
 use slbot_backend::sso::{ClientAuth, SsoClient, SsoSettings};
 use slbot_backend::store::postgres::PostgresStore;
 use slbot_backend::store::sqlite::SqliteStore;
 use slbot_backend::store::TokenStore;
 use slbot_backend::webex_port::{BoxFuture, Recipient, WebexFailure, WebexPerson, WebexPort};
+use slbot_config::AccessPolicy;
 use slbot_signing::{
     ConfirmOutcome, ManualClock, MemoryNonceStore, NonceStore, TokenClient, TokenClientSettings,
     TokenError, Version,

@@ -6,6 +6,8 @@
 //! run by sqlx's migrator; queries are runtime-checked `sqlx::query`) and the same SQL
 //! text (written with `?`, numbered `$n` for PostgreSQL); the method bodies are written once,
 //! in the `store_methods!` macro below, and differ only in the pool type.
+//! Opening the pool, running the schema script and the row helpers are `slbot_store`'s,
+//! shared with the backend's token store.
 //!
 //! What is stored: personId, roomId, the schedule, window, timestamps (seconds since the
 //! epoch), the last error and whether a sign-in reminder went out; for announcements, a
@@ -23,6 +25,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+
+use slbot_store::{Engine, OpenError};
 
 use crate::digest::{AnnouncedSet, Announcement, ItemKey};
 use crate::schedule::{from_stored, Schedule, ScheduleError};
@@ -45,9 +49,15 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn from_sqlx(e: sqlx::Error) -> Self {
+        OpenError::from_sqlx(e).into()
+    }
+}
+
+impl From<OpenError> for StoreError {
+    fn from(e: OpenError) -> Self {
         match e {
-            sqlx::Error::Configuration(c) => StoreError::BadUrl(c.to_string()),
-            other => StoreError::Unavailable(other.to_string()),
+            OpenError::BadUrl(reason) => StoreError::BadUrl(reason),
+            OpenError::Unavailable(reason) => StoreError::Unavailable(reason),
         }
     }
 }
@@ -183,45 +193,20 @@ pub trait NotifyStore: Send + Sync {
 
 /// Opens the store named by `SLBOT_BOT_STORE_URL`: `sqlite://…` or `postgres://…`.
 pub async fn open(url: &str) -> Result<Arc<dyn NotifyStore>, StoreError> {
-    let lower = url.trim().to_ascii_lowercase();
-    if lower.starts_with("sqlite:") {
-        Ok(Arc::new(
-            sqlite::SqliteNotifyStore::connect(url.trim()).await?,
-        ))
-    } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-        Ok(Arc::new(
-            postgres::PostgresNotifyStore::connect(url.trim(), None).await?,
-        ))
-    } else {
-        Err(StoreError::BadUrl(
+    let url = url.trim();
+    match Engine::of(url) {
+        Some(Engine::Sqlite) => Ok(Arc::new(sqlite::SqliteNotifyStore::connect(url).await?)),
+        Some(Engine::Postgres) => Ok(Arc::new(
+            postgres::PostgresNotifyStore::connect(url, None).await?,
+        )),
+        None => Err(StoreError::BadUrl(
             "it must start with sqlite:// or postgres://".into(),
-        ))
+        )),
     }
 }
 
-pub(crate) fn secs(t: DateTime<Utc>) -> i64 {
-    t.timestamp()
-}
-
-pub(crate) fn time(s: i64) -> DateTime<Utc> {
-    DateTime::<Utc>::from_timestamp(s, 0).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
-}
-
-/// `?` placeholders → `$1, $2, …` for PostgreSQL (the SQL here has no `?` in literals).
-pub(crate) fn numbered(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' {
-            n += 1;
-            out.push('$');
-            out.push_str(&n.to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+pub(crate) use slbot_store::postgres::numbered;
+pub(crate) use slbot_store::rows::{secs, time};
 
 pub(crate) const SUBSCRIPTION_COLUMNS: &str = "person_id, room_id, cadence, local_time, tz, \
      window_days, created_at, last_run_at, last_attempt_at, last_error, reminder_sent";

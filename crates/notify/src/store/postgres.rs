@@ -7,12 +7,12 @@
 //! `idle_in_transaction_session_timeout` shorter than a pass would free it early; leave it
 //! unset or longer than a pass for the bot's role.)
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{Executor, PgPool, Postgres, Row, Transaction};
+use slbot_store::postgres::PoolSettings;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Postgres, Row, Transaction};
 
 use super::{
     numbered, store_methods, subscription_row_fn, BoxFuture, NotifyStore, PassLock, StoreError,
@@ -56,33 +56,19 @@ impl PostgresNotifyStore {
     /// Connects to `postgres://…` and migrates; with `schema`, every session's `search_path`
     /// is that schema (created if missing), so one database can hold isolated stores (tests).
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
-        let mut options =
-            PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
-        if let Some(schema) = schema {
-            if schema.is_empty()
-                || !schema
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-            {
-                return Err(StoreError::BadUrl(format!(
-                    "schema name `{schema}` must be lower-case letters, digits and _"
-                )));
-            }
-            options = options.options([("search_path", schema)]);
-        }
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-        if let Some(schema) = schema {
-            pool.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
-                .await
-                .map_err(StoreError::from_sqlx)?;
-        }
+        let pool = slbot_store::postgres::open(
+            url,
+            schema,
+            PoolSettings {
+                max_connections: 8,
+                acquire_timeout: ACQUIRE_TIMEOUT,
+            },
+        )
+        .await?;
         let lock_key = lock_key(schema);
-        create_schema(&pool, lock_key)
+        // The schema runs under a session advisory lock (the scheduler's key + 1), so replicas
+        // starting together do not race on `CREATE TABLE IF NOT EXISTS`.
+        slbot_store::migrate::run_script_postgres(&pool, lock_key.wrapping_add(1), SCHEMA)
             .await
             .map_err(|e| StoreError::Unavailable(format!("creating the schema: {e}")))?;
         Ok(Self { pool, lock_key })
@@ -92,26 +78,6 @@ impl PostgresNotifyStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
-}
-
-/// Runs the schema under a session advisory lock (the scheduler's key + 1): replicas starting
-/// together would otherwise race on `CREATE TABLE IF NOT EXISTS`, which PostgreSQL does not
-/// make atomic.
-async fn create_schema(pool: &PgPool, lock_key: i64) -> Result<(), sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let key = lock_key.wrapping_add(1);
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(key)
-        .execute(&mut *conn)
-        .await?;
-    let created = sqlx::raw_sql(SCHEMA).execute(&mut *conn).await;
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(key)
-        .execute(&mut *conn)
-        .await;
-    created?;
-    unlocked?;
-    Ok(())
 }
 
 struct AdvisoryLock {

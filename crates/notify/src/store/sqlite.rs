@@ -4,13 +4,11 @@
 //! (`notify_lease`): a process takes it when it is free or expired, and deletes it when its
 //! pass ends. A crashed process's lease expires after [`LEASE`].
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use slbot_store::sqlite::{as_written, PoolSettings};
+use sqlx::sqlite::SqliteRow;
 use sqlx::SqlitePool;
 
 use super::{
@@ -22,11 +20,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the lease lasts after it was taken or last extended (a pass extends it before
 /// each subscription); a crashed process's lease is free again after this.
 pub const LEASE: chrono::Duration = chrono::Duration::minutes(30);
-
-/// SQL is written with `?` already.
-fn same(sql: &str) -> String {
-    sql.to_string()
-}
 
 subscription_row_fn!(SqliteRow);
 
@@ -41,23 +34,15 @@ pub struct SqliteNotifyStore {
 impl SqliteNotifyStore {
     /// Opens (creating it when the URL allows) `sqlite://FILE[?mode=rwc]` and migrates.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let mut options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::BadUrl(e.to_string()))?
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(BUSY_TIMEOUT);
-        if !url.contains("mode=") {
-            options = options.create_if_missing(true);
-        }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(BUSY_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(StoreError::from_sqlx)?;
-        // SQLite serialises writers on the file, so concurrent starts cannot race here.
-        sqlx::raw_sql(SCHEMA)
-            .execute(&pool)
+        let pool = slbot_store::sqlite::open(
+            url,
+            PoolSettings {
+                max_connections: 4,
+                busy_timeout: BUSY_TIMEOUT,
+            },
+        )
+        .await?;
+        slbot_store::migrate::run_script_sqlite(&pool, SCHEMA)
             .await
             .map_err(|e| StoreError::Unavailable(format!("creating the schema: {e}")))?;
         Ok(Self {
@@ -107,7 +92,7 @@ impl PassLock for Lease {
 }
 
 impl NotifyStore for SqliteNotifyStore {
-    store_methods!(same, "BEGIN IMMEDIATE");
+    store_methods!(as_written, "BEGIN IMMEDIATE");
 
     fn try_lead(
         &self,

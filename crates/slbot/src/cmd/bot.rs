@@ -12,7 +12,6 @@ use slbot_bot::{BotFlags, BotSettings, StartError};
 use slbot_config::Config;
 use tokio::net::TcpListener;
 
-use crate::cmd::backend::shutdown_signal;
 use crate::exit::{CliError, CliResult};
 
 /// Run the Webex bot service (signed webhooks in, answers out).
@@ -71,7 +70,12 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
     let addr = listener.local_addr().map_err(CliError::internal)?;
     tracing::info!(%addr, "bot listening");
     println!("bot listening on http://{addr}");
-    slbot_bot::serve(&settings, bot, listener, shutdown_signal())
-        .await
-        .map_err(exit)
+    slbot_bot::serve(
+        &settings,
+        bot,
+        listener,
+        crate::shutdown::shutdown_signal!(),
+    )
+    .await
+    .map_err(exit)
 }

@@ -92,7 +92,7 @@ pub async fn run(args: Args, _config: &Config) -> CliResult {
         );
     }
     println!("Press Ctrl-C to stop.");
-    super::backend::shutdown_signal().await;
+    crate::shutdown::shutdown_signal!().await;
     println!("Stopping…");
     demo.shutdown().await.map_err(exit)
 }

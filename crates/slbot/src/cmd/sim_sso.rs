@@ -66,7 +66,7 @@ pub async fn run(args: Args, _config: &Config) -> CliResult {
         CliError::input(format!("cannot listen on {} (--listen): {e}", args.listen))
     })?;
     println!("Cisco SSO simulator listening on http://{addr}");
-    super::backend::shutdown_signal().await;
+    crate::shutdown::shutdown_signal!().await;
     if let Some(path) = &args.tokens_file {
         handle.state.save(path).map_err(CliError::internal)?;
     }

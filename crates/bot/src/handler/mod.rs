@@ -33,7 +33,7 @@ use slbot_chat::cards::{CardKind, CardRefusal, CardStamp, DEFAULT_CARD_LIFETIME}
 use slbot_chat::{sentences, Answer, Command};
 use slbot_cssm::{CssmClient, CssmError, ErrorKind, FetchOptions, Progress};
 use slbot_inventory::{Catalog, Inventory};
-use slbot_notify::{NotifyRequest, NotifyService, PassReport, Scheduler, StoreError};
+use slbot_notify::{NotifyRequest, NotifyService, Scheduler};
 use slbot_signing::{ConfirmOutcome, ServiceCause, SignOutOutcome, TokenClient, TokenError};
 use slbot_webex::{
     Destination, FileUpload, MessageEdit, NewFileMessage, NewMessage, WebexClient, WebexError,
@@ -562,8 +562,13 @@ impl Bot {
     }
 
     /// One pass of the notification scheduler at `now` (what [`crate::run::serve`] runs every
-    /// `notify_pass_every`): every due subscriber gets their digest or reminder.
-    pub async fn notification_pass(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
+    /// `notify_pass_every`): every due subscriber gets their digest or reminder. Test-only
+    /// (feature `test-support`): production passes run from the scheduler loop.
+    #[cfg(any(test, feature = "test-support"))]
+    pub async fn notification_pass(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<slbot_notify::PassReport, slbot_notify::StoreError> {
         self.scheduler.run_once(now).await
     }
 

@@ -1,7 +1,9 @@
-//! Who may sign in: `SLBOT_ALLOWED_EMAIL_DOMAINS` and `SLBOT_ALLOWED_ORG_IDS` (empty = everyone).
+//! Who may use slbot: `SLBOT_ALLOWED_EMAIL_DOMAINS` and `SLBOT_ALLOWED_ORG_IDS` (empty =
+//! everyone). The rules only: the backend applies them at sign-in, the bot to every sender
+//! (`slbot_bot::policy` adds the Webex lookup of a person's organisation and its cache).
 
-/// The access policy of sign-in. Domains match exactly (case-insensitive); a subdomain is a
-/// different domain.
+/// The access policy (sign-in and bot). Domains match exactly (case-insensitive); a subdomain
+/// is a different domain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccessPolicy {
     email_domains: Vec<String>,
@@ -9,6 +11,8 @@ pub struct AccessPolicy {
 }
 
 impl AccessPolicy {
+    /// A policy; domains are trimmed, lower-cased and lose a leading `@`, blank items are
+    /// dropped.
     pub fn new(email_domains: Vec<String>, org_ids: Vec<String>) -> Self {
         Self {
             email_domains: email_domains
@@ -46,6 +50,11 @@ impl AccessPolicy {
             }
             None => false,
         }
+    }
+
+    /// Whether e-mail domains are restricted at all (saves a Webex call when not).
+    pub fn restricts_emails(&self) -> bool {
+        !self.email_domains.is_empty()
     }
 
     /// Whether organisation ids are restricted at all (saves a Webex call when not).
