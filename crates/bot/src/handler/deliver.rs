@@ -1,0 +1,95 @@
+//! Posting answers: where [`crate::routing`] says, every message of an answer in order (cards,
+//! files, threads), and the note in the group when the answer went to the 1:1 space.
+
+use slbot_chat::Answer;
+use slbot_webex::{Destination, FileUpload, NewFileMessage, NewMessage, WebexError};
+
+use super::{replies, Bot, Context};
+use crate::events::EventData;
+use crate::routing::{Privacy, Target, GROUP_NOTE};
+
+impl Bot {
+    /// Posts an answer where it belongs, and the note in the group when it went elsewhere.
+    pub(super) async fn deliver(&self, ctx: &Context, privacy: Privacy, answer: &Answer) {
+        let plan = ctx.plan(privacy);
+        let delivered = self.post_all(&plan.target, answer).await;
+        if let Some(note) = plan.group_note {
+            let text = if delivered {
+                GROUP_NOTE
+            } else {
+                replies::PERSONAL_SPACE_FAILED
+            };
+            self.post_all(&note, &Answer::text(text)).await;
+        }
+    }
+
+    /// Posts every message of an answer in order; false when one could not be posted.
+    async fn post_all(&self, target: &Target, answer: &Answer) -> bool {
+        for message in &answer.messages {
+            if let Err(e) = self.post_one(target, message).await {
+                tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot post a reply");
+                return false;
+            }
+        }
+        true
+    }
+
+    pub(super) async fn post_one(
+        &self,
+        target: &Target,
+        message: &slbot_chat::Message,
+    ) -> Result<slbot_webex::Message, WebexError> {
+        let (destination, parent) = match target {
+            Target::Room { room_id, parent_id } => {
+                (Destination::Room(room_id.clone()), parent_id.clone())
+            }
+            Target::Person { person_id } => (Destination::PersonId(person_id.clone()), None),
+        };
+        if let Some(card) = &message.card {
+            // One card per message, never edited; the markdown is its fallback.
+            let mut new = NewMessage::new(destination)
+                .markdown(message.markdown.clone())
+                .card(card.content.clone());
+            if let Some(parent) = parent {
+                new = new.in_thread(parent);
+            }
+            return self.webex.create_message(&new).await;
+        }
+        match &message.attachment {
+            None => {
+                let mut new = NewMessage::new(destination).markdown(message.markdown.clone());
+                if let Some(parent) = parent {
+                    new = new.in_thread(parent);
+                }
+                self.webex.create_message(&new).await
+            }
+            Some(file) => {
+                let upload = FileUpload::new(
+                    file.filename.clone(),
+                    file.content_type.clone(),
+                    file.bytes.clone(),
+                );
+                let mut new =
+                    NewFileMessage::new(destination, upload).markdown(message.markdown.clone());
+                if let Some(parent) = parent {
+                    new = new.in_thread(parent);
+                }
+                self.webex.create_message_with_file(&new).await
+            }
+        }
+    }
+
+    /// A sentence that reveals nothing personal, in the space of the event (not the bot's own).
+    pub(super) async fn say_in_room(&self, data: &EventData, sentence: &str) {
+        if self.is_own(data) {
+            return;
+        }
+        if let Some(room_id) = &data.room_id {
+            let target = Target::Room {
+                room_id: room_id.clone(),
+                parent_id: None,
+            };
+            self.post_all(&target, &Answer::text(sentence)).await;
+        }
+    }
+}
