@@ -1,270 +1,17 @@
-//! The licence model: a snapshot read once into compact, interned tables.
-//!
-//! Every string (account, VA, licence names, types, statuses, architectures) is stored once in
-//! one buffer and referred to by a [`Sym`]. After loading, symbols are renumbered in byte-wise
-//! order of their text, so comparing two symbols compares their strings (the ordering rules of
-//! reports.md §2 need many string comparisons). Dates are parsed once into seconds; the
-//! architecture is looked up once per record.
+//! Loading: a CSSM snapshot's raw JSON read record by record into the model's interned tables,
+//! with a warning for everything skipped or guessed (the rules of `lib.rs`).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::ops::Range;
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 use slbot_cssm::{MissingAccount, Snapshot};
 
+use super::{strip_position, Account, Inventory, Line, Record, StoredDate, Strings, Sym, NO_SYM};
 use crate::catalog::Catalog;
 use crate::date;
 use crate::raw::{RawRecord, Text};
-use crate::report::{DateValue, Filters, Report, ReportKind, Reserved, UnknownFilterValue};
-
-/// Index of an interned string. `NO_SYM` (greater than every real symbol) means "none".
-pub(crate) type Sym = u32;
-pub(crate) const NO_SYM: Sym = u32::MAX;
-
-/// A date field as stored: parsed seconds, absent, or the raw text of an unreadable value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StoredDate {
-    Absent,
-    At(i64),
-    Unparsed(Sym),
-}
-
-impl StoredDate {
-    /// Sort key for `startDate` ties: parsed instants first, then unreadable text, absent last.
-    pub(crate) fn tie_key(self) -> (u8, i64) {
-        match self {
-            StoredDate::At(s) => (0, s),
-            StoredDate::Unparsed(sym) => (1, i64::from(sym)),
-            StoredDate::Absent => (2, 0),
-        }
-    }
-}
-
-#[derive(Debug)]
-pub(crate) struct Account {
-    pub name: Sym,
-    pub domain: Sym,
-    pub status: Sym,
-    pub account_type: Sym,
-    /// Valid VA names: VA call, then roles, then records; first-seen, no duplicates.
-    pub vas: Vec<Sym>,
-    /// This account's records (contiguous, CSSM order).
-    pub records: Range<u32>,
-}
-
-#[derive(Debug)]
-pub(crate) struct Record {
-    pub account: u32,
-    pub va: Sym,
-    pub license: Sym,
-    pub architecture: Sym,
-    pub sub_architecture: Sym,
-    pub status: Sym,
-    pub billing_type: Sym,
-    pub is_portable: Option<bool>,
-    pub reserved: Reserved,
-    pub quantity: i64,
-    pub in_use: i64,
-    pub available: i64,
-    pub pending_quantity: i64,
-    /// This record's lines (contiguous, CSSM order).
-    pub first_line: u32,
-    pub line_count: u32,
-}
-
-#[derive(Debug)]
-pub(crate) struct Line {
-    pub record: u32,
-    pub license_type: Sym,
-    pub subscription_id: Sym,
-    pub status: Sym,
-    pub quantity: i64,
-    pub start: StoredDate,
-    pub end: StoredDate,
-}
-
-/// All strings of an inventory in one buffer; `starts[i]..starts[i + 1]` is symbol `i`.
-#[derive(Debug, Default)]
-struct Strings {
-    buf: String,
-    starts: Vec<u32>,
-}
-
-/// A snapshot can't be read as a whole. Individual bad records never cause this: they are
-/// skipped with a warning.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// The bytes are not JSON.
-    #[error("the file is not JSON: {reason} at line {line}, column {column}")]
-    NotJson {
-        line: usize,
-        column: usize,
-        reason: String,
-    },
-    /// Valid JSON, but not a snapshot (`{"accounts": [...], "licenses": {...}}`).
-    #[error("the file is JSON but not a CSSM snapshot: {reason}")]
-    NotSnapshot { reason: String },
-}
-
-/// Every licence of one snapshot, ready for reports. Built once; reports borrow from it.
-///
-/// Loading never fails on bad records: they are skipped and described in [`warnings`].
-/// The completeness of the fetch (`partial`, `missingAccounts`, fetch warnings) is kept.
-///
-/// [`warnings`]: Inventory::warnings
-#[derive(Debug)]
-pub struct Inventory {
-    strings: Strings,
-    pub(crate) accounts: Vec<Account>,
-    pub(crate) records: Vec<Record>,
-    pub(crate) lines: Vec<Line>,
-    missing_accounts: Vec<MissingAccount>,
-    warnings: Vec<String>,
-}
-
-impl Inventory {
-    /// Builds the model of a snapshot. Never fails: unreadable records are skipped and
-    /// described in [`Inventory::warnings`].
-    pub fn from_snapshot(snapshot: &Snapshot, catalog: &Catalog) -> Inventory {
-        Builder::new(catalog).build(snapshot)
-    }
-
-    /// Reads a snapshot file's bytes and builds the model. The error says where the file
-    /// stops being JSON, or why it is not a snapshot.
-    pub fn from_json_slice(bytes: &[u8], catalog: &Catalog) -> Result<Inventory, LoadError> {
-        let snapshot: Snapshot = serde_json::from_slice(bytes).map_err(|e| {
-            use serde_json::error::Category;
-            match e.classify() {
-                Category::Syntax | Category::Eof | Category::Io => LoadError::NotJson {
-                    line: e.line(),
-                    column: e.column(),
-                    reason: strip_position(&e.to_string()),
-                },
-                Category::Data => LoadError::NotSnapshot {
-                    reason: e.to_string(),
-                },
-            }
-        })?;
-        if let Some(format) = snapshot.format.as_deref() {
-            if !format.starts_with("slbot-cssm-snapshot/") {
-                return Err(LoadError::NotSnapshot {
-                    reason: format!("unknown format `{format}`"),
-                });
-            }
-        }
-        Ok(Self::from_snapshot(&snapshot, catalog))
-    }
-
-    /// Whether some accounts could not be read (the answer is incomplete).
-    pub fn partial(&self) -> bool {
-        !self.missing_accounts.is_empty()
-    }
-
-    /// The accounts that could not be read, and why.
-    pub fn missing_accounts(&self) -> &[MissingAccount] {
-        &self.missing_accounts
-    }
-
-    /// Fetch warnings followed by loading warnings (skipped records, unreadable dates, …).
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
-    }
-
-    /// Number of smart accounts.
-    pub fn account_count(&self) -> usize {
-        self.accounts.len()
-    }
-
-    /// Every valid `va` filter value, trimmed, sorted and without duplicates: the VAs of
-    /// every account (virtual-accounts call, then roles, then records).
-    pub fn virtual_account_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self
-            .accounts
-            .iter()
-            .flat_map(|a| a.vas.iter().map(|&v| self.s(v).trim()))
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        names
-    }
-
-    /// Number of licence records loaded.
-    pub fn record_count(&self) -> usize {
-        self.records.len()
-    }
-
-    /// Number of entitlement lines loaded.
-    pub fn line_count(&self) -> usize {
-        self.lines.len()
-    }
-
-    /// Computes a report for `now` (see [`Inventory::report_at`]).
-    pub fn report(
-        &self,
-        kind: ReportKind,
-        now: DateTime<Utc>,
-        filters: &Filters,
-    ) -> Result<Report<'_>, UnknownFilterValue> {
-        self.report_at(kind, now.timestamp(), filters)
-    }
-
-    /// Computes a report for `now` in seconds since the epoch. The only error is a filter
-    /// value that names no account or VA.
-    pub fn report_at(
-        &self,
-        kind: ReportKind,
-        now: i64,
-        filters: &Filters,
-    ) -> Result<Report<'_>, UnknownFilterValue> {
-        let selection = self.select(filters)?;
-        Ok(Report {
-            body: self.compute(kind, now, &selection),
-            now,
-            partial: self.partial(),
-            missing_accounts: &self.missing_accounts,
-            warnings: &self.warnings,
-        })
-    }
-
-    /// The text of a symbol.
-    pub(crate) fn s(&self, sym: Sym) -> &str {
-        if sym == NO_SYM {
-            return "";
-        }
-        let i = sym as usize;
-        match (self.strings.starts.get(i), self.strings.starts.get(i + 1)) {
-            (Some(&a), Some(&b)) => self.strings.buf.get(a as usize..b as usize).unwrap_or(""),
-            _ => "",
-        }
-    }
-
-    pub(crate) fn opt(&self, sym: Sym) -> Option<&str> {
-        (sym != NO_SYM).then(|| self.s(sym))
-    }
-
-    pub(crate) fn date(&self, d: StoredDate) -> DateValue<'_> {
-        match d {
-            StoredDate::Absent => DateValue::Absent,
-            StoredDate::At(s) => DateValue::At(s),
-            StoredDate::Unparsed(sym) => DateValue::Unparsed(self.s(sym)),
-        }
-    }
-
-    /// Number of interned strings (memory diagnostics).
-    pub fn interned_strings(&self) -> usize {
-        self.strings.starts.len().saturating_sub(1)
-    }
-}
-
-fn strip_position(msg: &str) -> String {
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg.to_string(),
-    }
-}
 
 /// FxHash-style hasher: interning hashes hundreds of thousands of short strings per load.
 #[derive(Default)]
@@ -311,7 +58,7 @@ fn json_text(v: Option<&Value>) -> Option<Cow<'_, str>> {
     }
 }
 
-struct Builder<'c> {
+pub(super) struct Builder<'c> {
     catalog: &'c Catalog,
     interner: FastMap<Box<str>, Sym>,
     /// Licence symbol → (architecture, sub-architecture) symbols, looked up once per name.
@@ -329,7 +76,7 @@ struct Builder<'c> {
 }
 
 impl<'c> Builder<'c> {
-    fn new(catalog: &'c Catalog) -> Self {
+    pub(super) fn new(catalog: &'c Catalog) -> Self {
         Self {
             catalog,
             interner: FastMap::default(),
@@ -359,7 +106,7 @@ impl<'c> Builder<'c> {
         self.intern(t.as_deref().unwrap_or(""))
     }
 
-    fn build(mut self, snap: &Snapshot) -> Inventory {
+    pub(super) fn build(mut self, snap: &Snapshot) -> Inventory {
         let mut warnings = snap.warnings.clone();
         // 1. Accounts as CSSM returned them; duplicates of a domain are ignored.
         let mut seen_domains: HashSet<String> = HashSet::new();

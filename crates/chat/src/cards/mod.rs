@@ -44,6 +44,12 @@ use crate::markdown::MAX_MARKDOWN_BYTES;
 use crate::parse::parse;
 use crate::sentences;
 
+mod rules;
+mod submit;
+
+pub use rules::content_rule_violations;
+pub use submit::verify_submit;
+
 /// `contentType` of an Adaptive Card attachment.
 pub const CARD_CONTENT_TYPE: &str = "application/vnd.microsoft.card.adaptive";
 /// The Adaptive Cards version Webex renders with input validation.
@@ -596,142 +602,6 @@ fn keyed_mac(secret: &SecretString, fields: &StampFields<'_>) -> Option<Hmac<Sha
     Some(mac)
 }
 
-/// Checks a card submit (`inputs` of `GET /attachment/actions/{id}`) and turns it into the
-/// command to run. Refuses, in this order: a missing or unreadable stamp, a MAC that does not
-/// match (constant-time comparison), another person than `expected_person` (the submit's
-/// `personId`), an expired card, a filter card built from another inventory version than
-/// `current_inventory_version`, then unreadable inputs or days out of range.
-pub fn verify_submit(
-    inputs: &Value,
-    expected_person: &str,
-    current_inventory_version: &str,
-    now: DateTime<Utc>,
-    secret: &SecretString,
-) -> Result<CardRequest, CardRefusal> {
-    let card_name = text_field(inputs, KEY_CARD)?;
-    let person = text_field(inputs, KEY_PERSON)?;
-    let inventory = text_field(inputs, KEY_INVENTORY)?;
-    let expires_text = number_field(inputs, KEY_EXPIRES)?;
-    let action = text_field(inputs, KEY_ACTION)?;
-    let mac_hex = text_field(inputs, KEY_MAC)?;
-
-    let fields = StampFields {
-        card: card_name,
-        person,
-        inventory,
-        expires: &expires_text,
-        action,
-    };
-    let given = hex::decode(mac_hex).map_err(|_| CardRefusal::Forged)?;
-    keyed_mac(secret, &fields)
-        .ok_or(CardRefusal::Forged)?
-        .verify_slice(&given)
-        .map_err(|_| CardRefusal::Forged)?;
-
-    // Signed by us from here on: the fields are as we wrote them.
-    let card = CardKind::from_name(card_name).ok_or(CardRefusal::Unreadable { field: KEY_CARD })?;
-    if person != expected_person {
-        return Err(CardRefusal::NotYours);
-    }
-    let expires: i64 = expires_text
-        .parse()
-        .map_err(|_| CardRefusal::Unreadable { field: KEY_EXPIRES })?;
-    if now.timestamp() > expires {
-        return Err(CardRefusal::Expired { card });
-    }
-    match card {
-        CardKind::Help => {
-            let command =
-                parse(action).map_err(|_| CardRefusal::Unreadable { field: KEY_ACTION })?;
-            Ok(CardRequest { card, command })
-        }
-        CardKind::Filter => {
-            if inventory != current_inventory_version {
-                return Err(CardRefusal::InventoryChanged);
-            }
-            Ok(CardRequest {
-                card,
-                command: filter_command(inputs)?,
-            })
-        }
-    }
-}
-
-/// The filter card's inputs → the command: the picked report over the picked accounts and
-/// VAs, with the days for `expiring` and the expirations chart.
-fn filter_command(inputs: &Value) -> Result<Command, CardRefusal> {
-    let report = text_field(inputs, INPUT_REPORT)?;
-    let kind = FILTER_REPORTS
-        .iter()
-        .map(|(kind, _)| *kind)
-        .find(|kind| kind.spec().name == report)
-        .ok_or(CardRefusal::Unreadable {
-            field: INPUT_REPORT,
-        })?;
-    let days =
-        Days::parse(&number_field(inputs, INPUT_DAYS)?).map_err(|_| CardRefusal::DaysOutOfRange)?;
-    let filters = Filters {
-        accounts: choices(inputs, INPUT_ACCOUNTS)?,
-        vas: choices(inputs, INPUT_VAS)?,
-    };
-    match kind {
-        Kind::Report(report) => Ok(Command::Report {
-            report: report.with_days(days),
-            filters,
-        }),
-        Kind::Export => Ok(Command::Export {
-            format: ExportFormat::Csv,
-            filters,
-        }),
-        Kind::Chart(chart) => Ok(Command::Chart {
-            chart: chart.with_horizon(Horizon::Days(days)),
-            filters,
-        }),
-        Kind::Help
-        | Kind::Filter
-        | Kind::NotifyOn
-        | Kind::NotifyOff
-        | Kind::NotifyStatus
-        | Kind::NotifyWindow
-        | Kind::NotifyTest
-        | Kind::Refresh
-        | Kind::SignOut
-        | Kind::Confirm => Err(CardRefusal::Unreadable {
-            field: INPUT_REPORT,
-        }),
-    }
-}
-
-/// A string field.
-fn text_field<'a>(inputs: &'a Value, key: &'static str) -> Result<&'a str, CardRefusal> {
-    inputs
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or(CardRefusal::Unreadable { field: key })
-}
-
-/// A field Webex may send as a string (`"30"`) or a number (`30`), as trimmed text.
-fn number_field(inputs: &Value, key: &'static str) -> Result<String, CardRefusal> {
-    match inputs.get(key) {
-        Some(Value::String(s)) => Ok(s.trim().to_string()),
-        Some(Value::Number(n)) => Ok(n.to_string()),
-        _ => Err(CardRefusal::Unreadable { field: key }),
-    }
-}
-
-/// A multi-select's values: absent or empty means none picked.
-fn choices(inputs: &Value, key: &'static str) -> Result<Vec<String>, CardRefusal> {
-    let text = match inputs.get(key) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::String(s)) => s.as_str(),
-        Some(_) => return Err(CardRefusal::Unreadable { field: key }),
-    };
-    text.split(',')
-        .filter(|v| !v.is_empty())
-        .map(|v| unescape_value(v).ok_or(CardRefusal::Unreadable { field: key }))
-        .collect()
-}
-
 /// Whether to post the filter card after answering `command`: it is an unfiltered report or
 /// chart (not the account lists, not `export`), the person has more than one smart account or
 /// more than five virtual accounts, and the card was not offered in the last hour.
@@ -759,80 +629,4 @@ pub fn should_offer_filter_card(
         .map(|(_, v)| v.len())
         .sum();
     inventory.account_count() > 1 || vas > 5
-}
-
-/// The rules of webex-api.md "Cards" that a card's `content` breaks (see [`Card`]).
-pub fn content_rule_violations(content: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
-    if content.get("type").and_then(Value::as_str) != Some("AdaptiveCard") {
-        problems.push("the root is not an AdaptiveCard".into());
-    }
-    if content.get("version").and_then(Value::as_str) != Some(CARD_VERSION) {
-        problems.push(format!("the version is not {CARD_VERSION}"));
-    }
-    let mut ids = Vec::new();
-    walk(content, &mut ids, &mut problems);
-    let mut sorted = ids.clone();
-    sorted.sort();
-    sorted.dedup();
-    if sorted.len() != ids.len() {
-        problems.push(format!("input ids repeat: {ids:?}"));
-    }
-    problems
-}
-
-fn walk(value: &Value, ids: &mut Vec<String>, problems: &mut Vec<String>) {
-    match value {
-        Value::Array(items) => items.iter().for_each(|v| walk(v, ids, problems)),
-        Value::Object(object) => {
-            check_object(object, ids, problems);
-            object.values().for_each(|v| walk(v, ids, problems));
-        }
-        _ => {}
-    }
-}
-
-fn check_object(object: &Map<String, Value>, ids: &mut Vec<String>, problems: &mut Vec<String>) {
-    let kind = object.get("type").and_then(Value::as_str).unwrap_or("");
-    let text = |key: &str| {
-        object
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.trim().is_empty())
-    };
-    if let Some(actions) = object.get("actions").and_then(Value::as_array) {
-        if actions.len() > MAX_ACTIONS_PER_SET {
-            problems.push(format!(
-                "{} actions in one set (at most {MAX_ACTIONS_PER_SET})",
-                actions.len()
-            ));
-        }
-    }
-    if kind.starts_with("Input.") {
-        let id = text("id");
-        match id {
-            Some(id) => ids.push(id.to_string()),
-            None => problems.push(format!("an {kind} has no id")),
-        }
-        if text("label").is_none() {
-            problems.push(format!("the input {} has no label", id.unwrap_or("?")));
-        }
-    }
-    if kind == "Input.Number" {
-        let id = text("id").unwrap_or("?");
-        if object.get("isRequired").and_then(Value::as_bool) != Some(true) {
-            problems.push(format!("the number input {id} is not required"));
-        }
-        for bound in ["min", "max"] {
-            if !object.get(bound).is_some_and(Value::is_number) {
-                problems.push(format!("the number input {id} has no {bound}"));
-            }
-        }
-        if text("errorMessage").is_none() {
-            problems.push(format!("the number input {id} has no errorMessage"));
-        }
-    }
-    if kind == "Action.Submit" && !object.get("data").is_some_and(Value::is_object) {
-        problems.push("a submit action carries no data object".into());
-    }
 }
