@@ -13,6 +13,8 @@
 //!   to every [`ParseError`]: the one place where these situations become words.
 //! - [`headline`]: the bold headline of every report and the partial line.
 //! - [`markdown`]: escaping, the nested account → VA → row list and the 7,439-byte size rule.
+//! - `rows` (private): the text of one row (dates, quantities, shortage, utilization), shared by
+//!   `report_markdown` and `status`.
 //! - [`report_markdown`](mod@report_markdown): one computed report → one message; `status` (private module
 //!   `status`) has its own never-shortened layout.
 //! - [`cards`]: the Adaptive Cards (help, filter), the verification of their signed submits,
@@ -47,6 +49,7 @@ pub mod help;
 pub mod markdown;
 pub mod parse;
 pub mod report_markdown;
+mod rows;
 pub mod sentences;
 mod status;
 

@@ -94,10 +94,9 @@ pub fn unknown_time_zone(text: &str, suggestion: Option<&str>) -> String {
 pub const CHART_FAILED: &str = "Sorry, I couldn't draw this chart. It's not you: please try \
      again later. The same numbers are in `status`, `mix`, `usage` and `expire 365`.";
 
-/// The answer to `filter` where no card can be shown (the text fallback).
-pub const FILTER_WITHOUT_CARD: &str = "To narrow a report, add `va:NAME` or `account:NAME` to \
-     it, several separated by commas and names with spaces in quotes, for example \
-     `expire 90 va:DEFAULT,\"Shared Services\"`. Type `virtual accounts` to see the names.";
+/// The answer to `filter` where no card can be shown (the text fallback, kept beside the
+/// filter card it stands in for).
+pub use crate::cards::FILTER_WITHOUT_CARD;
 
 /// The reply to a card submit that is not carried out. For [`CardRefusal::Expired`] and
 /// [`CardRefusal::InventoryChanged`] the bot posts a fresh card right after

@@ -8,7 +8,7 @@ use slbot_inventory::{
 
 use crate::headline;
 use crate::markdown::{name_within, MAX_MARKDOWN_BYTES, MAX_NAME_CHARS};
-use crate::report_markdown::{line_details, percent, shortage_details, usage_details};
+use crate::rows::{line_details, percent, shortage_details, usage_details};
 
 /// Rows shown per section.
 pub const STATUS_ROWS: usize = 5;

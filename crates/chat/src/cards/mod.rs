@@ -42,7 +42,6 @@ use crate::command::{
 use crate::help::help_markdown;
 use crate::markdown::MAX_MARKDOWN_BYTES;
 use crate::parse::parse;
-use crate::sentences;
 
 mod rules;
 mod submit;
@@ -77,6 +76,11 @@ const KEY_INVENTORY: &str = "slbot_inventory";
 const KEY_EXPIRES: &str = "slbot_expires";
 const KEY_ACTION: &str = "slbot_action";
 const KEY_MAC: &str = "slbot_mac";
+
+/// The filter card's text fallback, also the answer to `filter` where no card can be shown.
+pub const FILTER_WITHOUT_CARD: &str = "To narrow a report, add `va:NAME` or `account:NAME` to \
+     it, several separated by commas and names with spaces in quotes, for example \
+     `expire 90 va:DEFAULT,\"Shared Services\"`. Type `virtual accounts` to see the names.";
 
 /// The `action` of the filter card's one submit button.
 const FILTER_ACTION: &str = "run";
@@ -219,7 +223,7 @@ pub struct CardRequest {
 }
 
 /// Why a submit is not carried out. Each variant has a sentence
-/// ([`sentences::card_refusal`]).
+/// ([`crate::sentences::card_refusal`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CardRefusal {
     /// A field of the stamp or an input is missing or unreadable.
@@ -435,7 +439,7 @@ pub fn filter_card(inventory: &Inventory, stamp: &CardStamp, secret: &SecretStri
 /// What a client that cannot show cards displays instead of the filter card (also the answer
 /// to `filter` where no card can be sent, e.g. `slbot ask`).
 pub fn filter_fallback_markdown() -> String {
-    sentences::FILTER_WITHOUT_CARD.to_string()
+    FILTER_WITHOUT_CARD.to_string()
 }
 
 /// A multi-select choice set (left out when there is nothing to choose), capped at
