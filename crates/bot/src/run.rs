@@ -29,7 +29,7 @@ use crate::policy::Policy;
 use crate::queue::Dispatcher;
 use crate::service::{app, ServiceState};
 use crate::settings::BotSettings;
-use slbot_notify::{NotifyService, Scheduler, SchedulerSettings};
+use slbot_notify::{NotifyDeps, NotifyService, Scheduler, SchedulerSettings};
 
 /// Why the bot could not start (the binary maps these to exit codes 2 and 3).
 #[derive(Debug, thiserror::Error)]
@@ -151,20 +151,18 @@ pub async fn build_with(
         cssm: cssm.clone(),
         catalog: Arc::clone(&catalog),
     });
-    let notify = NotifyService::new(
-        Arc::clone(&store),
-        token_source.clone(),
-        inventories.clone(),
-        SchedulerSettings::default(),
-    );
-    let scheduler = Arc::new(Scheduler::new(
+    let deps = NotifyDeps {
         store,
-        token_source,
+        tokens: token_source,
         inventories,
+        settings: SchedulerSettings::default(),
+    };
+    let notify = NotifyService::new(deps.clone());
+    let scheduler = Arc::new(Scheduler::new(
+        deps,
         Arc::new(WebexPoster {
             webex: webex.clone(),
         }),
-        SchedulerSettings::default(),
     ));
 
     Ok(Arc::new(Bot {

@@ -55,6 +55,8 @@ pub use digest::{digest, AnnouncedSet, Announcement, Category, Digest, ItemKey};
 pub use ports::{InventoryProblem, InventorySource, Poster, TokenProblem, TokenSource};
 pub use render::render_digest;
 pub use schedule::{Frequency, Schedule, ScheduleError};
-pub use scheduler::{next_run, PassReport, Scheduler, SchedulerSettings, DEFAULT_PASS_EVERY};
+pub use scheduler::{
+    next_run, NotifyDeps, PassReport, Scheduler, SchedulerSettings, DEFAULT_PASS_EVERY,
+};
 pub use service::{NotifyRequest, NotifyService, DEFAULT_WINDOW};
 pub use store::{open, NotifyStore, StoreError, Subscription};

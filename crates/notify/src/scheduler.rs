@@ -94,37 +94,32 @@ enum Outcome {
     Failed(String),
 }
 
+/// What the scheduler and the `notify …` commands ([`crate::NotifyService`]) both work with:
+/// the subscriptions, the person's tokens and inventory, and the settings.
+#[derive(Clone)]
+pub struct NotifyDeps {
+    pub store: Arc<dyn NotifyStore>,
+    pub tokens: Arc<dyn TokenSource>,
+    pub inventories: Arc<dyn InventorySource>,
+    pub settings: SchedulerSettings,
+}
+
 /// The scheduler with its ports.
 pub struct Scheduler {
-    store: Arc<dyn NotifyStore>,
-    tokens: Arc<dyn TokenSource>,
-    inventories: Arc<dyn InventorySource>,
+    deps: NotifyDeps,
     poster: Arc<dyn Poster>,
-    settings: SchedulerSettings,
 }
 
 impl Scheduler {
-    pub fn new(
-        store: Arc<dyn NotifyStore>,
-        tokens: Arc<dyn TokenSource>,
-        inventories: Arc<dyn InventorySource>,
-        poster: Arc<dyn Poster>,
-        settings: SchedulerSettings,
-    ) -> Self {
-        Self {
-            store,
-            tokens,
-            inventories,
-            poster,
-            settings,
-        }
+    pub fn new(deps: NotifyDeps, poster: Arc<dyn Poster>) -> Self {
+        Self { deps, poster }
     }
 
     /// One pass at `now` over every due subscription. Fails only when the store cannot list
     /// the subscriptions or the lock cannot be asked for; per-subscription failures are in
     /// the report.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
-        let Some(lock) = self.store.try_lead(now).await? else {
+        let Some(lock) = self.deps.store.try_lead(now).await? else {
             tracing::debug!("another process is running the notification pass");
             return Ok(PassReport::default());
         };
@@ -142,8 +137,8 @@ impl Scheduler {
             led: true,
             ..PassReport::default()
         };
-        for sub in self.store.subscriptions().await? {
-            let outcome = match due_at(&sub, &self.settings) {
+        for sub in self.deps.store.subscriptions().await? {
+            let outcome = match due_at(&sub, &self.deps.settings) {
                 Ok(at) if at > now => continue,
                 Ok(_) => {
                     lock.keep_alive(now).await;
@@ -153,7 +148,7 @@ impl Scheduler {
                 Err(_)
                     if sub
                         .last_attempt_at
-                        .is_some_and(|t| t + self.settings.retry_after > now) =>
+                        .is_some_and(|t| t + self.deps.settings.retry_after > now) =>
                 {
                     continue
                 }
@@ -181,7 +176,7 @@ impl Scheduler {
                     reminder_sent: sub.reminder_sent,
                 },
             };
-            if let Err(e) = self.store.set_run_state(&person, &state).await {
+            if let Err(e) = self.deps.store.set_run_state(&person, &state).await {
                 tracing::error!(person_id = %person, error = %e, "cannot store the outcome of a notification pass");
             }
             match outcome {
@@ -217,7 +212,12 @@ impl Scheduler {
                 )))
             }
         };
-        let token = match self.tokens.access_token(&sub.room_id, &sub.person_id).await {
+        let token = match self
+            .deps
+            .tokens
+            .access_token(&sub.room_id, &sub.person_id)
+            .await
+        {
             Ok(t) => t,
             Err(TokenProblem::NotSignedIn) => return self.sign_in_needed(sub, now).await,
             Err(TokenProblem::Service(e)) => {
@@ -225,7 +225,12 @@ impl Scheduler {
                 return Outcome::Failed(reasons::TOKEN_SERVICE.into());
             }
         };
-        let inventory = match self.inventories.inventory(&sub.person_id, &token).await {
+        let inventory = match self
+            .deps
+            .inventories
+            .inventory(&sub.person_id, &token)
+            .await
+        {
             Ok(i) => i,
             Err(InventoryProblem::SignInRefused) => return self.sign_in_needed(sub, now).await,
             Err(InventoryProblem::Failed(e)) => {
@@ -233,7 +238,7 @@ impl Scheduler {
                 return Outcome::Failed(reasons::CSSM.into());
             }
         };
-        let already: AnnouncedSet = match self.store.announced(&sub.person_id).await {
+        let already: AnnouncedSet = match self.deps.store.announced(&sub.person_id).await {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(person_id = %sub.person_id, error = %e, "cannot read announcements");
@@ -253,6 +258,7 @@ impl Scheduler {
         }
         if !d.is_empty() || !d.resolved_shortages.is_empty() {
             if let Err(e) = self
+                .deps
                 .store
                 .record_announcements(
                     &sub.person_id,
@@ -279,7 +285,7 @@ impl Scheduler {
         if sub.reminder_sent {
             return Outcome::AlreadyReminded;
         }
-        let text = replies::reminder(&self.tokens.sign_in_link(&sub.person_id, now));
+        let text = replies::reminder(&self.deps.tokens.sign_in_link(&sub.person_id, now));
         match self.poster.post(&sub.room_id, &sub.person_id, &text).await {
             Ok(()) => Outcome::Reminded,
             Err(e) => {

@@ -8,19 +8,17 @@
 //! the last window of days, lines entering the window, every shortage) and returns it as the
 //! reply, without recording anything: the scheduled digests are not changed by a test.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, Utc};
 use slbot_chat::sentences;
 use slbot_inventory::Days;
 
 use crate::digest::{digest, AnnouncedSet};
-use crate::ports::{InventoryProblem, InventorySource, TokenProblem, TokenSource};
+use crate::ports::{InventoryProblem, TokenProblem};
 use crate::render::render_within;
 use crate::replies;
 use crate::schedule::{next_after, Schedule};
-use crate::scheduler::{due_at, SchedulerSettings};
-use crate::store::{NewSubscription, NotifyStore, StoreError, Subscription};
+use crate::scheduler::{due_at, NotifyDeps};
+use crate::store::{NewSubscription, StoreError, Subscription};
 
 /// The look-ahead when the person never set `notify window N` (the grammar's default).
 pub const DEFAULT_WINDOW: Days = slbot_chat::command::DEFAULT_NOTIFY_WINDOW;
@@ -57,25 +55,12 @@ impl NotifyRequest {
 
 /// Carries out `notify …` commands.
 pub struct NotifyService {
-    store: Arc<dyn NotifyStore>,
-    tokens: Arc<dyn TokenSource>,
-    inventories: Arc<dyn InventorySource>,
-    settings: SchedulerSettings,
+    deps: NotifyDeps,
 }
 
 impl NotifyService {
-    pub fn new(
-        store: Arc<dyn NotifyStore>,
-        tokens: Arc<dyn TokenSource>,
-        inventories: Arc<dyn InventorySource>,
-        settings: SchedulerSettings,
-    ) -> Self {
-        Self {
-            store,
-            tokens,
-            inventories,
-            settings,
-        }
+    pub fn new(deps: NotifyDeps) -> Self {
+        Self { deps }
     }
 
     /// The reply (Webex markdown) to `request` from `person_id`, typed in `room_id` (stored
@@ -109,7 +94,8 @@ impl NotifyService {
         room_id: &str,
         now: DateTime<Utc>,
     ) -> Result<String, StoreError> {
-        self.store
+        self.deps
+            .store
             .subscribe(
                 &NewSubscription {
                     person_id: person_id.to_string(),
@@ -120,30 +106,33 @@ impl NotifyService {
                 now,
             )
             .await?;
-        let sub = self.store.subscription(person_id).await?;
+        let sub = self.deps.store.subscription(person_id).await?;
         let window = sub.as_ref().map_or(DEFAULT_WINDOW, window_of);
         let next = sub
             .as_ref()
-            .and_then(|s| due_at(s, &self.settings).ok())
+            .and_then(|s| due_at(s, &self.deps.settings).ok())
             .unwrap_or_else(|| next_after(schedule, now))
             .max(now);
         let mut reply = replies::on(schedule, window, next);
-        if let Err(TokenProblem::NotSignedIn) = self.tokens.access_token(room_id, person_id).await {
+        if let Err(TokenProblem::NotSignedIn) =
+            self.deps.tokens.access_token(room_id, person_id).await
+        {
             reply.push_str(&replies::sign_in_first(
-                &self.tokens.sign_in_link(person_id, now),
+                &self.deps.tokens.sign_in_link(person_id, now),
             ));
         }
         Ok(reply)
     }
 
     async fn off(&self, person_id: &str) -> Result<String, StoreError> {
-        self.store.unsubscribe(person_id).await?;
+        self.deps.store.unsubscribe(person_id).await?;
         Ok(replies::OFF.to_string())
     }
 
     async fn window(&self, days: Days, person_id: &str) -> Result<String, StoreError> {
         Ok(
             if self
+                .deps
                 .store
                 .set_window(person_id, i64::from(days.get()))
                 .await?
@@ -156,11 +145,11 @@ impl NotifyService {
     }
 
     async fn status(&self, person_id: &str, now: DateTime<Utc>) -> Result<String, StoreError> {
-        let Some(sub) = self.store.subscription(person_id).await? else {
+        let Some(sub) = self.deps.store.subscription(person_id).await? else {
             return Ok(replies::status_off());
         };
         let schedule = sub.schedule().map_err(|e| e.to_string());
-        let next = due_at(&sub, &self.settings).ok().map(|t| t.max(now));
+        let next = due_at(&sub, &self.deps.settings).ok().map(|t| t.max(now));
         Ok(replies::status(&replies::StatusLines {
             schedule,
             window: window_of(&sub),
@@ -170,12 +159,12 @@ impl NotifyService {
             reminder_sent: sub.reminder_sent,
             sign_in_link: sub
                 .reminder_sent
-                .then(|| self.tokens.sign_in_link(person_id, now)),
+                .then(|| self.deps.tokens.sign_in_link(person_id, now)),
         }))
     }
 
     async fn test(&self, person_id: &str, room_id: &str, now: DateTime<Utc>) -> String {
-        let window = match self.store.subscription(person_id).await {
+        let window = match self.deps.store.subscription(person_id).await {
             Ok(Some(sub)) => window_of(&sub),
             Ok(None) => DEFAULT_WINDOW,
             Err(e) => {
@@ -183,10 +172,10 @@ impl NotifyService {
                 return replies::STORE_FAILING.to_string();
             }
         };
-        let token = match self.tokens.access_token(room_id, person_id).await {
+        let token = match self.deps.tokens.access_token(room_id, person_id).await {
             Ok(t) => t,
             Err(TokenProblem::NotSignedIn) => {
-                return sentences::sign_in(&self.tokens.sign_in_link(person_id, now))
+                return sentences::sign_in(&self.deps.tokens.sign_in_link(person_id, now))
             }
             Err(TokenProblem::Service(e)) => {
                 let reference = slbot_signing::random_hex(4);
@@ -194,10 +183,12 @@ impl NotifyService {
                 return sentences::sign_in_service_failing(&reference);
             }
         };
-        let inventory = match self.inventories.inventory(person_id, &token).await {
+        let inventory = match self.deps.inventories.inventory(person_id, &token).await {
             Ok(i) => i,
             Err(InventoryProblem::SignInRefused) => {
-                return sentences::cssm_refused_sign_in(&self.tokens.sign_in_link(person_id, now))
+                return sentences::cssm_refused_sign_in(
+                    &self.deps.tokens.sign_in_link(person_id, now),
+                )
             }
             Err(InventoryProblem::Failed(e)) => {
                 tracing::warn!(person_id = %person_id, error = %e, "notify test: inventory fetch failed");

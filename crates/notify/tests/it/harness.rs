@@ -14,8 +14,8 @@ use slbot_notify::ports::BoxFuture;
 use slbot_notify::store::postgres::PostgresNotifyStore;
 use slbot_notify::store::sqlite::SqliteNotifyStore;
 use slbot_notify::{
-    InventoryProblem, InventorySource, NotifyStore, Poster, Scheduler, SchedulerSettings,
-    TokenProblem, TokenSource,
+    InventoryProblem, InventorySource, NotifyDeps, NotifyStore, Poster, Scheduler,
+    SchedulerSettings, TokenProblem, TokenSource,
 };
 
 pub fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
@@ -322,22 +322,21 @@ impl World {
     }
 
     pub fn scheduler(&self, store: Arc<dyn NotifyStore>) -> Scheduler {
-        Scheduler::new(
-            store,
-            self.tokens.clone(),
-            self.inventories.clone(),
-            self.poster.clone(),
-            SchedulerSettings::default(),
-        )
+        Scheduler::new(self.deps(store), self.poster.clone())
     }
 
     pub fn service(&self, store: Arc<dyn NotifyStore>) -> slbot_notify::NotifyService {
-        slbot_notify::NotifyService::new(
+        slbot_notify::NotifyService::new(self.deps(store))
+    }
+
+    /// The scheduler's and the service's dependencies over `store`.
+    fn deps(&self, store: Arc<dyn NotifyStore>) -> NotifyDeps {
+        NotifyDeps {
             store,
-            self.tokens.clone(),
-            self.inventories.clone(),
-            SchedulerSettings::default(),
-        )
+            tokens: self.tokens.clone(),
+            inventories: self.inventories.clone(),
+            settings: SchedulerSettings::default(),
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use slbot_backend::token_api::{self, TokenApiDeps};
 use slbot_cssm::{CssmClient, FetchSettings, Url};
 use slbot_inventory::Catalog;
 use slbot_notify::adapters::{BackendTokens, CssmInventories, WebexPoster};
-use slbot_notify::{NotifyRequest, NotifyService, Scheduler, SchedulerSettings};
+use slbot_notify::{NotifyDeps, NotifyRequest, NotifyService, Scheduler, SchedulerSettings};
 use slbot_signing::{
     MemoryNonceStore, SystemClock, TokenClient, TokenClientSettings, Verifier, Version,
 };
@@ -217,12 +217,13 @@ async fn a_pass_over_the_real_clients_posts_digests_and_reminders_in_1_1_spaces(
 
     let db = TestDb::new(Engine::Sqlite).await.unwrap();
     let store = db.open().await;
-    let service = NotifyService::new(
-        store.clone(),
-        tokens.clone(),
-        inventories.clone(),
-        SchedulerSettings::default(),
-    );
+    let deps = NotifyDeps {
+        store,
+        tokens,
+        inventories,
+        settings: SchedulerSettings::default(),
+    };
+    let service = NotifyService::new(deps.clone());
     let on = NotifyRequest::from_command(&slbot_chat::parse("notify on").unwrap()).unwrap();
     let created = at(2026, 11, 2, 10, 0);
     for person in [&alice, &bob, &carol] {
@@ -231,13 +232,7 @@ async fn a_pass_over_the_real_clients_posts_digests_and_reminders_in_1_1_spaces(
             .handle(&on, &person.id, "group-room-1", created)
             .await;
     }
-    let scheduler = Scheduler::new(
-        store,
-        tokens,
-        inventories,
-        poster,
-        SchedulerSettings::default(),
-    );
+    let scheduler = Scheduler::new(deps, poster);
     for day in [3, 4] {
         let report = scheduler.run_once(at(2026, 11, day, 8, 0)).await.unwrap();
         assert!(report.failed.is_empty(), "{:?}", report.failed);

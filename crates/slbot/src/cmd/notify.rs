@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use slbot_config::Config;
 use slbot_notify::adapters::{BackendTokens, CssmInventories, WebexPoster};
-use slbot_notify::{PassReport, Scheduler, SchedulerSettings, StoreError};
+use slbot_notify::{NotifyDeps, PassReport, Scheduler, SchedulerSettings, StoreError};
 use slbot_signing::{TokenClient, TokenClientSettings, Version};
 use slbot_webex::{ClientSettings, WebexClient};
 
@@ -134,20 +134,20 @@ async fn build(args: &RunOnceArgs, config: &Config) -> Result<Scheduler, CliErro
     let catalog = crate::cmd::inputs::catalog(None, config)?;
     let store = slbot_notify::open(&store_url).await.map_err(store_error)?;
 
-    Ok(Scheduler::new(
+    let deps = NotifyDeps {
         store,
-        Arc::new(BackendTokens {
+        tokens: Arc::new(BackendTokens {
             client: tokens,
             link_secret: backend_secret,
             login_url,
         }),
-        Arc::new(CssmInventories {
+        inventories: Arc::new(CssmInventories {
             cssm,
             catalog: Arc::new(catalog),
         }),
-        Arc::new(WebexPoster { webex }),
-        SchedulerSettings::default(),
-    ))
+        settings: SchedulerSettings::default(),
+    };
+    Ok(Scheduler::new(deps, Arc::new(WebexPoster { webex })))
 }
 
 fn store_error(e: StoreError) -> CliError {
