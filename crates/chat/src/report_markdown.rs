@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use slbot_inventory::{
-    AccountRow, LineRow, MixAccount, RebalanceRow, RecordRow, Report, ReportBody,
+    AccountRow, ExportRow, LineRow, MixAccount, RebalanceRow, RecordRow, Report, ReportBody,
     VirtualAccountsRow,
 };
 
@@ -67,7 +67,7 @@ pub fn report_markdown(report: &Report<'_>, total_accounts: usize) -> ChatReport
         }
         ReportBody::Export(rows) => {
             return ChatReport {
-                markdown: export_summary(report, rows.len(), total_accounts),
+                markdown: export_summary(report, rows, total_accounts),
                 rows_left_out: 0,
             };
         }
@@ -96,15 +96,11 @@ fn partial(report: &Report<'_>, total_accounts: usize) -> Option<String> {
 }
 
 /// The one-line summary of `export` (the file carries the rows).
-fn export_summary(report: &Report<'_>, rows: usize, total_accounts: usize) -> String {
-    let accounts = match &report.body {
-        ReportBody::Export(items) => {
-            let accounts: HashSet<(&str, &str)> =
-                items.iter().map(|row| (row.account, row.domain)).collect();
-            accounts.len()
-        }
-        _ => 0,
-    };
+fn export_summary(report: &Report<'_>, rows: &[ExportRow<'_>], total_accounts: usize) -> String {
+    let accounts: HashSet<(&str, &str)> =
+        rows.iter().map(|row| (row.account, row.domain)).collect();
+    let accounts = accounts.len();
+    let rows = rows.len();
     let sentence = if rows == 0 {
         "There are no licenses to export.".to_string()
     } else {

@@ -268,7 +268,17 @@ impl Kind {
         match self {
             Kind::Report(report) => Some(report),
             Kind::Export => Some(ReportKind::Export),
-            _ => None,
+            Kind::Help
+            | Kind::Chart(_)
+            | Kind::Filter
+            | Kind::NotifyOn
+            | Kind::NotifyOff
+            | Kind::NotifyStatus
+            | Kind::NotifyWindow
+            | Kind::NotifyTest
+            | Kind::Refresh
+            | Kind::SignOut
+            | Kind::Confirm => None,
         }
     }
 
