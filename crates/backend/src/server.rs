@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use axum::Router;
 use secrecy::ExposeSecret;
-use slbot_signing::{Clock, NonceStore, Verifier};
+use slbot_base::Clock;
+use slbot_signing::{NonceStore, Verifier};
 
 use crate::app::signin_router;
 use crate::crypto::{KeyError, Keyring};

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use secrecy::SecretString;
-use slbot_signing::Clock;
+use slbot_base::Clock;
 use url::Url;
 
 use crate::signin::port::SignInStore;

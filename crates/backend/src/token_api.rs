@@ -17,10 +17,9 @@ use axum::Router;
 use chrono::SecondsFormat;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
+use slbot_base::Clock;
 use slbot_signing::scheme::{decode_query, is_valid_id};
-use slbot_signing::{
-    request_nonce, Clock, IncomingRequest, Verifier, ACCESS_TOKEN_PATH, CONFIRM_PATH,
-};
+use slbot_signing::{request_nonce, IncomingRequest, Verifier, ACCESS_TOKEN_PATH, CONFIRM_PATH};
 
 use crate::refresh::{usable_token, Refresher, Usable};
 use crate::store::TokenStore;

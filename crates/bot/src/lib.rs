@@ -1,7 +1,7 @@
 //! The Webex bot service: signed webhooks in, answers out.
 //!
 //! Layout:
-//! - [`run`]: building the clients from [`settings`] (clocks and retry sleepers injected through
+//! - [`run`]: building the clients from [`settings`] (the clock injected through
 //!   [`Injected`]), serving, graceful shutdown, registering the webhooks when the public URL is
 //!   set, and keeping them enabled.
 //! - [`service`]: the HTTP endpoints (`/webhooks/webex`, `/healthz` with the event counters,

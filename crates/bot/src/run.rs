@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+use slbot_base::{Clock, SystemClock};
 use slbot_config::AccessPolicy;
 use slbot_cssm::{CssmClient, FetchSettings, Url};
 use slbot_inventory::Catalog;
-use slbot_signing::{SystemClock, TokenClient, TokenClientSettings};
+use slbot_signing::{TokenClient, TokenClientSettings};
 use slbot_webex::{
     ensure_webhooks, ClientSettings, Duplicates, WebexClient, WebexError, WebhookAction,
     WebhookStatus, WebhookUpdate, BOT_WEBHOOKS,
@@ -52,14 +53,14 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// What production takes from the system and tests replace: clocks and retry sleepers.
+/// What production takes from the system and tests replace: the clock and the Webex client's
+/// timeouts.
 #[derive(Clone)]
 pub struct Injected {
-    /// "Now" for reports and sign-in links.
-    pub clock: Arc<dyn slbot_signing::Clock>,
-    /// Backoff and `Retry-After` waits of the CSSM client.
-    pub cssm_clock: Arc<dyn slbot_cssm::Clock>,
-    /// Timeouts, retry budget and sleeper of the Webex client.
+    /// "Now" for reports, sign-in links and the notification scheduler; the waits (backoff,
+    /// `Retry-After`) of the CSSM and Webex clients; the CSSM fetch deadline.
+    pub clock: Arc<dyn Clock>,
+    /// Timeouts and retry budget of the Webex client.
     pub webex: ClientSettings,
 }
 
@@ -67,7 +68,6 @@ impl Default for Injected {
     fn default() -> Self {
         Self {
             clock: Arc::new(SystemClock),
-            cssm_clock: Arc::new(slbot_cssm::SystemClock),
             webex: ClientSettings::default(),
         }
     }
@@ -78,7 +78,7 @@ pub async fn build(settings: &BotSettings) -> Result<Arc<Bot>, StartError> {
     build_with(settings, Injected::default()).await
 }
 
-/// [`build`] with injected clocks and sleepers.
+/// [`build`] with an injected clock and Webex settings.
 pub async fn build_with(
     settings: &BotSettings,
     injected: Injected,
@@ -88,7 +88,8 @@ pub async fn build_with(
         settings.webex_bot_token.clone(),
         injected.webex,
     )
-    .map_err(|e| StartError::Config(format!("SLBOT_WEBEX_API_URL: {e}")))?;
+    .map_err(|e| StartError::Config(format!("SLBOT_WEBEX_API_URL: {e}")))?
+    .with_clock(Arc::clone(&injected.clock));
     // The store first: a wrong URL is a setting to fix, found before any remote call.
     let store = slbot_notify::open(settings.bot_store_url.expose_secret())
         .await
@@ -123,7 +124,7 @@ pub async fn build_with(
         Arc::new(Semaphore::new(settings.cssm_max_inflight)),
     )
     .map_err(|e| StartError::Config(format!("SLBOT_CSSM_API_URL: {e}")))?
-    .with_clock(injected.cssm_clock);
+    .with_clock(Arc::clone(&injected.clock));
 
     let catalog = match &settings.catalog {
         None => Catalog::shipped(),

@@ -20,7 +20,9 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::error::{CssmError, Unavailable};
-use crate::settings::{Clock, FetchSettings, Jitter, RandomJitter, SystemClock, TokenRefresher};
+use slbot_base::{Clock, SystemClock};
+
+use crate::settings::{FetchSettings, Jitter, RandomJitter, TokenRefresher};
 use crate::wire::{
     Account, AccountsResponse, EnvelopeVerdict, LicensePage, LicenseQuery, VirtualAccountsResponse,
 };

@@ -9,7 +9,8 @@
 //! - [`fetch`]: [`CssmClient::fetch_all`] — every account, every page (concurrent when CSSM
 //!   tells the total, checked, else sequential: its `paging` part), progress, deadline,
 //!   partial answers (assembled by its `assemble` part).
-//! - [`settings`]: [`FetchSettings`] and the injected [`Clock`], [`Jitter`] and token refresher.
+//! - [`settings`]: [`FetchSettings`] and the injected [`Jitter`] and token refresher; time (waits,
+//!   the fetch deadline, `capturedAt`) comes from the injected `slbot_base::Clock`.
 //! - [`error`]: [`CssmError`], errors a user can act on, each saying which call failed.
 //! - [`snapshot`]: the snapshot file: [`Snapshot`], reading with located errors, atomic writes.
 //!
@@ -27,9 +28,8 @@ pub use client::{BuildError, CssmClient, Page, API_ROOT};
 pub use error::{CssmError, ErrorKind, Unavailable};
 pub use fetch::{no_progress, FetchOptions, Progress, ProgressFn};
 pub use settings::{
-    Clock, FetchSettings, Jitter, RandomJitter, SettingsError, SystemClock, TokenRefresher,
-    DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_MAX_INFLIGHT, DEFAULT_PAGE_SIZE,
-    DEFAULT_TIMEOUT_SECS,
+    FetchSettings, Jitter, RandomJitter, SettingsError, TokenRefresher, DEFAULT_BASE_URL,
+    DEFAULT_CONCURRENCY, DEFAULT_MAX_INFLIGHT, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT_SECS,
 };
 pub use snapshot::{MissingAccount, Snapshot, SnapshotError};
 /// Re-exported so callers can build a base URL without depending on `url` themselves.

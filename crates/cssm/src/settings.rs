@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use rand::Rng;
 
@@ -109,32 +108,6 @@ impl FetchSettings {
         self.backoff_base
             .checked_mul(factor)
             .map_or(self.backoff_cap, |d| d.min(self.backoff_cap))
-    }
-}
-
-/// Time as the client sees it: waits (backoff, `Retry-After`, the fetch deadline) and "now".
-/// Tests inject one that records waits instead of sleeping.
-pub trait Clock: Send + Sync {
-    /// A backoff or `Retry-After` wait.
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
-    /// Completes when the whole-fetch deadline has passed.
-    fn deadline(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        self.sleep(duration)
-    }
-    /// The current time (snapshot `capturedAt`, `Retry-After` dates).
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The real clock: tokio timers and the system time.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
     }
 }
 

@@ -45,7 +45,7 @@ struct Stored {
 impl Secrets {
     /// New random secrets.
     pub fn generate() -> Self {
-        let random = |bytes| SecretString::from(slbot_signing::random_hex(bytes));
+        let random = |bytes| SecretString::from(slbot_base::random_hex(bytes));
         Self {
             webhook_secret: random(32),
             backend_secret: random(32),

@@ -32,9 +32,10 @@ use slbot_backend::refresh::Refresher;
 use slbot_backend::sso::{SsoError, TokenSet};
 use slbot_backend::store::{connect_with_replay_window, BoxFuture, Tokens};
 use slbot_backend::token_api::{self, TokenApiDeps};
+use slbot_base::SystemClock;
 use slbot_loadgen::scenario::{person_id, TOKEN_API_ROOM_ID};
 use slbot_loadgen::stats::{percentile, Quantile};
-use slbot_signing::{SystemClock, Verifier, Version};
+use slbot_signing::{Verifier, Version};
 
 const SECRET: &str = "bench-token-api-shared-secret";
 /// The variable the generator reads the secret from (set on the child only).

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
+use slbot_base::{Clock, SystemClock};
 use slbot_signing::{
-    sign_request, v2, Clock, NonceSource, OsNonceSource, OutgoingRequest, SystemClock, Version,
-    ACCESS_TOKEN_PATH,
+    sign_request, v2, NonceSource, OsNonceSource, OutgoingRequest, Version, ACCESS_TOKEN_PATH,
 };
 
 /// The room every token-API request names (any valid id: the room is not part of the key).
@@ -153,7 +153,7 @@ impl WebexWebhook {
     }
 
     pub fn new(url: &str, secret: SecretString) -> Self {
-        Self::with_run_id(url, secret, &slbot_signing::random_hex(8))
+        Self::with_run_id(url, secret, &slbot_base::random_hex(8))
     }
 
     /// The `data.id` of delivery `seq`.

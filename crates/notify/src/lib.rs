@@ -38,7 +38,7 @@
 //! bot may rather pass an [`InventorySource`] over its own per-user cache).
 //!
 //! Must not: store tokens, e-mail addresses or licence names (announcements are hashes);
-//! read the clock outside the injected [`ports::Clock`] (`now` is an argument everywhere
+//! read the clock outside the injected `slbot_base::Clock` (`now` is an argument everywhere
 //! else); read the environment; stop a pass because one subscription fails.
 
 pub mod adapters;

@@ -9,7 +9,6 @@ use secrecy::SecretString;
 use slbot_inventory::Inventory;
 
 pub use crate::store::BoxFuture;
-pub use slbot_signing::{Clock, ManualClock, SystemClock};
 
 /// Why no token came back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

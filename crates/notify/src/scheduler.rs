@@ -22,8 +22,10 @@ use chrono::{DateTime, Duration, Utc};
 use slbot_inventory::Days;
 use tracing::Instrument;
 
+use slbot_base::Clock;
+
 use crate::digest::{digest, AnnouncedSet};
-use crate::ports::{Clock, InventoryProblem, InventorySource, Poster, TokenProblem, TokenSource};
+use crate::ports::{InventoryProblem, InventorySource, Poster, TokenProblem, TokenSource};
 use crate::render::render_digest;
 use crate::replies::{self, reasons};
 use crate::schedule::ScheduleError;

@@ -178,7 +178,7 @@ impl NotifyService {
                 return sentences::sign_in(&self.deps.tokens.sign_in_link(person_id, now))
             }
             Err(TokenProblem::Service(e)) => {
-                let reference = slbot_signing::random_hex(4);
+                let reference = slbot_base::random_hex(4);
                 tracing::error!(person_id = %person_id, reference = %reference, error = %e, "notify test: the sign-in service failed");
                 return sentences::sign_in_service_failing(&reference);
             }

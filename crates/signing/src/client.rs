@@ -15,7 +15,9 @@ use http::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::clock::{Clock, NonceSource, OsNonceSource, SystemClock};
+use slbot_base::{Clock, SystemClock};
+
+use crate::nonce::{NonceSource, OsNonceSource};
 use crate::request::{sign_request, verify_response, OutgoingRequest, Rejection};
 use crate::scheme::Version;
 use crate::v2;

@@ -9,18 +9,17 @@
 //! - [`request`]: signing a request (bot), verifying it and signing the response (backend),
 //!   verifying the response (bot), in its parts `sign` and `verify`; [`Rejection`] says why a
 //!   signature was refused.
-//! - [`nonce`]: the v2 replay window behind the async [`NonceStore`] trait, with a bounded,
-//!   expiring in-memory implementation.
-//! - [`clock`]: the injected [`Clock`] and [`NonceSource`].
+//! - [`nonce`]: where v2 nonces come from ([`NonceSource`]) and the replay window behind the
+//!   async [`NonceStore`] trait, with a bounded, expiring in-memory implementation.
 //! - [`client`]: [`TokenClient`], the bot's typed client of the token API.
 //! - [`link`]: sign-in link tokens.
 //!
 //! This crate must not: read the environment or any global, log or display a secret, a
 //! signature or a user token, compare MACs with `==`, or treat a service problem as "not
-//! signed in". It knows nothing of HTTP frameworks beyond the `http` types.
+//! signed in". It knows nothing of HTTP frameworks beyond the `http` types. Time comes from
+//! `slbot_base::Clock`, randomness from `slbot_base::random_hex`.
 
 pub mod client;
-pub mod clock;
 pub mod link;
 pub mod nonce;
 pub mod request;
@@ -32,19 +31,10 @@ pub use client::{
     AccessToken, ConfirmOutcome, ServiceCause, SignOutOutcome, TokenClient, TokenClientSettings,
     TokenError, ACCESS_TOKEN_PATH, CONFIRM_PATH,
 };
-pub use clock::{Clock, ManualClock, NonceSource, OsNonceSource, SystemClock};
 pub use link::{sign_login_token, verify_login_token, LinkError, LINK_LIFETIME_SECS};
-pub use nonce::{MemoryNonceStore, NonceStore, NonceStoreError};
+pub use nonce::{MemoryNonceStore, NonceSource, NonceStore, NonceStoreError, OsNonceSource};
 pub use request::{
     request_nonce, sign_request, sign_response, verify_request, verify_response, IncomingRequest,
     OutgoingRequest, Rejection, VerifiedRequest, Verifier,
 };
 pub use scheme::{is_valid_id, SldDate, Version};
-
-/// `n` random bytes from the operating system's CSPRNG, as lowercase hex.
-pub fn random_hex(n: usize) -> String {
-    use rand::RngCore;
-    let mut bytes = vec![0u8; n];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}

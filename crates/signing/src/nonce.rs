@@ -1,4 +1,5 @@
-//! The v2 replay window: a nonce accepted once is refused for [`REPLAY_WINDOW_SECS`].
+//! v2 nonces: where a signer gets them ([`NonceSource`]) and the replay window that refuses a
+//! nonce accepted once for [`REPLAY_WINDOW_SECS`] ([`NonceStore`]).
 //!
 //! [`NonceStore`] is async and object-safe so a shared implementation (Redis `SET NX EX`, a
 //! PostgreSQL table) can replace [`MemoryNonceStore`] when the backend is scaled out; the
@@ -176,5 +177,21 @@ mod tests {
         );
         // The live ones are still remembered as used.
         assert_eq!(store.check_and_record("a", t0()).await, Ok(false));
+    }
+}
+
+/// Where v2 request nonces come from.
+pub trait NonceSource: Send + Sync {
+    /// 32 lowercase hex characters, never repeated.
+    fn nonce(&self) -> String;
+}
+
+/// 16 bytes from the operating system's CSPRNG.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsNonceSource;
+
+impl NonceSource for OsNonceSource {
+    fn nonce(&self) -> String {
+        slbot_base::random_hex(16)
     }
 }

@@ -2,7 +2,6 @@
 //! rotating refresh tokens, OpenID userinfo, revocation (RFC 7009) and introspection (RFC 7662).
 //!
 //! Layout:
-//! - [`clock`]: injectable time, so tests expire tokens without sleeping.
 //! - [`state`]: codes, tokens, counters, the fault schedule, and saving/restoring tokens.
 //! - `pages`: `GET /authorize` (a login form with demo people and a free e-mail field) and
 //!   `POST /authorize` (issues the code and redirects back with `state`).
@@ -17,7 +16,6 @@
 //!
 //! This crate must not be used by production code paths: it accepts any e-mail as a login.
 
-pub mod clock;
 pub mod state;
 
 mod api;
@@ -29,8 +27,8 @@ use std::sync::Arc;
 
 use axum::routing::{get, post};
 use axum::Router;
+use slbot_base::{Clock, SystemClock};
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use state::{sub_for_email, Endpoint, PersistError, SsoState, Stats};
 
 /// A demo person offered on the login form.
@@ -70,6 +68,8 @@ pub struct SimSsoConfig {
     pub external_base_url: Option<String>,
     /// People offered on the login form.
     pub people: Vec<DemoPerson>,
+    /// "Now" for token lifetimes (tests inject a `slbot_base::ManualClock` to expire tokens
+    /// without sleeping).
     pub clock: Arc<dyn Clock>,
 }
 

@@ -13,8 +13,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::clock::Clock;
 use crate::SimSsoConfig;
+use slbot_base::Clock;
 
 /// The subject identifier of an e-mail: stable across runs and restarts, so other simulators can
 /// map a token's `sub` to a simulated user. E-mails are compared case-insensitively.

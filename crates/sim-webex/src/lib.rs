@@ -14,8 +14,7 @@
 //! - `delivery`: webhook envelopes, `X-Spark-Signature`, asynchronous POSTs, disabling after
 //!   repeated failures.
 //! - `mentions`: markdown mentions → `text`, `html` (`<spark-mention>`), `mentionedPeople`.
-//! - `model`, `ids`, [`clock`], [`error`]: stored objects and their Webex JSON, opaque ids,
-//!   the injected clock, errors (Webex-shaped bodies with a `trackingId` and `TrackingID` header).
+//! - `model`, `ids`, [`error`]: stored objects and their Webex JSON, opaque ids, errors (Webex-shaped bodies with a `trackingId` and `TrackingID` header).
 //!
 //! # What it must not do
 //! Know anything about licences or the bot; depend on the `webex` client crate (it implements
@@ -73,7 +72,6 @@
 //! `messageDeleted`, `attachmentActionCreated`.
 
 mod api;
-pub mod clock;
 mod control;
 mod delivery;
 pub mod error;
@@ -85,7 +83,6 @@ pub mod server;
 pub mod state;
 
 pub use api::SESSION_COOKIE;
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ApiError, SimError, TOO_LONG_MESSAGE, TRACKING_HEADER};
 pub use model::{PersonType, RoomType, WebhookStatus};
 pub use ops::{NewPerson, ADAPTIVE_CARD, MAX_EDITS, MAX_MESSAGE_BYTES};

@@ -12,10 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::watch;
 
-use crate::clock::{Clock, SystemClock};
 use crate::error::SimError;
 use crate::ids::{self, Kind};
 use crate::model::{World, STATE_VERSION};
+use slbot_base::{Clock, SystemClock};
 
 /// How many chat events and delivery records are kept in memory.
 const EVENT_LOG_LIMIT: usize = 10_000;
@@ -29,7 +29,8 @@ pub struct SimConfig {
     /// headers, file download URLs) starts with it. `None`: [`crate::spawn`] uses the listening
     /// address; [`SimState::new`] falls back to `http://127.0.0.1`.
     pub public_base: Option<String>,
-    /// The time source for timestamps and the webhook failure window.
+    /// The time source for timestamps and the webhook failure window (tests inject a
+    /// `slbot_base::ManualClock`).
     pub clock: Arc<dyn Clock>,
     /// Failed deliveries within `webhook_failure_window` that make a webhook `inactive` (Webex: 100).
     pub webhook_failure_limit: usize,

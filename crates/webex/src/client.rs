@@ -18,13 +18,16 @@ use url::Url;
 use crate::answer::{read_failure, Success};
 use crate::body::Body;
 use crate::error::{classify, WebexError};
-use crate::retry::{backoff_delay, parse_seconds, retry_after_delay, Sleeper, TokioSleeper};
+use slbot_base::{Clock, SystemClock};
+
+use crate::retry::{backoff_delay, parse_seconds, retry_after_delay};
 
 /// The production Webex API base URL (it includes `/v1`).
 pub const DEFAULT_BASE_URL: &str = "https://webexapis.com/v1";
 
-/// Timeouts, retry budget and the sleeper used between attempts.
-#[derive(Clone)]
+/// Timeouts and retry budget (the waits between attempts come from the client's clock,
+/// [`WebexClient::with_clock`]).
+#[derive(Debug, Clone)]
 pub struct ClientSettings {
     /// Whole-request timeout (connect, send, read the answer).
     pub timeout: Duration,
@@ -38,8 +41,6 @@ pub struct ClientSettings {
     pub backoff_base: Duration,
     /// Longest 5xx backoff wait.
     pub backoff_max: Duration,
-    /// What waits between attempts (tests inject a [`crate::RecordingSleeper`]).
-    pub sleeper: Arc<dyn Sleeper>,
 }
 
 impl Default for ClientSettings {
@@ -51,21 +52,7 @@ impl Default for ClientSettings {
             max_retry_after: Duration::from_secs(60),
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(8),
-            sleeper: Arc::new(TokioSleeper),
         }
-    }
-}
-
-impl fmt::Debug for ClientSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientSettings")
-            .field("timeout", &self.timeout)
-            .field("max_attempts", &self.max_attempts)
-            .field("default_retry_after", &self.default_retry_after)
-            .field("max_retry_after", &self.max_retry_after)
-            .field("backoff_base", &self.backoff_base)
-            .field("backoff_max", &self.backoff_max)
-            .finish_non_exhaustive()
     }
 }
 
@@ -73,6 +60,8 @@ impl fmt::Debug for ClientSettings {
 #[derive(Clone)]
 pub struct WebexClient {
     inner: Arc<Inner>,
+    /// What waits between attempts (tests inject a `slbot_base::ManualClock`).
+    clock: Arc<dyn Clock>,
 }
 
 struct Inner {
@@ -129,7 +118,14 @@ impl WebexClient {
                 token,
                 settings,
             }),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same client waiting between attempts with `clock` instead of tokio's timers.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The API base URL this client talks to.
@@ -175,7 +171,7 @@ impl WebexClient {
                         error = %error,
                         "Webex call will be retried"
                     );
-                    self.inner.settings.sleeper.sleep(wait).await;
+                    self.clock.sleep(wait).await;
                     attempt += 1;
                 }
                 Attempt::Retry { error, .. } | Attempt::Fail(error) => {

@@ -7,7 +7,8 @@
 //!   or an error answer) and `paging` (`Link: rel="next"`) are its crate-private parts.
 //! - [`error`]: [`WebexError`], variants a caller acts on, each with status, Webex's message and
 //!   `trackingId`.
-//! - [`retry`]: the injectable [`Sleeper`], `Retry-After` parsing and backoff.
+//! - [`retry`]: `Retry-After` parsing and backoff (the waits themselves come from the injected
+//!   `slbot_base::Clock`).
 //! - [`messages`], [`people`], [`rooms`], [`memberships`], [`webhooks`],
 //!   [`attachment_actions`]: one module per Webex resource, its types and its calls.
 //! - [`events`]: the webhook delivery envelope and its typed `data`.
@@ -48,7 +49,6 @@ pub use register::{
     ensure_webhooks, webhook_target_url, Duplicates, WebhookAction, WebhookChange, WebhookSpec,
     ATTACHMENT_ACTIONS_WEBHOOK, BOT_WEBHOOKS, MESSAGES_WEBHOOK, WEBHOOK_PATH,
 };
-pub use retry::{RecordingSleeper, Sleeper, TokioSleeper};
 pub use rooms::Room;
 pub use signature::{sign_body, verify_signature, SIGNATURE_HEADER};
 pub use webhooks::{NewWebhook, Webhook, WebhookStatus, WebhookUpdate};

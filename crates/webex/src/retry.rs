@@ -1,68 +1,9 @@
-//! Waiting between attempts: the injectable [`Sleeper`], `Retry-After` parsing and 5xx backoff.
+//! How long to wait between attempts: `Retry-After` parsing and 5xx backoff.
 //!
-//! The client never calls `tokio::time::sleep` directly: it asks its [`Sleeper`], so tests (and
-//! simulations) can record the waits and return at once.
+//! The client never calls `tokio::time::sleep` directly: it asks its `slbot_base::Clock`, so
+//! tests (and simulations) can record the waits and return at once.
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Something that waits. The production one is [`TokioSleeper`].
-pub trait Sleeper: Send + Sync + 'static {
-    /// Waits for `duration` (or pretends to).
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>>;
-}
-
-/// Really waits, with `tokio::time::sleep`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
-
-/// Records every requested wait and returns at once: for tests and simulations of other crates
-/// that drive a [`crate::WebexClient`] against a misbehaving server.
-#[derive(Clone, Default)]
-pub struct RecordingSleeper {
-    waits: Arc<Mutex<Vec<Duration>>>,
-}
-
-impl RecordingSleeper {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Every wait requested so far, in order.
-    pub fn waits(&self) -> Vec<Duration> {
-        match self.waits.lock() {
-            Ok(w) => w.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-}
-
-impl fmt::Debug for RecordingSleeper {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecordingSleeper")
-            .field("waits", &self.waits())
-            .finish()
-    }
-}
-
-impl Sleeper for RecordingSleeper {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        match self.waits.lock() {
-            Ok(mut w) => w.push(duration),
-            Err(poisoned) => poisoned.into_inner().push(duration),
-        }
-        Box::pin(std::future::ready(()))
-    }
-}
 
 /// How long to wait after a 429/423 (or a 5xx that says so), from the raw `Retry-After` value.
 ///
@@ -164,16 +105,5 @@ mod tests {
             ]
         );
         assert_eq!(backoff_delay(u32::MAX, base, cap), cap);
-    }
-
-    #[tokio::test]
-    async fn the_recording_sleeper_remembers_waits_in_order() {
-        let s = RecordingSleeper::new();
-        s.sleep(Duration::from_secs(1)).await;
-        s.sleep(Duration::from_secs(2)).await;
-        assert_eq!(
-            s.waits(),
-            vec![Duration::from_secs(1), Duration::from_secs(2)]
-        );
     }
 }

@@ -13,7 +13,7 @@ use crate::webex_port::BoxFuture;
 #[derive(Clone)]
 pub struct SignInAdapter {
     store: Arc<dyn TokenStore>,
-    clock: Arc<dyn slbot_signing::Clock>,
+    clock: Arc<dyn slbot_base::Clock>,
 }
 
 impl std::fmt::Debug for SignInAdapter {
@@ -23,7 +23,7 @@ impl std::fmt::Debug for SignInAdapter {
 }
 
 impl SignInAdapter {
-    pub fn new(store: Arc<dyn TokenStore>, clock: Arc<dyn slbot_signing::Clock>) -> Self {
+    pub fn new(store: Arc<dyn TokenStore>, clock: Arc<dyn slbot_base::Clock>) -> Self {
         Self { store, clock }
     }
 }

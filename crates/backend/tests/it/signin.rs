@@ -19,10 +19,11 @@ use slbot_backend::store::postgres::PostgresStore;
 use slbot_backend::store::sqlite::SqliteStore;
 use slbot_backend::store::TokenStore;
 use slbot_backend::webex_port::{BoxFuture, Recipient, WebexFailure, WebexPerson, WebexPort};
+use slbot_base::ManualClock;
 use slbot_config::AccessPolicy;
 use slbot_signing::{
-    ConfirmOutcome, ManualClock, MemoryNonceStore, NonceStore, TokenClient, TokenClientSettings,
-    TokenError, Version,
+    ConfirmOutcome, MemoryNonceStore, NonceStore, TokenClient, TokenClientSettings, TokenError,
+    Version,
 };
 use slbot_sim_sso::{SimSsoConfig, SimSsoHandle};
 use url::Url;
@@ -218,7 +219,7 @@ async fn start(options: Options) -> Harness {
             Some((store as Arc<dyn TokenStore>, window, Some(dir), None))
         }
         Engine::Postgres(url) => {
-            let schema = format!("slbot_signin_{}", slbot_signing::random_hex(6));
+            let schema = format!("slbot_signin_{}", slbot_base::random_hex(6));
             let store = Arc::new(
                 PostgresStore::connect_in_schema(&url, Some(&schema), keyring)
                     .await
@@ -423,7 +424,7 @@ impl Harness {
         let t = slbot_signing::sign_login_token(
             &secret,
             person_id,
-            slbot_signing::Clock::now(&*self.clock),
+            slbot_base::Clock::now(&*self.clock),
         );
         format!("?t={t}")
     }
@@ -528,7 +529,7 @@ async fn a_link_with_another_e_mail_waits_for_the_code_from_that_webex_person() 
         "nothing is sent before the confirmation"
     );
 
-    let now = slbot_signing::Clock::now(&*h.clock);
+    let now = slbot_base::Clock::now(&*h.clock);
     assert!(h.memory().confirm(ANA_ID, "ROOM-ANA", &code, now));
     assert_eq!(h.memory().signed_in(), vec![ANA_ID.to_string()]);
 }
@@ -541,7 +542,7 @@ async fn a_stranger_using_someone_elses_link_binds_nothing_without_their_code() 
     let done = h.sign_in(&link, BOB_EMAIL).await;
     let code = code_on(&done.page);
     assert!(h.memory().signed_in().is_empty());
-    let now = slbot_signing::Clock::now(&*h.clock);
+    let now = slbot_base::Clock::now(&*h.clock);
     // Bob sends the code himself: the confirmation is for Ana's personId only.
     assert!(!h.memory().confirm(BOB_ID, "ROOM-BOB", &code, now));
     // A wrong code from Ana does not bind either.
@@ -644,7 +645,7 @@ async fn an_sso_outage_asks_the_user_to_try_again_later() {
 
 #[tokio::test]
 async fn a_code_that_expired_at_sso_is_refused_as_a_sign_in_to_start_again() {
-    let sso_clock = Arc::new(slbot_sim_sso::ManualClock::new(Utc::now()));
+    let sso_clock = Arc::new(slbot_base::ManualClock::new(Utc::now()));
     let h = start(Options {
         sim: SimSsoConfig {
             client_secret: Some("sso-client-secret".into()),

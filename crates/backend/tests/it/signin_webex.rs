@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 use slbot_backend::server;
 use slbot_backend::settings::BackendSettings;
 use slbot_backend::sso::{ClientAuth, SsoSettings};
-use slbot_signing::{SystemClock, TokenClient, TokenClientSettings, Version};
+use slbot_base::SystemClock;
+use slbot_signing::{TokenClient, TokenClientSettings, Version};
 use url::Url;
 
 const SECRET: &str = "backend-secret-for-the-webex-journey";

@@ -87,7 +87,7 @@ async fn raw(
         &headers,
         &body,
         Some(nonce),
-        slbot_signing::Clock::now(api.clock.as_ref()),
+        slbot_base::Clock::now(api.clock.as_ref()),
     );
     Raw {
         status,
@@ -330,7 +330,7 @@ async fn a_stale_date_is_refused_with_a_signed_empty_401() {
             QUERY,
             QUERY,
             date,
-            &slbot_signing::random_hex(16),
+            &slbot_base::random_hex(16),
         )
         .await;
         assert_eq!(got.status, StatusCode::UNAUTHORIZED);
@@ -343,7 +343,7 @@ async fn a_stale_date_is_refused_with_a_signed_empty_401() {
         QUERY,
         QUERY,
         t0() - Duration::seconds(299),
-        &slbot_signing::random_hex(16),
+        &slbot_base::random_hex(16),
     )
     .await;
     assert_eq!(fresh.status, StatusCode::OK);
@@ -376,7 +376,7 @@ async fn bad_parameters_with_a_good_signature_get_a_signed_empty_400() {
             query,
             query,
             t0(),
-            &slbot_signing::random_hex(16),
+            &slbot_base::random_hex(16),
         )
         .await;
         assert_eq!(got.status, StatusCode::BAD_REQUEST, "{query}");
@@ -395,7 +395,7 @@ async fn a_bad_signature_is_reported_before_bad_parameters() {
         QUERY,
         "roomId=R1",
         t0(),
-        &slbot_signing::random_hex(16),
+        &slbot_base::random_hex(16),
     )
     .await;
     assert_eq!(got.status, StatusCode::UNAUTHORIZED);
@@ -412,7 +412,7 @@ async fn a_tampered_query_cannot_fetch_someone_elses_token() {
         "roomId=R1&personId=P2",
         QUERY,
         t0(),
-        &slbot_signing::random_hex(16),
+        &slbot_base::random_hex(16),
     )
     .await;
     assert_eq!(got.status, StatusCode::UNAUTHORIZED);
@@ -475,7 +475,7 @@ async fn an_unreachable_backend_is_a_transport_problem() {
 #[tokio::test]
 async fn even_a_wrong_method_or_an_oversized_body_gets_a_signed_answer() {
     let (_ts, _fake, api) = api_with(Version::V2, SsoMode::Rotate).await;
-    let nonce = slbot_signing::random_hex(16);
+    let nonce = slbot_base::random_hex(16);
     let got = raw(&api, reqwest::Method::PUT, QUERY, QUERY, t0(), &nonce).await;
     assert_eq!(got.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(got.verified, Ok(()));
@@ -502,7 +502,7 @@ async fn even_a_wrong_method_or_an_oversized_body_gets_a_signed_answer() {
         &headers,
         &body,
         Some(&nonce),
-        slbot_signing::Clock::now(api.clock.as_ref()),
+        slbot_base::Clock::now(api.clock.as_ref()),
     );
     assert_eq!(verified, Ok(()));
 }

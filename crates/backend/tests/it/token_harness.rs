@@ -18,9 +18,8 @@ use slbot_backend::store::{
     StoreError, TokenRecord, TokenStore, TokenSummary, Tokens,
 };
 use slbot_backend::token_api::{self, TokenApiDeps};
-use slbot_signing::{
-    ManualClock, MemoryNonceStore, TokenClient, TokenClientSettings, Verifier, Version,
-};
+use slbot_base::ManualClock;
+use slbot_signing::{MemoryNonceStore, TokenClient, TokenClientSettings, Verifier, Version};
 use sqlx::Row;
 
 pub const K1: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -114,7 +113,7 @@ impl TestStore {
     /// A store in a fresh schema; `None` when PostgreSQL is not configured (skipped).
     pub async fn postgres(keyring: Keyring) -> Option<Self> {
         let url = postgres_url()?;
-        let schema = format!("slbot_test_{}", slbot_signing::random_hex(6));
+        let schema = format!("slbot_test_{}", slbot_base::random_hex(6));
         let store = Arc::new(
             PostgresStore::connect_in_schema(&url, Some(&schema), keyring)
                 .await

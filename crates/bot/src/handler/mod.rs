@@ -77,7 +77,7 @@ pub struct Bot {
     pub(crate) login_url: String,
     pub(crate) progress: ProgressSettings,
     /// "Now" for reports and sign-in links (injected so tests pin it).
-    pub(crate) clock: Arc<dyn slbot_signing::Clock>,
+    pub(crate) clock: Arc<dyn slbot_base::Clock>,
     /// The fetches being waited for, so one fetch gets one "please wait" message.
     pub(crate) watches: Mutex<HashMap<CacheKey, Arc<FetchWatch>>>,
     /// Keys the MAC of every card button (settings: `SLBOT_CARD_SECRET` or derived).
@@ -207,7 +207,7 @@ impl Bot {
                 Answer::text(sentences::sign_in(&self.sign_in_link(&ctx.person_id)))
             }
             Failure::SignInService(cause) => {
-                let reference = slbot_signing::random_hex(4);
+                let reference = slbot_base::random_hex(4);
                 tracing::error!(reference = %reference, cause = %cause, "the sign-in service failed");
                 Answer::text(sentences::sign_in_service_failing(&reference))
             }

@@ -114,7 +114,7 @@ async fn a_rate_limit_storm_while_replying_delays_the_reply_but_does_not_lose_it
     );
     let stats = app.webex.state().stats();
     assert!(stats.injected_429 >= 1, "{stats:?}");
-    assert!(!app.webex_sleeper.waits().is_empty());
+    assert!(!app.clock.waits().is_empty());
 }
 
 #[tokio::test]

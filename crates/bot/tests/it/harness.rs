@@ -4,7 +4,8 @@
 //! webhooks in the Webex simulator exactly as production does (`SLBOT_BOT_PUBLIC_URL`).
 //!
 //! The bot's own store (notifications) is a SQLite file in the same temporary directory, and
-//! its clock a [`ManualClock`] the test may move ([`TestApp::clock`]).
+//! its clock a [`ManualClock`] the test may move ([`TestApp::clock`]): the CSSM and Webex
+//! clients' waits (backoff, `Retry-After`) return at once and are recorded there.
 //!
 //! Helpers act as people: [`TestApp::say`] posts through the simulator's control API, then
 //! [`TestApp::settle`] waits (bounded) until every webhook was delivered and the bot has
@@ -27,10 +28,11 @@ use slbot_backend::refresh::Refresher;
 use slbot_backend::sso::{SsoError, TokenSet};
 use slbot_backend::store::{BoxFuture, PendingSignIn, TokenStore, Tokens};
 use slbot_backend::token_api::{self, TokenApiDeps};
+use slbot_base::{ManualClock, SystemClock};
 use slbot_bot::{BotFlags, BotSettings, Injected};
-use slbot_signing::{ManualClock, MemoryNonceStore, SystemClock, Verifier, Version};
+use slbot_signing::{MemoryNonceStore, Verifier, Version};
 use slbot_sim_cssm::{DataSource, FaultSettings, GenParams, StaticToken};
-use slbot_webex::{ClientSettings, RecordingSleeper};
+use slbot_webex::ClientSettings;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -194,7 +196,8 @@ impl Posted {
 pub struct TestApp {
     /// The bot being served (for what a test drives directly: a notification pass).
     pub bot_handle: Arc<slbot_bot::Bot>,
-    /// The bot's "now" (starts at [`now`]; the notification scheduler reads it too).
+    /// The bot's "now" (starts at [`now`]; the notification scheduler reads it too) and the
+    /// record of every retry wait.
     pub clock: Arc<ManualClock>,
     pub webex: slbot_sim_webex::SimHandle,
     pub cssm: slbot_sim_cssm::SimHandle,
@@ -202,7 +205,6 @@ pub struct TestApp {
     pub store: Arc<dyn TokenStore>,
     pub bot: Person,
     pub bot_addr: SocketAddr,
-    pub webex_sleeper: RecordingSleeper,
     http: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     served: Option<JoinHandle<Result<(), slbot_bot::StartError>>>,
@@ -219,21 +221,6 @@ impl Refresher for NoRefresh {
     }
     fn revoke<'a>(&'a self, _: &'a SecretString) -> BoxFuture<'a, Result<(), SsoError>> {
         Box::pin(async { Ok(()) })
-    }
-}
-
-/// CSSM waits (backoff, `Retry-After`) return at once; the whole-fetch deadline is real.
-struct NoWaitCssmClock;
-
-impl slbot_cssm::Clock for NoWaitCssmClock {
-    fn sleep(&self, _: Duration) -> futures::future::BoxFuture<'static, ()> {
-        Box::pin(std::future::ready(()))
-    }
-    fn deadline(&self, duration: Duration) -> futures::future::BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
     }
 }
 
@@ -368,14 +355,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.progress_after = Duration::from_secs(60);
     settings.shutdown_grace = Duration::from_secs(10);
     (options.tweak)(&mut settings);
-    let webex_sleeper = RecordingSleeper::new();
     let clock = Arc::new(ManualClock::new(now()));
     let injected = Injected {
         clock: clock.clone(),
-        cssm_clock: Arc::new(NoWaitCssmClock),
         webex: ClientSettings {
             timeout: Duration::from_secs(10),
-            sleeper: Arc::new(webex_sleeper.clone()),
             ..ClientSettings::default()
         },
     };
@@ -399,7 +383,6 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         store,
         bot,
         bot_addr,
-        webex_sleeper,
         http,
         shutdown: Some(stop),
         served: Some(served),

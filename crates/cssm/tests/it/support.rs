@@ -8,10 +8,10 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use futures::future::BoxFuture;
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use slbot_cssm::{Clock, CssmClient, FetchSettings, Jitter};
+use slbot_base::{Clock, Wait};
+use slbot_cssm::{CssmClient, FetchSettings, Jitter};
 use tokio::sync::{Notify, Semaphore};
 
 pub const TOKEN: &str = "tok-SECRET-4f1e9b";
@@ -222,7 +222,7 @@ pub fn virtual_accounts() -> Reply {
 
 /// A clock whose waits return at once and are recorded; its fetch deadline fires only when
 /// [`TestClock::expire`] is called.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct TestClock {
     pub sleeps: Mutex<Vec<Duration>>,
     deadline: Arc<Notify>,
@@ -239,11 +239,11 @@ impl TestClock {
 }
 
 impl Clock for TestClock {
-    fn sleep(&self, d: Duration) -> BoxFuture<'static, ()> {
+    fn sleep(&self, d: Duration) -> Wait {
         self.sleeps.lock().unwrap().push(d);
         Box::pin(async {})
     }
-    fn deadline(&self, d: Duration) -> BoxFuture<'static, ()> {
+    fn deadline(&self, d: Duration) -> Wait {
         self.deadline_asked.lock().unwrap().push(d);
         let notify = self.deadline.clone();
         Box::pin(async move { notify.notified().await })

@@ -6,10 +6,10 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use chrono::Utc;
 use secrecy::SecretString;
+use slbot_base::SystemClock;
 use slbot_loadgen::{run, TokenApi};
 use slbot_signing::{
-    IncomingRequest, MemoryNonceStore, NonceSource, SystemClock, Verifier, Version,
-    ACCESS_TOKEN_PATH,
+    IncomingRequest, MemoryNonceStore, NonceSource, Verifier, Version, ACCESS_TOKEN_PATH,
 };
 
 use crate::{client, short_plan, SHORT_PLAN_MEASURED, SHORT_PLAN_TOTAL};

@@ -47,7 +47,7 @@ impl SqliteNotifyStore {
             .map_err(|e| StoreError::Unavailable(format!("creating the schema: {e}")))?;
         Ok(Self {
             pool,
-            holder: slbot_signing::random_hex(8),
+            holder: slbot_base::random_hex(8),
         })
     }
 

@@ -67,7 +67,7 @@ impl TestDb {
             }
             Engine::Postgres => {
                 let url = postgres_url()?;
-                let schema = format!("slbot_notify_test_{}", slbot_signing::random_hex(6));
+                let schema = format!("slbot_notify_test_{}", slbot_base::random_hex(6));
                 Some(TestDb::Postgres { url, schema })
             }
         }

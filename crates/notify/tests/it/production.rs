@@ -15,13 +15,12 @@ use slbot_backend::refresh::Refresher;
 use slbot_backend::sso::{SsoError, TokenSet};
 use slbot_backend::store::{BoxFuture, TokenStore, Tokens};
 use slbot_backend::token_api::{self, TokenApiDeps};
+use slbot_base::SystemClock;
 use slbot_cssm::{CssmClient, FetchSettings, Url};
 use slbot_inventory::Catalog;
 use slbot_notify::adapters::{BackendTokens, CssmInventories, WebexPoster};
 use slbot_notify::{NotifyDeps, NotifyRequest, NotifyService, Scheduler, SchedulerSettings};
-use slbot_signing::{
-    MemoryNonceStore, SystemClock, TokenClient, TokenClientSettings, Verifier, Version,
-};
+use slbot_signing::{MemoryNonceStore, TokenClient, TokenClientSettings, Verifier, Version};
 use slbot_sim_cssm::{DataSource, StaticToken};
 use slbot_webex::{ClientSettings, WebexClient};
 

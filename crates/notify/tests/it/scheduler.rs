@@ -540,7 +540,7 @@ async fn the_bot_loop_runs_passes_with_the_injected_clock_until_shutdown() {
         .service(store.clone())
         .handle(&daily_0800_utc(), ALICE, ALICE_ROOM, at(2026, 11, 2, 10, 0))
         .await;
-    let clock = Arc::new(slbot_notify::ports::ManualClock::new(at(2026, 11, 3, 8, 0)));
+    let clock = Arc::new(slbot_base::ManualClock::new(at(2026, 11, 3, 8, 0)));
     let scheduler = Arc::new(world.scheduler(store.clone()));
     let poster = world.poster.clone();
     // Spawned, so the loop's future is known to be Send (the bot spawns it).

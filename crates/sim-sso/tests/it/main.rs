@@ -7,7 +7,8 @@ use base64::Engine as _;
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use slbot_sim_sso::{spawn, ManualClock, SimSsoConfig, SimSsoHandle, SsoState};
+use slbot_base::ManualClock;
+use slbot_sim_sso::{spawn, SimSsoConfig, SimSsoHandle, SsoState};
 
 const REDIRECT: &str = "http://127.0.0.1:1/oauth/callback";
 const VERIFIER: &str = "a-verifier-that-is-long-enough-for-rfc-7636-0123456789";

@@ -10,7 +10,8 @@ use axum::routing::post;
 use axum::Router;
 use chrono::TimeZone;
 use serde_json::{json, Value};
-use slbot_sim_webex::{spawn, ManualClock, SimConfig, SimHandle, SimState};
+use slbot_base::ManualClock;
+use slbot_sim_webex::{spawn, SimConfig, SimHandle, SimState};
 
 pub struct Sim {
     pub handle: SimHandle,

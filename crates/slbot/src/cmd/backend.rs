@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use slbot_backend::server::{self, StartError};
 use slbot_backend::settings::{BackendSettings, SecretFiles};
+use slbot_base::{Clock, SystemClock};
 use slbot_config::Config;
-use slbot_signing::{Clock, SystemClock};
 
 use crate::exit::{CliError, CliResult};
 

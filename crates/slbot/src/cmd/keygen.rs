@@ -12,7 +12,7 @@ use crate::exit::{CliError, CliResult};
 pub struct Args {}
 
 pub async fn run(_args: Args, _config: &Config) -> CliResult {
-    let key = slbot_signing::random_hex(32);
+    let key = slbot_base::random_hex(32);
     let id = StoreKey::from_hex(&key, "the new key").map_err(CliError::internal)?;
     println!("{key}");
     eprintln!("key id {}", id.id());

@@ -191,7 +191,7 @@ async fn a_file_upload_retried_after_429_sends_the_whole_file_again() {
     .await
     .unwrap();
     assert_eq!(*bodies.lock().unwrap(), vec![4096, 4096]);
-    assert_eq!(waits.seen(), vec![std::time::Duration::from_secs(1)]);
+    assert_eq!(waits.waits(), vec![std::time::Duration::from_secs(1)]);
 }
 
 #[tokio::test]

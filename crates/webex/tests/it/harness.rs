@@ -1,8 +1,6 @@
 //! Small servers and helpers the tests share.
 
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +10,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use secrecy::SecretString;
-use slbot_webex::{ClientSettings, Sleeper, WebexClient};
+use slbot_base::ManualClock;
+use slbot_webex::{ClientSettings, WebexClient};
 
 pub const TOKEN: &str = "bot-token-Zm9vYmFyYmF6cXV4";
 
@@ -28,25 +27,11 @@ pub async fn serve(router: Router) -> String {
     format!("http://{addr}")
 }
 
-/// A sleeper that records waits and returns at once.
-#[derive(Clone, Default)]
-pub struct Waits(Arc<Mutex<Vec<Duration>>>);
-
-impl Waits {
-    pub fn seen(&self) -> Vec<Duration> {
-        self.0.lock().unwrap().clone()
-    }
-}
-
-impl Sleeper for Waits {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        self.0.lock().unwrap().push(duration);
-        Box::pin(async {})
-    }
-}
+/// The clock of every test client: waits return at once and are recorded.
+pub type Waits = Arc<ManualClock>;
 
 /// Settings used by every test: 4 attempts, 5 s default Retry-After, 60 s cap, 100 ms backoff base.
-pub fn settings(waits: &Waits) -> ClientSettings {
+pub fn settings() -> ClientSettings {
     ClientSettings {
         timeout: Duration::from_secs(10),
         max_attempts: 4,
@@ -54,19 +39,19 @@ pub fn settings(waits: &Waits) -> ClientSettings {
         max_retry_after: Duration::from_secs(60),
         backoff_base: Duration::from_millis(100),
         backoff_max: Duration::from_secs(2),
-        sleeper: Arc::new(waits.clone()),
     }
 }
 
 /// A client for the API under `origin` + `/v1`, and the waits it asks for.
 pub fn client(origin: &str) -> (WebexClient, Waits) {
-    let waits = Waits::default();
+    let waits = Arc::new(ManualClock::default());
     let c = WebexClient::new(
         &format!("{origin}/v1"),
         SecretString::from(TOKEN),
-        settings(&waits),
+        settings(),
     )
-    .expect("client builds");
+    .expect("client builds")
+    .with_clock(waits.clone());
     (c, waits)
 }
 

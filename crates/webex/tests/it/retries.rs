@@ -41,7 +41,7 @@ async fn each_429_waits_as_long_as_retry_after_says_or_the_default_when_it_is_un
         let (c, waits) = client(&origin);
         let m = c.get_message("M1").await.unwrap();
         assert_eq!(m.text.as_deref(), Some("hello"), "{header:?}");
-        assert_eq!(waits.seen(), vec![expected_wait], "{header:?}");
+        assert_eq!(waits.waits(), vec![expected_wait], "{header:?}");
         assert_eq!(server.seen().len(), 2, "{header:?}");
     }
 }
@@ -55,7 +55,7 @@ async fn a_huge_retry_after_is_capped_at_a_minute() {
     .await;
     let (c, waits) = client(&origin);
     c.get_message("M1").await.unwrap();
-    assert_eq!(waits.seen(), vec![secs(60)]);
+    assert_eq!(waits.waits(), vec![secs(60)]);
 }
 
 #[tokio::test]
@@ -72,7 +72,7 @@ async fn a_post_rate_limited_is_sent_again_after_the_wait() {
         .await
         .unwrap();
     assert_eq!(m.id, "M2");
-    assert_eq!(waits.seen(), vec![secs(1), secs(3)]);
+    assert_eq!(waits.waits(), vec![secs(1), secs(3)]);
     let seen = server.seen();
     assert_eq!(seen.len(), 3);
     assert!(seen
@@ -98,7 +98,7 @@ async fn rate_limiting_on_every_attempt_gives_rate_limited_with_the_tracking_id(
     assert_eq!(err.tracking_id(), Some("ROUTER_429"));
     assert_eq!(err.status(), Some(429));
     assert_eq!(server.seen().len(), 4);
-    assert_eq!(waits.seen(), vec![secs(7); 3]);
+    assert_eq!(waits.waits(), vec![secs(7); 3]);
     assert!(err.is_transient());
 }
 
@@ -112,7 +112,7 @@ async fn a_locked_file_is_retried_after_retry_after() {
     let (c, waits) = client(&origin);
     let m = c.get_message("M1").await.unwrap();
     assert_eq!(m.text.as_deref(), Some("report attached"));
-    assert_eq!(waits.seen(), vec![secs(3)]);
+    assert_eq!(waits.waits(), vec![secs(3)]);
     assert_eq!(server.seen().len(), 2);
 }
 
@@ -130,7 +130,7 @@ async fn server_errors_back_off_exponentially_then_succeed() {
     assert_eq!(me.emails, vec!["slbot@webex.bot".to_string()]);
     // Harness backoff: base 100 ms, doubled per failure.
     let expected: Vec<Duration> = [100, 200, 400].map(Duration::from_millis).to_vec();
-    assert_eq!(waits.seen(), expected);
+    assert_eq!(waits.waits(), expected);
     assert_eq!(server.seen().len(), 4);
 }
 
@@ -143,7 +143,7 @@ async fn a_503_with_retry_after_waits_that_long_instead_of_backing_off() {
     .await;
     let (c, waits) = client(&origin);
     c.get_message("M1").await.unwrap();
-    assert_eq!(waits.seen(), vec![secs(4)]);
+    assert_eq!(waits.waits(), vec![secs(4)]);
 }
 
 #[tokio::test]
@@ -160,7 +160,7 @@ async fn server_errors_on_every_attempt_give_unavailable_with_the_tracking_id_he
     assert_eq!(err.status(), Some(500));
     assert_eq!(server.seen().len(), 4);
     let expected: Vec<Duration> = [100, 200, 400].map(Duration::from_millis).to_vec();
-    assert_eq!(waits.seen(), expected);
+    assert_eq!(waits.waits(), expected);
 }
 
 #[tokio::test]
@@ -183,7 +183,7 @@ async fn client_errors_are_not_retried_and_carry_message_and_tracking_id() {
         Some("The requested resource could not be found.")
     );
     assert_eq!(server.seen().len(), 1);
-    assert!(waits.seen().is_empty());
+    assert!(waits.waits().is_empty());
     assert!(!err.is_transient());
 }
 

@@ -51,7 +51,7 @@ async fn a_connection_failure_error_has_no_token() {
         matches!(err, WebexError::Transport { attempts: 4, .. }),
         "{err:?}"
     );
-    assert_eq!(waits.seen().len(), 3, "connection failures are retried");
+    assert_eq!(waits.waits().len(), 3, "connection failures are retried");
     for shown in [err.to_string(), format!("{err:?}")] {
         assert!(!shown.contains(TOKEN), "{shown}");
         assert!(shown.contains("GET /v1/messages/M1"), "{shown}");
