@@ -48,9 +48,11 @@ pub(crate) fn removed(
     Removed { refresh_token }
 }
 
-/// `impl TokenStore for $store`, for a store with fields `pool` (the engine's pool) and
-/// `keys` ([`Keyring`]).
+/// `impl TokenStore for $store` and `impl NonceStore for $store` (the v2 replay window), for a
+/// store with fields `nonce_calls`, `pool` (the engine's pool) and `keys` ([`Keyring`]), and
+/// the store's `migrated` constructor, `keys` and `close`.
 ///
+/// - `pool`: the engine's pool type; `migrations`: its embedded SQL files in version order;
 /// - `row`: the engine's row type;
 /// - `sql`: `fn(&str) -> String`, the engine's spelling of `?`-placeholder SQL;
 /// - `begin_locked`: `async fn(&Pool) -> Result<Transaction, sqlx::Error>`, opening the
@@ -60,6 +62,8 @@ pub(crate) fn removed(
 macro_rules! token_store_impl {
     (
         store = $store:ty,
+        pool = $pool:ty,
+        migrations = $migrations:expr,
         row = $row:ty,
         sql = $sql:path,
         begin_locked = $begin_locked:path,
@@ -77,6 +81,67 @@ macro_rules! token_store_impl {
                 RekeyReport, Removed, SealedRow, StoreError, TokenRecord, TokenStore,
                 TokenSummary, Tokens, MAX_CONFIRM_ATTEMPTS,
             };
+
+            impl $store {
+                /// Runs the migrations on `pool` (a no-op when they already ran) and wraps it.
+                async fn migrated(
+                    pool: $pool,
+                    keys: $crate::store::Keyring,
+                ) -> Result<Self, StoreError> {
+                    $crate::store::migrator($migrations)
+                        .run(&pool)
+                        .await
+                        .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
+                    Ok(Self {
+                        nonce_calls: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
+                        pool,
+                        keys,
+                    })
+                }
+
+                /// The keyring in use.
+                pub fn keys(&self) -> &$crate::store::Keyring {
+                    &self.keys
+                }
+
+                /// Closes the pool (on SQLite, the last connection flushes the WAL).
+                pub async fn close(&self) {
+                    self.pool.close().await;
+                }
+            }
+
+            impl slbot_signing::nonce::NonceStore for $store {
+                fn check_and_record<'a>(
+                    &'a self,
+                    nonce: &'a str,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'a, Result<bool, slbot_signing::nonce::NonceStoreError>> {
+                    use $crate::store::engine::nonce_error;
+                    use $crate::store::{PURGE_NONCES_EVERY, PURGE_NONCES_SQL, RECORD_NONCE_SQL};
+                    Box::pin(async move {
+                        let cutoff = secs(now) - slbot_signing::scheme::REPLAY_WINDOW_SECS;
+                        if self
+                            .nonce_calls
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                            .is_multiple_of(PURGE_NONCES_EVERY)
+                        {
+                            sqlx::query(&$sql(PURGE_NONCES_SQL))
+                                .bind(cutoff)
+                                .execute(&self.pool)
+                                .await
+                                .map_err(nonce_error)?;
+                        }
+                        let fresh = sqlx::query(&$sql(RECORD_NONCE_SQL))
+                            .bind(nonce)
+                            .bind(secs(now))
+                            .bind(cutoff)
+                            .fetch_optional(&self.pool)
+                            .await
+                            .map_err(nonce_error)?;
+                        Ok(fresh.is_some())
+                    })
+                }
+            }
 
             fn sealed_row(row: &$row) -> Result<SealedRow, sqlx::Error> {
                 Ok(SealedRow {

@@ -6,20 +6,16 @@
 //! (`store::engine`); SQL is written with `?` placeholders and numbered `$1…` by
 //! [`slbot_store::postgres::numbered`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use slbot_store::postgres::{numbered, PoolSettings};
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::engine::nonce_error;
-use super::{secs, BoxFuture, StoreError};
+use super::StoreError;
 use crate::crypto::Keyring;
-use slbot_signing::nonce::{NonceStore, NonceStoreError};
-use slbot_signing::scheme::REPLAY_WINDOW_SECS;
 
 /// The schema, oldest migration first.
 const MIGRATIONS: [&str; 2] = [
@@ -61,25 +57,7 @@ impl PostgresStore {
             },
         )
         .await?;
-        super::migrator(MIGRATIONS)
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
-        Ok(Self {
-            nonce_calls: Arc::new(AtomicU64::new(0)),
-            pool,
-            keys,
-        })
-    }
-
-    /// The keyring in use.
-    pub fn keys(&self) -> &Keyring {
-        &self.keys
-    }
-
-    /// Closes the pool.
-    pub async fn close(&self) {
-        self.pool.close().await;
+        Self::migrated(pool, keys).await
     }
 }
 
@@ -92,39 +70,10 @@ async fn begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, sqlx::Er
 
 super::engine::token_store_impl! {
     store = PostgresStore,
+    pool = PgPool,
+    migrations = MIGRATIONS,
     row = PgRow,
     sql = numbered,
     begin_locked = begin,
     row_lock = " FOR UPDATE",
-}
-
-impl NonceStore for PostgresStore {
-    fn check_and_record<'a>(
-        &'a self,
-        nonce: &'a str,
-        now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<bool, NonceStoreError>> {
-        Box::pin(async move {
-            let cutoff = secs(now) - REPLAY_WINDOW_SECS;
-            if self
-                .nonce_calls
-                .fetch_add(1, Ordering::Relaxed)
-                .is_multiple_of(super::PURGE_NONCES_EVERY)
-            {
-                sqlx::query(&numbered(super::PURGE_NONCES_SQL))
-                    .bind(cutoff)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(nonce_error)?;
-            }
-            let fresh = sqlx::query(&numbered(super::RECORD_NONCE_SQL))
-                .bind(nonce)
-                .bind(secs(now))
-                .bind(cutoff)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(nonce_error)?;
-            Ok(fresh.is_some())
-        })
-    }
 }
