@@ -1,7 +1,8 @@
 //! Benchmark (a): webhook acknowledgement latency at a fixed 500 requests/s, open loop.
 //!
-//! The bot's real HTTP service (signature check on the raw body, parse, dedupe, queue) runs in
-//! this process with its workers draining into a no-op [`EventSink`]. The load comes from a
+//! The bot's real HTTP service (signature check on the raw body, parse, dedupe — in memory and
+//! in a SQLite bot store, as in production — queue) runs in this process with its workers
+//! draining into a no-op [`EventSink`]. The load comes from a
 //! child process (this same binary, started with `--sender URL`): it fires one signed,
 //! distinct delivery every 2 ms on a fixed schedule whatever the answers do, and measures each
 //! latency from the request's *scheduled* time (so a stall counts against every request it
@@ -16,7 +17,8 @@ use futures::future::BoxFuture;
 use secrecy::SecretString;
 use slbot_bot::events::Job;
 use slbot_bot::queue::{Dispatcher, EventSink};
-use slbot_bot::service::{app, Readiness, ServiceState};
+use slbot_bot::service::{app, DeliveryLedger, Readiness, ServiceState, DEDUPE_RETENTION};
+use slbot_notify::NotifyStore;
 
 const SECRET: &str = "bench-webhook-secret";
 const RATE_PER_SEC: u64 = 500;
@@ -32,6 +34,20 @@ impl EventSink for NoopSink {
     }
     fn busy(self: Arc<Self>, _job: Job) -> BoxFuture<'static, ()> {
         Box::pin(async {})
+    }
+}
+
+/// The production ledger: the SQLite bot store.
+struct StoreLedger(Arc<dyn NotifyStore>);
+
+impl DeliveryLedger for StoreLedger {
+    fn first_delivery<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, String>> {
+        Box::pin(async move {
+            self.0
+                .first_delivery(key, chrono::Utc::now(), DEDUPE_RETENTION)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }
 
@@ -64,11 +80,21 @@ fn service() {
         Err(e) => return eprintln!("cannot start tokio: {e}"),
     };
     runtime.block_on(async {
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => return eprintln!("no temporary directory: {e}"),
+        };
+        let store_url = format!("sqlite://{}/bench-bot.db", dir.path().display());
+        let store = match slbot_notify::open(&store_url).await {
+            Ok(s) => s,
+            Err(e) => return eprintln!("cannot open the bot store: {e}"),
+        };
         let (dispatcher, _workers) = Dispatcher::start(Arc::new(NoopSink), 16, 1024);
         let stats = Arc::clone(&dispatcher.stats);
         let state = Arc::new(ServiceState::new(
             SecretString::from(SECRET.to_string()),
             dispatcher,
+            Arc::new(StoreLedger(store)),
             Arc::new(AlwaysReady),
         ));
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {

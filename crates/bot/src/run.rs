@@ -153,7 +153,7 @@ pub async fn build_with(
         catalog: Arc::clone(&catalog),
     });
     let deps = NotifyDeps {
-        store,
+        store: Arc::clone(&store),
         tokens: token_source,
         inventories,
         settings: SchedulerSettings::default(),
@@ -193,6 +193,7 @@ pub async fn build_with(
             .build(),
         notify,
         scheduler,
+        store,
     }))
 }
 
@@ -223,6 +224,7 @@ pub async fn serve(
     let state = Arc::new(ServiceState::new(
         settings.webhook_secret.clone(),
         dispatcher,
+        bot.clone(),
         bot.clone(),
     ));
     let keeper = tokio::spawn(keep_webhooks_enabled(

@@ -1,8 +1,11 @@
 //! The HTTP face of the bot: `POST /webhooks/webex`, `GET /healthz`, `GET /readyz`.
 //!
 //! The webhook endpoint checks `X-Spark-Signature` over the raw body before parsing anything,
-//! acknowledges within milliseconds and hands the event to the [`Dispatcher`]; repeated
-//! deliveries of one `data.id` are ignored for 10 minutes (up to 100,000 ids).
+//! acknowledges within milliseconds and hands the event to the [`Dispatcher`]. Each event
+//! (`resource:event:data.id`) is worked on once: the [`DeliveryLedger`] (the bot store)
+//! remembers it for [`DEDUPE_RETENTION`] across restarts and replicas, and a per-process set
+//! (10 minutes, up to 100,000 keys) answers repeats to this replica without a store call and
+//! still guards it while the store is unreachable.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -22,10 +25,21 @@ use crate::queue::Dispatcher;
 
 /// Largest webhook body accepted (413 above).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// How long a delivered `data.id` is remembered.
+/// How long this process remembers a delivered event by itself.
 pub const DEDUPE_TTL: Duration = Duration::from_secs(600);
-/// How many delivered ids are remembered at most.
+/// How many delivered events this process remembers by itself at most.
 pub const DEDUPE_CAPACITY: u64 = 100_000;
+/// How long the [`DeliveryLedger`] remembers a delivered event (a Webex retry or a replay
+/// within it gets no second answer, at any replica, before or after a restart).
+pub const DEDUPE_RETENTION: chrono::Duration = chrono::Duration::hours(24);
+
+/// Where accepted webhook events are recorded, shared by every replica and kept across
+/// restarts (the bot store).
+pub trait DeliveryLedger: Send + Sync + 'static {
+    /// Records `key`; `Ok(true)` for its first delivery within [`DEDUPE_RETENTION`],
+    /// `Ok(false)` for a repeat. `Err` says why the ledger cannot answer (for the log).
+    fn first_delivery<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, String>>;
+}
 
 /// Answers `/readyz`: Webex reachable and the bot's identity known.
 pub trait Readiness: Send + Sync + 'static {
@@ -37,6 +51,7 @@ pub struct ServiceState {
     webhook_secret: SecretString,
     dispatcher: Dispatcher,
     seen: moka::future::Cache<String, ()>,
+    ledger: Arc<dyn DeliveryLedger>,
     readiness: Arc<dyn Readiness>,
 }
 
@@ -44,6 +59,7 @@ impl ServiceState {
     pub fn new(
         webhook_secret: SecretString,
         dispatcher: Dispatcher,
+        ledger: Arc<dyn DeliveryLedger>,
         readiness: Arc<dyn Readiness>,
     ) -> Self {
         let seen = moka::future::Cache::builder()
@@ -54,6 +70,7 @@ impl ServiceState {
             webhook_secret,
             dispatcher,
             seen,
+            ledger,
             readiness,
         }
     }
@@ -100,11 +117,26 @@ async fn webhook(
         tracing::debug!(resource = %envelope.resource, event = %envelope.event, "ignored an event of another resource");
         return StatusCode::OK.into_response();
     };
-    let id = envelope.data.id.clone();
-    let entry = state.seen.entry(id.clone()).or_insert(()).await;
+    let key = format!(
+        "{}:{}:{}",
+        envelope.resource, envelope.event, envelope.data.id
+    );
+    let entry = state.seen.entry(key.clone()).or_insert(()).await;
     if !entry.is_fresh() {
-        tracing::debug!(event_id = %id, "ignored a repeated delivery");
+        tracing::debug!(event = %key, "ignored a repeated delivery");
         return StatusCode::OK.into_response();
+    }
+    match state.ledger.first_delivery(&key).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!(event = %key, "ignored a delivery already accepted (by this or another replica, or before a restart)");
+            return StatusCode::OK.into_response();
+        }
+        // Answering twice is better than not at all: the event is worked on, and this
+        // process's own set still keeps it from being answered twice here.
+        Err(why) => {
+            tracing::warn!(event = %key, error = %why, "the bot store cannot record the delivery: working on it anyway");
+        }
     }
     state.dispatcher.submit(Job {
         resource,

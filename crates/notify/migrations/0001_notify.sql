@@ -39,3 +39,12 @@ CREATE TABLE IF NOT EXISTS notify_lease (
     holder  TEXT NOT NULL,
     until   BIGINT NOT NULL
 );
+
+-- Webhook events the bot has accepted, by `resource:event:data.id`, kept for a day, so that a
+-- Webex retry or a replayed delivery reaching any replica, before or after a restart, gets no
+-- second answer. Old rows are purged by the bot as it records new ones.
+CREATE TABLE IF NOT EXISTS bot_deliveries (
+    event_key  TEXT PRIMARY KEY NOT NULL,
+    seen_at    BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bot_deliveries_seen_at ON bot_deliveries (seen_at);

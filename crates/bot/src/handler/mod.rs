@@ -41,7 +41,7 @@ use secrecy::SecretString;
 use slbot_chat::{sentences, Answer};
 use slbot_cssm::{CssmClient, CssmError, ErrorKind, FetchOptions, Progress};
 use slbot_inventory::{Catalog, Inventory};
-use slbot_notify::{NotifyService, Scheduler};
+use slbot_notify::{NotifyService, NotifyStore, Scheduler};
 use slbot_signing::{ServiceCause, TokenClient, TokenError};
 use slbot_webex::WebexClient;
 use tracing::Instrument;
@@ -52,7 +52,7 @@ use crate::mention::Identity;
 use crate::policy::{Decision, Policy};
 use crate::queue::EventSink;
 use crate::routing::{route, Privacy, RoomType, Route, Target};
-use crate::service::Readiness;
+use crate::service::{DeliveryLedger, Readiness, DEDUPE_RETENTION};
 use progress::FetchWatch;
 
 /// When the "please wait" message appears and how it is updated.
@@ -88,6 +88,8 @@ pub struct Bot {
     pub(crate) notify: NotifyService,
     /// The scheduled digests ([`crate::run::serve`] runs its loop).
     pub(crate) scheduler: Arc<Scheduler>,
+    /// The bot store: also the record of accepted webhook events ([`DeliveryLedger`]).
+    pub(crate) store: Arc<dyn NotifyStore>,
 }
 
 /// The inventory version a card submit is first checked against: never a real version (those
@@ -299,6 +301,17 @@ impl EventSink for Bot {
 /// How long `/readyz` waits for Webex (probes give up after a few seconds; the Webex client
 /// alone may retry for longer).
 const READINESS_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl DeliveryLedger for Bot {
+    fn first_delivery<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, String>> {
+        Box::pin(async move {
+            self.store
+                .first_delivery(key, self.clock.now(), DEDUPE_RETENTION)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
 
 impl Readiness for Bot {
     fn check(&self) -> BoxFuture<'_, Result<(), String>> {

@@ -205,6 +205,8 @@ pub struct TestApp {
     pub store: Arc<dyn TokenStore>,
     pub bot: Person,
     pub bot_addr: SocketAddr,
+    /// What the bot was built from (a restart builds it again from the same).
+    settings: BotSettings,
     http: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     served: Option<JoinHandle<Result<(), slbot_bot::StartError>>>,
@@ -324,9 +326,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         }))
     };
 
-    // The bot, configured the way an operator would.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let bot_addr = listener.local_addr().unwrap();
+    // The bot, configured the way an operator would (its public URL is set once it listens).
     let mut env: HashMap<String, String> = [
         ("SLBOT_WEBEX_API_URL", webex.api_url()),
         ("SLBOT_WEBEX_BOT_TOKEN", bot.token.clone()),
@@ -335,7 +335,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ("SLBOT_BACKEND_SECRET", BACKEND_SECRET.to_string()),
         ("SLBOT_CSSM_API_URL", cssm.url()),
         ("SLBOT_CSSM_PAGE_SIZE", "20".to_string()),
-        ("SLBOT_BOT_PUBLIC_URL", format!("http://{bot_addr}")),
+        ("SLBOT_BOT_PUBLIC_URL", "http://127.0.0.1:1".to_string()),
         ("SLBOT_LOGIN_URL", "https://signin.example.com/login".into()),
         ("SLBOT_BOT_WORKERS", "4".into()),
         (
@@ -356,26 +356,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.shutdown_grace = Duration::from_secs(10);
     (options.tweak)(&mut settings);
     let clock = Arc::new(ManualClock::new(now()));
-    let injected = Injected {
-        clock: clock.clone(),
-        webex: ClientSettings {
-            timeout: Duration::from_secs(10),
-            ..ClientSettings::default()
-        },
-    };
-    let built = slbot_bot::build_with(&settings, injected).await.unwrap();
-    let bot_handle = Arc::clone(&built);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let serve_settings = settings.clone();
-    let served = tokio::spawn(async move {
-        slbot_bot::serve(&serve_settings, built, listener, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let (bot_handle, bot_addr, stop, served) = start_bot(&mut settings, &clock).await;
 
     let app = TestApp {
         bot_handle,
+        settings,
         clock,
         webex,
         cssm,
@@ -392,6 +377,40 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     app.wait_until(|| async { app.webhook_count().await == 2 })
         .await;
     app
+}
+
+/// Builds the bot from `settings` with `clock` and serves it on a new port, its webhooks
+/// pointed there (as an operator's public URL would).
+async fn start_bot(
+    settings: &mut BotSettings,
+    clock: &Arc<ManualClock>,
+) -> (
+    Arc<slbot_bot::Bot>,
+    SocketAddr,
+    oneshot::Sender<()>,
+    JoinHandle<Result<(), slbot_bot::StartError>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bot_addr = listener.local_addr().unwrap();
+    settings.public_url = Some(format!("http://{bot_addr}"));
+    let injected = Injected {
+        clock: clock.clone(),
+        webex: ClientSettings {
+            timeout: Duration::from_secs(10),
+            ..ClientSettings::default()
+        },
+    };
+    let built = slbot_bot::build_with(settings, injected).await.unwrap();
+    let bot_handle = Arc::clone(&built);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serve_settings = settings.clone();
+    let served = tokio::spawn(async move {
+        slbot_bot::serve(&serve_settings, built, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    (bot_handle, bot_addr, stop, served)
 }
 
 impl TestApp {
@@ -432,6 +451,24 @@ impl TestApp {
             .await
             .unwrap();
         hooks["items"].as_array().map_or(0, |a| a.len())
+    }
+
+    /// Where the registered webhooks point.
+    async fn webhook_targets(&self) -> Vec<String> {
+        let hooks: Value = self
+            .http
+            .get(format!("{}/_sim/webhooks", self.webex_base()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        hooks["items"].as_array().map_or(Vec::new(), |a| {
+            a.iter()
+                .filter_map(|h| h["targetUrl"].as_str().map(str::to_string))
+                .collect()
+        })
     }
 
     /// A Webex person (e-mail `{name}@example.com` unless the name has an `@`).
@@ -762,6 +799,25 @@ impl TestApp {
             .await
             .unwrap();
         assert!(response.status().is_success());
+    }
+
+    /// Stops the bot as SIGTERM does and starts it again, on the same bot store and a new port
+    /// (the webhooks follow it there), as a redeploy would.
+    pub async fn restart_bot(&mut self) {
+        self.shut_down().await;
+        let (bot_handle, bot_addr, stop, served) = start_bot(&mut self.settings, &self.clock).await;
+        self.bot_handle = bot_handle;
+        self.bot_addr = bot_addr;
+        self.shutdown = Some(stop);
+        self.served = Some(served);
+        let target = format!("http://{bot_addr}");
+        self.wait_until(|| async {
+            self.webhook_targets()
+                .await
+                .iter()
+                .all(|t| t.starts_with(&target))
+        })
+        .await;
     }
 
     /// Asks the bot to stop (as SIGTERM does) and waits until it has.

@@ -106,6 +106,31 @@ async fn a_repeated_delivery_is_answered_once() {
 }
 
 #[tokio::test]
+async fn a_delivery_replayed_after_a_restart_is_not_answered_again() {
+    let mut app = spawn_app().await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let said = app.post(&alice, &room, "help", false, None).await;
+    app.settle().await;
+    assert_eq!(app.bot_messages(&room, said.seq).await.len(), 1);
+
+    // Someone captured the signed delivery and replays it to the redeployed bot.
+    app.restart_bot().await;
+    let body = envelope(
+        "messages",
+        "created",
+        json!({"id": said.id, "roomId": room, "roomType": "direct", "personId": alice.id}),
+    );
+    assert_eq!(deliver(&app, body.clone(), Some(sign(&body))).await, 200);
+    app.settle().await;
+    assert_eq!(app.bot_messages(&room, said.seq).await.len(), 1);
+
+    // The restarted bot still answers what is new.
+    let again = app.say(&alice, &room, "help").await;
+    assert_eq!(again.len(), 1);
+}
+
+#[tokio::test]
 async fn events_of_other_resources_and_the_bots_own_messages_are_acknowledged_and_ignored() {
     let app = spawn_app().await;
     let alice = app.signed_in("alice", 0).await;

@@ -13,6 +13,9 @@
 //! epoch), the last error and whether a sign-in reminder went out; for announcements, a
 //! SHA-256 of each item's identity and a number. No tokens, no e-mail, no licence names.
 //!
+//! It also keeps the webhook events the bot accepted ([`NotifyStore::first_delivery`]), so
+//! that each is answered once across restarts and replicas.
+//!
 //! Only one scheduler pass runs at a time across processes: [`NotifyStore::try_lead`] takes
 //! a PostgreSQL transaction-level advisory lock (released when the pass ends, or when the
 //! connection drops with a crashed process), or on SQLite a lease row with an expiry.
@@ -189,7 +192,34 @@ pub trait NotifyStore: Send + Sync {
         &self,
         now: DateTime<Utc>,
     ) -> BoxFuture<'_, Result<Option<Box<dyn PassLock>>, StoreError>>;
+
+    /// Records that the bot accepted the webhook event `key` (`resource:event:data.id`) at
+    /// `now`. `Ok(true)`: its first delivery within `retention`, to be worked on; `Ok(false)`:
+    /// a repeat (a Webex retry, a replay, or the same delivery at another replica). Atomic
+    /// across processes sharing the store: of two concurrent deliveries exactly one is first.
+    fn first_delivery<'a>(
+        &'a self,
+        key: &'a str,
+        now: DateTime<Utc>,
+        retention: chrono::Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 }
+
+/// Inserts a delivery, or takes over a row older than the retention cutoff (the third
+/// parameter); one row affected means "first delivery".
+pub(crate) const RECORD_DELIVERY: &str = "INSERT INTO bot_deliveries (event_key, seen_at) \
+     VALUES (?, ?) ON CONFLICT (event_key) DO UPDATE SET seen_at = excluded.seen_at \
+     WHERE bot_deliveries.seen_at < ?";
+
+pub(crate) const PURGE_DELIVERIES: &str = "DELETE FROM bot_deliveries WHERE seen_at < ?";
+
+/// Recorded deliveries between two purges of expired ones (per process).
+pub(crate) const PURGE_DELIVERIES_EVERY: u64 = 1000;
+
+/// Deliveries this process recorded, to purge every [`PURGE_DELIVERIES_EVERY`] (the first
+/// one included, so a restart cleans up at once).
+pub(crate) static DELIVERIES_RECORDED: std::sync::atomic::AtomicU64 =
+    std::sync::atomic::AtomicU64::new(0);
 
 /// Opens the store named by `SLBOT_BOT_STORE_URL`: `sqlite://…` or `postgres://…`.
 pub async fn open(url: &str) -> Result<Arc<dyn NotifyStore>, StoreError> {
@@ -457,6 +487,41 @@ macro_rules! store_methods {
                         .map_err(StoreError::from_sqlx)?;
                 }
                 tx.commit().await.map_err(StoreError::from_sqlx)
+            })
+        }
+
+        fn first_delivery<'a>(
+            &'a self,
+            key: &'a str,
+            now: chrono::DateTime<chrono::Utc>,
+            retention: chrono::Duration,
+        ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
+            Box::pin(async move {
+                use std::sync::atomic::Ordering;
+                use $crate::store::{
+                    secs, StoreError, DELIVERIES_RECORDED, PURGE_DELIVERIES,
+                    PURGE_DELIVERIES_EVERY, RECORD_DELIVERY,
+                };
+                let cutoff = secs(now - retention);
+                if DELIVERIES_RECORDED
+                    .fetch_add(1, Ordering::Relaxed)
+                    .is_multiple_of(PURGE_DELIVERIES_EVERY)
+                {
+                    sqlx::query(&$sql(PURGE_DELIVERIES))
+                        .bind(cutoff)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(StoreError::from_sqlx)?;
+                }
+                let recorded = sqlx::query(&$sql(RECORD_DELIVERY))
+                    .bind(key)
+                    .bind(secs(now))
+                    .bind(cutoff)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::from_sqlx)?
+                    .rows_affected();
+                Ok(recorded == 1)
             })
         }
     };

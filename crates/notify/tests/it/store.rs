@@ -221,3 +221,79 @@ on_both_engines!(
     concurrent_writers_wait_for_each_other_instead_of_failing,
     super::concurrent_writers_wait_for_each_other_instead_of_failing
 );
+
+async fn a_webhook_event_is_first_once_within_a_day_across_store_handles(engine: Engine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let day = chrono::Duration::hours(24);
+    let t0 = at(2026, 11, 2, 10, 0);
+    let replica_a = db.open().await;
+    let replica_b = db.open().await;
+    let key = "messages:created:Y2lzY29zcGFyazovL3VzL01FU1NBR0UvMQ";
+    assert!(replica_a.first_delivery(key, t0, day).await.unwrap());
+    // The same event again: at the same replica, at another one, and after a "restart".
+    assert!(!replica_a.first_delivery(key, t0, day).await.unwrap());
+    assert!(!replica_b
+        .first_delivery(key, t0 + chrono::Duration::minutes(30), day)
+        .await
+        .unwrap());
+    drop(replica_a);
+    let restarted = db.open().await;
+    assert!(!restarted
+        .first_delivery(key, t0 + chrono::Duration::hours(23), day)
+        .await
+        .unwrap());
+    // Another event of the same message (another resource or event) is its own delivery.
+    assert!(restarted
+        .first_delivery(
+            "attachmentActions:created:Y2lzY29zcGFyazovL3VzL01FU1NBR0UvMQ",
+            t0,
+            day
+        )
+        .await
+        .unwrap());
+    // Past the retention the key counts as new again, once.
+    let later = t0 + day + chrono::Duration::seconds(1);
+    assert!(restarted.first_delivery(key, later, day).await.unwrap());
+    assert!(!replica_b.first_delivery(key, later, day).await.unwrap());
+}
+
+on_both_engines!(
+    a_webhook_event_is_first_once_within_a_day_across_store_handles,
+    super::a_webhook_event_is_first_once_within_a_day_across_store_handles
+);
+
+async fn of_concurrent_deliveries_of_one_event_exactly_one_is_first(engine: Engine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let day = chrono::Duration::hours(24);
+    let t0 = at(2026, 11, 2, 10, 0);
+    let mut replicas = Vec::new();
+    for _ in 0..4 {
+        replicas.push(db.open().await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, store) in replicas.into_iter().enumerate() {
+        for _ in 0..5 {
+            let store = store.clone();
+            tasks.spawn(async move {
+                store
+                    .first_delivery("messages:created:M-race", t0, day)
+                    .await
+                    .unwrap_or_else(|e| panic!("replica {i}: {e}"))
+            });
+        }
+    }
+    let mut firsts = 0;
+    while let Some(first) = tasks.join_next().await {
+        firsts += usize::from(first.unwrap());
+    }
+    assert_eq!(firsts, 1);
+}
+
+on_both_engines!(
+    of_concurrent_deliveries_of_one_event_exactly_one_is_first,
+    super::of_concurrent_deliveries_of_one_event_exactly_one_is_first
+);
