@@ -1,8 +1,11 @@
 //! The bounded worker pool behind the webhook endpoint, and its overflow path.
 //!
 //! Webex does not document redelivery, so an acknowledged event must never vanish: when the
-//! main queue is full the event goes to a small overflow path that only answers the person with
-//! the "busy" sentence (one cheap Webex call), and the event id stays recorded as seen.
+//! main queue is full the event goes to an overflow path that only answers the person with the
+//! "busy" sentence (one cheap Webex call), and the event id stays recorded as seen. The
+//! overflow path is bounded too ([`OVERFLOW_FACTOR`] × the queue): when both are full the
+//! endpoint refuses the delivery with 503 before recording it ([`Dispatcher::has_room`]), so
+//! memory stays bounded under any flood and Webex may deliver it again.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -38,6 +41,14 @@ async fn guarded(work: BoxFuture<'static, ()>) -> bool {
     }
 }
 
+/// The overflow path holds this many times the main queue's capacity.
+pub const OVERFLOW_FACTOR: usize = 4;
+
+/// Both the queue and the overflow path are full: the event was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the bot is saturated: the event queue and its overflow path are full")]
+pub struct Saturated;
+
 /// Counters for `/healthz`, logs and tests.
 #[derive(Debug, Default)]
 pub struct QueueStats {
@@ -49,6 +60,8 @@ pub struct QueueStats {
     pub handled: AtomicU64,
     /// Overflowed events whose "busy" answer is done.
     pub answered_busy: AtomicU64,
+    /// Events refused because the queue and the overflow path were both full.
+    pub refused: AtomicU64,
 }
 
 impl QueueStats {
@@ -64,7 +77,7 @@ impl QueueStats {
 #[derive(Clone)]
 pub struct Dispatcher {
     main: mpsc::Sender<Job>,
-    overflow: mpsc::UnboundedSender<Job>,
+    overflow: mpsc::Sender<Job>,
     pub stats: Arc<QueueStats>,
 }
 
@@ -74,10 +87,12 @@ pub struct Workers {
 }
 
 impl Dispatcher {
-    /// Starts `workers` tasks reading a queue of `capacity` events, plus the overflow task.
+    /// Starts `workers` tasks reading a queue of `capacity` events, plus the overflow task
+    /// (holding up to [`OVERFLOW_FACTOR`] × `capacity`).
     pub fn start(sink: Arc<dyn EventSink>, workers: usize, capacity: usize) -> (Self, Workers) {
         let (main_tx, main_rx) = mpsc::channel::<Job>(capacity.max(1));
-        let (overflow_tx, mut overflow_rx) = mpsc::unbounded_channel::<Job>();
+        let (overflow_tx, mut overflow_rx) =
+            mpsc::channel::<Job>(capacity.max(1).saturating_mul(OVERFLOW_FACTOR));
         let stats = Arc::new(QueueStats::default());
         let main_rx = Arc::new(Mutex::new(main_rx));
         let mut tasks = JoinSet::new();
@@ -117,17 +132,42 @@ impl Dispatcher {
         )
     }
 
-    /// Queues an event; when the queue is full it takes the overflow path. Never loses it.
-    pub fn submit(&self, job: Job) {
-        self.stats.accepted.fetch_add(1, Ordering::Release);
-        match self.main.try_send(job) {
-            Ok(()) => {}
+    /// Whether an event submitted now would be taken (the queue or the overflow path has a
+    /// free place). The endpoint asks before recording a delivery, so a refused one is not
+    /// remembered as answered.
+    pub fn has_room(&self) -> bool {
+        self.main.capacity() > 0 || self.overflow.capacity() > 0
+    }
+
+    /// Queues an event; when the queue is full it takes the overflow path ("busy"). Only when
+    /// both are full is it refused ([`Saturated`]); an event taken is never lost.
+    pub fn submit(&self, job: Job) -> Result<(), Saturated> {
+        let job = match self.main.try_send(job) {
+            Ok(()) => {
+                self.stats.accepted.fetch_add(1, Ordering::Release);
+                return Ok(());
+            }
             Err(mpsc::error::TrySendError::Full(job) | mpsc::error::TrySendError::Closed(job)) => {
+                job
+            }
+        };
+        let id = job.data.id.clone();
+        match self.overflow.try_send(job) {
+            Ok(()) => {
+                self.stats.accepted.fetch_add(1, Ordering::Release);
                 self.stats.overflowed.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(event_id = %job.data.id, "queue full: answering busy");
-                if self.overflow.send(job).is_err() {
-                    tracing::error!("overflow path closed: the bot is shutting down");
-                }
+                tracing::warn!(event_id = %id, "queue full: answering busy");
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(event_id = %id, "queue and overflow path full: refusing the event");
+                Err(Saturated)
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(event_id = %id, "overflow path closed: the bot is shutting down");
+                Err(Saturated)
             }
         }
     }
@@ -197,7 +237,7 @@ mod tests {
         let (dispatcher, workers) = Dispatcher::start(sink.clone(), 1, 2);
         // The worker is blocked on the gate, so at most 1 + 2 events fit; the rest overflow.
         for i in 0..10 {
-            dispatcher.submit(job(&format!("e{i}")));
+            dispatcher.submit(job(&format!("e{i}"))).unwrap();
         }
         let stats = Arc::clone(&dispatcher.stats);
         drop(dispatcher);
@@ -220,6 +260,69 @@ mod tests {
             busy.len()
         );
         assert_eq!(stats.accepted.load(Ordering::Relaxed), 10);
+        assert_eq!(stats.pending(), 0);
+    }
+
+    /// Both the workers and the busy path wait for the gate.
+    struct Stuck {
+        gate: Semaphore,
+        done: Mutex<Vec<String>>,
+    }
+
+    impl Stuck {
+        async fn pass(&self, id: String) {
+            if let Ok(permit) = self.gate.acquire().await {
+                permit.forget();
+            }
+            self.done.lock().await.push(id);
+        }
+    }
+
+    impl EventSink for Stuck {
+        fn handle(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async move { self.pass(job.data.id).await })
+        }
+        fn busy(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async move { self.pass(job.data.id).await })
+        }
+    }
+
+    #[tokio::test]
+    async fn when_the_queue_and_the_overflow_path_are_full_events_are_refused_and_none_taken_is_lost(
+    ) {
+        let sink = Arc::new(Stuck {
+            gate: Semaphore::new(0),
+            done: Mutex::default(),
+        });
+        let (dispatcher, workers) = Dispatcher::start(sink.clone(), 1, 2);
+        // Let the worker and the overflow task each take one event and block on the gate.
+        dispatcher.submit(job("w")).unwrap();
+        tokio::task::yield_now().await;
+        for i in 0..2 {
+            dispatcher.submit(job(&format!("q{i}"))).unwrap();
+        }
+        dispatcher.submit(job("o-first")).unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Queue: 2 places, both taken; overflow: 2 × 4 = 8 places.
+        let mut taken = 4;
+        while dispatcher.has_room() {
+            dispatcher.submit(job(&format!("o{taken}"))).unwrap();
+            taken += 1;
+        }
+        assert!(
+            (11..=12).contains(&taken),
+            "1 in the worker, 2 queued, up to 1 in the busy task, 8 overflowed: {taken}"
+        );
+        assert_eq!(dispatcher.submit(job("refused")), Err(Saturated));
+        let stats = Arc::clone(&dispatcher.stats);
+        assert_eq!(stats.refused.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.accepted.load(Ordering::Relaxed), taken as u64);
+        drop(dispatcher);
+        sink.gate.add_permits(100);
+        workers.drain(Duration::from_secs(5)).await;
+        let done = sink.done.lock().await.clone();
+        assert_eq!(done.len(), taken, "{done:?}");
+        assert!(!done.contains(&"refused".to_string()));
         assert_eq!(stats.pending(), 0);
     }
 
@@ -252,7 +355,7 @@ mod tests {
         // One worker: if the panic ended it, the events after "boom" would never be handled.
         let (dispatcher, workers) = Dispatcher::start(sink.clone(), 1, 16);
         for id in ["a", "boom", "b", "c"] {
-            dispatcher.submit(job(id));
+            dispatcher.submit(job(id)).unwrap();
         }
         drop(dispatcher);
         workers.drain(Duration::from_secs(5)).await;

@@ -126,6 +126,17 @@ async fn webhook(
         tracing::debug!(event = %key, "ignored a repeated delivery");
         return StatusCode::OK.into_response();
     }
+    if !state.dispatcher.has_room() {
+        // Not recorded anywhere, so a redelivery is worked on once there is room again.
+        state.seen.invalidate(&key).await;
+        state
+            .dispatcher
+            .stats
+            .refused
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::error!(event = %key, "the event queue and its overflow path are full: refusing the delivery with 503");
+        return saturated();
+    }
     match state.ledger.first_delivery(&key).await {
         Ok(true) => {}
         Ok(false) => {
@@ -138,11 +149,24 @@ async fn webhook(
             tracing::warn!(event = %key, error = %why, "the bot store cannot record the delivery: working on it anyway");
         }
     }
-    state.dispatcher.submit(Job {
+    let taken = state.dispatcher.submit(Job {
         resource,
         data: envelope.data,
     });
-    StatusCode::OK.into_response()
+    match taken {
+        Ok(()) => StatusCode::OK.into_response(),
+        // The queue filled between the check above and now (already logged and counted).
+        Err(_) => saturated(),
+    }
+}
+
+/// 503 with a `Retry-After`: the bot is saturated and took nothing.
+fn saturated() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "5")],
+    )
+        .into_response()
 }
 
 /// Liveness, with the event counters (operators watch `pending`; tests wait for it to be 0).
@@ -155,6 +179,7 @@ async fn healthz(State(state): State<Arc<ServiceState>>) -> Json<serde_json::Val
             "accepted": stats.accepted.load(Ordering::Acquire),
             "handled": stats.handled.load(Ordering::Acquire),
             "busy": stats.overflowed.load(Ordering::Acquire),
+            "refused": stats.refused.load(Ordering::Acquire),
             "pending": stats.pending(),
         },
     }))

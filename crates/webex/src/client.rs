@@ -41,7 +41,14 @@ pub struct ClientSettings {
     pub backoff_base: Duration,
     /// Longest 5xx backoff wait.
     pub backoff_max: Duration,
+    /// Largest answer body read (success or error); a larger one fails the call with
+    /// [`WebexError::BadData`] instead of filling memory.
+    pub max_body_bytes: usize,
 }
+
+/// Webex answers are JSON of at most a few hundred KB (a page of 1,000 memberships); 8 MiB
+/// leaves room for any real one.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 impl Default for ClientSettings {
     fn default() -> Self {
@@ -52,6 +59,7 @@ impl Default for ClientSettings {
             max_retry_after: Duration::from_secs(60),
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(8),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -229,16 +237,37 @@ impl WebexClient {
                 Attempt::Fail(error)
             }
         };
-        let response = match request.send().await {
+        let mut response = match request.send().await {
             Ok(r) => r,
             Err(e) => return transport(e),
         };
         let status = response.status();
         let headers = response.headers().clone();
-        let body = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return transport(e),
-        };
+        let mut body = bytes::BytesMut::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > settings.max_body_bytes {
+                        return Attempt::Fail(WebexError::BadData {
+                            endpoint: endpoint.to_string(),
+                            reason: format!(
+                                "the answer (HTTP {}) is larger than {} bytes",
+                                status.as_u16(),
+                                settings.max_body_bytes
+                            ),
+                            tracking_id: headers
+                                .get("trackingid")
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_string),
+                        });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return transport(e),
+            }
+        }
+        let body = body.freeze();
         if status.is_success() {
             return Attempt::Done(Success {
                 endpoint: endpoint.to_string(),

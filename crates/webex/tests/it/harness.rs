@@ -30,7 +30,11 @@ pub async fn serve(router: Router) -> String {
 /// The clock of every test client: waits return at once and are recorded.
 pub type Waits = Arc<ManualClock>;
 
-/// Settings used by every test: 4 attempts, 5 s default Retry-After, 60 s cap, 100 ms backoff base.
+/// The largest answer the test clients read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Settings used by every test: 4 attempts, 5 s default Retry-After, 60 s cap, 100 ms backoff
+/// base, answers up to [`MAX_BODY_BYTES`].
 pub fn settings() -> ClientSettings {
     ClientSettings {
         timeout: Duration::from_secs(10),
@@ -39,6 +43,7 @@ pub fn settings() -> ClientSettings {
         max_retry_after: Duration::from_secs(60),
         backoff_base: Duration::from_millis(100),
         backoff_max: Duration::from_secs(2),
+        max_body_bytes: MAX_BODY_BYTES,
     }
 }
 

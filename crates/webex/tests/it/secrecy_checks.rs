@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::Router;
 use slbot_webex::{ClientSettings, WebexError};
 
-use crate::harness::{client, serve, Reply, Scripted, TOKEN};
+use crate::harness::{client, serve, Reply, Scripted, MAX_BODY_BYTES, TOKEN};
 
 #[tokio::test]
 async fn the_client_debug_output_has_no_token() {
@@ -140,4 +140,58 @@ async fn a_failure_is_logged_at_warn_with_its_tracking_id_and_without_the_token(
         .find(|l| l.contains("LOGTEST_RETRY"))
         .unwrap_or_else(|| panic!("the retried 503 was not logged: {text}"));
     assert!(retry_line.contains("INFO"), "{retry_line}");
+}
+
+#[tokio::test]
+async fn an_oversized_answer_fails_cleanly_without_the_token_and_is_not_retried() {
+    let huge = format!("{{\"id\": \"{}\"}}", "x".repeat(MAX_BODY_BYTES));
+    let calls = Arc::new(Mutex::new(0usize));
+    let counted = Arc::clone(&calls);
+    let router = Router::new().route(
+        "/v1/people/me",
+        axum::routing::get(move || {
+            let huge = huge.clone();
+            let counted = Arc::clone(&counted);
+            async move {
+                *counted.lock().unwrap() += 1;
+                (
+                    [
+                        ("content-type", "application/json"),
+                        ("trackingid", "ROUTER_BIG"),
+                    ],
+                    huge,
+                )
+            }
+        }),
+    );
+    let origin = serve(router).await;
+    let (c, waits) = client(&origin);
+    let err = c.me().await.unwrap_err();
+    assert!(matches!(err, WebexError::BadData { .. }), "{err:?}");
+    assert_eq!(*calls.lock().unwrap(), 1);
+    assert!(waits.waits().is_empty());
+    for shown in [err.to_string(), format!("{err:?}")] {
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(shown.contains("larger than 65536 bytes"), "{shown}");
+        assert!(shown.contains("GET /v1/people/me"), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_just_under_the_limit_is_read() {
+    let name = "y".repeat(MAX_BODY_BYTES - 200);
+    let body = serde_json::json!({"id": "P1", "emails": ["a@example.com"], "displayName": name})
+        .to_string();
+    assert!(body.len() < MAX_BODY_BYTES);
+    let router = Router::new().route(
+        "/v1/people/me",
+        axum::routing::get(move || {
+            let body = body.clone();
+            async move { ([("content-type", "application/json")], body) }
+        }),
+    );
+    let origin = serve(router).await;
+    let (c, _) = client(&origin);
+    let me = c.me().await.unwrap();
+    assert_eq!(me.id, "P1");
 }
