@@ -48,9 +48,6 @@ pub enum StartError {
     /// 3 when the database does not answer).
     #[error("cannot open the bot store (SLBOT_BOT_STORE_URL): {0}")]
     Store(slbot_notify::StoreError),
-    /// The HTTP server failed (exit 1).
-    #[error("the HTTP server failed: {0}")]
-    Serve(std::io::Error),
 }
 
 /// What production takes from the system and tests replace: the clock and the Webex client's
@@ -250,19 +247,18 @@ pub async fn serve(
                 .await;
         })
     };
-    let result = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_scheduler.send(());
-        })
-        .await;
+    slbot_http::serve(listener, app(state), settings.http, async move {
+        shutdown.await;
+        let _ = stop_scheduler.send(());
+    })
+    .await;
     keeper.abort();
     if let Err(e) = scheduler.await {
         tracing::error!(error = %e, "the notification scheduler stopped abnormally");
     }
     // The router (and with it the dispatcher) is gone: the queue closes and workers drain.
     workers.drain(settings.shutdown_grace).await;
-    result.map_err(StartError::Serve)
+    Ok(())
 }
 
 /// Puts both webhooks in place for `public_url`, logging each change; returns how many

@@ -62,6 +62,8 @@ pub struct BotSettings {
     pub webhook_check_every: Duration,
     /// How long queued events may take to finish at shutdown.
     pub shutdown_grace: Duration,
+    /// The webhook listener's connection cap and header/request timeouts (`SLBOT_HTTP_*`).
+    pub http: slbot_http::Limits,
     /// Timeout of one call to the backend's token API.
     pub backend_timeout: Duration,
     /// `SLBOT_BOT_PUBLIC_URL`: the bot's base URL as Webex reaches it. When set, the bot
@@ -165,6 +167,7 @@ impl BotSettings {
             progress_max_edits: 8,
             webhook_check_every: Duration::from_secs(300),
             shutdown_grace: Duration::from_secs(10),
+            http: slbot_http::Limits::load(config, Duration::from_secs(10))?,
             backend_timeout: Duration::from_secs(config.value("BACKEND_TIMEOUT_SECS", None, 5)?),
             public_url: public_url(config)?,
             card_secret,

@@ -46,7 +46,6 @@ fn exit(e: StartError) -> CliError {
         StartError::Webhooks(_) => CliError::remote(e),
         StartError::Store(slbot_notify::StoreError::BadUrl(_)) => CliError::input(e),
         StartError::Store(_) => CliError::remote(e),
-        StartError::Serve(_) => CliError::internal(e),
     }
 }
 
