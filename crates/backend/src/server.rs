@@ -47,8 +47,6 @@ pub enum StartError {
     /// The listen address is taken or not ours (exit 2).
     #[error("cannot listen on {addr} (SLBOT_BACKEND_LISTEN / --listen): {reason}")]
     Bind { addr: SocketAddr, reason: String },
-    #[error("the server failed: {0}")]
-    Serve(std::io::Error),
 }
 
 /// Everything behind the backend's routes.
@@ -173,15 +171,17 @@ pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, StartErro
         })
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, purging expired attempts and
-/// pending sign-ins in the background; in-flight requests finish first.
+/// Serves `router` on `listener` with `limits` (header and request timeouts, connection cap)
+/// until `shutdown` resolves, purging expired attempts and pending sign-ins in the
+/// background; in-flight requests finish first.
 pub async fn serve(
     router: Router,
     store: Arc<dyn TokenStore>,
     clock: Arc<dyn Clock>,
     listener: tokio::net::TcpListener,
+    limits: slbot_http::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), StartError> {
+) {
     let purge = tokio::spawn(async move {
         let mut every = tokio::time::interval(PURGE_EVERY);
         loop {
@@ -193,10 +193,6 @@ pub async fn serve(
             }
         }
     });
-    let result = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(StartError::Serve);
+    slbot_http::serve(listener, router, limits, shutdown).await;
     purge.abort();
-    result
 }

@@ -45,6 +45,8 @@ pub struct BackendSettings {
     pub webex_bot_token: SecretString,
     pub allowed_email_domains: Vec<String>,
     pub allowed_org_ids: Vec<String>,
+    /// The listener's connection cap and header/request timeouts (`SLBOT_HTTP_*`).
+    pub http: slbot_http::Limits,
 }
 
 impl std::fmt::Debug for BackendSettings {
@@ -155,6 +157,7 @@ impl BackendSettings {
                 .require_secret("WEBEX_BOT_TOKEN", files.webex_bot_token.as_deref())?,
             allowed_email_domains: config.list("ALLOWED_EMAIL_DOMAINS", &[]),
             allowed_org_ids: config.list("ALLOWED_ORG_IDS", &[]),
+            http: slbot_http::Limits::load(config, Duration::from_secs(10))?,
         })
     }
 }

@@ -269,6 +269,7 @@ async fn serve_public(
     let started = backend::start(&settings, clock.clone())
         .await
         .map_err(|e| DemoError::part("backend", e))?;
+    let limits = settings.http;
     let app = started
         .router
         .nest("/sso", slbot_sim_sso::router(sims.sso.clone()))
@@ -284,9 +285,7 @@ async fn serve_public(
         let stopped = async {
             let _ = stopped.await;
         };
-        if let Err(e) = backend::serve(app, started.store, clock, listener, stopped).await {
-            tracing::error!(error = %e, "the demo's public listener stopped");
-        }
+        backend::serve(app, started.store, clock, listener, limits, stopped).await;
     });
     Ok((stop, task))
 }

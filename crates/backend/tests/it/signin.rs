@@ -319,6 +319,7 @@ fn backend_settings(
         webex_api_url: "http://127.0.0.1:1/v1".into(),
         webex_bot_token: unused("unused"),
         allowed_email_domains: domains,
+        http: slbot_http::Limits::default(),
         allowed_org_ids: orgs,
     }
 }

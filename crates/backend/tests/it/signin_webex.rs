@@ -86,6 +86,7 @@ async fn a_dashboard_sign_in_opens_the_real_1_1_space_and_the_bot_can_then_fetch
         webex_api_url: webex.api_url(),
         webex_bot_token: SecretString::from(bot["token"].as_str().unwrap().to_string()),
         allowed_email_domains: vec![],
+        http: slbot_http::Limits::default(),
         allowed_org_ids: vec![],
     };
     let clock = Arc::new(SystemClock);
@@ -96,6 +97,7 @@ async fn a_dashboard_sign_in_opens_the_real_1_1_space_and_the_bot_can_then_fetch
         started.store,
         clock,
         listener,
+        settings.http,
         async {
             let _ = stopped.await;
         },
@@ -167,5 +169,5 @@ async fn a_dashboard_sign_in_opens_the_real_1_1_space_and_the_bot_can_then_fetch
     assert!(client.access_token(&room_id, &ana_id).await.is_ok());
 
     let _ = stop.send(());
-    serving.await.unwrap().unwrap();
+    serving.await.unwrap();
 }

@@ -39,7 +39,6 @@ pub struct Args {
 fn exit(e: StartError) -> CliError {
     match e {
         StartError::StoreUnreachable(_) => CliError::remote(e),
-        StartError::Serve(_) => CliError::internal(e),
         _ => CliError::input(e),
     }
 }
@@ -65,8 +64,9 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
         started.store,
         clock,
         listener,
+        settings.http,
         crate::shutdown::shutdown_signal!(),
     )
-    .await
-    .map_err(exit)
+    .await;
+    Ok(())
 }
