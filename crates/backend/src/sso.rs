@@ -21,6 +21,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+/// The largest SSO answer read: token, userinfo and error bodies are a few hundred bytes, so
+/// anything near this is not an identity provider's answer and must not fill memory.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
 /// The scopes the backend asks for; `offline_access` yields a refresh token.
 pub const SCOPES: &str = "openid profile email offline_access";
 
@@ -260,6 +264,7 @@ pub struct SsoClient {
     http: reqwest::Client,
     settings: std::sync::Arc<SsoSettings>,
     revoke_url: Url,
+    max_body_bytes: usize,
 }
 
 impl SsoClient {
@@ -279,7 +284,14 @@ impl SsoClient {
             http,
             settings: std::sync::Arc::new(settings),
             revoke_url,
+            max_body_bytes: MAX_BODY_BYTES,
         })
+    }
+
+    /// The same client reading answers up to `max` bytes instead of [`MAX_BODY_BYTES`].
+    pub fn with_max_body_bytes(mut self, max: usize) -> Self {
+        self.max_body_bytes = max;
+        self
     }
 
     pub fn settings(&self) -> &SsoSettings {
@@ -341,8 +353,8 @@ impl SsoClient {
             .send()
             .await
             .map_err(transport_error)?;
-        let response = check_status(response).await?;
-        response.json::<UserInfo>().await.map_err(|e| {
+        let body = read_success(response, self.max_body_bytes, "reading userinfo").await?;
+        serde_json::from_slice::<UserInfo>(&body).map_err(|e| {
             SsoError::Unexpected(anyhow::Error::new(e).context("reading the SSO userinfo response"))
         })
     }
@@ -359,7 +371,9 @@ impl SsoClient {
             .send()
             .await
             .map_err(transport_error)?;
-        check_status(response).await.map(|_| ())
+        read_success(response, self.max_body_bytes, "revoking a token")
+            .await
+            .map(|_| ())
     }
 
     fn authenticated(
@@ -396,8 +410,8 @@ impl SsoClient {
             .send()
             .await
             .map_err(transport_error)?;
-        let response = check_status(response).await?;
-        let body: TokenResponse = response.json().await.map_err(|e| {
+        let body = read_success(response, self.max_body_bytes, what).await?;
+        let body: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
             SsoError::Unexpected(
                 anyhow::Error::new(e).context(format!("{what}: unreadable token response")),
             )
@@ -431,22 +445,44 @@ fn transport_error(e: reqwest::Error) -> SsoError {
     SsoError::Transient(e.without_url().to_string())
 }
 
-/// Maps a non-success answer to the typed error; passes success through.
-async fn check_status(response: reqwest::Response) -> Result<reqwest::Response, SsoError> {
+/// Reads a success answer's body (at most `max` bytes); maps any other answer to the typed
+/// error.
+async fn read_success(
+    response: reqwest::Response,
+    max: usize,
+    what: &str,
+) -> Result<bytes::Bytes, SsoError> {
     let status = response.status();
+    let body = read_capped(response, max, what).await;
     if status.is_success() {
-        return Ok(response);
+        return body;
     }
-    let code = status.as_u16();
     // The body may echo nothing secret (OAuth error bodies are codes and prose), but it is
     // only parsed for its `error` code, never logged whole.
-    let error = response
-        .bytes()
-        .await
+    let error = body
         .ok()
         .and_then(|b| serde_json::from_slice::<OAuthErrorBody>(&b).ok())
         .map(|b| b.error);
-    Err(classify(code, error))
+    Err(classify(status.as_u16(), error))
+}
+
+/// Reads a body up to `max` bytes: a larger one fails cleanly instead of filling memory.
+async fn read_capped(
+    response: reqwest::Response,
+    max: usize,
+    what: &str,
+) -> Result<bytes::Bytes, SsoError> {
+    let body = http::Response::<reqwest::Body>::from(response).into_body();
+    match http_body_util::BodyExt::collect(http_body_util::Limited::new(body, max)).await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(SsoError::Unexpected(
+            anyhow::anyhow!("{what}: the SSO answer is larger than {max} bytes"),
+        )),
+        Err(e) => Err(match e.downcast::<reqwest::Error>() {
+            Ok(e) => transport_error(*e),
+            Err(other) => SsoError::Transient(other.to_string()),
+        }),
+    }
 }
 
 /// The one place an SSO answer becomes an [`SsoError`].

@@ -5,5 +5,6 @@ mod token_harness;
 
 mod signin;
 mod signin_webex;
+mod sso_answers;
 mod token_api;
 mod token_store;
