@@ -218,12 +218,15 @@ pub async fn serve(
     }
     let (dispatcher, workers) =
         Dispatcher::start(bot.clone(), settings.workers, settings.queue_capacity);
-    let state = Arc::new(ServiceState::new(
-        settings.webhook_secret.clone(),
-        dispatcher,
-        bot.clone(),
-        bot.clone(),
-    ));
+    let state = Arc::new(
+        ServiceState::new(
+            settings.webhook_secret.clone(),
+            dispatcher,
+            bot.clone(),
+            bot.clone(),
+        )
+        .with_warnings(settings.signing_version.risk().into_iter().collect()),
+    );
     let keeper = tokio::spawn(keep_webhooks_enabled(
         bot.webex.clone(),
         settings.webhook_secret.clone(),

@@ -53,6 +53,8 @@ pub struct ServiceState {
     seen: moka::future::Cache<String, ()>,
     ledger: Arc<dyn DeliveryLedger>,
     readiness: Arc<dyn Readiness>,
+    /// What the operator chose that weakens a defence (shown by `/healthz`).
+    warnings: Vec<&'static str>,
 }
 
 impl ServiceState {
@@ -72,7 +74,14 @@ impl ServiceState {
             seen,
             ledger,
             readiness,
+            warnings: Vec::new(),
         }
+    }
+
+    /// The same state with `warnings` shown by `/healthz` (e.g. v1 signing's risk).
+    pub fn with_warnings(mut self, warnings: Vec<&'static str>) -> Self {
+        self.warnings = warnings;
+        self
     }
 }
 
@@ -169,7 +178,8 @@ fn saturated() -> Response {
         .into_response()
 }
 
-/// Liveness, with the event counters (operators watch `pending`; tests wait for it to be 0).
+/// Liveness, with the event counters (operators watch `pending`; tests wait for it to be 0)
+/// and the settings that weaken a defence.
 async fn healthz(State(state): State<Arc<ServiceState>>) -> Json<serde_json::Value> {
     let stats = &state.dispatcher.stats;
     Json(serde_json::json!({
@@ -182,6 +192,7 @@ async fn healthz(State(state): State<Arc<ServiceState>>) -> Json<serde_json::Val
             "refused": stats.refused.load(Ordering::Acquire),
             "pending": stats.pending(),
         },
+        "warnings": state.warnings,
     }))
 }
 

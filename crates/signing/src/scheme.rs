@@ -19,6 +19,23 @@ pub enum Version {
     V2,
 }
 
+impl Version {
+    /// What an operator must know about choosing this version, or `None` when there is nothing
+    /// to warn about. The bot and the backend print it at start and the bot's `/healthz` shows
+    /// it, so v1 is never a silent choice.
+    pub fn risk(self) -> Option<&'static str> {
+        match self {
+            Version::V1 => Some(
+                "SLBOT_SIGNING_VERSION=v1 (the 2019 wire format) does not protect the CSSM \
+                 access token: the response signature does not cover the body, nothing binds a \
+                 response to its request, and a captured request can be replayed for 300 s. \
+                 Use it only to talk to the 2019 code, over TLS, and move both sides to v2.",
+            ),
+            Version::V2 => None,
+        }
+    }
+}
+
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -169,6 +186,17 @@ fn decode_component(s: &str) -> Vec<u8> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn only_v1_carries_a_risk_and_it_says_the_token_is_unprotected_and_the_way_out() {
+        assert_eq!(Version::V2.risk(), None);
+        let risk = Version::V1.risk().unwrap();
+        assert!(
+            risk.contains("does not protect the CSSM access token"),
+            "{risk}"
+        );
+        assert!(risk.contains("move both sides to v2"), "{risk}");
+    }
 
     #[test]
     fn a_date_header_round_trips_and_its_day_keys_the_signature() {

@@ -223,3 +223,25 @@ async fn health_and_readiness_answer_and_readiness_follows_webex() {
         assert_eq!(hook["status"], "active");
     }
 }
+
+#[tokio::test]
+async fn a_bot_on_v1_signing_says_in_its_health_that_the_token_is_unprotected_and_v2_says_nothing()
+{
+    let v2 = spawn_app().await;
+    assert_eq!(v2.health().await["warnings"], json!([]));
+
+    let v1 = crate::harness::spawn_app_with(crate::harness::Options {
+        tweak: |s| s.signing_version = slbot_signing::Version::V1,
+        ..Default::default()
+    })
+    .await;
+    let health = v1.health().await;
+    let warnings = health["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{health}");
+    let warning = warnings[0].as_str().unwrap();
+    assert!(warning.starts_with("SLBOT_SIGNING_VERSION=v1"), "{warning}");
+    assert!(
+        warning.contains("does not protect the CSSM access token"),
+        "{warning}"
+    );
+}

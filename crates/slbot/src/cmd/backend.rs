@@ -51,6 +51,7 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
         webex_bot_token: args.webex_bot_token_file,
     };
     let settings = BackendSettings::from_config(config, args.listen, &files)?;
+    super::warn_at_start(settings.signing_version.risk());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let listener = server::bind(settings.listen).await.map_err(exit)?;
     let started = server::start(&settings, clock.clone())

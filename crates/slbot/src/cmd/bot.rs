@@ -59,6 +59,7 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
         catalog: args.catalog,
     };
     let settings = BotSettings::load(config, &flags)?;
+    super::warn_at_start(settings.signing_version.risk());
     let bot = slbot_bot::build(&settings).await.map_err(exit)?;
     let listener = TcpListener::bind(settings.listen).await.map_err(|e| {
         CliError::input(format!(

@@ -15,3 +15,10 @@ pub mod sim_webex;
 pub mod snapshot;
 pub mod tokens;
 pub mod webhooks;
+
+/// Says at start, as a warning in the log, what the operator chose that weakens a defence.
+pub(crate) fn warn_at_start<'a>(risks: impl IntoIterator<Item = &'a str>) {
+    for risk in risks {
+        tracing::warn!(risk, "a setting weakens a defence");
+    }
+}

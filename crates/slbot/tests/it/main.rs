@@ -3,3 +3,4 @@
 mod ask;
 mod fetch;
 mod report;
+mod services;
