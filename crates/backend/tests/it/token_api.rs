@@ -96,6 +96,7 @@ async fn raw(
     }
 }
 
+#[derive(Clone)]
 struct FixedNonce(&'static str);
 
 impl NonceSource for FixedNonce {
@@ -317,6 +318,44 @@ async fn a_replayed_request_is_refused_with_401_and_the_bot_reports_a_service_pr
             cause: ServiceCause::RequestRejected
         }
     );
+}
+
+#[tokio::test]
+async fn a_nonce_used_before_a_backend_restart_is_still_refused_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/tokens.db?mode=rwc", dir.path().display());
+    let open = || async {
+        slbot_backend::store::connect_with_replay_window(&url, crate::token_harness::keys(K1, &[]))
+            .await
+            .unwrap()
+    };
+    let nonce = FixedNonce("00112233445566778899aabbccddeeff");
+    let fake = Arc::new(FakeRefresher::new(SsoMode::Rotate));
+
+    let (store, nonces) = open().await;
+    signed_in(&store, "tok", Duration::hours(1)).await;
+    let before = Api::start_with_replay_window(store, nonces, fake.clone(), Version::V2).await;
+    let client = before.client().with_nonce_source(Arc::new(nonce.clone()));
+    assert!(client.access_token("R1", "P1").await.is_ok());
+    drop(before);
+
+    // The backend restarts on the same SQLite file; the request comes again within 300 s.
+    let (store, nonces) = open().await;
+    let after = Api::start_with_replay_window(store, nonces, fake, Version::V2).await;
+    let err = after
+        .client()
+        .with_nonce_source(Arc::new(nonce))
+        .access_token("R1", "P1")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        TokenError::Service {
+            cause: ServiceCause::RequestRejected
+        }
+    );
+    // A fresh nonce still gets through: the store answers, only the replay is refused.
+    assert!(after.client().access_token("R1", "P1").await.is_ok());
 }
 
 #[tokio::test]

@@ -442,18 +442,24 @@ impl Api {
         refresher: Arc<dyn Refresher>,
         version: Version,
     ) -> Self {
+        let nonces = Arc::new(MemoryNonceStore::new(10_000));
+        Self::start_with_replay_window(store, nonces, refresher, version).await
+    }
+
+    /// The token API keeping its v2 replay window in `nonces` (the store's own, in production).
+    pub async fn start_with_replay_window(
+        store: Arc<dyn TokenStore>,
+        nonces: Arc<dyn slbot_signing::NonceStore>,
+        refresher: Arc<dyn Refresher>,
+        version: Version,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(ManualClock::new(t0()));
         let deps = TokenApiDeps {
             store,
             refresher,
-            verifier: Verifier::new(
-                version,
-                secret(SECRET),
-                base_url.clone(),
-                Arc::new(MemoryNonceStore::new(10_000)),
-            ),
+            verifier: Verifier::new(version, secret(SECRET), base_url.clone(), nonces),
             clock: clock.clone(),
         };
         let app = token_api::router(deps);
