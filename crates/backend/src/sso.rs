@@ -489,8 +489,9 @@ async fn read_capped(
 fn classify(status: u16, error: Option<String>) -> SsoError {
     match (status, error.as_deref()) {
         (_, Some("invalid_grant")) => SsoError::InvalidGrant,
-        (_, Some("invalid_client")) | (401, None) => SsoError::InvalidClient { status },
+        // Before `invalid_client`: an API client not yet granted access answers 403 with it.
         (403, _) => SsoError::ClientNotGranted,
+        (_, Some("invalid_client")) | (401, None) => SsoError::InvalidClient { status },
         (429, _) | (500..=599, _) => SsoError::Transient(format!("HTTP {status}")),
         (_, Some(other)) => SsoError::Rejected {
             status,
@@ -556,6 +557,10 @@ mod tests {
         assert!(classify(401, Some("invalid_client".into())).is_operator_error());
         assert!(classify(401, None).is_operator_error());
         assert!(classify(403, None).is_operator_error());
+        assert!(matches!(
+            classify(403, Some("invalid_client".into())),
+            SsoError::ClientNotGranted
+        ));
         assert!(classify(503, None).is_transient());
         assert!(classify(429, None).is_transient());
         assert!(matches!(

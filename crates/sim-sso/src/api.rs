@@ -177,6 +177,14 @@ pub(crate) async fn token(
     ) {
         return e.into_response();
     }
+    if !state.config().api_access_granted {
+        // What a Cisco API client answers until it is granted the licensing APIs.
+        return oauth_error(
+            StatusCode::FORBIDDEN,
+            "invalid_client",
+            "Invalid Client (not granted API access)",
+        );
+    }
     let now = state.clock().now();
     state.prune(now);
     match form.grant_type.as_deref() {

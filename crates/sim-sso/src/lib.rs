@@ -61,6 +61,9 @@ pub struct SimSsoConfig {
     pub invalid_grant_every: Option<u64>,
     /// The one registered client.
     pub client_id: String,
+    /// `false`: the client authenticates but every token call answers 403, as a Cisco API
+    /// client does until it is granted the licensing APIs.
+    pub api_access_granted: bool,
     /// Its secret; `None` accepts any secret (but still requires the client id).
     pub client_secret: Option<String>,
     /// Absolute base under which the simulator is reachable (e.g. `http://127.0.0.1:8080/sso`);
@@ -81,6 +84,7 @@ impl std::fmt::Debug for SimSsoConfig {
             .field("fail_every", &self.fail_every)
             .field("invalid_grant_every", &self.invalid_grant_every)
             .field("client_id", &self.client_id)
+            .field("api_access_granted", &self.api_access_granted)
             .field(
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "[redacted]"),
@@ -102,6 +106,7 @@ impl Default for SimSsoConfig {
             fail_every: None,
             invalid_grant_every: None,
             client_id: DEFAULT_CLIENT_ID.to_string(),
+            api_access_granted: true,
             client_secret: None,
             external_base_url: None,
             people: vec![

@@ -46,6 +46,9 @@ pub enum Command {
     Tokens(cmd::tokens::Args),
     /// Print a new random 256-bit store key (64 hex characters).
     Keygen(cmd::keygen::Args),
+    /// Check this deployment's settings and the services they name, with what to do for each
+    /// failure.
+    Doctor(cmd::doctor::Args),
     /// Scheduled license digests: run one notification pass now (`notify run-once`).
     Notify(cmd::notify::Args),
 }
@@ -56,6 +59,7 @@ impl Cli {
         let config = slbot_config::Config::load(self.config.as_deref())?;
         match self.command {
             Command::Demo(a) => cmd::demo::run(a, &config).await,
+            Command::Doctor(a) => cmd::doctor::run(a, &config).await,
             Command::Bot(a) => cmd::bot::run(a, &config).await,
             Command::Backend(a) => cmd::backend::run(a, &config).await,
             Command::Report(a) => cmd::report::run(a, &config).await,

@@ -4,6 +4,7 @@ pub mod ask;
 pub mod backend;
 pub mod bot;
 pub mod demo;
+pub mod doctor;
 pub mod inputs;
 pub mod keygen;
 pub mod notify;

@@ -1,6 +1,7 @@
 //! Integration tests of the `slbot` binary: one test crate, one module per subcommand.
 
 mod ask;
+mod doctor;
 mod fetch;
 mod report;
 mod services;
