@@ -48,3 +48,21 @@ CREATE TABLE IF NOT EXISTS bot_deliveries (
     seen_at    BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS bot_deliveries_seen_at ON bot_deliveries (seen_at);
+
+-- The durable intake: every accepted webhook event until a worker of any replica has finished
+-- it. A worker takes one under a lease (owner and expiry, renewed while it works); an event
+-- whose owner died is taken again once the lease has expired; a failed attempt waits until
+-- `available_at`; after the last attempt the event is kept as a dead letter (`dead_at`).
+-- `payload` is the job as JSON: the resource and the ids of the delivery, never message text.
+CREATE TABLE IF NOT EXISTS bot_events (
+    event_key     TEXT PRIMARY KEY NOT NULL,
+    payload       TEXT NOT NULL,
+    accepted_at   BIGINT NOT NULL,
+    attempts      BIGINT NOT NULL DEFAULT 0,
+    available_at  BIGINT NOT NULL,
+    lease_owner   TEXT,
+    lease_until   BIGINT,
+    dead_at       BIGINT,
+    last_error    TEXT
+);
+CREATE INDEX IF NOT EXISTS bot_events_ready ON bot_events (dead_at, available_at);

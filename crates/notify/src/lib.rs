@@ -59,4 +59,5 @@ pub use scheduler::{
     next_run, NotifyDeps, PassReport, Scheduler, SchedulerSettings, DEFAULT_PASS_EVERY,
 };
 pub use service::{NotifyRequest, NotifyService, DEFAULT_WINDOW};
+pub use store::queue::{EventQueue, QueueDepth, QueuedEvent};
 pub use store::{open, NotifyStore, StoreError, Subscription};

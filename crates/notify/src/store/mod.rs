@@ -14,13 +14,15 @@
 //! SHA-256 of each item's identity and a number. No tokens, no e-mail, no licence names.
 //!
 //! It also keeps the webhook events the bot accepted ([`NotifyStore::first_delivery`]), so
-//! that each is answered once across restarts and replicas.
+//! that each is answered once across restarts and replicas, and queues them until a worker
+//! has finished them ([`queue::EventQueue`]).
 //!
 //! Only one scheduler pass runs at a time across processes: [`NotifyStore::try_lead`] takes
 //! a PostgreSQL transaction-level advisory lock (released when the pass ends, or when the
 //! connection drops with a crashed process), or on SQLite a lease row with an expiry.
 
 pub mod postgres;
+pub mod queue;
 pub mod sqlite;
 
 use std::future::Future;
@@ -135,7 +137,7 @@ pub trait PassLock: Send + Sync {
 }
 
 /// The store interface.
-pub trait NotifyStore: Send + Sync {
+pub trait NotifyStore: queue::EventQueue + Send + Sync {
     /// Creates or updates the person's subscription (schedule and room). Returns whether it
     /// existed before. An update keeps the window, the start and the announcements.
     fn subscribe<'a>(

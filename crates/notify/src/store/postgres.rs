@@ -100,6 +100,10 @@ impl PassLock for AdvisoryLock {
     }
 }
 
+impl super::queue::EventQueue for PostgresNotifyStore {
+    super::queue::queue_methods!(numbered, "BEGIN", " FOR UPDATE SKIP LOCKED");
+}
+
 impl NotifyStore for PostgresNotifyStore {
     store_methods!(numbered, "BEGIN");
 

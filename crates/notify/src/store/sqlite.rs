@@ -91,6 +91,10 @@ impl PassLock for Lease {
     }
 }
 
+impl super::queue::EventQueue for SqliteNotifyStore {
+    super::queue::queue_methods!(as_written, "BEGIN IMMEDIATE", "");
+}
+
 impl NotifyStore for SqliteNotifyStore {
     store_methods!(as_written, "BEGIN IMMEDIATE");
 

@@ -3,6 +3,7 @@
 mod digest;
 mod harness;
 mod production;
+mod queue;
 mod schedule;
 mod scheduler;
 mod service;
