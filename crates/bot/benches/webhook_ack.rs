@@ -1,8 +1,9 @@
 //! Benchmark (a): webhook acknowledgement latency at a fixed 500 requests/s, open loop.
 //!
-//! The bot's real HTTP service (signature check on the raw body, parse, dedupe — in memory and
-//! in a SQLite bot store, as in production — queue) runs in this process with its workers
-//! draining into a no-op [`EventSink`]. The load comes from a
+//! The bot's real HTTP service (signature check on the raw body, parse, dedupe in memory, then
+//! the delivery recorded and the event queued in one transaction of a SQLite bot store — the
+//! durable intake, as in production) runs in this process with the intake's workers taking
+//! the events from the store into a no-op [`EventSink`]. The load comes from a
 //! child process (this same binary, started with `--sender URL`): it fires one signed,
 //! distinct delivery every 2 ms on a fixed schedule whatever the answers do, and measures each
 //! latency from the request's *scheduled* time (so a stall counts against every request it
@@ -16,9 +17,10 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use secrecy::SecretString;
 use slbot_bot::events::Job;
+use slbot_bot::intake::Intake;
 use slbot_bot::queue::{Dispatcher, EventSink};
 use slbot_bot::service::{app, DeliveryLedger, Readiness, ServiceState, DEDUPE_RETENTION};
-use slbot_notify::NotifyStore;
+use slbot_notify::{EventQueue, NotifyStore};
 
 const SECRET: &str = "bench-webhook-secret";
 const RATE_PER_SEC: u64 = 500;
@@ -91,12 +93,23 @@ fn service() {
         };
         let (dispatcher, _workers) = Dispatcher::start(Arc::new(NoopSink), 16, 1024);
         let stats = Arc::clone(&dispatcher.stats);
-        let state = Arc::new(ServiceState::new(
-            SecretString::from(SECRET.to_string()),
-            dispatcher,
-            Arc::new(StoreLedger(store)),
-            Arc::new(AlwaysReady),
-        ));
+        let queue: Arc<dyn EventQueue> = store.clone();
+        let intake = Intake::start(
+            queue,
+            Arc::new(NoopSink),
+            Arc::new(slbot_base::SystemClock),
+            16,
+            Arc::clone(&stats),
+        );
+        let state = Arc::new(
+            ServiceState::new(
+                SecretString::from(SECRET.to_string()),
+                dispatcher,
+                Arc::new(StoreLedger(store)),
+                Arc::new(AlwaysReady),
+            )
+            .with_intake(intake.handle.clone(), 5 * 1024),
+        );
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
             Err(e) => return eprintln!("cannot listen: {e}"),
@@ -128,7 +141,9 @@ fn service() {
             Err(e) => eprintln!("the sender task failed: {e}"),
         }
         let accepted = stats.accepted.load(std::sync::atomic::Ordering::Relaxed);
-        println!("service: {accepted} events accepted and queued");
+        intake.drain(Duration::from_secs(10)).await;
+        let handled = stats.handled.load(std::sync::atomic::Ordering::Relaxed);
+        println!("service: {accepted} events accepted into the durable queue, {handled} taken and finished");
     });
 }
 

@@ -1,9 +1,9 @@
 //! The webhook envelope as the bot reads it (webex-api.md "Webhooks"), and the queued job.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The resources the bot subscribes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Resource {
     /// `messages`/`created`: someone wrote to the bot.
     Message,
@@ -21,7 +21,7 @@ pub struct Envelope {
 }
 
 /// The `data` of a delivery: ids only, never the message text.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventData {
     pub id: String,
@@ -48,8 +48,8 @@ impl Envelope {
     }
 }
 
-/// One accepted event waiting for a worker.
-#[derive(Debug, Clone)]
+/// One accepted event waiting for a worker (queued in the bot store as JSON).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
     pub resource: Resource,
     pub data: EventData,

@@ -28,6 +28,7 @@
 pub mod cache;
 pub mod events;
 pub mod handler;
+pub mod intake;
 pub mod mention;
 pub mod notifications;
 pub mod policy;

@@ -62,6 +62,8 @@ pub struct QueueStats {
     pub answered_busy: AtomicU64,
     /// Events refused because the queue and the overflow path were both full.
     pub refused: AtomicU64,
+    /// Events buried by the durable intake (the person was told).
+    pub dead_letters: AtomicU64,
 }
 
 impl QueueStats {

@@ -24,13 +24,14 @@ use tokio::sync::Semaphore;
 use crate::cache::InventoryCache;
 use crate::handler::MAX_REMEMBERED_OFFERS;
 use crate::handler::{Bot, ProgressSettings};
+use crate::intake::Intake;
 use crate::mention::Identity;
 use crate::notifications::{BackendTokens, CachedInventories, WebexPoster};
 use crate::policy::Policy;
-use crate::queue::Dispatcher;
+use crate::queue::{Dispatcher, OVERFLOW_FACTOR};
 use crate::service::{app, ServiceState};
 use crate::settings::BotSettings;
-use slbot_notify::{NotifyDeps, NotifyService, Scheduler, SchedulerSettings};
+use slbot_notify::{EventQueue, NotifyDeps, NotifyService, Scheduler, SchedulerSettings};
 
 /// Why the bot could not start (the binary maps these to exit codes 2 and 3).
 #[derive(Debug, thiserror::Error)]
@@ -218,6 +219,15 @@ pub async fn serve(
     }
     let (dispatcher, workers) =
         Dispatcher::start(bot.clone(), settings.workers, settings.queue_capacity);
+    let queue: Arc<dyn EventQueue> = bot.store.clone();
+    let intake = Intake::start(
+        queue,
+        bot.clone(),
+        Arc::clone(&bot.clock),
+        settings.workers,
+        Arc::clone(&dispatcher.stats),
+    );
+    let max_pending = settings.queue_capacity.saturating_mul(1 + OVERFLOW_FACTOR) as u64;
     let state = Arc::new(
         ServiceState::new(
             settings.webhook_secret.clone(),
@@ -225,7 +235,8 @@ pub async fn serve(
             bot.clone(),
             bot.clone(),
         )
-        .with_warnings(settings.signing_version.risk().into_iter().collect()),
+        .with_warnings(settings.signing_version.risk().into_iter().collect())
+        .with_intake(intake.handle.clone(), max_pending),
     );
     let keeper = tokio::spawn(keep_webhooks_enabled(
         bot.webex.clone(),
@@ -259,8 +270,12 @@ pub async fn serve(
     if let Err(e) = scheduler.await {
         tracing::error!(error = %e, "the notification scheduler stopped abnormally");
     }
-    // The router (and with it the dispatcher) is gone: the queue closes and workers drain.
-    workers.drain(settings.shutdown_grace).await;
+    // The router (and with it the dispatcher) is gone: the in-memory queue closes and its
+    // workers drain; the durable intake finishes or hands back what it holds.
+    tokio::join!(
+        workers.drain(settings.shutdown_grace),
+        intake.drain(settings.shutdown_grace)
+    );
     Ok(())
 }
 

@@ -1,7 +1,9 @@
 //! The HTTP face of the bot: `POST /webhooks/webex`, `GET /healthz`, `GET /readyz`.
 //!
 //! The webhook endpoint checks `X-Spark-Signature` over the raw body before parsing anything,
-//! acknowledges within milliseconds and hands the event to the [`Dispatcher`]. Each event
+//! records and queues the event in the bot store ([`IntakeHandle`], the durable intake) and
+//! only then acknowledges, within milliseconds; when the store cannot take it, this process
+//! works on it from memory through the [`Dispatcher`]. Each event
 //! (`resource:event:data.id`) is worked on once: the [`DeliveryLedger`] (the bot store)
 //! remembers it for [`DEDUPE_RETENTION`] across restarts and replicas, and a per-process set
 //! (10 minutes, up to 100,000 keys) answers repeats to this replica without a store call and
@@ -21,6 +23,7 @@ use futures::future::BoxFuture;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::events::{Envelope, Job};
+use crate::intake::IntakeHandle;
 use crate::queue::Dispatcher;
 
 /// Largest webhook body accepted (413 above).
@@ -55,6 +58,11 @@ pub struct ServiceState {
     readiness: Arc<dyn Readiness>,
     /// What the operator chose that weakens a defence (shown by `/healthz`).
     warnings: Vec<&'static str>,
+    /// The durable intake (the bot store's queue); without it, the in-memory dispatcher.
+    intake: Option<IntakeHandle>,
+    /// Most events accepted and not yet finished by this process before deliveries are
+    /// refused with 503 (the durable queue's flood bound).
+    max_pending: u64,
 }
 
 impl ServiceState {
@@ -75,7 +83,17 @@ impl ServiceState {
             ledger,
             readiness,
             warnings: Vec::new(),
+            intake: None,
+            max_pending: u64::MAX,
         }
+    }
+
+    /// The same state taking events into the durable queue behind `intake`; at most
+    /// `max_pending` accepted and unfinished at a time (more are refused with 503).
+    pub fn with_intake(mut self, intake: IntakeHandle, max_pending: u64) -> Self {
+        self.intake = Some(intake);
+        self.max_pending = max_pending;
+        self
     }
 
     /// The same state with `warnings` shown by `/healthz` (e.g. v1 signing's risk).
@@ -135,34 +153,53 @@ async fn webhook(
         tracing::debug!(event = %key, "ignored a repeated delivery");
         return StatusCode::OK.into_response();
     }
-    if !state.dispatcher.has_room() {
-        // Not recorded anywhere, so a redelivery is worked on once there is room again.
-        state.seen.invalidate(&key).await;
-        state
-            .dispatcher
-            .stats
-            .refused
-            .fetch_add(1, Ordering::Relaxed);
-        tracing::error!(event = %key, "the event queue and its overflow path are full: refusing the delivery with 503");
-        return saturated();
-    }
-    match state.ledger.first_delivery(&key).await {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::info!(event = %key, "ignored a delivery already accepted (by this or another replica, or before a restart)");
-            return StatusCode::OK.into_response();
-        }
-        // Answering twice is better than not at all: the event is worked on, and this
-        // process's own set still keeps it from being answered twice here.
-        Err(why) => {
-            tracing::warn!(event = %key, error = %why, "the bot store cannot record the delivery: working on it anyway");
-        }
-    }
-    let taken = state.dispatcher.submit(Job {
+    let job = Job {
         resource,
         data: envelope.data,
-    });
-    match taken {
+    };
+    let stats = &state.dispatcher.stats;
+    let full = match &state.intake {
+        Some(_) => stats.pending() >= state.max_pending,
+        None => !state.dispatcher.has_room(),
+    };
+    if full {
+        // Not recorded anywhere, so a redelivery is worked on once there is room again.
+        state.seen.invalidate(&key).await;
+        stats.refused.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(event = %key, "the bot has too many events in hand: refusing the delivery with 503");
+        return saturated();
+    }
+    if let Some(intake) = &state.intake {
+        match intake.accept(&key, &job).await {
+            Ok(true) => {
+                stats.accepted.fetch_add(1, Ordering::Release);
+                return StatusCode::OK.into_response();
+            }
+            Ok(false) => {
+                tracing::info!(event = %key, "ignored a delivery already accepted (by this or another replica, or before a restart)");
+                return StatusCode::OK.into_response();
+            }
+            // The store is down: this process works on it from memory rather than not at all
+            // (its own set still keeps it from being answered twice here).
+            Err(why) => {
+                tracing::warn!(event = %key, error = %why, "the bot store cannot queue the delivery: working on it from memory");
+            }
+        }
+    } else {
+        match state.ledger.first_delivery(&key).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(event = %key, "ignored a delivery already accepted (by this or another replica, or before a restart)");
+                return StatusCode::OK.into_response();
+            }
+            // Answering twice is better than not at all: the event is worked on, and this
+            // process's own set still keeps it from being answered twice here.
+            Err(why) => {
+                tracing::warn!(event = %key, error = %why, "the bot store cannot record the delivery: working on it anyway");
+            }
+        }
+    }
+    match state.dispatcher.submit(job) {
         Ok(()) => StatusCode::OK.into_response(),
         // The queue filled between the check above and now (already logged and counted).
         Err(_) => saturated(),
@@ -190,6 +227,7 @@ async fn healthz(State(state): State<Arc<ServiceState>>) -> Json<serde_json::Val
             "handled": stats.handled.load(Ordering::Acquire),
             "busy": stats.overflowed.load(Ordering::Acquire),
             "refused": stats.refused.load(Ordering::Acquire),
+            "deadLetters": stats.dead_letters.load(Ordering::Acquire),
             "pending": stats.pending(),
         },
         "warnings": state.warnings,

@@ -805,6 +805,21 @@ impl TestApp {
     /// (the webhooks follow it there), as a redeploy would.
     pub async fn restart_bot(&mut self) {
         self.shut_down().await;
+        self.start_bot_again().await;
+    }
+
+    /// Kills the bot mid-work, as SIGKILL does (its tasks, and the work they were doing, end
+    /// where they are; nothing is handed back), and starts it again on the same bot store.
+    pub async fn crash_and_restart_bot(&mut self) {
+        self.shutdown = None;
+        if let Some(served) = self.served.take() {
+            served.abort();
+            assert!(served.await.unwrap_err().is_cancelled());
+        }
+        self.start_bot_again().await;
+    }
+
+    async fn start_bot_again(&mut self) {
         let (bot_handle, bot_addr, stop, served) = start_bot(&mut self.settings, &self.clock).await;
         self.bot_handle = bot_handle;
         self.bot_addr = bot_addr;

@@ -56,7 +56,7 @@ async fn a_slow_fetch_posts_a_progress_message_edits_it_and_then_answers() {
 }
 
 #[tokio::test]
-async fn when_the_queue_is_full_the_extra_commands_get_the_busy_answer() {
+async fn commands_beyond_what_the_workers_hold_wait_in_the_durable_queue_and_each_is_answered() {
     let app = spawn_app_with(Options {
         cssm_faults: FaultSettings {
             latency_ms: 150,
@@ -82,12 +82,21 @@ async fn when_the_queue_is_full_the_extra_commands_get_the_busy_answer() {
         4,
         "every command gets an answer: {replies:#?}"
     );
-    let busy = replies.iter().filter(|r| r.markdown == BUSY).count();
-    assert!((1..=3).contains(&busy), "{replies:#?}");
-    assert_eq!(app.health().await["events"]["busy"], json!(busy));
-    assert!(replies
-        .iter()
-        .any(|r| r.headline() == headline::usage(app.dataset.usage(0))));
+    assert!(replies.iter().all(|r| r.markdown != BUSY), "{replies:#?}");
+    let health = app.health().await;
+    assert_eq!(health["events"]["busy"], json!(0), "{health}");
+    assert_eq!(health["events"]["refused"], json!(0), "{health}");
+    let headlines: Vec<String> = replies.iter().map(|r| r.headline().to_string()).collect();
+    let now = crate::harness::now();
+    for expected in [
+        headline::usage(app.dataset.usage(0)),
+        headline::expired(app.dataset.expired(0, now)),
+    ] {
+        assert!(
+            headlines.contains(&expected),
+            "{expected} not in {headlines:#?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -164,4 +173,74 @@ async fn commands_waiting_for_the_same_slow_fetch_share_one_progress_message_and
     let one_fetch = app.cssm_requests().await;
     app.say(&alice, &room, "refresh").await;
     assert_eq!(app.cssm_requests().await, 2 * one_fetch);
+}
+
+#[tokio::test]
+async fn a_command_whose_bot_was_killed_mid_fetch_is_answered_once_by_the_restarted_bot() {
+    let mut app = spawn_app_with(Options {
+        cssm_faults: FaultSettings {
+            latency_ms: 400,
+            ..FaultSettings::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let said = app.post(&alice, &room, "expired", false, None).await;
+    // Acknowledged, taken by a worker, and waiting for the slow CSSM fetch.
+    app.webex.state().drain_deliveries().await;
+    app.wait_until(|| async { app.cssm_requests().await > 0 })
+        .await;
+    app.crash_and_restart_bot().await;
+    assert!(
+        app.bot_messages(&room, said.seq).await.is_empty(),
+        "the killed bot answered nothing"
+    );
+
+    // The dead worker's lease runs out; the restarted bot takes the command over.
+    app.clock.advance(chrono::Duration::seconds(31));
+    app.wait_until(|| async { !app.bot_messages(&room, said.seq).await.is_empty() })
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let replies = app.bot_messages(&room, said.seq).await;
+    let expected = headline::expired(app.dataset.expired(0, crate::harness::now()));
+    let answers: Vec<&str> = replies
+        .iter()
+        .map(|r| r.headline())
+        .filter(|h| *h == expected)
+        .collect();
+    assert_eq!(answers.len(), 1, "answered exactly once: {replies:#?}");
+}
+
+#[tokio::test]
+async fn a_command_still_running_when_the_shutdown_grace_ends_is_handed_back_and_answered_after_the_restart(
+) {
+    let mut app = spawn_app_with(Options {
+        cssm_faults: FaultSettings {
+            latency_ms: 600,
+            ..FaultSettings::default()
+        },
+        tweak: |s| s.shutdown_grace = std::time::Duration::from_millis(100),
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let said = app.post(&alice, &room, "expired", false, None).await;
+    app.webex.state().drain_deliveries().await;
+    app.wait_until(|| async { app.cssm_requests().await > 0 })
+        .await;
+    // SIGTERM: the grace (100 ms) ends long before the fetch (600 ms per call) does.
+    app.restart_bot().await;
+    // Handed back, so taken at once without waiting for a lease to expire (the clock stands).
+    app.wait_until(|| async { !app.bot_messages(&room, said.seq).await.is_empty() })
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let replies = app.bot_messages(&room, said.seq).await;
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert_eq!(
+        replies[0].headline(),
+        headline::expired(app.dataset.expired(0, crate::harness::now()))
+    );
 }

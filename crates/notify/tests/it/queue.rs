@@ -2,7 +2,7 @@
 //! worker's event taken again after its lease, retries, dead letters and hand-backs.
 
 use chrono::Duration;
-use slbot_notify::{EventQueue, QueueDepth};
+use slbot_notify::QueueDepth;
 
 use crate::harness::{at, Engine, TestDb};
 use crate::on_both_engines;

@@ -1,0 +1,402 @@
+//! The durable intake: workers that take accepted events from the bot store's queue
+//! ([`slbot_notify::EventQueue`]), so an acknowledged event outlives the process that
+//! acknowledged it.
+//!
+//! The webhook endpoint records and queues an event in one store transaction
+//! ([`IntakeHandle::accept`]) and only then answers 2xx. Any worker of any replica sharing the
+//! store takes it under a [`LEASE`], renewed every [`RENEW_EVERY`] while it works; when the
+//! replica dies the lease runs out and another takes the event (within [`LEASE`] plus one
+//! [`POLL_EVERY`]). An event that has been taken [`MAX_ATTEMPTS`] times without finishing (it
+//! keeps killing its workers) or whose handling panicked is buried as a dead letter and the
+//! person is told that their command failed. Shutdown stops taking, lets running events
+//! finish within the grace period and hands back (releases) the rest: nothing is dropped.
+//!
+//! A panic is not retried: the handler may already have posted part of an answer, and
+//! answering twice is what this module exists to prevent.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use slbot_base::Clock;
+use slbot_notify::{EventQueue, QueuedEvent};
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
+
+use crate::events::Job;
+use crate::queue::{EventSink, QueueStats};
+use crate::service::DEDUPE_RETENTION;
+
+/// How long a taken event stays with its worker without a renewal.
+pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
+/// How often a working worker renews its lease (a third of it: two renewals may fail).
+pub const RENEW_EVERY: Duration = Duration::from_secs(10);
+/// How often an idle worker looks for events that no wake-up announced (accepted by another
+/// replica, or left by a dead one).
+pub const POLL_EVERY: Duration = Duration::from_secs(1);
+/// Takes of one event before it is buried (each take after the first means a worker died).
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// What the webhook endpoint needs: accept into the queue and wake a worker.
+#[derive(Clone)]
+pub struct IntakeHandle {
+    queue: Arc<dyn EventQueue>,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+}
+
+impl IntakeHandle {
+    /// Records the delivery `key` and queues `job` in one transaction; `Ok(false)` for a
+    /// repeat. Wakes a worker for a new event.
+    pub async fn accept(&self, key: &str, job: &Job) -> Result<bool, String> {
+        let payload = serde_json::to_string(job).map_err(|e| e.to_string())?;
+        let first = self
+            .queue
+            .accept(key, &payload, self.clock.now(), DEDUPE_RETENTION)
+            .await
+            .map_err(|e| e.to_string())?;
+        if first {
+            self.wake.notify_one();
+        }
+        Ok(first)
+    }
+}
+
+/// Where shutdown is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    /// Take nothing more; finish what runs.
+    Draining,
+    /// The grace period is over: hand back what still runs.
+    HandBack,
+}
+
+/// The running intake workers.
+pub struct Intake {
+    tasks: JoinSet<()>,
+    phase: watch::Sender<Phase>,
+    pub handle: IntakeHandle,
+}
+
+struct Worker {
+    queue: Arc<dyn EventQueue>,
+    sink: Arc<dyn EventSink>,
+    clock: Arc<dyn Clock>,
+    owner: String,
+    wake: Arc<Notify>,
+    stats: Arc<QueueStats>,
+}
+
+impl Intake {
+    /// Starts `workers` workers taking from `queue` as `owner` (unique per process).
+    pub fn start(
+        queue: Arc<dyn EventQueue>,
+        sink: Arc<dyn EventSink>,
+        clock: Arc<dyn Clock>,
+        workers: usize,
+        stats: Arc<QueueStats>,
+    ) -> Self {
+        let owner = format!("bot-{}", slbot_base::random_hex(8));
+        let wake = Arc::new(Notify::new());
+        let (phase, _) = watch::channel(Phase::Running);
+        let mut tasks = JoinSet::new();
+        for i in 0..workers.max(1) {
+            let worker = Arc::new(Worker {
+                queue: Arc::clone(&queue),
+                sink: Arc::clone(&sink),
+                clock: Arc::clone(&clock),
+                owner: format!("{owner}-{i}"),
+                wake: Arc::clone(&wake),
+                stats: Arc::clone(&stats),
+            });
+            tasks.spawn(worker.run(phase.subscribe()));
+        }
+        Self {
+            tasks,
+            phase,
+            handle: IntakeHandle { queue, clock, wake },
+        }
+    }
+
+    /// Stops taking events, waits up to `grace` for running ones, then hands back the rest.
+    pub async fn drain(mut self, grace: Duration) {
+        let _ = self.phase.send(Phase::Draining);
+        let all = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace, all).await.is_err() {
+            tracing::warn!(
+                running = self.tasks.len(),
+                "shutdown grace period over: handing the running events back to the queue"
+            );
+            let _ = self.phase.send(Phase::HandBack);
+            while self.tasks.join_next().await.is_some() {}
+        }
+    }
+}
+
+/// A task aborted when this handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Completes when shutdown's grace period is over (or the intake is gone).
+async fn handed_back(phase: &mut watch::Receiver<Phase>) {
+    let _ = phase.wait_for(|p| *p == Phase::HandBack).await;
+}
+
+impl Worker {
+    async fn run(self: Arc<Self>, mut phase: watch::Receiver<Phase>) {
+        loop {
+            if *phase.borrow() != Phase::Running {
+                return;
+            }
+            let now = self.clock.now();
+            match self.queue.take(&self.owner, now, now + LEASE).await {
+                Ok(Some(event)) => Arc::clone(&self).work(event, &mut phase).await,
+                Ok(None) => {
+                    tokio::select! {
+                        _ = self.wake.notified() => {}
+                        _ = tokio::time::sleep(POLL_EVERY) => {}
+                        gone = phase.changed() => if gone.is_err() { return },
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot take events from the bot store; trying again");
+                    tokio::select! {
+                        _ = tokio::time::sleep(POLL_EVERY) => {}
+                        gone = phase.changed() => if gone.is_err() { return },
+                    }
+                }
+            }
+        }
+    }
+
+    async fn work(self: Arc<Self>, event: QueuedEvent, phase: &mut watch::Receiver<Phase>) {
+        let key = event.key.as_str();
+        let job: Job = match serde_json::from_str(&event.payload) {
+            Ok(job) => job,
+            Err(e) => {
+                tracing::error!(event = %key, error = %e, "a queued event cannot be read: burying it");
+                self.bury(key, "unreadable payload").await;
+                return;
+            }
+        };
+        if event.attempts > MAX_ATTEMPTS {
+            tracing::error!(event = %key, attempts = event.attempts, "an event outlived its workers too often: burying it and telling the person");
+            self.bury(key, "its workers stopped before finishing it")
+                .await;
+            self.tell_failed(job).await;
+            return;
+        }
+        if event.attempts > 1 {
+            tracing::warn!(event = %key, attempts = event.attempts, "taking over an event whose worker stopped");
+        }
+        // Aborted if this worker is (a killed runtime, a dropped intake): no handler outlives
+        // the worker that holds its lease.
+        let mut running = AbortOnDrop(tokio::spawn(Arc::clone(&self.sink).handle(job.clone())));
+        let mut renew = tokio::time::interval(RENEW_EVERY);
+        renew.tick().await;
+        let outcome = loop {
+            tokio::select! {
+                done = &mut running.0 => break done,
+                _ = renew.tick() => {
+                    let until = self.clock.now() + LEASE;
+                    match self.queue.renew(key, &self.owner, until).await {
+                        Ok(true) => {}
+                        Ok(false) => tracing::warn!(event = %key, "the lease was taken over while working"),
+                        Err(e) => tracing::warn!(event = %key, error = %e, "cannot renew the lease"),
+                    }
+                }
+                _ = handed_back(phase) => {
+                    running.0.abort();
+                    match self.queue.release(key, &self.owner).await {
+                        Ok(_) => tracing::info!(event = %key, "handed an unfinished event back"),
+                        Err(e) => tracing::warn!(event = %key, error = %e, "cannot hand the event back; its lease expires by itself"),
+                    }
+                    return;
+                }
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                self.finish(key).await;
+            }
+            Err(e) if e.is_panic() => {
+                tracing::error!(event = %key, "handling an event panicked: burying it and telling the person");
+                self.bury(key, "handling it panicked").await;
+                self.tell_failed(job).await;
+            }
+            Err(_) => self.finish(key).await,
+        }
+    }
+
+    async fn finish(&self, key: &str) {
+        // A failed finish would let the lease expire and the event be answered again.
+        for attempt in 0..3 {
+            match self.queue.finish(key, &self.owner).await {
+                Ok(true) => break,
+                Ok(false) => {
+                    tracing::warn!(event = %key, "finished an event whose lease was taken over");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(event = %key, error = %e, attempt, "cannot mark the event done");
+                    tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                }
+            }
+        }
+        self.stats.handled.fetch_add(1, Ordering::Release);
+    }
+
+    async fn bury(&self, key: &str, why: &str) {
+        if let Err(e) = self
+            .queue
+            .bury(key, &self.owner, self.clock.now(), why)
+            .await
+        {
+            tracing::warn!(event = %key, error = %e, "cannot bury the event");
+        }
+        self.stats.dead_letters.fetch_add(1, Ordering::Relaxed);
+        self.stats.handled.fetch_add(1, Ordering::Release);
+    }
+
+    async fn tell_failed(&self, job: Job) {
+        if tokio::spawn(Arc::clone(&self.sink).failed(job))
+            .await
+            .is_err()
+        {
+            tracing::error!("telling the person their command failed panicked");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{EventData, Resource};
+    use futures::future::BoxFuture;
+    use slbot_base::ManualClock;
+    use tokio::sync::Mutex;
+
+    /// Panics on the event `boom`; records what it handled and whom it told of a failure.
+    #[derive(Default)]
+    struct Sink {
+        handled: Mutex<Vec<String>>,
+        failed: Mutex<Vec<String>>,
+    }
+
+    impl EventSink for Sink {
+        fn handle(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async move {
+                assert!(job.data.id != "boom", "a bug met bad data");
+                self.handled.lock().await.push(job.data.id);
+            })
+        }
+        fn busy(self: Arc<Self>, _job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async {})
+        }
+        fn failed(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async move { self.failed.lock().await.push(job.data.id) })
+        }
+    }
+
+    fn job(id: &str) -> Job {
+        Job {
+            resource: Resource::Message,
+            data: EventData {
+                id: id.into(),
+                room_id: Some("R".into()),
+                room_type: None,
+                person_id: Some("P".into()),
+                person_email: None,
+                message_id: None,
+            },
+        }
+    }
+
+    async fn store() -> (tempfile::TempDir, Arc<dyn slbot_notify::NotifyStore>) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/bot.db?mode=rwc", dir.path().display());
+        (dir, slbot_notify::open(&url).await.unwrap())
+    }
+
+    async fn until(check: impl Fn() -> BoxFuture<'static, bool>) {
+        for _ in 0..200 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("not reached in 4 s");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_event_is_buried_the_person_told_once_and_the_others_are_answered() {
+        let (_dir, store) = store().await;
+        let clock = Arc::new(ManualClock::default());
+        let sink = Arc::new(Sink::default());
+        let stats = Arc::new(QueueStats::default());
+        let intake = Intake::start(store.clone(), sink.clone(), clock, 1, stats.clone());
+        for id in ["a", "boom", "b"] {
+            assert!(intake
+                .handle
+                .accept(&format!("m:c:{id}"), &job(id))
+                .await
+                .unwrap());
+        }
+        let done = Arc::clone(&stats);
+        until(move || {
+            let done = Arc::clone(&done);
+            Box::pin(async move { done.handled.load(Ordering::Acquire) == 3 })
+        })
+        .await;
+        intake.drain(Duration::from_secs(5)).await;
+        assert_eq!(*sink.handled.lock().await, ["a", "b"]);
+        assert_eq!(*sink.failed.lock().await, ["boom"]);
+        assert_eq!(stats.dead_letters.load(Ordering::Relaxed), 1);
+        let depth = store.depth(chrono::Utc::now()).await.unwrap();
+        assert_eq!((depth.waiting, depth.leased, depth.dead), (0, 0, 1));
+    }
+
+    #[tokio::test]
+    async fn an_event_whose_workers_kept_dying_is_buried_on_its_fourth_take_and_the_person_told() {
+        let (_dir, store) = store().await;
+        let clock = Arc::new(ManualClock::default());
+        let payload = serde_json::to_string(&job("crashy")).unwrap();
+        let t0 = clock.now();
+        store
+            .accept("m:c:crashy", &payload, t0, DEDUPE_RETENTION)
+            .await
+            .unwrap();
+        // Three workers took it and died with it (their leases ran out).
+        for i in 0..3 {
+            let at = t0 + LEASE * i;
+            let taken = store
+                .take(&format!("dead-{i}"), at, at + LEASE)
+                .await
+                .unwrap();
+            assert!(taken.is_some(), "take {i}");
+        }
+        clock.set(t0 + LEASE * 3);
+        let sink = Arc::new(Sink::default());
+        let stats = Arc::new(QueueStats::default());
+        let intake = Intake::start(store.clone(), sink.clone(), clock.clone(), 1, stats.clone());
+        let done = Arc::clone(&stats);
+        until(move || {
+            let done = Arc::clone(&done);
+            Box::pin(async move { done.dead_letters.load(Ordering::Acquire) == 1 })
+        })
+        .await;
+        intake.drain(Duration::from_secs(5)).await;
+        assert!(
+            sink.handled.lock().await.is_empty(),
+            "not run a fourth time"
+        );
+        assert_eq!(*sink.failed.lock().await, ["crashy"]);
+        assert_eq!(store.depth(clock.now()).await.unwrap().dead, 1);
+    }
+}
