@@ -9,6 +9,7 @@ use slbot_base::Clock;
 use url::Url;
 
 use crate::signin::port::SignInStore;
+use crate::signin::throttle::{LoginLimits, LoginThrottle};
 use crate::sso::SsoClient;
 use crate::webex_port::{WebexFailure, WebexPerson, WebexPort};
 use slbot_config::AccessPolicy;
@@ -24,6 +25,8 @@ pub struct SignInDeps {
     pub policy: AccessPolicy,
     /// `SLBOT_BACKEND_PUBLIC_URL`: where browsers reach this service.
     pub public_url: Url,
+    /// How many sign-ins `/login` starts (`SLBOT_LOGIN_*`).
+    pub login_limits: LoginLimits,
 }
 
 /// The state behind the sign-in routes. Cheap to clone.
@@ -32,6 +35,8 @@ pub struct AppState {
     pub(crate) deps: Arc<SignInDeps>,
     /// The bot's own person, learned once from `GET /people/me` (state, not a global).
     bot: Arc<tokio::sync::OnceCell<WebexPerson>>,
+    /// The per-address and global buckets of `/login`.
+    pub(crate) throttle: Arc<LoginThrottle>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -46,6 +51,7 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub fn new(deps: SignInDeps) -> Self {
         Self {
+            throttle: Arc::new(LoginThrottle::new(deps.login_limits)),
             deps: Arc::new(deps),
             bot: Arc::new(tokio::sync::OnceCell::new()),
         }

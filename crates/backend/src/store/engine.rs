@@ -498,12 +498,14 @@ macro_rules! token_store_impl {
                     state: &'a str,
                     attempt: OAuthAttempt,
                     now: DateTime<Utc>,
-                ) -> BoxFuture<'a, Result<(), StoreError>> {
+                    max_live: u64,
+                ) -> BoxFuture<'a, Result<bool, StoreError>> {
                     Box::pin(async move {
                         let verifier = self.keys.seal(state, &attempt.pkce_verifier);
-                        sqlx::query(&$sql(
+                        let inserted = sqlx::query(&$sql(
                             "INSERT INTO oauth_attempts (state, pkce_verifier, link_person_id, key_id, \
-                             seal_format, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             seal_format, created_at, expires_at) SELECT ?, ?, ?, ?, ?, ?, ? \
+                             WHERE (SELECT COUNT(*) FROM oauth_attempts WHERE expires_at > ?) < ?",
                         ))
                         .bind(state)
                         .bind(&verifier)
@@ -512,10 +514,13 @@ macro_rules! token_store_impl {
                         .bind(SEAL_FORMAT)
                         .bind(secs(now))
                         .bind(secs(attempt.expires_at))
+                        .bind(secs(now))
+                        .bind(i64::try_from(max_live).unwrap_or(i64::MAX))
                         .execute(&self.pool)
                         .await
-                        .map_err(db)?;
-                        Ok(())
+                        .map_err(db)?
+                        .rows_affected();
+                        Ok(inserted == 1)
                     })
                 }
 

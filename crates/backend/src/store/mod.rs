@@ -275,13 +275,17 @@ pub trait TokenStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
-    /// Remembers an OAuth attempt under its `state`.
+    /// Remembers an OAuth attempt under its `state`, unless `max_live` attempts that have not
+    /// expired at `now` are stored already: `false` then, and nothing is stored. The count and
+    /// the insert are one statement; replicas inserting at the same instant on PostgreSQL may
+    /// pass the cap by as many as they are.
     fn put_attempt<'a>(
         &'a self,
         state: &'a str,
         attempt: OAuthAttempt,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<(), StoreError>>;
+        max_live: u64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
     /// Removes and returns the attempt if it exists and has not expired (atomic: one winner).
     fn take_attempt<'a>(

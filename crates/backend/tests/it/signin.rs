@@ -14,6 +14,7 @@ use slbot_backend::crypto::Keyring;
 use slbot_backend::server;
 use slbot_backend::settings::BackendSettings;
 use slbot_backend::signin::port::MemorySignInStore;
+use slbot_backend::signin::throttle::LoginLimits;
 use slbot_backend::sso::{ClientAuth, SsoClient, SsoSettings};
 use slbot_backend::store::postgres::PostgresStore;
 use slbot_backend::store::sqlite::SqliteStore;
@@ -137,6 +138,8 @@ impl WebexPort for FakeWebex {
 /// The running system of one test.
 struct Harness {
     backend: String,
+    /// The router behind `backend`, to serve it again as if to another client address.
+    app: axum::Router,
     sso: SimSsoHandle,
     sso_base: String,
     browser: reqwest::Client,
@@ -172,6 +175,7 @@ struct Options {
     backend_client_secret: &'static str,
     policy: AccessPolicy,
     engine: Engine,
+    login: LoginLimits,
 }
 
 impl Default for Options {
@@ -184,6 +188,7 @@ impl Default for Options {
             backend_client_secret: "sso-client-secret",
             policy: AccessPolicy::default(),
             engine: Engine::Memory,
+            login: LoginLimits::default(),
         }
     }
 }
@@ -234,7 +239,7 @@ async fn start(options: Options) -> Harness {
         }
     };
     let (app, backing) = if let Some((store, window, sqlite_dir, postgres_schema)) = real_store {
-        let settings = backend_settings(&backend, key, options.policy);
+        let settings = backend_settings(&backend, key, options.policy, options.login);
         let state = server::state_from_parts(
             &settings,
             sso_client,
@@ -269,14 +274,17 @@ async fn start(options: Options) -> Harness {
             link_secret: SecretString::from(BACKEND_SECRET.to_string()),
             policy: options.policy,
             public_url: Url::parse(&backend).unwrap(),
+            login_limits: options.login,
         });
         (signin_router(state), Backing::Memory(store))
     };
+    let served = app.clone();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = axum::serve(listener, served).await;
     });
     Harness {
         backend,
+        app,
         sso,
         sso_base,
         browser: reqwest::Client::builder()
@@ -294,6 +302,7 @@ fn backend_settings(
     backend: &str,
     store_key: SecretString,
     policy: AccessPolicy,
+    login: LoginLimits,
 ) -> BackendSettings {
     let unused = |s: &str| SecretString::from(s.to_string());
     let (domains, orgs) = (policy.email_domains().to_vec(), policy.org_ids().to_vec());
@@ -321,6 +330,7 @@ fn backend_settings(
         allowed_email_domains: domains,
         http: slbot_http::Limits::default(),
         allowed_org_ids: orgs,
+        login,
     }
 }
 
@@ -365,6 +375,54 @@ impl Harness {
 
     async fn get(&self, url: &str) -> reqwest::Response {
         self.browser.get(url).send().await.unwrap()
+    }
+
+    /// The same backend (same state) served again on 127.0.0.1:0, where every request comes
+    /// from `peer` as far as the handlers can tell (as `slbot_http::serve` reports a client).
+    async fn as_client(&self, peer: &str) -> String {
+        use axum::extract::connect_info::MockConnectInfo;
+        let peer: std::net::SocketAddr = peer.parse().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = self.app.clone().layer(MockConnectInfo(peer));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        url
+    }
+
+    /// How many rows the real store's `oauth_attempts` table holds.
+    async fn stored_attempts(&self) -> i64 {
+        use sqlx::Row;
+        let sql = "SELECT COUNT(*) AS n FROM oauth_attempts";
+        match &self.backing {
+            Backing::Store {
+                sqlite_dir: Some(dir),
+                ..
+            } => {
+                let url = format!("sqlite://{}/tokens.db", dir.path().display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                let n: i64 = sqlx::query(sql).fetch_one(&pool).await.unwrap().get("n");
+                pool.close().await;
+                n
+            }
+            Backing::Store {
+                postgres_schema: Some((url, schema)),
+                ..
+            } => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                let n: i64 = sqlx::query(&format!(
+                    "SELECT COUNT(*) AS n FROM {schema}.oauth_attempts"
+                ))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get("n");
+                pool.close().await;
+                n
+            }
+            _ => panic!("this harness has no real store"),
+        }
     }
 
     /// `GET /login{query}` and the redirect to Cisco SSO.
@@ -907,4 +965,106 @@ async fn stranger_binds_nothing(h: &Harness) {
 async fn the_whole_backend_reports_ready_when_its_store_answers() {
     let h = start(on(Engine::Sqlite)).await;
     assert_eq!(h.get(&format!("{}/readyz", h.backend)).await.status(), 200);
+}
+
+// ---- how many sign-ins `/login` starts ----
+
+fn limits(per_address: u32, global: u32, max_pending: u64) -> LoginLimits {
+    LoginLimits {
+        per_address_per_minute: per_address,
+        global_per_minute: global,
+        max_pending,
+    }
+}
+
+#[tokio::test]
+async fn a_login_flood_from_one_address_is_answered_429_after_the_limit_while_another_address_gets_through(
+) {
+    let h = start(Options {
+        login: limits(5, 1000, 1000),
+        ..Options::default()
+    })
+    .await;
+    let flooder = h.as_client("203.0.113.7:40000").await;
+    let neighbour = h.as_client("198.51.100.20:40001").await;
+    for i in 0..5 {
+        let r = h.get(&format!("{flooder}/login")).await;
+        assert_eq!(r.status(), 303, "sign-in {i} of the allowed 5");
+    }
+    let r = h.get(&format!("{flooder}/login")).await;
+    assert_eq!(r.status(), 429);
+    // 5 a minute: the next one is allowed 60 / 5 = 12 s after the burst.
+    assert_eq!(r.headers()["retry-after"], "12");
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Too many sign-ins"), "{page}");
+    assert!(page.contains("wait 12 seconds"), "{page}");
+
+    // A new connection from the same address is the same client; another address is not.
+    let again = h.as_client("203.0.113.7:40002").await;
+    assert_eq!(h.get(&format!("{again}/login")).await.status(), 429);
+    assert_eq!(h.get(&format!("{neighbour}/login")).await.status(), 303);
+
+    // Once the bucket has refilled by one, the flooder may start one more.
+    h.clock.advance(chrono::Duration::seconds(12));
+    assert_eq!(h.get(&format!("{flooder}/login")).await.status(), 303);
+    assert_eq!(h.get(&format!("{flooder}/login")).await.status(), 429);
+}
+
+#[tokio::test]
+async fn everyone_together_is_held_to_the_global_login_rate() {
+    let h = start(Options {
+        login: limits(5, 3, 1000),
+        ..Options::default()
+    })
+    .await;
+    for i in 0..3 {
+        let client = h.as_client(&format!("192.0.2.{i}:5000")).await;
+        assert_eq!(h.get(&format!("{client}/login")).await.status(), 303);
+    }
+    let late = h.as_client("192.0.2.99:5000").await;
+    let r = h.get(&format!("{late}/login")).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "20");
+}
+
+async fn flood_beyond_the_pending_cap(h: &Harness) {
+    for i in 0..4 {
+        let r = h.get(&format!("{}/login", h.backend)).await;
+        assert_eq!(r.status(), 303, "sign-in {i} within the cap of 4");
+    }
+    for _ in 0..10 {
+        let r = h.get(&format!("{}/login", h.backend)).await;
+        assert_eq!(r.status(), 503);
+        assert_eq!(r.headers()["retry-after"], "60");
+        assert!(r.text().await.unwrap().contains("busy"));
+    }
+    assert_eq!(h.stored_attempts().await, 4);
+}
+
+#[tokio::test]
+async fn a_login_flood_beyond_the_pending_cap_leaves_the_attempts_table_bounded() {
+    let h = start(Options {
+        login: limits(1000, 1000, 4),
+        ..on(Engine::Sqlite)
+    })
+    .await;
+    flood_beyond_the_pending_cap(&h).await;
+}
+
+#[tokio::test]
+async fn on_postgresql_a_login_flood_beyond_the_pending_cap_leaves_the_attempts_table_bounded() {
+    let Some(url) = crate::token_harness::postgres_url() else {
+        return;
+    };
+    let h = start(Options {
+        login: limits(1000, 1000, 4),
+        ..on(Engine::Postgres(url))
+    })
+    .await;
+    flood_beyond_the_pending_cap(&h).await;
+    h.cleanup().await;
 }

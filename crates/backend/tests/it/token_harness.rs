@@ -419,8 +419,9 @@ impl TokenStore for LockSpy {
         s: &'a str,
         a: OAuthAttempt,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.inner.put_attempt(s, a, now)
+        max_live: u64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        self.inner.put_attempt(s, a, now, max_live)
     }
     fn take_attempt<'a>(
         &'a self,

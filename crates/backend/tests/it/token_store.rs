@@ -201,6 +201,7 @@ both_engines!(
                     expires_at: t0() + Duration::minutes(10),
                 },
                 t0(),
+                100,
             )
             .await
             .unwrap();
@@ -346,18 +347,27 @@ both_engines!(
             link_person_id: Some("P1".into()),
             expires_at: t0() + Duration::minutes(10),
         };
-        store.put_attempt("s1", attempt("v1"), t0()).await.unwrap();
+        assert!(store
+            .put_attempt("s1", attempt("v1"), t0(), 100)
+            .await
+            .unwrap());
         let taken = store.take_attempt("s1", t0()).await.unwrap().unwrap();
         assert_eq!(taken.pkce_verifier.expose_secret(), "v1");
         assert_eq!(taken.link_person_id.as_deref(), Some("P1"));
         assert!(store.take_attempt("s1", t0()).await.unwrap().is_none());
-        store.put_attempt("s2", attempt("v2"), t0()).await.unwrap();
+        assert!(store
+            .put_attempt("s2", attempt("v2"), t0(), 100)
+            .await
+            .unwrap());
         assert!(store
             .take_attempt("s2", t0() + Duration::minutes(10))
             .await
             .unwrap()
             .is_none());
-        store.put_attempt("s3", attempt("v3"), t0()).await.unwrap();
+        assert!(store
+            .put_attempt("s3", attempt("v3"), t0(), 100)
+            .await
+            .unwrap());
         assert_eq!(
             store
                 .purge_expired(t0() + Duration::minutes(11))
@@ -764,5 +774,55 @@ both_engines!(
             .unwrap();
         assert_eq!(attempt.pkce_verifier.expose_secret(), "verifier-1");
         assert_eq!(started.rekey(t0()).await.unwrap(), Default::default());
+    }
+);
+
+both_engines!(
+    the_store_refuses_an_attempt_beyond_the_live_maximum_and_expired_ones_do_not_count,
+    keys(K1, &[]),
+    |ts| {
+        let attempt = |minutes: i64| OAuthAttempt {
+            pkce_verifier: secret("v"),
+            link_person_id: None,
+            expires_at: t0() + Duration::minutes(minutes),
+        };
+        // Two that expire at once, one that lives ten minutes: the cap of 3 is reached.
+        for (state, minutes) in [("a", 1), ("b", 1), ("c", 10)] {
+            assert!(ts
+                .store
+                .put_attempt(state, attempt(minutes), t0(), 3)
+                .await
+                .unwrap());
+        }
+        for state in ["d", "e", "f"] {
+            assert!(
+                !ts.store
+                    .put_attempt(state, attempt(10), t0(), 3)
+                    .await
+                    .unwrap(),
+                "{}: {state} was stored beyond the cap",
+                ts.name()
+            );
+        }
+        assert_eq!(ts.raw_count("oauth_attempts").await, 3, "{}", ts.name());
+        // Two minutes later "a" and "b" are expired and no longer count.
+        let later = t0() + Duration::minutes(2);
+        assert!(ts
+            .store
+            .put_attempt("g", attempt(12), later, 3)
+            .await
+            .unwrap());
+        assert!(ts
+            .store
+            .put_attempt("h", attempt(12), later, 3)
+            .await
+            .unwrap());
+        assert!(!ts
+            .store
+            .put_attempt("i", attempt(12), later, 3)
+            .await
+            .unwrap());
+        assert!(ts.store.take_attempt("c", later).await.unwrap().is_some());
+        assert!(ts.store.take_attempt("d", later).await.unwrap().is_none());
     }
 );
