@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use slbot_base::Clock;
 use url::Url;
 
+use crate::signin::browser::BrowserBinding;
 use crate::signin::port::SignInStore;
 use crate::signin::throttle::{LoginLimits, LoginThrottle};
 use crate::sso::SsoClient;
@@ -20,7 +21,8 @@ pub struct SignInDeps {
     pub webex: Arc<dyn WebexPort>,
     pub store: Arc<dyn SignInStore>,
     pub clock: Arc<dyn Clock>,
-    /// The shared backend secret (verifies sign-in links).
+    /// The shared backend secret (verifies sign-in links; the browser-binding cookie's key is
+    /// derived from it).
     pub link_secret: SecretString,
     pub policy: AccessPolicy,
     /// `SLBOT_BACKEND_PUBLIC_URL`: where browsers reach this service.
@@ -37,6 +39,8 @@ pub struct AppState {
     bot: Arc<tokio::sync::OnceCell<WebexPerson>>,
     /// The per-address and global buckets of `/login`.
     pub(crate) throttle: Arc<LoginThrottle>,
+    /// The cookie binding a sign-in to its browser.
+    pub(crate) binding: Arc<BrowserBinding>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -52,6 +56,7 @@ impl AppState {
     pub fn new(deps: SignInDeps) -> Self {
         Self {
             throttle: Arc::new(LoginThrottle::new(deps.login_limits)),
+            binding: Arc::new(BrowserBinding::new(&deps.link_secret, &deps.public_url)),
             deps: Arc::new(deps),
             bot: Arc::new(tokio::sync::OnceCell::new()),
         }

@@ -1,6 +1,8 @@
-//! `GET /login[?t=…]`: start an OAuth attempt and send the browser to Cisco SSO.
+//! `GET /login[?t=…]`: start an OAuth attempt, bind it to the browser (a cookie, see
+//! [`crate::signin::browser`]) and send the browser to Cisco SSO.
 
 use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -22,18 +24,24 @@ pub async fn start(
     Query(q): Query<LoginQuery>,
 ) -> Response {
     match begin(&state, client, q.t.as_deref()).await {
-        Ok(to) => no_store(Redirect::to(&to).into_response()),
+        Ok((to, oauth_state)) => {
+            let mut response = no_store(Redirect::to(&to).into_response());
+            response
+                .headers_mut()
+                .insert(SET_COOKIE, state.binding.set_cookie(&oauth_state));
+            response
+        }
         Err(e) => e.into_page(&state.public("login")),
     }
 }
 
 /// Counts the sign-in against the limits, verifies the link, stores the attempt (unless the
-/// store holds as many as allowed) and returns the authorize URL.
+/// store holds as many as allowed) and returns the authorize URL and the state.
 async fn begin(
     state: &AppState,
     client: Option<std::net::IpAddr>,
     link: Option<&str>,
-) -> Result<String, SignInError> {
+) -> Result<(String, String), SignInError> {
     let deps = &state.deps;
     let now = deps.clock.now();
     state
@@ -68,5 +76,5 @@ async fn begin(
     if !stored {
         return Err(SignInError::TooManyPending(max_pending));
     }
-    Ok(url.to_string())
+    Ok((url.to_string(), oauth_state))
 }

@@ -2,10 +2,12 @@
 //!
 //! - `home`: `GET /`, the dashboard page.
 //! - `login`: `GET /login[?t=…]`, verifies a sign-in link, remembers state + PKCE verifier,
-//!   sends the browser to Cisco SSO.
-//! - `callback`: `GET /oauth/callback`, consumes the state, exchanges the code, reads the
-//!   e-mail, applies the access policy, binds the tokens to a Webex personId (or parks them
-//!   behind a confirmation code) and welcomes the user in their 1:1 space.
+//!   binds the state to the browser with a cookie, sends the browser to Cisco SSO.
+//! - `callback`: `GET /oauth/callback`, checks the browser's cookie, consumes the state,
+//!   exchanges the code, reads the e-mail, applies the access policy, binds the tokens to a
+//!   Webex personId (or parks them behind a confirmation code) and welcomes the user in their
+//!   1:1 space.
+//! - [`browser`]: the cookie that binds a sign-in to the browser that started it.
 //! - [`throttle`]: how many sign-ins `/login` starts (per client address, for everyone, and
 //!   how many may be in flight).
 //! - [`port`]: what the flow needs from the token store.
@@ -14,6 +16,7 @@
 //! Every failure is a [`SignInError`]; [`SignInError::into_response`] is the one place where a
 //! failure becomes a status, a page the user can act on, and one log line with the cause.
 
+pub mod browser;
 pub mod callback;
 pub mod home;
 pub mod login;
@@ -40,6 +43,8 @@ pub enum SignInError {
     BadLink(#[from] slbot_signing::LinkError),
     #[error("unknown, expired or reused OAuth state")]
     UnknownState,
+    #[error("the callback lacks the cookie of the browser that started this sign-in")]
+    OtherBrowser,
     #[error("the user cancelled at Cisco SSO ({0})")]
     Cancelled(String),
     #[error("Cisco SSO: {0}")]
@@ -80,6 +85,15 @@ impl SignInError {
                 "This sign-in attempt is no longer valid",
                 "It is unknown, took longer than 10 minutes, or was already used (for example \
                  by going back in the browser). Please start again."
+                    .to_string(),
+            ),
+            E::OtherBrowser => (
+                StatusCode::BAD_REQUEST,
+                "This sign-in cannot be finished in this browser",
+                "This sign-in was started in another browser (or it took longer than 10 \
+                 minutes, or was already finished). For your safety a sign-in has to end in the \
+                 browser that started it, so nothing was linked. Start again from the link in \
+                 Webex, in this browser."
                     .to_string(),
             ),
             E::Cancelled(_) => (

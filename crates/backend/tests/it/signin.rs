@@ -1,6 +1,7 @@
 //! Both sign-in journeys, end to end over HTTP: the backend's pages on 127.0.0.1:0, the Cisco SSO
 //! simulator on 127.0.0.1:0, a fake Webex behind the backend's `WebexPort`, and an in-memory
-//! sign-in store. A browser is played by reqwest with redirects off, so each hop is inspected.
+//! sign-in store. A browser is played by reqwest with redirects off, so each hop is inspected,
+//! and a cookie store, so the sign-in cookie travels as in a real browser.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -287,10 +288,7 @@ async fn start(options: Options) -> Harness {
         app,
         sso,
         sso_base,
-        browser: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        browser: new_browser(),
         backing,
         webex,
         clock,
@@ -332,6 +330,15 @@ fn backend_settings(
         allowed_org_ids: orgs,
         login,
     }
+}
+
+/// A browser of its own: redirects off, cookies kept.
+fn new_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
 }
 
 fn location(r: &reqwest::Response) -> Url {
@@ -637,10 +644,21 @@ async fn a_tampered_or_expired_link_is_refused_with_a_page_that_says_so() {
 #[tokio::test]
 async fn an_unknown_state_is_refused() {
     let h = start(Options::default()).await;
+    // This browser started a sign-in, but not one with this state: refused before the store
+    // is even asked.
+    h.to_sso("").await;
     let (status, page) = h
         .callback(
             &Url::parse(&format!("{}/oauth/callback?code=x&state=forged", h.backend)).unwrap(),
         )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("cannot be finished in this browser"),
+        "{page}"
+    );
+    let (status, page) = h
+        .callback(&Url::parse(&format!("{}/oauth/callback?code=x", h.backend)).unwrap())
         .await;
     assert_eq!(status, 400);
     assert!(page.contains("no longer valid"), "{page}");
@@ -651,10 +669,128 @@ async fn a_callback_replayed_after_success_is_refused_and_changes_nothing() {
     let h = start(Options::default()).await;
     let done = h.sign_in("", ANA_EMAIL).await;
     assert_eq!(done.status, 200);
+    // The finished sign-in took its cookie away, so the replay is refused at the door.
     let (status, page) = h.callback(&done.callback_url).await;
     assert_eq!(status, 400);
-    assert!(page.contains("no longer valid"), "{page}");
+    assert!(
+        page.contains("cannot be finished in this browser"),
+        "{page}"
+    );
     assert_eq!(h.webex.sent().len(), 1);
+    assert_eq!(h.sso_stats().await["requests"]["token"], 1);
+}
+
+#[tokio::test]
+async fn a_callback_replayed_with_the_cookie_still_finds_the_state_used_up() {
+    let h = start(Options::default()).await;
+    let authorize = h.to_sso("").await;
+    let back = h.at_sso(&authorize, ANA_EMAIL, None).await;
+    // The cookie as `/login` set it, replayed by hand after the browser dropped it.
+    let state: String = back
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let cookie = format!(
+        "slbot_signin={}",
+        naive_binding(BACKEND_SECRET.as_bytes(), &state)
+    );
+    assert_eq!(h.callback(&back).await.0, 200);
+    let r = reqwest::Client::new()
+        .get(back.as_str())
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("no longer valid"));
+    assert_eq!(h.webex.sent().len(), 1);
+}
+
+/// The browser-binding cookie's value, computed here by hand:
+/// `hex(HMAC-SHA256(HMAC-SHA256(secret, label), state))`.
+fn naive_binding(secret: &[u8], state: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut derive = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).unwrap();
+    derive.update(b"SLBOT-OAUTH-BROWSER-BINDING-KEY-v1");
+    let key = derive.finalize().into_bytes();
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap();
+    mac.update(state.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[tokio::test]
+async fn login_binds_the_state_to_the_browser_with_a_cookie_that_the_callback_clears() {
+    let h = start(Options::default()).await;
+    let r = h.get(&format!("{}/login", h.backend)).await;
+    assert_eq!(r.status(), 303);
+    let state: String = location(&r)
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert_eq!(
+        set,
+        format!(
+            "slbot_signin={}; Max-Age=600; Path=/oauth; HttpOnly; SameSite=Lax",
+            naive_binding(BACKEND_SECRET.as_bytes(), &state)
+        )
+    );
+    let authorize = location(&r);
+    let back = h.at_sso(&authorize, ANA_EMAIL, None).await;
+    let r = h.get(back.as_str()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["set-cookie"],
+        "slbot_signin=; Max-Age=0; Path=/oauth; HttpOnly; SameSite=Lax"
+    );
+}
+
+#[tokio::test]
+async fn a_callback_from_another_browser_is_refused_and_the_person_gets_no_tokens() {
+    let h = start(Options::default()).await;
+    // Bob starts a sign-in with his own link and passes the Cisco page on to Ana, who signs
+    // in there with her Cisco account: the callback lands in Ana's browser.
+    let authorize = h.to_sso(&h.link_for(BOB_ID)).await;
+    let back = h.at_sso(&authorize, ANA_EMAIL, None).await;
+    let ana = new_browser();
+    let refused = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), 400);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("started in another browser"), "{page}");
+        assert!(
+            page.contains("Start again from the link in Webex"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("class=\"code\""),
+            "a confirmation code was shown: {page}"
+        );
+    };
+    refused(ana.get(back.as_str()).send().await.unwrap()).await;
+    // A browser with a sign-in cookie of its own is no better.
+    assert_eq!(
+        ana.get(format!("{}/login", h.backend))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    refused(ana.get(back.as_str()).send().await.unwrap()).await;
+
+    assert!(h.memory().signed_in().is_empty());
+    assert!(h.memory().pending().is_empty());
+    assert!(h.webex.sent().is_empty());
+    let stats = h.sso_stats().await;
+    assert!(
+        stats["requests"]["token"].as_u64().unwrap_or(0) == 0,
+        "the code was exchanged: {stats}"
+    );
+    assert_eq!(h.sso.state.access_token_count(), 0);
+    // Nothing was used up: the browser that started the sign-in could still finish it.
+    assert_eq!(h.callback(&back).await.0, 200);
 }
 
 #[tokio::test]

@@ -107,6 +107,7 @@ async fn a_dashboard_sign_in_opens_the_real_1_1_space_and_the_bot_can_then_fetch
     // The browser: dashboard → login → SSO form → callback.
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
         .build()
         .unwrap();
     let home = browser
