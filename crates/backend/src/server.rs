@@ -139,6 +139,7 @@ pub fn state_from_parts(
             settings.allowed_org_ids.clone(),
         ),
         public_url: settings.public_url.clone(),
+        login_limits: settings.login,
     });
     let verifier = Verifier::new(
         settings.signing_version,

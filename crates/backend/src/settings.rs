@@ -9,6 +9,7 @@ use slbot_config::{Config, ConfigError};
 use slbot_signing::Version;
 use url::Url;
 
+use crate::signin::throttle::LoginLimits;
 use crate::sso::{
     ClientAuth, SsoSettings, DEFAULT_AUTHORIZE_URL, DEFAULT_TOKEN_URL, DEFAULT_USERINFO_URL,
 };
@@ -47,6 +48,9 @@ pub struct BackendSettings {
     pub allowed_org_ids: Vec<String>,
     /// The listener's connection cap and header/request timeouts (`SLBOT_HTTP_*`).
     pub http: slbot_http::Limits,
+    /// How many sign-ins `/login` starts (`SLBOT_LOGIN_RATE_PER_MINUTE`,
+    /// `SLBOT_LOGIN_RATE_GLOBAL_PER_MINUTE`, `SLBOT_LOGIN_MAX_PENDING`).
+    pub login: LoginLimits,
 }
 
 impl std::fmt::Debug for BackendSettings {
@@ -60,6 +64,7 @@ impl std::fmt::Debug for BackendSettings {
             .field("webex_api_url", &self.webex_api_url)
             .field("allowed_email_domains", &self.allowed_email_domains)
             .field("allowed_org_ids", &self.allowed_org_ids)
+            .field("login", &self.login)
             .finish_non_exhaustive()
     }
 }
@@ -158,8 +163,37 @@ impl BackendSettings {
             allowed_email_domains: config.list("ALLOWED_EMAIL_DOMAINS", &[]),
             allowed_org_ids: config.list("ALLOWED_ORG_IDS", &[]),
             http: slbot_http::Limits::load(config, Duration::from_secs(10))?,
+            login: login_limits(config)?,
         })
     }
+}
+
+/// `SLBOT_LOGIN_RATE_PER_MINUTE` (per client address, default 20),
+/// `SLBOT_LOGIN_RATE_GLOBAL_PER_MINUTE` (600) and `SLBOT_LOGIN_MAX_PENDING` (10000); each at
+/// least 1 (a zero would refuse every sign-in).
+fn login_limits(config: &Config) -> Result<LoginLimits, ConfigError> {
+    let defaults = LoginLimits::default();
+    fn at_least_one<T: PartialEq + From<u8>>(name: &str, value: T) -> Result<T, ConfigError> {
+        if value == T::from(0) {
+            Err(ConfigError::Invalid {
+                name: format!("SLBOT_{name}"),
+                reason: "must be at least 1 (0 would refuse every sign-in)".to_string(),
+            })
+        } else {
+            Ok(value)
+        }
+    }
+    let rate = |name: &str, default: u32| -> Result<u32, ConfigError> {
+        at_least_one(name, config.value(name, None, default)?)
+    };
+    Ok(LoginLimits {
+        per_address_per_minute: rate("LOGIN_RATE_PER_MINUTE", defaults.per_address_per_minute)?,
+        global_per_minute: rate("LOGIN_RATE_GLOBAL_PER_MINUTE", defaults.global_per_minute)?,
+        max_pending: at_least_one(
+            "LOGIN_MAX_PENDING",
+            config.value("LOGIN_MAX_PENDING", None, defaults.max_pending)?,
+        )?,
+    })
 }
 
 /// The OAuth redirect URI under the public URL: `{public_url}/oauth/callback`.
@@ -205,6 +239,41 @@ mod tests {
         assert_eq!(s.sso.token_url.as_str(), DEFAULT_TOKEN_URL);
         assert_eq!(s.webex_api_url, DEFAULT_WEBEX_API_URL);
         assert!(s.allowed_email_domains.is_empty());
+        assert_eq!(s.login.per_address_per_minute, 20);
+        assert_eq!(s.login.global_per_minute, 600);
+        assert_eq!(s.login.max_pending, 10_000);
+    }
+
+    #[test]
+    fn the_login_limits_are_read_and_a_zero_is_refused_by_name() {
+        let mut pairs = ALL.to_vec();
+        pairs.extend([
+            ("SLBOT_LOGIN_RATE_PER_MINUTE", "5"),
+            ("SLBOT_LOGIN_RATE_GLOBAL_PER_MINUTE", "50"),
+            ("SLBOT_LOGIN_MAX_PENDING", "500"),
+        ]);
+        let s =
+            BackendSettings::from_config(&config(&pairs), None, &SecretFiles::default()).unwrap();
+        assert_eq!(
+            (
+                s.login.per_address_per_minute,
+                s.login.global_per_minute,
+                s.login.max_pending
+            ),
+            (5, 50, 500)
+        );
+        for name in [
+            "SLBOT_LOGIN_RATE_PER_MINUTE",
+            "SLBOT_LOGIN_RATE_GLOBAL_PER_MINUTE",
+            "SLBOT_LOGIN_MAX_PENDING",
+        ] {
+            let mut pairs = ALL.to_vec();
+            pairs.push((name, "0"));
+            let err = BackendSettings::from_config(&config(&pairs), None, &SecretFiles::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(name) && err.contains("at least 1"), "{err}");
+        }
     }
 
     #[test]

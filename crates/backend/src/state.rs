@@ -8,7 +8,9 @@ use secrecy::SecretString;
 use slbot_base::Clock;
 use url::Url;
 
+use crate::signin::browser::BrowserBinding;
 use crate::signin::port::SignInStore;
+use crate::signin::throttle::{LoginLimits, LoginThrottle};
 use crate::sso::SsoClient;
 use crate::webex_port::{WebexFailure, WebexPerson, WebexPort};
 use slbot_config::AccessPolicy;
@@ -19,11 +21,14 @@ pub struct SignInDeps {
     pub webex: Arc<dyn WebexPort>,
     pub store: Arc<dyn SignInStore>,
     pub clock: Arc<dyn Clock>,
-    /// The shared backend secret (verifies sign-in links).
+    /// The shared backend secret (verifies sign-in links; the browser-binding cookie's key is
+    /// derived from it).
     pub link_secret: SecretString,
     pub policy: AccessPolicy,
     /// `SLBOT_BACKEND_PUBLIC_URL`: where browsers reach this service.
     pub public_url: Url,
+    /// How many sign-ins `/login` starts (`SLBOT_LOGIN_*`).
+    pub login_limits: LoginLimits,
 }
 
 /// The state behind the sign-in routes. Cheap to clone.
@@ -32,6 +37,10 @@ pub struct AppState {
     pub(crate) deps: Arc<SignInDeps>,
     /// The bot's own person, learned once from `GET /people/me` (state, not a global).
     bot: Arc<tokio::sync::OnceCell<WebexPerson>>,
+    /// The per-address and global buckets of `/login`.
+    pub(crate) throttle: Arc<LoginThrottle>,
+    /// The cookie binding a sign-in to its browser.
+    pub(crate) binding: Arc<BrowserBinding>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -46,6 +55,8 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     pub fn new(deps: SignInDeps) -> Self {
         Self {
+            throttle: Arc::new(LoginThrottle::new(deps.login_limits)),
+            binding: Arc::new(BrowserBinding::new(&deps.link_secret, &deps.public_url)),
             deps: Arc::new(deps),
             bot: Arc::new(tokio::sync::OnceCell::new()),
         }

@@ -1,10 +1,14 @@
 //! `GET /oauth/callback`: finish the sign-in.
 //!
-//! Order matters: nothing is stored until every check has passed and the Webex space is open,
+//! Order matters: the browser must carry the cookie [`crate::signin::login`] set for this
+//! state, or nothing happens at all (the attempt is not consumed, the code not exchanged).
+//! Nothing is stored until every check has passed and the Webex space is open,
 //! so a refusal or a Webex failure leaves nothing half-saved. Tokens of a refused sign-in are
 //! revoked at Cisco (best effort). The e-mail lives only in this request.
 
 use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use rand::Rng;
 use secrecy::SecretString;
@@ -40,19 +44,38 @@ enum Outcome {
     Pending { code: String },
 }
 
-pub async fn finish(State(state): State<AppState>, Query(q): Query<CallbackQuery>) -> Response {
-    let outcome = match complete(&state, q).await {
-        Ok(outcome) => outcome,
-        Err(e) => return e.into_page(&state.public("login")),
+pub async fn finish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let login = state.public("login");
+    let Some(oauth_state) = q.state.clone().filter(|s| !s.is_empty() && s.len() <= 256) else {
+        return SignInError::UnknownState.into_page(&login);
     };
-    let bot_email = state.bot_email().await;
-    let page = match outcome {
-        Outcome::SignedIn => pages::signed_in(bot_email.as_deref()),
-        Outcome::Pending { code } => {
-            pages::confirm_code(&code, CONFIRM_MINUTES, bot_email.as_deref())
+    // Checked before the store is asked: a browser that did not start this sign-in uses
+    // nothing up, and its code is never exchanged.
+    if !state.binding.matches(&headers, &oauth_state) {
+        return SignInError::OtherBrowser.into_page(&login);
+    }
+    let mut response = match complete(&state, &oauth_state, q).await {
+        Ok(outcome) => {
+            let bot_email = state.bot_email().await;
+            let page = match outcome {
+                Outcome::SignedIn => pages::signed_in(bot_email.as_deref()),
+                Outcome::Pending { code } => {
+                    pages::confirm_code(&code, CONFIRM_MINUTES, bot_email.as_deref())
+                }
+            };
+            no_store(Html(page).into_response())
         }
+        Err(e) => e.into_page(&login),
     };
-    no_store(Html(page).into_response())
+    // The state is used up (or was unknown) either way: the cookie has done its job.
+    response
+        .headers_mut()
+        .append(SET_COOKIE, state.binding.clear_cookie());
+    response
 }
 
 /// The welcome message: what the bot does and how to start. Every command named here is an
@@ -63,19 +86,20 @@ see.\n\nTry:\n- `expired` (licenses that already expired)\n- `expire 90` (licens
 the next 90 days)\n- `shortages` (where you use more than you own)\n- `usage`\n- `export` (everything \
 as a spreadsheet)\n\nSend `help` for every command, and `sign out` to forget your sign-in.";
 
-async fn complete(state: &AppState, q: CallbackQuery) -> Result<Outcome, SignInError> {
+/// Everything after the browser check, for the `oauth_state` the query carries.
+async fn complete(
+    state: &AppState,
+    oauth_state: &str,
+    q: CallbackQuery,
+) -> Result<Outcome, SignInError> {
     let deps = &state.deps;
     let now = deps.clock.now();
     // The state is consumed first, whatever else the request says: it is single use.
-    let attempt = match q
-        .state
-        .as_deref()
-        .filter(|s| !s.is_empty() && s.len() <= 256)
-    {
-        Some(s) => deps.store.take_attempt(s, now).await?,
-        None => None,
-    };
-    let attempt = attempt.ok_or(SignInError::UnknownState)?;
+    let attempt = deps
+        .store
+        .take_attempt(oauth_state, now)
+        .await?
+        .ok_or(SignInError::UnknownState)?;
     if let Some(error) = q.error {
         return Err(SignInError::Cancelled(error.chars().take(64).collect()));
     }

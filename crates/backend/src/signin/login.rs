@@ -1,10 +1,13 @@
-//! `GET /login[?t=…]`: start an OAuth attempt and send the browser to Cisco SSO.
+//! `GET /login[?t=…]`: start an OAuth attempt, bind it to the browser (a cookie, see
+//! [`crate::signin::browser`]) and send the browser to Cisco SSO.
 
 use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::signin::port::LoginAttempt;
+use crate::signin::throttle::ClientAddr;
 use crate::signin::{no_store, SignInError, ATTEMPT_MINUTES};
 use crate::sso::{random_token, Pkce};
 use crate::state::AppState;
@@ -15,17 +18,36 @@ pub struct LoginQuery {
     t: Option<String>,
 }
 
-pub async fn start(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
-    match begin(&state, q.t.as_deref()).await {
-        Ok(to) => no_store(Redirect::to(&to).into_response()),
+pub async fn start(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    match begin(&state, client, q.t.as_deref()).await {
+        Ok((to, oauth_state)) => {
+            let mut response = no_store(Redirect::to(&to).into_response());
+            response
+                .headers_mut()
+                .insert(SET_COOKIE, state.binding.set_cookie(&oauth_state));
+            response
+        }
         Err(e) => e.into_page(&state.public("login")),
     }
 }
 
-/// Verifies the link, stores the attempt and returns the authorize URL.
-async fn begin(state: &AppState, link: Option<&str>) -> Result<String, SignInError> {
+/// Counts the sign-in against the limits, verifies the link, stores the attempt (unless the
+/// store holds as many as allowed) and returns the authorize URL and the state.
+async fn begin(
+    state: &AppState,
+    client: Option<std::net::IpAddr>,
+    link: Option<&str>,
+) -> Result<(String, String), SignInError> {
     let deps = &state.deps;
     let now = deps.clock.now();
+    state
+        .throttle
+        .admit(client, now)
+        .map_err(SignInError::Throttled)?;
     let link_person_id = match link.filter(|t| !t.is_empty()) {
         Some(t) => Some(slbot_signing::verify_login_token(
             &deps.link_secret,
@@ -37,7 +59,9 @@ async fn begin(state: &AppState, link: Option<&str>) -> Result<String, SignInErr
     let oauth_state = random_token(32);
     let pkce = Pkce::generate();
     let url = deps.sso.authorize_url(&oauth_state, &pkce);
-    deps.store
+    let max_pending = deps.login_limits.max_pending;
+    let stored = deps
+        .store
         .put_attempt(
             &oauth_state,
             LoginAttempt {
@@ -45,7 +69,12 @@ async fn begin(state: &AppState, link: Option<&str>) -> Result<String, SignInErr
                 link_person_id,
                 expires_at: now + chrono::Duration::minutes(ATTEMPT_MINUTES),
             },
+            now,
+            max_pending,
         )
         .await?;
-    Ok(url.to_string())
+    if !stored {
+        return Err(SignInError::TooManyPending(max_pending));
+    }
+    Ok((url.to_string(), oauth_state))
 }

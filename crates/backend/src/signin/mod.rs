@@ -2,21 +2,27 @@
 //!
 //! - `home`: `GET /`, the dashboard page.
 //! - `login`: `GET /login[?t=…]`, verifies a sign-in link, remembers state + PKCE verifier,
-//!   sends the browser to Cisco SSO.
-//! - `callback`: `GET /oauth/callback`, consumes the state, exchanges the code, reads the
-//!   e-mail, applies the access policy, binds the tokens to a Webex personId (or parks them
-//!   behind a confirmation code) and welcomes the user in their 1:1 space.
+//!   binds the state to the browser with a cookie, sends the browser to Cisco SSO.
+//! - `callback`: `GET /oauth/callback`, checks the browser's cookie, consumes the state,
+//!   exchanges the code, reads the e-mail, applies the access policy, binds the tokens to a
+//!   Webex personId (or parks them behind a confirmation code) and welcomes the user in their
+//!   1:1 space.
+//! - [`browser`]: the cookie that binds a sign-in to the browser that started it.
+//! - [`throttle`]: how many sign-ins `/login` starts (per client address, for everyone, and
+//!   how many may be in flight).
 //! - [`port`]: what the flow needs from the token store.
 //! - [`pages`]: the HTML.
 //!
 //! Every failure is a [`SignInError`]; [`SignInError::into_response`] is the one place where a
 //! failure becomes a status, a page the user can act on, and one log line with the cause.
 
+pub mod browser;
 pub mod callback;
 pub mod home;
 pub mod login;
 pub mod pages;
 pub mod port;
+pub mod throttle;
 
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -24,6 +30,7 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::sso::SsoError;
 use crate::webex_port::WebexFailure;
 use port::StoreFailure;
+use throttle::Throttled;
 
 /// How long an OAuth attempt (state + verifier) and a pending confirmation stay valid.
 pub const ATTEMPT_MINUTES: i64 = 10;
@@ -36,6 +43,8 @@ pub enum SignInError {
     BadLink(#[from] slbot_signing::LinkError),
     #[error("unknown, expired or reused OAuth state")]
     UnknownState,
+    #[error("the callback lacks the cookie of the browser that started this sign-in")]
+    OtherBrowser,
     #[error("the user cancelled at Cisco SSO ({0})")]
     Cancelled(String),
     #[error("Cisco SSO: {0}")]
@@ -50,7 +59,14 @@ pub enum SignInError {
     NoSinglePerson(usize),
     #[error(transparent)]
     Store(#[from] StoreFailure),
+    #[error("too many sign-ins started ({0:?})")]
+    Throttled(Throttled),
+    #[error("{0} or more sign-in attempts are in flight, the configured maximum")]
+    TooManyPending(u64),
 }
+
+/// How long a client is asked to wait when the store holds as many attempts as allowed.
+const BUSY_RETRY_AFTER_SECS: u64 = 60;
 
 impl SignInError {
     fn status_and_text(&self) -> (StatusCode, &'static str, String) {
@@ -69,6 +85,15 @@ impl SignInError {
                 "This sign-in attempt is no longer valid",
                 "It is unknown, took longer than 10 minutes, or was already used (for example \
                  by going back in the browser). Please start again."
+                    .to_string(),
+            ),
+            E::OtherBrowser => (
+                StatusCode::BAD_REQUEST,
+                "This sign-in cannot be finished in this browser",
+                "This sign-in was started in another browser (or it took longer than 10 \
+                 minutes, or was already finished). For your safety a sign-in has to end in the \
+                 browser that started it, so nothing was linked. Start again from the link in \
+                 Webex, in this browser."
                     .to_string(),
             ),
             E::Cancelled(_) => (
@@ -143,6 +168,38 @@ impl SignInError {
                  please try again in a few minutes."
                     .to_string(),
             ),
+            E::Throttled(t) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many sign-ins at once",
+                format!(
+                    "Too many sign-ins were started {} in the last minute. Please wait {} \
+                     seconds, then start again.",
+                    match t {
+                        Throttled::Address { .. } => "from your network",
+                        Throttled::Everyone { .. } => "with this service",
+                    },
+                    self.retry_after().unwrap_or(1)
+                ),
+            ),
+            E::TooManyPending(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The sign-in service is busy",
+                "Too many sign-ins are in progress right now. This is not your fault; please \
+                 try again in a minute."
+                    .to_string(),
+            ),
+        }
+    }
+
+    /// Seconds after which trying again may work (the `Retry-After` header), for refusals
+    /// that say so.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            SignInError::Throttled(
+                Throttled::Address { retry_after_secs } | Throttled::Everyone { retry_after_secs },
+            ) => Some(*retry_after_secs),
+            SignInError::TooManyPending(_) => Some(BUSY_RETRY_AFTER_SECS),
+            _ => None,
         }
     }
 
@@ -155,12 +212,23 @@ impl SignInError {
     pub fn into_page(self, login_url: &str) -> Response {
         let (status, title, text) = self.status_and_text();
         // Logged once, here, with its cause chain. No variant carries an e-mail or a token.
+        // A throttled request is logged at debug only: a flood must not become a log flood.
         if status.is_server_error() {
             tracing::warn!(error = %error_chain(&self), status = status.as_u16(), "sign-in failed");
+        } else if matches!(self, SignInError::Throttled(_)) {
+            tracing::debug!(error = %self, status = status.as_u16(), "sign-in throttled");
         } else {
             tracing::info!(error = %error_chain(&self), status = status.as_u16(), "sign-in refused");
         }
-        no_store((status, Html(pages::problem(title, &text, login_url))).into_response())
+        let retry_after = self.retry_after();
+        let mut response =
+            no_store((status, Html(pages::problem(title, &text, login_url))).into_response());
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

@@ -55,12 +55,15 @@ pub struct StoreFailure(#[from] pub anyhow::Error);
 
 /// The store operations of the sign-in flow.
 pub trait SignInStore: Send + Sync {
-    /// Remembers an OAuth attempt under its `state`.
+    /// Remembers an OAuth attempt under its `state`, unless `max_live` attempts that have
+    /// not expired at `now` are stored already: `false` then, and nothing is stored.
     fn put_attempt<'a>(
         &'a self,
         state: &'a str,
         attempt: LoginAttempt,
-    ) -> BoxFuture<'a, Result<(), StoreFailure>>;
+        now: DateTime<Utc>,
+        max_live: u64,
+    ) -> BoxFuture<'a, Result<bool, StoreFailure>>;
 
     /// Removes and returns the attempt for `state` if it exists and has not expired at `now`.
     /// Atomic: two callbacks with one state cannot both get it.
@@ -156,10 +159,17 @@ impl SignInStore for MemorySignInStore {
         &'a self,
         state: &'a str,
         attempt: LoginAttempt,
-    ) -> BoxFuture<'a, Result<(), StoreFailure>> {
+        now: DateTime<Utc>,
+        max_live: u64,
+    ) -> BoxFuture<'a, Result<bool, StoreFailure>> {
         Box::pin(async move {
-            lock(&self.attempts).insert(state.to_string(), attempt);
-            Ok(())
+            let mut attempts = lock(&self.attempts);
+            attempts.retain(|_, a| a.expires_at > now);
+            if attempts.len() as u64 >= max_live {
+                return Ok(false);
+            }
+            attempts.insert(state.to_string(), attempt);
+            Ok(true)
         })
     }
 

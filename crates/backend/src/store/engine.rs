@@ -17,10 +17,66 @@ pub(crate) const SELECT_TOKEN: &str = "SELECT person_id, room_id, access_token, 
      expires_at, key_id, created_at, updated_at FROM tokens WHERE person_id = ?";
 
 pub(crate) const UPSERT_TOKEN: &str = "INSERT INTO tokens (person_id, room_id, access_token, \
-     refresh_token, expires_at, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+     refresh_token, expires_at, key_id, seal_format, created_at, updated_at) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
      ON CONFLICT (person_id) DO UPDATE SET room_id = COALESCE(excluded.room_id, tokens.room_id), \
      access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
-     expires_at = excluded.expires_at, key_id = excluded.key_id, updated_at = excluded.updated_at";
+     expires_at = excluded.expires_at, key_id = excluded.key_id, \
+     seal_format = excluded.seal_format, updated_at = excluded.updated_at";
+
+/// The `seal_format` of every value sealed now ([`crate::crypto::SealFormat`]).
+pub(crate) const SEAL_FORMAT: i64 = crate::crypto::SealFormat::LengthPrefixed.column();
+
+/// What a sealed column is sealed for, given its row's key (the personId or the state).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Context {
+    /// The row's key itself: tokens for the personId, verifiers for the state.
+    Key,
+    /// A confirmation code's key ([`crate::crypto::code_key_context`]).
+    CodeKey,
+}
+
+impl Context {
+    pub(crate) fn of(self, key: &str) -> String {
+        match self {
+            Context::Key => key.to_string(),
+            Context::CodeKey => crate::crypto::code_key_context(key),
+        }
+    }
+}
+
+/// A table with sealed values: its name, its key column, and its sealed columns (nullable
+/// ones may be NULL).
+pub(crate) type SealedTable = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, Context)],
+);
+
+pub(crate) const SEALED_TABLES: [SealedTable; 3] = [
+    (
+        "tokens",
+        "person_id",
+        &[
+            ("access_token", Context::Key),
+            ("refresh_token", Context::Key),
+        ],
+    ),
+    (
+        "pending_signins",
+        "person_id",
+        &[
+            ("access_token", Context::Key),
+            ("refresh_token", Context::Key),
+            ("code_key", Context::CodeKey),
+        ],
+    ),
+    (
+        "oauth_attempts",
+        "state",
+        &[("pkce_verifier", Context::Key)],
+    ),
+];
 
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
     StoreError::from_sqlx(e)
@@ -74,16 +130,19 @@ macro_rules! token_store_impl {
             use chrono::{DateTime, Utc};
             use sqlx::Row;
 
-            use $crate::store::engine::{db, removed, SELECT_TOKEN, UPSERT_TOKEN};
+            use $crate::store::engine::{
+                db, removed, SEALED_TABLES, SEAL_FORMAT, SELECT_TOKEN, UPSERT_TOKEN,
+            };
             use $crate::store::{
-                code_hash, code_matches, reseal, seal_tokens, secs, time, BoxFuture,
+                seal_tokens, secs, time, BoxFuture,
                 LockedDecision, LockedFn, LockedOutcome, OAuthAttempt, PendingSignIn,
                 RekeyReport, Removed, SealedRow, StoreError, TokenRecord, TokenStore,
                 TokenSummary, Tokens, MAX_CONFIRM_ATTEMPTS,
             };
 
             impl $store {
-                /// Runs the migrations on `pool` (a no-op when they already ran) and wraps it.
+                /// Runs the migrations on `pool` (a no-op when they already ran), wraps it, and
+                /// re-seals the values still in the legacy format (a no-op when none are left).
                 async fn migrated(
                     pool: $pool,
                     keys: $crate::store::Keyring,
@@ -92,11 +151,103 @@ macro_rules! token_store_impl {
                         .run(&pool)
                         .await
                         .map_err(|e| StoreError::Unavailable(format!("migrating the schema: {e}")))?;
-                    Ok(Self {
+                    let store = Self {
                         nonce_calls: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0)),
                         pool,
                         keys,
-                    })
+                    };
+                    let (resealed, unreadable) = store.reseal_stale(false, None).await?;
+                    let total = resealed.tokens + resealed.pending + resealed.attempts;
+                    if total > 0 {
+                        tracing::info!(values = total, "re-sealed stored values in the current format");
+                    }
+                    if unreadable > 0 {
+                        // Left as they are: reading them fails with the key id, as before.
+                        tracing::warn!(
+                            rows = unreadable,
+                            "stored values in the legacy format do not open with the configured \
+                             keys and were not re-sealed"
+                        );
+                    }
+                    Ok(store)
+                }
+
+                /// Re-seals, under the current key and in the current format, every row in the
+                /// legacy format and, with `rekey`, every row sealed under another key, in one
+                /// locked transaction. With `rekey` a row that does not open fails the call;
+                /// otherwise (at start) it is left as it is and counted in the second value.
+                /// `touch`: the `updated_at` to stamp on re-sealed logins.
+                async fn reseal_stale(
+                    &self,
+                    rekey: bool,
+                    touch: Option<i64>,
+                ) -> Result<(RekeyReport, u64), StoreError> {
+                    let current = self.keys.current_id().to_string();
+                    let mut report = RekeyReport::default();
+                    let mut unreadable = 0u64;
+                    let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
+                    for (table, id_col, columns) in SEALED_TABLES {
+                        let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+                        let select = $sql(&format!(
+                            "SELECT {id_col} AS id, {cols}, key_id FROM {table} \
+                             WHERE seal_format <> ?{or_key}{lock}",
+                            cols = names.join(", "),
+                            or_key = if rekey { " OR key_id <> ?" } else { "" },
+                            lock = $row_lock,
+                        ));
+                        let mut query = sqlx::query(&select).bind(SEAL_FORMAT);
+                        if rekey {
+                            query = query.bind(&current);
+                        }
+                        let rows = query.fetch_all(&mut *tx).await.map_err(db)?;
+                        let set: Vec<String> = names.iter().map(|n| format!("{n} = ?")).collect();
+                        let touch_sql = match (table, touch) {
+                            ("tokens", Some(_)) => ", updated_at = ?",
+                            _ => "",
+                        };
+                        let update = $sql(&format!(
+                            "UPDATE {table} SET {set}, key_id = ?, seal_format = ?{touch_sql} \
+                             WHERE {id_col} = ?",
+                            set = set.join(", "),
+                        ));
+                        'rows: for row in rows {
+                            let id: String = row.try_get("id").map_err(db)?;
+                            let old: String = row.try_get("key_id").map_err(db)?;
+                            let mut resealed: Vec<Option<Vec<u8>>> = Vec::with_capacity(columns.len());
+                            for (name, context) in columns {
+                                let blob: Option<Vec<u8>> = row.try_get(*name).map_err(db)?;
+                                let Some(blob) = blob else {
+                                    resealed.push(None);
+                                    continue;
+                                };
+                                let context = context.of(&id);
+                                match self.keys.open(&context, &old, &blob) {
+                                    Ok(plain) => resealed.push(Some(self.keys.seal(&context, &plain))),
+                                    Err(e) if rekey => return Err(e.into()),
+                                    Err(_) => {
+                                        unreadable += 1;
+                                        continue 'rows;
+                                    }
+                                }
+                            }
+                            let mut q = sqlx::query(&update);
+                            for blob in resealed {
+                                q = q.bind(blob);
+                            }
+                            q = q.bind(&current).bind(SEAL_FORMAT);
+                            if let ("tokens", Some(at)) = (table, touch) {
+                                q = q.bind(at);
+                            }
+                            q.bind(&id).execute(&mut *tx).await.map_err(db)?;
+                            match table {
+                                "tokens" => report.tokens += 1,
+                                "pending_signins" => report.pending += 1,
+                                _ => report.attempts += 1,
+                            }
+                        }
+                    }
+                    tx.commit().await.map_err(db)?;
+                    Ok((report, unreadable))
                 }
 
                 /// The keyring in use.
@@ -191,6 +342,7 @@ macro_rules! token_store_impl {
                             .bind(&sealed.refresh_token)
                             .bind(sealed.expires_at)
                             .bind(&sealed.key_id)
+                            .bind(SEAL_FORMAT)
                             .bind(secs(now))
                             .bind(secs(now))
                             .execute(&mut *tx)
@@ -231,22 +383,28 @@ macro_rules! token_store_impl {
                 ) -> BoxFuture<'_, Result<(), StoreError>> {
                     Box::pin(async move {
                         let sealed = seal_tokens(&self.keys, &pending.person_id, &pending.tokens);
+                        let code = self.keys.hash_code(&pending.person_id, &pending.code);
                         sqlx::query(&$sql(
-                            "INSERT INTO pending_signins (person_id, room_id, code_hash, attempts, \
-                             access_token, refresh_token, expires_at, key_id, created_at, pending_until) \
-                             VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id) DO UPDATE SET \
-                             room_id = excluded.room_id, code_hash = excluded.code_hash, attempts = 0, \
+                            "INSERT INTO pending_signins (person_id, room_id, code_hash, code_key, \
+                             attempts, access_token, refresh_token, expires_at, key_id, seal_format, \
+                             created_at, pending_until) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?) \
+                             ON CONFLICT (person_id) DO UPDATE SET \
+                             room_id = excluded.room_id, code_hash = excluded.code_hash, \
+                             code_key = excluded.code_key, attempts = 0, \
                              access_token = excluded.access_token, refresh_token = excluded.refresh_token, \
                              expires_at = excluded.expires_at, key_id = excluded.key_id, \
-                             created_at = excluded.created_at, pending_until = excluded.pending_until",
+                             seal_format = excluded.seal_format, created_at = excluded.created_at, \
+                             pending_until = excluded.pending_until",
                         ))
                         .bind(&pending.person_id)
                         .bind(&pending.room_id)
-                        .bind(code_hash(&pending.person_id, &pending.code))
+                        .bind(&code.hash)
+                        .bind(&code.sealed_key)
                         .bind(&sealed.access_token)
                         .bind(&sealed.refresh_token)
                         .bind(sealed.expires_at)
                         .bind(&sealed.key_id)
+                        .bind(SEAL_FORMAT)
                         .bind(secs(now))
                         .bind(secs(pending.until))
                         .execute(&self.pool)
@@ -266,8 +424,9 @@ macro_rules! token_store_impl {
                     Box::pin(async move {
                         let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
                         let row = sqlx::query(&$sql(&format!(
-                            "SELECT code_hash, attempts, access_token, refresh_token, expires_at, key_id, \
-                             pending_until FROM pending_signins WHERE person_id = ?{lock}",
+                            "SELECT code_hash, code_key, attempts, access_token, refresh_token, expires_at, \
+                             key_id, seal_format, pending_until FROM pending_signins \
+                             WHERE person_id = ?{lock}",
                             lock = $row_lock,
                         )))
                         .bind(person_id)
@@ -287,7 +446,12 @@ macro_rules! token_store_impl {
                             tx.commit().await.map_err(db)?;
                             return Ok(false);
                         }
-                        if !code_matches(person_id, code, &hash) {
+                        let code_key: Option<Vec<u8>> = row.try_get("code_key").map_err(db)?;
+                        let key_id: String = row.try_get("key_id").map_err(db)?;
+                        if !self
+                            .keys
+                            .code_matches(person_id, code, &key_id, code_key.as_deref(), &hash)?
+                        {
                             let sql = if attempts + 1 >= MAX_CONFIRM_ATTEMPTS {
                                 "DELETE FROM pending_signins WHERE person_id = ?"
                             } else {
@@ -305,7 +469,7 @@ macro_rules! token_store_impl {
                         let access: Vec<u8> = row.try_get("access_token").map_err(db)?;
                         let refresh: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
                         let expires_at: i64 = row.try_get("expires_at").map_err(db)?;
-                        let key_id: String = row.try_get("key_id").map_err(db)?;
+                        let seal_format: i64 = row.try_get("seal_format").map_err(db)?;
                         sqlx::query(&$sql(UPSERT_TOKEN))
                             .bind(person_id)
                             .bind(room_id)
@@ -313,6 +477,7 @@ macro_rules! token_store_impl {
                             .bind(&refresh)
                             .bind(expires_at)
                             .bind(&key_id)
+                            .bind(seal_format)
                             .bind(secs(now))
                             .bind(secs(now))
                             .execute(&mut *tx)
@@ -333,23 +498,29 @@ macro_rules! token_store_impl {
                     state: &'a str,
                     attempt: OAuthAttempt,
                     now: DateTime<Utc>,
-                ) -> BoxFuture<'a, Result<(), StoreError>> {
+                    max_live: u64,
+                ) -> BoxFuture<'a, Result<bool, StoreError>> {
                     Box::pin(async move {
                         let verifier = self.keys.seal(state, &attempt.pkce_verifier);
-                        sqlx::query(&$sql(
+                        let inserted = sqlx::query(&$sql(
                             "INSERT INTO oauth_attempts (state, pkce_verifier, link_person_id, key_id, \
-                             created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                             seal_format, created_at, expires_at) SELECT ?, ?, ?, ?, ?, ?, ? \
+                             WHERE (SELECT COUNT(*) FROM oauth_attempts WHERE expires_at > ?) < ?",
                         ))
                         .bind(state)
                         .bind(&verifier)
                         .bind(&attempt.link_person_id)
                         .bind(self.keys.current_id())
+                        .bind(SEAL_FORMAT)
                         .bind(secs(now))
                         .bind(secs(attempt.expires_at))
+                        .bind(secs(now))
+                        .bind(i64::try_from(max_live).unwrap_or(i64::MAX))
                         .execute(&self.pool)
                         .await
-                        .map_err(db)?;
-                        Ok(())
+                        .map_err(db)?
+                        .rows_affected();
+                        Ok(inserted == 1)
                     })
                 }
 
@@ -423,12 +594,13 @@ macro_rules! token_store_impl {
                                 let sealed = seal_tokens(&self.keys, person_id, &tokens);
                                 sqlx::query(&$sql(
                                     "UPDATE tokens SET access_token = ?, refresh_token = ?, expires_at = ?, \
-                                     key_id = ?, updated_at = ? WHERE person_id = ?",
+                                     key_id = ?, seal_format = ?, updated_at = ? WHERE person_id = ?",
                                 ))
                                 .bind(&sealed.access_token)
                                 .bind(&sealed.refresh_token)
                                 .bind(sealed.expires_at)
                                 .bind(&sealed.key_id)
+                                .bind(SEAL_FORMAT)
                                 .bind(secs(now))
                                 .bind(person_id)
                                 .execute(&mut *tx)
@@ -477,70 +649,7 @@ macro_rules! token_store_impl {
 
                 fn rekey(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<RekeyReport, StoreError>> {
                     Box::pin(async move {
-                        let current = self.keys.current_id().to_string();
-                        let mut report = RekeyReport::default();
-                        let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
-                        for (table, key_col, counter) in [
-                            ("tokens", "person_id", &mut report.tokens),
-                            ("pending_signins", "person_id", &mut report.pending),
-                        ] {
-                            let rows = sqlx::query(&$sql(&format!(
-                                "SELECT {key_col} AS id, access_token, refresh_token, key_id FROM {table} \
-                                 WHERE key_id <> ?{lock}",
-                                lock = $row_lock,
-                            )))
-                            .bind(&current)
-                            .fetch_all(&mut *tx)
-                            .await
-                            .map_err(db)?;
-                            for row in rows {
-                                let id: String = row.try_get("id").map_err(db)?;
-                                let old: String = row.try_get("key_id").map_err(db)?;
-                                let access: Vec<u8> = row.try_get("access_token").map_err(db)?;
-                                let refresh: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
-                                let (a, r) = reseal(&self.keys, &id, &old, &access, refresh.as_deref())?;
-                                let touch = if table == "tokens" {
-                                    ", updated_at = ?"
-                                } else {
-                                    ""
-                                };
-                                let sql = $sql(&format!(
-                                    "UPDATE {table} SET access_token = ?, refresh_token = ?, key_id = ?{touch} \
-                                     WHERE {key_col} = ?"
-                                ));
-                                let mut q = sqlx::query(&sql).bind(a).bind(r).bind(&current);
-                                if table == "tokens" {
-                                    q = q.bind(secs(now));
-                                }
-                                q.bind(&id).execute(&mut *tx).await.map_err(db)?;
-                                *counter += 1;
-                            }
-                        }
-                        let rows = sqlx::query(&$sql(&format!(
-                            "SELECT state, pkce_verifier, key_id FROM oauth_attempts WHERE key_id <> ?{lock}",
-                            lock = $row_lock,
-                        )))
-                        .bind(&current)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                        for row in rows {
-                            let state: String = row.try_get("state").map_err(db)?;
-                            let old: String = row.try_get("key_id").map_err(db)?;
-                            let blob: Vec<u8> = row.try_get("pkce_verifier").map_err(db)?;
-                            let plain = self.keys.open(&state, &old, &blob)?;
-                            sqlx::query(&$sql(
-                                "UPDATE oauth_attempts SET pkce_verifier = ?, key_id = ? WHERE state = ?",
-                            ))
-                            .bind(self.keys.seal(&state, &plain))
-                            .bind(&current)
-                            .bind(&state)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(db)?;
-                            report.attempts += 1;
-                        }
-                        tx.commit().await.map_err(db)?;
+                        let (report, _) = self.reseal_stale(true, Some(secs(now))).await?;
                         Ok(report)
                     })
                 }

@@ -9,9 +9,12 @@
 //! running migrations and the row helpers are `slbot_store`'s, shared with the bot's store.
 //!
 //! What is stored: personId, roomId, the access and refresh tokens sealed with
-//! [`crate::crypto::Keyring`] (associated data personId ‖ key id), expiry, key id and
-//! timestamps. No e-mail, name or other personal data. OAuth attempts keep the PKCE verifier
-//! sealed the same way (context: the `state`). Pending sign-ins keep a SHA-256 of the code.
+//! [`crate::crypto::Keyring`] (context: the personId), expiry, key id and timestamps. No
+//! e-mail, name or other personal data. OAuth attempts keep the PKCE verifier sealed the same
+//! way (context: the `state`). Pending sign-ins keep a keyed hash of the code
+//! ([`Keyring::hash_code`]; its key sealed like the tokens). Each sealed row records its
+//! `seal_format` ([`crate::crypto::SealFormat`]); opening a store re-seals the rows still in
+//! the legacy format, so after start every value the keys can open uses the current one.
 
 mod engine;
 pub mod postgres;
@@ -25,7 +28,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
-use sha2::{Digest, Sha256};
 use slbot_store::migrate::Embedded;
 use slbot_store::{Engine, OpenError};
 use sqlx::migrate::Migrator;
@@ -41,12 +43,16 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The versions of `migrations/*/000N_*.sql` in `_sqlx_migrations`: dated, so they cannot
 /// collide with another store's migrations sharing the database (sqlx 0.8 keeps one
 /// migrations table per schema).
-pub const SCHEMA_VERSIONS: [i64; 2] = [2026112801, 2026112802];
+pub const SCHEMA_VERSIONS: [i64; 3] = [2026112801, 2026112802, 2026120101];
 
-const MIGRATION_NAMES: [&str; 2] = ["backend token store", "backend replay window"];
+const MIGRATION_NAMES: [&str; 3] = [
+    "backend token store",
+    "backend replay window",
+    "backend seal format and code keys",
+];
 
 /// The embedded migrations of one dialect (`sql`: the files in version order).
-pub(crate) fn migrator(sql: [&'static str; 2]) -> Migrator {
+pub(crate) fn migrator(sql: [&'static str; 3]) -> Migrator {
     let migrations = SCHEMA_VERSIONS
         .iter()
         .zip(MIGRATION_NAMES)
@@ -269,13 +275,17 @@ pub trait TokenStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
-    /// Remembers an OAuth attempt under its `state`.
+    /// Remembers an OAuth attempt under its `state`, unless `max_live` attempts that have not
+    /// expired at `now` are stored already: `false` then, and nothing is stored. The count and
+    /// the insert are one statement; replicas inserting at the same instant on PostgreSQL may
+    /// pass the cap by as many as they are.
     fn put_attempt<'a>(
         &'a self,
         state: &'a str,
         attempt: OAuthAttempt,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<(), StoreError>>;
+        max_live: u64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
     /// Removes and returns the attempt if it exists and has not expired (atomic: one winner).
     fn take_attempt<'a>(
@@ -361,20 +371,6 @@ pub async fn connect_with_replay_window(
 
 pub(crate) use slbot_store::rows::{secs, time};
 
-/// The stored form of a code: hex SHA-256 bound to the person.
-pub(crate) fn code_hash(person_id: &str, code: &str) -> String {
-    hex::encode(Sha256::digest(
-        format!("{person_id}\n{}", code.trim()).as_bytes(),
-    ))
-}
-
-pub(crate) fn code_matches(person_id: &str, code: &str, stored_hash: &str) -> bool {
-    slbot_signing::scheme::constant_time_eq(
-        code_hash(person_id, code).as_bytes(),
-        stored_hash.as_bytes(),
-    )
-}
-
 /// A tokens row as read from either engine, still sealed.
 pub(crate) struct SealedRow {
     pub person_id: String,
@@ -425,20 +421,4 @@ pub(crate) fn seal_tokens(keys: &Keyring, person_id: &str, tokens: &Tokens) -> S
         expires_at: secs(tokens.expires_at),
         key_id: keys.current_id().to_string(),
     }
-}
-
-/// Opens both token blobs under `old_key` and seals them again under the current key.
-pub(crate) fn reseal(
-    keys: &Keyring,
-    context: &str,
-    old_key: &str,
-    access: &[u8],
-    refresh: Option<&[u8]>,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), CryptoError> {
-    let a = keys.open(context, old_key, access)?;
-    let r = match refresh {
-        Some(blob) => Some(keys.seal(context, &keys.open(context, old_key, blob)?)),
-        None => None,
-    };
-    Ok((keys.seal(context, &a), r))
 }

@@ -18,9 +18,10 @@ use super::StoreError;
 use crate::crypto::Keyring;
 
 /// The schema, oldest migration first.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     include_str!("../../migrations/postgres/0001_token_store.sql"),
     include_str!("../../migrations/postgres/0002_seen_nonces.sql"),
+    include_str!("../../migrations/postgres/0003_seal_format.sql"),
 ];
 
 /// How long to wait for a pooled connection.

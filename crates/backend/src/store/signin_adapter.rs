@@ -45,7 +45,9 @@ impl SignInStore for SignInAdapter {
         &'a self,
         state: &'a str,
         attempt: LoginAttempt,
-    ) -> BoxFuture<'a, Result<(), StoreFailure>> {
+        now: DateTime<Utc>,
+        max_live: u64,
+    ) -> BoxFuture<'a, Result<bool, StoreFailure>> {
         Box::pin(async move {
             let attempt = OAuthAttempt {
                 pkce_verifier: attempt.pkce_verifier,
@@ -53,7 +55,7 @@ impl SignInStore for SignInAdapter {
                 expires_at: attempt.expires_at,
             };
             self.store
-                .put_attempt(state, attempt, self.clock.now())
+                .put_attempt(state, attempt, now, max_live)
                 .await
                 .map_err(failure)
         })

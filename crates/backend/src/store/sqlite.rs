@@ -15,9 +15,10 @@ use super::StoreError;
 use crate::crypto::Keyring;
 
 /// The schema, oldest migration first.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     include_str!("../../migrations/sqlite/0001_token_store.sql"),
     include_str!("../../migrations/sqlite/0002_seen_nonces.sql"),
+    include_str!("../../migrations/sqlite/0003_seal_format.sql"),
 ];
 
 /// Longer than an SSO refresh call, which runs while the write lock is held.

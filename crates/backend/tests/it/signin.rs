@@ -1,6 +1,7 @@
 //! Both sign-in journeys, end to end over HTTP: the backend's pages on 127.0.0.1:0, the Cisco SSO
 //! simulator on 127.0.0.1:0, a fake Webex behind the backend's `WebexPort`, and an in-memory
-//! sign-in store. A browser is played by reqwest with redirects off, so each hop is inspected.
+//! sign-in store. A browser is played by reqwest with redirects off, so each hop is inspected,
+//! and a cookie store, so the sign-in cookie travels as in a real browser.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +15,7 @@ use slbot_backend::crypto::Keyring;
 use slbot_backend::server;
 use slbot_backend::settings::BackendSettings;
 use slbot_backend::signin::port::MemorySignInStore;
+use slbot_backend::signin::throttle::LoginLimits;
 use slbot_backend::sso::{ClientAuth, SsoClient, SsoSettings};
 use slbot_backend::store::postgres::PostgresStore;
 use slbot_backend::store::sqlite::SqliteStore;
@@ -137,6 +139,8 @@ impl WebexPort for FakeWebex {
 /// The running system of one test.
 struct Harness {
     backend: String,
+    /// The router behind `backend`, to serve it again as if to another client address.
+    app: axum::Router,
     sso: SimSsoHandle,
     sso_base: String,
     browser: reqwest::Client,
@@ -172,6 +176,7 @@ struct Options {
     backend_client_secret: &'static str,
     policy: AccessPolicy,
     engine: Engine,
+    login: LoginLimits,
 }
 
 impl Default for Options {
@@ -184,6 +189,7 @@ impl Default for Options {
             backend_client_secret: "sso-client-secret",
             policy: AccessPolicy::default(),
             engine: Engine::Memory,
+            login: LoginLimits::default(),
         }
     }
 }
@@ -234,7 +240,7 @@ async fn start(options: Options) -> Harness {
         }
     };
     let (app, backing) = if let Some((store, window, sqlite_dir, postgres_schema)) = real_store {
-        let settings = backend_settings(&backend, key, options.policy);
+        let settings = backend_settings(&backend, key, options.policy, options.login);
         let state = server::state_from_parts(
             &settings,
             sso_client,
@@ -269,20 +275,20 @@ async fn start(options: Options) -> Harness {
             link_secret: SecretString::from(BACKEND_SECRET.to_string()),
             policy: options.policy,
             public_url: Url::parse(&backend).unwrap(),
+            login_limits: options.login,
         });
         (signin_router(state), Backing::Memory(store))
     };
+    let served = app.clone();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = axum::serve(listener, served).await;
     });
     Harness {
         backend,
+        app,
         sso,
         sso_base,
-        browser: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        browser: new_browser(),
         backing,
         webex,
         clock,
@@ -294,6 +300,7 @@ fn backend_settings(
     backend: &str,
     store_key: SecretString,
     policy: AccessPolicy,
+    login: LoginLimits,
 ) -> BackendSettings {
     let unused = |s: &str| SecretString::from(s.to_string());
     let (domains, orgs) = (policy.email_domains().to_vec(), policy.org_ids().to_vec());
@@ -321,7 +328,17 @@ fn backend_settings(
         allowed_email_domains: domains,
         http: slbot_http::Limits::default(),
         allowed_org_ids: orgs,
+        login,
     }
+}
+
+/// A browser of its own: redirects off, cookies kept.
+fn new_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
 }
 
 fn location(r: &reqwest::Response) -> Url {
@@ -365,6 +382,54 @@ impl Harness {
 
     async fn get(&self, url: &str) -> reqwest::Response {
         self.browser.get(url).send().await.unwrap()
+    }
+
+    /// The same backend (same state) served again on 127.0.0.1:0, where every request comes
+    /// from `peer` as far as the handlers can tell (as `slbot_http::serve` reports a client).
+    async fn as_client(&self, peer: &str) -> String {
+        use axum::extract::connect_info::MockConnectInfo;
+        let peer: std::net::SocketAddr = peer.parse().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = self.app.clone().layer(MockConnectInfo(peer));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        url
+    }
+
+    /// How many rows the real store's `oauth_attempts` table holds.
+    async fn stored_attempts(&self) -> i64 {
+        use sqlx::Row;
+        let sql = "SELECT COUNT(*) AS n FROM oauth_attempts";
+        match &self.backing {
+            Backing::Store {
+                sqlite_dir: Some(dir),
+                ..
+            } => {
+                let url = format!("sqlite://{}/tokens.db", dir.path().display());
+                let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+                let n: i64 = sqlx::query(sql).fetch_one(&pool).await.unwrap().get("n");
+                pool.close().await;
+                n
+            }
+            Backing::Store {
+                postgres_schema: Some((url, schema)),
+                ..
+            } => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                let n: i64 = sqlx::query(&format!(
+                    "SELECT COUNT(*) AS n FROM {schema}.oauth_attempts"
+                ))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+                .get("n");
+                pool.close().await;
+                n
+            }
+            _ => panic!("this harness has no real store"),
+        }
     }
 
     /// `GET /login{query}` and the redirect to Cisco SSO.
@@ -579,10 +644,21 @@ async fn a_tampered_or_expired_link_is_refused_with_a_page_that_says_so() {
 #[tokio::test]
 async fn an_unknown_state_is_refused() {
     let h = start(Options::default()).await;
+    // This browser started a sign-in, but not one with this state: refused before the store
+    // is even asked.
+    h.to_sso("").await;
     let (status, page) = h
         .callback(
             &Url::parse(&format!("{}/oauth/callback?code=x&state=forged", h.backend)).unwrap(),
         )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("cannot be finished in this browser"),
+        "{page}"
+    );
+    let (status, page) = h
+        .callback(&Url::parse(&format!("{}/oauth/callback?code=x", h.backend)).unwrap())
         .await;
     assert_eq!(status, 400);
     assert!(page.contains("no longer valid"), "{page}");
@@ -593,10 +669,128 @@ async fn a_callback_replayed_after_success_is_refused_and_changes_nothing() {
     let h = start(Options::default()).await;
     let done = h.sign_in("", ANA_EMAIL).await;
     assert_eq!(done.status, 200);
+    // The finished sign-in took its cookie away, so the replay is refused at the door.
     let (status, page) = h.callback(&done.callback_url).await;
     assert_eq!(status, 400);
-    assert!(page.contains("no longer valid"), "{page}");
+    assert!(
+        page.contains("cannot be finished in this browser"),
+        "{page}"
+    );
     assert_eq!(h.webex.sent().len(), 1);
+    assert_eq!(h.sso_stats().await["requests"]["token"], 1);
+}
+
+#[tokio::test]
+async fn a_callback_replayed_with_the_cookie_still_finds_the_state_used_up() {
+    let h = start(Options::default()).await;
+    let authorize = h.to_sso("").await;
+    let back = h.at_sso(&authorize, ANA_EMAIL, None).await;
+    // The cookie as `/login` set it, replayed by hand after the browser dropped it.
+    let state: String = back
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let cookie = format!(
+        "slbot_signin={}",
+        naive_binding(BACKEND_SECRET.as_bytes(), &state)
+    );
+    assert_eq!(h.callback(&back).await.0, 200);
+    let r = reqwest::Client::new()
+        .get(back.as_str())
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("no longer valid"));
+    assert_eq!(h.webex.sent().len(), 1);
+}
+
+/// The browser-binding cookie's value, computed here by hand:
+/// `hex(HMAC-SHA256(HMAC-SHA256(secret, label), state))`.
+fn naive_binding(secret: &[u8], state: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut derive = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).unwrap();
+    derive.update(b"SLBOT-OAUTH-BROWSER-BINDING-KEY-v1");
+    let key = derive.finalize().into_bytes();
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key).unwrap();
+    mac.update(state.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[tokio::test]
+async fn login_binds_the_state_to_the_browser_with_a_cookie_that_the_callback_clears() {
+    let h = start(Options::default()).await;
+    let r = h.get(&format!("{}/login", h.backend)).await;
+    assert_eq!(r.status(), 303);
+    let state: String = location(&r)
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert_eq!(
+        set,
+        format!(
+            "slbot_signin={}; Max-Age=600; Path=/oauth; HttpOnly; SameSite=Lax",
+            naive_binding(BACKEND_SECRET.as_bytes(), &state)
+        )
+    );
+    let authorize = location(&r);
+    let back = h.at_sso(&authorize, ANA_EMAIL, None).await;
+    let r = h.get(back.as_str()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["set-cookie"],
+        "slbot_signin=; Max-Age=0; Path=/oauth; HttpOnly; SameSite=Lax"
+    );
+}
+
+#[tokio::test]
+async fn a_callback_from_another_browser_is_refused_and_the_person_gets_no_tokens() {
+    let h = start(Options::default()).await;
+    // Bob starts a sign-in with his own link and passes the Cisco page on to Ana, who signs
+    // in there with her Cisco account: the callback lands in Ana's browser.
+    let authorize = h.to_sso(&h.link_for(BOB_ID)).await;
+    let back = h.at_sso(&authorize, ANA_EMAIL, None).await;
+    let ana = new_browser();
+    let refused = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), 400);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("started in another browser"), "{page}");
+        assert!(
+            page.contains("Start again from the link in Webex"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("class=\"code\""),
+            "a confirmation code was shown: {page}"
+        );
+    };
+    refused(ana.get(back.as_str()).send().await.unwrap()).await;
+    // A browser with a sign-in cookie of its own is no better.
+    assert_eq!(
+        ana.get(format!("{}/login", h.backend))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    refused(ana.get(back.as_str()).send().await.unwrap()).await;
+
+    assert!(h.memory().signed_in().is_empty());
+    assert!(h.memory().pending().is_empty());
+    assert!(h.webex.sent().is_empty());
+    let stats = h.sso_stats().await;
+    assert!(
+        stats["requests"]["token"].as_u64().unwrap_or(0) == 0,
+        "the code was exchanged: {stats}"
+    );
+    assert_eq!(h.sso.state.access_token_count(), 0);
+    // Nothing was used up: the browser that started the sign-in could still finish it.
+    assert_eq!(h.callback(&back).await.0, 200);
 }
 
 #[tokio::test]
@@ -907,4 +1101,106 @@ async fn stranger_binds_nothing(h: &Harness) {
 async fn the_whole_backend_reports_ready_when_its_store_answers() {
     let h = start(on(Engine::Sqlite)).await;
     assert_eq!(h.get(&format!("{}/readyz", h.backend)).await.status(), 200);
+}
+
+// ---- how many sign-ins `/login` starts ----
+
+fn limits(per_address: u32, global: u32, max_pending: u64) -> LoginLimits {
+    LoginLimits {
+        per_address_per_minute: per_address,
+        global_per_minute: global,
+        max_pending,
+    }
+}
+
+#[tokio::test]
+async fn a_login_flood_from_one_address_is_answered_429_after_the_limit_while_another_address_gets_through(
+) {
+    let h = start(Options {
+        login: limits(5, 1000, 1000),
+        ..Options::default()
+    })
+    .await;
+    let flooder = h.as_client("203.0.113.7:40000").await;
+    let neighbour = h.as_client("198.51.100.20:40001").await;
+    for i in 0..5 {
+        let r = h.get(&format!("{flooder}/login")).await;
+        assert_eq!(r.status(), 303, "sign-in {i} of the allowed 5");
+    }
+    let r = h.get(&format!("{flooder}/login")).await;
+    assert_eq!(r.status(), 429);
+    // 5 a minute: the next one is allowed 60 / 5 = 12 s after the burst.
+    assert_eq!(r.headers()["retry-after"], "12");
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Too many sign-ins"), "{page}");
+    assert!(page.contains("wait 12 seconds"), "{page}");
+
+    // A new connection from the same address is the same client; another address is not.
+    let again = h.as_client("203.0.113.7:40002").await;
+    assert_eq!(h.get(&format!("{again}/login")).await.status(), 429);
+    assert_eq!(h.get(&format!("{neighbour}/login")).await.status(), 303);
+
+    // Once the bucket has refilled by one, the flooder may start one more.
+    h.clock.advance(chrono::Duration::seconds(12));
+    assert_eq!(h.get(&format!("{flooder}/login")).await.status(), 303);
+    assert_eq!(h.get(&format!("{flooder}/login")).await.status(), 429);
+}
+
+#[tokio::test]
+async fn everyone_together_is_held_to_the_global_login_rate() {
+    let h = start(Options {
+        login: limits(5, 3, 1000),
+        ..Options::default()
+    })
+    .await;
+    for i in 0..3 {
+        let client = h.as_client(&format!("192.0.2.{i}:5000")).await;
+        assert_eq!(h.get(&format!("{client}/login")).await.status(), 303);
+    }
+    let late = h.as_client("192.0.2.99:5000").await;
+    let r = h.get(&format!("{late}/login")).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "20");
+}
+
+async fn flood_beyond_the_pending_cap(h: &Harness) {
+    for i in 0..4 {
+        let r = h.get(&format!("{}/login", h.backend)).await;
+        assert_eq!(r.status(), 303, "sign-in {i} within the cap of 4");
+    }
+    for _ in 0..10 {
+        let r = h.get(&format!("{}/login", h.backend)).await;
+        assert_eq!(r.status(), 503);
+        assert_eq!(r.headers()["retry-after"], "60");
+        assert!(r.text().await.unwrap().contains("busy"));
+    }
+    assert_eq!(h.stored_attempts().await, 4);
+}
+
+#[tokio::test]
+async fn a_login_flood_beyond_the_pending_cap_leaves_the_attempts_table_bounded() {
+    let h = start(Options {
+        login: limits(1000, 1000, 4),
+        ..on(Engine::Sqlite)
+    })
+    .await;
+    flood_beyond_the_pending_cap(&h).await;
+}
+
+#[tokio::test]
+async fn on_postgresql_a_login_flood_beyond_the_pending_cap_leaves_the_attempts_table_bounded() {
+    let Some(url) = crate::token_harness::postgres_url() else {
+        return;
+    };
+    let h = start(Options {
+        login: limits(1000, 1000, 4),
+        ..on(Engine::Postgres(url))
+    })
+    .await;
+    flood_beyond_the_pending_cap(&h).await;
+    h.cleanup().await;
 }

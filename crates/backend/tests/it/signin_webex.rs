@@ -88,6 +88,7 @@ async fn a_dashboard_sign_in_opens_the_real_1_1_space_and_the_bot_can_then_fetch
         allowed_email_domains: vec![],
         http: slbot_http::Limits::default(),
         allowed_org_ids: vec![],
+        login: slbot_backend::signin::throttle::LoginLimits::default(),
     };
     let clock = Arc::new(SystemClock);
     let started = server::start(&settings, clock.clone()).await.unwrap();
@@ -106,6 +107,7 @@ async fn a_dashboard_sign_in_opens_the_real_1_1_space_and_the_bot_can_then_fetch
     // The browser: dashboard → login → SSO form → callback.
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
         .build()
         .unwrap();
     let home = browser

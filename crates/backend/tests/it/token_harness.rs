@@ -178,6 +178,36 @@ impl TestStore {
         }
     }
 
+    /// The first column of the one row `sql` selects, directly on the engine (`T`: `String`,
+    /// `Vec<u8>`, `i64`).
+    pub async fn raw_one<T>(&self, sql: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>
+            + Send
+            + Unpin,
+    {
+        match &self.engine {
+            Engine::Sqlite { url, .. } => {
+                let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+                let value: T = sqlx::query(sql).fetch_one(&pool).await.unwrap().get(0);
+                pool.close().await;
+                value
+            }
+            Engine::Postgres { raw, .. } => sqlx::query(sql).fetch_one(raw).await.unwrap().get(0),
+        }
+    }
+
+    /// `bytes` as a literal of the engine's blob type, for raw SQL.
+    pub fn blob_literal(&self, bytes: &[u8]) -> String {
+        match self.engine {
+            Engine::Sqlite { .. } => format!("X'{}'", hex::encode(bytes)),
+            Engine::Postgres { .. } => format!("'\\x{}'::bytea", hex::encode(bytes)),
+        }
+    }
+
     /// Every byte the engine keeps that could hold a token: the SQLite database, WAL and
     /// shared-memory files; the PostgreSQL token columns (and each row as text).
     pub async fn raw_bytes(&self) -> Vec<u8> {
@@ -389,8 +419,9 @@ impl TokenStore for LockSpy {
         s: &'a str,
         a: OAuthAttempt,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.inner.put_attempt(s, a, now)
+        max_live: u64,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        self.inner.put_attempt(s, a, now, max_live)
     }
     fn take_attempt<'a>(
         &'a self,

@@ -18,6 +18,52 @@ fn key_id(hex_key: &str) -> String {
     hex::encode(Sha256::digest(hex::decode(hex_key).unwrap()))[..8].to_string()
 }
 
+/// AES-256-GCM straight from the aes-gcm crate: `nonce ‖ ciphertext ‖ tag` of `plaintext`
+/// under `hex_key` with associated data `aad`.
+fn naive_seal(hex_key: &str, aad: &[u8], plaintext: &str) -> Vec<u8> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use aes_gcm::{Aes256Gcm, Key, Nonce};
+    let key = hex::decode(hex_key).unwrap();
+    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
+    let nonce = [9u8; 12];
+    let mut out = nonce.to_vec();
+    out.extend(
+        cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad,
+                },
+            )
+            .unwrap(),
+    );
+    out
+}
+
+/// Whether `blob` opens under `hex_key` with associated data `aad`, by hand.
+fn naive_opens(hex_key: &str, aad: &[u8], blob: &[u8]) -> bool {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    use aes_gcm::{Aes256Gcm, Key, Nonce};
+    let key = hex::decode(hex_key).unwrap();
+    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key));
+    let (nonce, sealed) = blob.split_at(12);
+    cipher
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad })
+        .is_ok()
+}
+
+/// The associated data before the length prefix: `context ‖ key id`.
+fn legacy_aad(context: &str, hex_key: &str) -> Vec<u8> {
+    [context.as_bytes(), key_id(hex_key).as_bytes()].concat()
+}
+
+/// The current associated data: `u32-BE length of the context ‖ context ‖ key id`.
+fn prefixed_aad(context: &str, hex_key: &str) -> Vec<u8> {
+    let len = (context.len() as u32).to_be_bytes();
+    [&len[..], context.as_bytes(), key_id(hex_key).as_bytes()].concat()
+}
+
 both_engines!(
     a_stored_login_reads_back_and_lists_only_ids_and_expiry,
     keys(K1, &[]),
@@ -155,6 +201,7 @@ both_engines!(
                     expires_at: t0() + Duration::minutes(10),
                 },
                 t0(),
+                100,
             )
             .await
             .unwrap();
@@ -300,18 +347,27 @@ both_engines!(
             link_person_id: Some("P1".into()),
             expires_at: t0() + Duration::minutes(10),
         };
-        store.put_attempt("s1", attempt("v1"), t0()).await.unwrap();
+        assert!(store
+            .put_attempt("s1", attempt("v1"), t0(), 100)
+            .await
+            .unwrap());
         let taken = store.take_attempt("s1", t0()).await.unwrap().unwrap();
         assert_eq!(taken.pkce_verifier.expose_secret(), "v1");
         assert_eq!(taken.link_person_id.as_deref(), Some("P1"));
         assert!(store.take_attempt("s1", t0()).await.unwrap().is_none());
-        store.put_attempt("s2", attempt("v2"), t0()).await.unwrap();
+        assert!(store
+            .put_attempt("s2", attempt("v2"), t0(), 100)
+            .await
+            .unwrap());
         assert!(store
             .take_attempt("s2", t0() + Duration::minutes(10))
             .await
             .unwrap()
             .is_none());
-        store.put_attempt("s3", attempt("v3"), t0()).await.unwrap();
+        assert!(store
+            .put_attempt("s3", attempt("v3"), t0(), 100)
+            .await
+            .unwrap());
         assert_eq!(
             store
                 .purge_expired(t0() + Duration::minutes(11))
@@ -603,5 +659,170 @@ both_engines!(
             "{}: old nonces were kept",
             ts.name()
         );
+    }
+);
+
+both_engines!(
+    a_stored_code_hash_cannot_be_matched_by_a_plain_sha256_of_the_code,
+    keys(K1, &[]),
+    |ts| {
+        use sha2::{Digest, Sha256};
+        ts.store
+            .put_pending(
+                PendingSignIn {
+                    person_id: "P1".into(),
+                    room_id: None,
+                    tokens: tokens("at", None, t0() + Duration::hours(1)),
+                    code: "123456".into(),
+                    until: t0() + Duration::minutes(10),
+                },
+                t0(),
+            )
+            .await
+            .unwrap();
+        let stored: String = ts
+            .raw_one("SELECT code_hash FROM pending_signins WHERE person_id = 'P1'")
+            .await;
+        // What a dump of the 2019-style store would let anyone check a million codes against.
+        for plain in ["P1\n123456", "123456", "P1123456"] {
+            let sha = hex::encode(Sha256::digest(plain.as_bytes()));
+            assert!(
+                !stored.contains(&sha),
+                "{}: the code hash is a plain SHA-256 of {plain:?}",
+                ts.name()
+            );
+        }
+        // The keyed hash still confirms the right code.
+        assert!(ts
+            .store
+            .confirm_pending("P1", "R1", "123456", t0())
+            .await
+            .unwrap());
+    }
+);
+
+both_engines!(
+    values_sealed_in_the_legacy_format_still_open_and_are_resealed_in_the_new_one_at_start,
+    keys(K1, &[]),
+    |ts| {
+        // Rows as the store wrote them before the length prefix: sealed by hand, marked 1.
+        let exp = (t0() + Duration::hours(1)).timestamp();
+        let access = naive_seal(K1, &legacy_aad("P1", K1), "at-legacy");
+        let refresh = naive_seal(K1, &legacy_aad("P1", K1), "rt-legacy");
+        let pending = naive_seal(K1, &legacy_aad("P2", K1), "at-pending");
+        let verifier = naive_seal(K1, &legacy_aad("state-1", K1), "verifier-1");
+        let (id, now) = (key_id(K1), t0().timestamp());
+        ts.raw_exec(&format!(
+            "INSERT INTO tokens (person_id, room_id, access_token, refresh_token, expires_at, \
+             key_id, seal_format, created_at, updated_at) VALUES ('P1', 'R1', {}, {}, {exp}, \
+             '{id}', 1, {now}, {now})",
+            ts.blob_literal(&access),
+            ts.blob_literal(&refresh),
+        ))
+        .await;
+        ts.raw_exec(&format!(
+            "INSERT INTO pending_signins (person_id, room_id, code_hash, attempts, access_token, \
+             refresh_token, expires_at, key_id, seal_format, created_at, pending_until) \
+             VALUES ('P2', NULL, 'x', 0, {}, NULL, {exp}, '{id}', 1, {now}, {exp})",
+            ts.blob_literal(&pending),
+        ))
+        .await;
+        ts.raw_exec(&format!(
+            "INSERT INTO oauth_attempts (state, pkce_verifier, link_person_id, key_id, \
+             seal_format, created_at, expires_at) VALUES ('state-1', {}, NULL, '{id}', 1, \
+             {now}, {exp})",
+            ts.blob_literal(&verifier),
+        ))
+        .await;
+
+        // A start (a store opened over the same data) re-seals them.
+        let started = ts.reopen(keys(K1, &[])).await;
+        for (table, key) in [
+            ("tokens", "person_id = 'P1'"),
+            ("pending_signins", "person_id = 'P2'"),
+            ("oauth_attempts", "state = 'state-1'"),
+        ] {
+            let format: i64 = ts
+                .raw_one(&format!("SELECT seal_format FROM {table} WHERE {key}"))
+                .await;
+            assert_eq!(
+                format,
+                2,
+                "{}: {table} still in the legacy format",
+                ts.name()
+            );
+        }
+        let sealed: Vec<u8> = ts
+            .raw_one("SELECT access_token FROM tokens WHERE person_id = 'P1'")
+            .await;
+        assert!(naive_opens(K1, &prefixed_aad("P1", K1), &sealed));
+        assert!(!naive_opens(K1, &legacy_aad("P1", K1), &sealed));
+        let sealed: Vec<u8> = ts
+            .raw_one("SELECT pkce_verifier FROM oauth_attempts WHERE state = 'state-1'")
+            .await;
+        assert!(naive_opens(K1, &prefixed_aad("state-1", K1), &sealed));
+        assert!(!naive_opens(K1, &legacy_aad("state-1", K1), &sealed));
+
+        // And every value still reads back.
+        let got = started.get("P1").await.unwrap().unwrap();
+        assert_eq!(got.access_token.expose_secret(), "at-legacy");
+        assert_eq!(got.refresh_token.unwrap().expose_secret(), "rt-legacy");
+        let attempt = started
+            .take_attempt("state-1", t0())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(attempt.pkce_verifier.expose_secret(), "verifier-1");
+        assert_eq!(started.rekey(t0()).await.unwrap(), Default::default());
+    }
+);
+
+both_engines!(
+    the_store_refuses_an_attempt_beyond_the_live_maximum_and_expired_ones_do_not_count,
+    keys(K1, &[]),
+    |ts| {
+        let attempt = |minutes: i64| OAuthAttempt {
+            pkce_verifier: secret("v"),
+            link_person_id: None,
+            expires_at: t0() + Duration::minutes(minutes),
+        };
+        // Two that expire at once, one that lives ten minutes: the cap of 3 is reached.
+        for (state, minutes) in [("a", 1), ("b", 1), ("c", 10)] {
+            assert!(ts
+                .store
+                .put_attempt(state, attempt(minutes), t0(), 3)
+                .await
+                .unwrap());
+        }
+        for state in ["d", "e", "f"] {
+            assert!(
+                !ts.store
+                    .put_attempt(state, attempt(10), t0(), 3)
+                    .await
+                    .unwrap(),
+                "{}: {state} was stored beyond the cap",
+                ts.name()
+            );
+        }
+        assert_eq!(ts.raw_count("oauth_attempts").await, 3, "{}", ts.name());
+        // Two minutes later "a" and "b" are expired and no longer count.
+        let later = t0() + Duration::minutes(2);
+        assert!(ts
+            .store
+            .put_attempt("g", attempt(12), later, 3)
+            .await
+            .unwrap());
+        assert!(ts
+            .store
+            .put_attempt("h", attempt(12), later, 3)
+            .await
+            .unwrap());
+        assert!(!ts
+            .store
+            .put_attempt("i", attempt(12), later, 3)
+            .await
+            .unwrap());
+        assert!(ts.store.take_attempt("c", later).await.unwrap().is_some());
+        assert!(ts.store.take_attempt("d", later).await.unwrap().is_none());
     }
 );
