@@ -100,6 +100,7 @@ fn service() {
             Arc::new(slbot_base::SystemClock),
             16,
             Arc::clone(&stats),
+            slbot_bot::intake::LEASE,
         );
         let state = Arc::new(
             ServiceState::new(

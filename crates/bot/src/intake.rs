@@ -4,9 +4,9 @@
 //!
 //! The webhook endpoint records and queues an event in one store transaction
 //! ([`IntakeHandle::accept`]) and only then answers 2xx. Any worker of any replica sharing the
-//! store takes it under a [`LEASE`], renewed every [`RENEW_EVERY`] while it works; when the
-//! replica dies the lease runs out and another takes the event (within [`LEASE`] plus one
-//! [`POLL_EVERY`]). An event that has been taken [`MAX_ATTEMPTS`] times without finishing (it
+//! store takes it under a lease ([`LEASE`] by default), renewed every third of it while it
+//! works; when the replica dies the lease runs out and another takes the event (within the
+//! lease plus one [`POLL_EVERY`]). An event that has been taken [`MAX_ATTEMPTS`] times without finishing (it
 //! keeps killing its workers) or whose handling panicked is buried as a dead letter and the
 //! person is told that their command failed. Shutdown stops taking, lets running events
 //! finish within the grace period and hands back (releases) the rest: nothing is dropped.
@@ -27,10 +27,10 @@ use crate::events::Job;
 use crate::queue::{EventSink, QueueStats};
 use crate::service::DEDUPE_RETENTION;
 
-/// How long a taken event stays with its worker without a renewal.
-pub const LEASE: chrono::Duration = chrono::Duration::seconds(30);
-/// How often a working worker renews its lease (a third of it: two renewals may fail).
-pub const RENEW_EVERY: Duration = Duration::from_secs(10);
+/// How long a taken event stays with its worker without a renewal, by default
+/// (`SLBOT_QUEUE_LEASE_SECS`). A working worker renews it every third of it, so two renewals
+/// may fail before another replica takes the event over.
+pub const LEASE: Duration = Duration::from_secs(30);
 /// How often an idle worker looks for events that no wake-up announced (accepted by another
 /// replica, or left by a dead one).
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
@@ -86,17 +86,23 @@ struct Worker {
     owner: String,
     wake: Arc<Notify>,
     stats: Arc<QueueStats>,
+    lease: chrono::Duration,
+    renew_every: Duration,
 }
 
 impl Intake {
-    /// Starts `workers` workers taking from `queue` as `owner` (unique per process).
+    /// Starts `workers` workers taking from `queue` under leases of `lease`, each as its own
+    /// owner (unique per process).
     pub fn start(
         queue: Arc<dyn EventQueue>,
         sink: Arc<dyn EventSink>,
         clock: Arc<dyn Clock>,
         workers: usize,
         stats: Arc<QueueStats>,
+        lease: Duration,
     ) -> Self {
+        let renew_every = (lease / 3).max(Duration::from_millis(100));
+        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30));
         let owner = format!("bot-{}", slbot_base::random_hex(8));
         let wake = Arc::new(Notify::new());
         let (phase, _) = watch::channel(Phase::Running);
@@ -109,6 +115,8 @@ impl Intake {
                 owner: format!("{owner}-{i}"),
                 wake: Arc::clone(&wake),
                 stats: Arc::clone(&stats),
+                lease,
+                renew_every,
             });
             tasks.spawn(worker.run(phase.subscribe()));
         }
@@ -155,7 +163,7 @@ impl Worker {
                 return;
             }
             let now = self.clock.now();
-            match self.queue.take(&self.owner, now, now + LEASE).await {
+            match self.queue.take(&self.owner, now, now + self.lease).await {
                 Ok(Some(event)) => Arc::clone(&self).work(event, &mut phase).await,
                 Ok(None) => {
                     tokio::select! {
@@ -198,13 +206,13 @@ impl Worker {
         // Aborted if this worker is (a killed runtime, a dropped intake): no handler outlives
         // the worker that holds its lease.
         let mut running = AbortOnDrop(tokio::spawn(Arc::clone(&self.sink).handle(job.clone())));
-        let mut renew = tokio::time::interval(RENEW_EVERY);
+        let mut renew = tokio::time::interval(self.renew_every);
         renew.tick().await;
         let outcome = loop {
             tokio::select! {
                 done = &mut running.0 => break done,
                 _ = renew.tick() => {
-                    let until = self.clock.now() + LEASE;
+                    let until = self.clock.now() + self.lease;
                     match self.queue.renew(key, &self.owner, until).await {
                         Ok(true) => {}
                         Ok(false) => tracing::warn!(event = %key, "the lease was taken over while working"),
@@ -340,7 +348,7 @@ mod tests {
         let clock = Arc::new(ManualClock::default());
         let sink = Arc::new(Sink::default());
         let stats = Arc::new(QueueStats::default());
-        let intake = Intake::start(store.clone(), sink.clone(), clock, 1, stats.clone());
+        let intake = Intake::start(store.clone(), sink.clone(), clock, 1, stats.clone(), LEASE);
         for id in ["a", "boom", "b"] {
             assert!(intake
                 .handle
@@ -373,18 +381,26 @@ mod tests {
             .await
             .unwrap();
         // Three workers took it and died with it (their leases ran out).
+        let lease = chrono::Duration::from_std(LEASE).unwrap();
         for i in 0..3 {
-            let at = t0 + LEASE * i;
+            let at = t0 + lease * i;
             let taken = store
-                .take(&format!("dead-{i}"), at, at + LEASE)
+                .take(&format!("dead-{i}"), at, at + lease)
                 .await
                 .unwrap();
             assert!(taken.is_some(), "take {i}");
         }
-        clock.set(t0 + LEASE * 3);
+        clock.set(t0 + lease * 3);
         let sink = Arc::new(Sink::default());
         let stats = Arc::new(QueueStats::default());
-        let intake = Intake::start(store.clone(), sink.clone(), clock.clone(), 1, stats.clone());
+        let intake = Intake::start(
+            store.clone(),
+            sink.clone(),
+            clock.clone(),
+            1,
+            stats.clone(),
+            LEASE,
+        );
         let done = Arc::clone(&stats);
         until(move || {
             let done = Arc::clone(&done);

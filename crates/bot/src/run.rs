@@ -226,6 +226,7 @@ pub async fn serve(
         Arc::clone(&bot.clock),
         settings.workers,
         Arc::clone(&dispatcher.stats),
+        settings.queue_lease,
     );
     let max_pending = settings.queue_capacity.saturating_mul(1 + OVERFLOW_FACTOR) as u64;
     let state = Arc::new(

@@ -52,6 +52,9 @@ pub struct BotSettings {
     pub workers: usize,
     /// Events waiting for a worker before the overflow path answers "busy".
     pub queue_capacity: usize,
+    /// `SLBOT_QUEUE_LEASE_SECS`: how long a taken event stays with its worker without a
+    /// renewal; a dead replica's events are taken over after this (at least 3 s).
+    pub queue_lease: Duration,
     /// How long a fetch may run before the "Retrieving your licenses…" message is posted.
     pub progress_after: Duration,
     /// The least time between two edits of that message.
@@ -89,6 +92,17 @@ pub struct BotFlags {
     pub backend_secret_file: Option<PathBuf>,
     pub card_secret_file: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
+}
+
+fn queue_lease(config: &Config) -> Result<Duration, ConfigError> {
+    let secs: u64 = config.value("QUEUE_LEASE_SECS", None, 30)?;
+    if secs < 3 {
+        return Err(ConfigError::Invalid {
+            name: "SLBOT_QUEUE_LEASE_SECS".into(),
+            reason: format!("{secs} s is too short to renew (at least 3)"),
+        });
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 impl BotSettings {
@@ -154,6 +168,7 @@ impl BotSettings {
                 .collect(),
             workers: config.value("BOT_WORKERS", None, 16)?,
             queue_capacity: config.value("BOT_QUEUE_CAPACITY", None, 1024)?,
+            queue_lease: queue_lease(config)?,
             progress_after: Duration::from_millis(config.value(
                 "BOT_PROGRESS_AFTER_MS",
                 None,
@@ -271,6 +286,21 @@ mod tests {
     fn a_missing_webhook_secret_stops_start_up_naming_the_variable() {
         let err = BotSettings::load(&config(&SECRETS[..1]), &BotFlags::default()).unwrap_err();
         assert!(err.to_string().contains("SLBOT_WEBHOOK_SECRET"), "{err}");
+    }
+
+    #[test]
+    fn the_queue_lease_defaults_to_30_s_is_read_and_a_lease_too_short_to_renew_is_refused() {
+        let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
+        assert_eq!(s.queue_lease, Duration::from_secs(30));
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_QUEUE_LEASE_SECS", "5"));
+        let s = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap();
+        assert_eq!(s.queue_lease, Duration::from_secs(5));
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_QUEUE_LEASE_SECS", "2"));
+        let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
+        assert!(err.to_string().contains("SLBOT_QUEUE_LEASE_SECS"), "{err}");
+        assert!(err.to_string().contains("at least 3"), "{err}");
     }
 
     #[test]

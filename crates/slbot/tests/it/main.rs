@@ -3,5 +3,6 @@
 mod ask;
 mod doctor;
 mod fetch;
+mod replicas;
 mod report;
 mod services;

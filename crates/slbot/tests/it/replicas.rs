@@ -1,0 +1,403 @@
+//! Two `slbot bot` processes on one PostgreSQL bot store, against the Webex and CSSM
+//! simulators and a real backend: a delivery reaching both replicas is answered once, and a
+//! replica killed with SIGKILL in the middle of a command leaves it to the other, which
+//! answers it once. Needs `SLBOT_TEST_POSTGRES_URL` (prints SKIPPED without it).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use slbot_backend::server;
+use slbot_backend::settings::{BackendSettings, SecretFiles};
+use slbot_backend::store::Tokens;
+
+const BACKEND_SECRET: &str = "replicas-backend-secret-0123456789abcdef";
+const WEBHOOK_SECRET: &str = "replicas-webhook-secret-0123456789abcdef";
+const CSSM_TOKEN: &str = "replicas-cssm-token";
+
+fn postgres_url() -> Option<String> {
+    let config = slbot_config::Config::load(None).ok()?;
+    match config.get("TEST_POSTGRES_URL").filter(|u| !u.is_empty()) {
+        Some(url) => Some(url),
+        None => {
+            if config.get("TEST_REQUIRE_ALL").as_deref() == Some("1") {
+                panic!("SLBOT_TEST_REQUIRE_ALL=1 but SLBOT_TEST_POSTGRES_URL is not set");
+            }
+            println!(
+                "SKIPPED: SLBOT_TEST_POSTGRES_URL is not set (no PostgreSQL for the replicas)"
+            );
+            None
+        }
+    }
+}
+
+/// A `slbot bot` process; killed (SIGKILL) when dropped.
+struct Replica {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_replica(env: &HashMap<String, String>) -> Replica {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slbot"))
+        .args(["bot", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .envs(env)
+        .env("SLBOT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("bot listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    Replica { child, url }
+}
+
+struct Cluster {
+    env: HashMap<String, String>,
+    control: String,
+    cssm: String,
+    bot_id: String,
+    alice: String,
+    room: String,
+    http: reqwest::Client,
+    _keep: (
+        slbot_sim_webex::SimHandle,
+        slbot_sim_cssm::SimHandle,
+        tempfile::TempDir,
+    ),
+}
+
+async fn post(http: &reqwest::Client, url: String, body: Value) -> Value {
+    let r = http.post(url).json(&body).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    r.json().await.unwrap()
+}
+
+async fn cluster(pg: &str) -> Cluster {
+    let http = reqwest::Client::new();
+    // The bot store: a fresh schema, created (and migrated) once; the replicas use it by URL.
+    let schema = format!("slbot_replicas_{}", slbot_base::random_hex(6));
+    slbot_notify::store::postgres::PostgresNotifyStore::connect(pg, Some(&schema))
+        .await
+        .unwrap();
+    let sep = if pg.contains('?') { '&' } else { '?' };
+    let bot_store = format!("{pg}{sep}options[search_path]={schema}");
+
+    let (_, webex) = slbot_sim_webex::spawn(slbot_sim_webex::SimConfig::default())
+        .await
+        .unwrap();
+    let control = format!("http://{}", webex.addr());
+    let bot = post(
+        &http,
+        format!("{control}/_sim/people"),
+        json!({"email": "licenses@webex.bot", "displayName": "Licenses", "type": "bot"}),
+    )
+    .await;
+    let alice = post(
+        &http,
+        format!("{control}/_sim/people"),
+        json!({"email": "alice@example.com", "displayName": "Alice"}),
+    )
+    .await;
+    let (bot_id, alice_id) = (
+        bot["person"]["id"].as_str().unwrap().to_string(),
+        alice["person"]["id"].as_str().unwrap().to_string(),
+    );
+    let room = post(
+        &http,
+        format!("{control}/_sim/direct"),
+        json!({"personA": alice_id, "personB": bot_id}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Every CSSM call takes 300 ms: a command is mid-fetch for a while.
+    let cssm = slbot_sim_cssm::spawn(slbot_sim_cssm::SimConfig {
+        tokens: vec![slbot_sim_cssm::StaticToken::new(CSSM_TOKEN, 0)],
+        faults: slbot_sim_cssm::FaultSettings {
+            latency_ms: 300,
+            ..Default::default()
+        },
+        ..slbot_sim_cssm::SimConfig::default()
+    })
+    .await
+    .unwrap();
+
+    // The backend, on SQLite, with Alice signed in.
+    let dir = tempfile::tempdir().unwrap();
+    let listener = server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let backend = format!("http://{}", listener.local_addr().unwrap());
+    let env: HashMap<String, String> = [
+        ("SLBOT_WEBEX_API_URL", webex.api_url()),
+        (
+            "SLBOT_WEBEX_BOT_TOKEN",
+            bot["token"].as_str().unwrap().to_string(),
+        ),
+        ("SLBOT_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+        ("SLBOT_BACKEND_URL", backend.clone()),
+        ("SLBOT_BACKEND_PUBLIC_URL", backend.clone()),
+        ("SLBOT_BACKEND_SECRET", BACKEND_SECRET.into()),
+        ("SLBOT_CSSM_API_URL", cssm.url()),
+        ("SLBOT_BOT_STORE_URL", bot_store),
+        ("SLBOT_QUEUE_LEASE_SECS", "3".into()),
+        // No "please wait" message: each reply counted below is an answer.
+        ("SLBOT_BOT_PROGRESS_AFTER_MS", "600000".into()),
+        (
+            "SLBOT_STORE_URL",
+            format!("sqlite://{}/tokens.db?mode=rwc", dir.path().display()),
+        ),
+        ("SLBOT_STORE_KEY", "ef".repeat(32)),
+        ("SLBOT_SSO_CLIENT_ID", "unused".into()),
+        ("SLBOT_SSO_CLIENT_SECRET", "unused".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let config = slbot_config::Config::from_parts(env.clone(), "").unwrap();
+    let settings = BackendSettings::from_config(
+        &config,
+        Some(listener.local_addr().unwrap()),
+        &SecretFiles::default(),
+    )
+    .unwrap();
+    let clock = std::sync::Arc::new(slbot_base::SystemClock);
+    let started = server::start(&settings, clock.clone()).await.unwrap();
+    started
+        .store
+        .put(
+            &alice_id,
+            Some(&room),
+            Tokens {
+                access_token: SecretString::from(CSSM_TOKEN.to_string()),
+                refresh_token: None,
+                expires_at: Utc::now() + chrono::Duration::days(1),
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    tokio::spawn(server::serve(
+        started.router,
+        started.store,
+        clock,
+        listener,
+        settings.http,
+        std::future::pending(),
+    ));
+    Cluster {
+        env,
+        control,
+        cssm: cssm.url(),
+        bot_id,
+        alice: alice_id,
+        room,
+        http,
+        _keep: (webex, cssm, dir),
+    }
+}
+
+impl Cluster {
+    /// Alice writes `text`; returns the message id and its sequence number. No webhook is
+    /// registered: the test delivers the event to the replicas it chooses.
+    async fn alice_says(&self, text: &str) -> (String, u64) {
+        let said = post(
+            &self.http,
+            format!("{}/_sim/say", self.control),
+            json!({"personId": self.alice, "roomId": self.room, "text": text}),
+        )
+        .await;
+        (
+            said["id"].as_str().unwrap().to_string(),
+            said["seq"].as_u64().unwrap(),
+        )
+    }
+
+    /// The signed `messages:created` delivery of message `id`, as Webex posts it.
+    fn delivery(&self, id: &str) -> (Vec<u8>, String) {
+        let body = serde_json::to_vec(&json!({
+            "id": "webhook-1", "name": "slbot-messages", "resource": "messages",
+            "event": "created", "orgId": "org", "createdBy": self.bot_id, "appId": "app",
+            "ownedBy": "creator", "status": "active", "actorId": self.alice,
+            "data": {"id": id, "roomId": self.room, "roomType": "direct", "personId": self.alice},
+        }))
+        .unwrap();
+        let signature = slbot_webex::sign_body(WEBHOOK_SECRET.as_bytes(), &body);
+        (body, signature)
+    }
+
+    async fn deliver(&self, replica: &Replica, id: &str) -> u16 {
+        let (body, signature) = self.delivery(id);
+        self.http
+            .post(format!("{}/webhooks/webex", replica.url))
+            .header("content-type", "application/json")
+            .header("x-spark-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// What the bot posted in Alice's space after `since`, as markdown.
+    async fn bot_replies(&self, since: u64) -> Vec<String> {
+        let listed: Value = self
+            .http
+            .get(format!(
+                "{}/_sim/rooms/{}/messages",
+                self.control, self.room
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        listed["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["seq"].as_u64().unwrap_or(0) > since && m["personId"] == self.bot_id)
+            // Not the filter card the bot offers after a report (its input `report`).
+            .filter(|m| {
+                !m["attachments"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|a| a["content"]["body"].as_array().into_iter().flatten())
+                    .any(|e| e["id"] == "report")
+            })
+            .map(|m| {
+                m["markdown"]
+                    .as_str()
+                    .or(m["text"].as_str())
+                    .unwrap_or("[card]")
+                    .to_string()
+            })
+            .collect()
+    }
+
+    async fn cssm_requests(&self) -> u64 {
+        let stats: Value = self
+            .http
+            .get(format!("{}/_sim/stats", self.cssm))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stats["requestsTotal"].as_u64().unwrap()
+    }
+
+    /// Waits (up to `limit`) until Alice has `n` bot replies after `since`.
+    async fn until_replies(&self, since: u64, n: usize, limit: Duration) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let replies = self.bot_replies(since).await;
+            if replies.len() >= n || start.elapsed() > limit {
+                return replies;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_answer_a_delivery_that_reached_both_once_and_a_killed_one_leaves_its_command_to_the_other(
+) {
+    let Some(pg) = postgres_url() else { return };
+    let cluster = cluster(&pg).await;
+    let env = cluster.env.clone();
+    let (a, b) = tokio::task::spawn_blocking(move || (start_replica(&env), start_replica(&env)))
+        .await
+        .unwrap();
+
+    // The same delivery reaches both replicas at once: acknowledged by both, answered once.
+    let (help, since) = cluster.alice_says("help").await;
+    let (at_a, at_b) = tokio::join!(cluster.deliver(&a, &help), cluster.deliver(&b, &help));
+    assert_eq!((at_a, at_b), (200, 200));
+    let replies = cluster
+        .until_replies(since, 1, Duration::from_secs(20))
+        .await;
+    let health = |r: &Replica| {
+        let url = format!("{}/healthz", r.url);
+        let http = cluster.http.clone();
+        async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert_eq!(
+        replies.len(),
+        1,
+        "{replies:#?} a: {} b: {} room: {}",
+        health(&a).await,
+        health(&b).await,
+        cluster
+            .http
+            .get(format!(
+                "{}/_sim/rooms/{}/messages",
+                cluster.control, cluster.room
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(cluster.bot_replies(since).await.len(), 1, "still once");
+
+    // A command acknowledged by replica a, which is killed while it fetches from CSSM.
+    let (expired, since) = cluster.alice_says("expired").await;
+    let before = cluster.cssm_requests().await;
+    assert_eq!(cluster.deliver(&a, &expired).await, 200);
+    let start = Instant::now();
+    while cluster.cssm_requests().await == before {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "replica a never fetched"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(a); // SIGKILL
+    assert!(
+        cluster.bot_replies(since).await.is_empty(),
+        "the killed replica had not answered"
+    );
+    // Its lease (3 s) runs out; replica b takes the command over and answers it once.
+    let replies = cluster
+        .until_replies(since, 1, Duration::from_secs(30))
+        .await;
+    assert!(!replies.is_empty(), "nobody answered after the kill");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let replies = cluster.bot_replies(since).await;
+    // One answer: the headline with the list, and the long list as a CSV file.
+    let count = |start: &str| replies.iter().filter(|r| r.starts_with(start)).count();
+    assert_eq!(
+        count("**There are "),
+        1,
+        "answered exactly once: {replies:#?}"
+    );
+    assert_eq!(count("Here is the full list"), 1, "{replies:#?}");
+    assert_eq!(replies.len(), 2, "{replies:#?}");
+    drop(b);
+}
