@@ -537,7 +537,7 @@ fn an_account_list_of_n_readable_and_m_domainless_accounts_fetches_n_and_lists_m
         ),
         prop::collection::vec(domainless_account(), 0..4),
         any::<u64>(),
-        1usize..=6,
+        2usize..=6,
         any::<bool>(),
     );
     check(
@@ -691,7 +691,7 @@ fn a_fetch_of_any_account_list_and_paging_finishes_and_asks_each_account_by_its_
             distinct_records(12),
             0..4,
         ),
-        1usize..=6,
+        2usize..=6,
         claims,
         any::<bool>(),
         answer_bytes(),
