@@ -70,4 +70,6 @@ pub use report_markdown::{report_markdown, ChatReport};
 #[cfg(test)]
 mod card_tests;
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod spec_tests;

@@ -153,7 +153,17 @@ impl CssmClient {
         &self.api_root
     }
 
+    /// The API root followed by `segments`, each one path segment whatever it holds (`url`
+    /// escapes `/`, `%`, `?`…). An account domain comes from CSSM's own answer, and `.` or
+    /// `..` cannot be a segment at all (`url` would silently drop it, turning a licence call
+    /// into a call of another endpoint), so such a domain is bad data.
     fn url(&self, segments: &[&str], place: &str) -> Result<Url, CssmError> {
+        if let Some(dots) = segments.iter().find(|s| matches!(**s, "." | "..")) {
+            return Err(CssmError::BadData {
+                place: place.to_string(),
+                detail: format!("the account domain `{dots}` cannot be part of a URL"),
+            });
+        }
         let mut url = self.api_root.clone();
         url.path_segments_mut()
             .map_err(|()| CssmError::Unexpected {

@@ -108,7 +108,8 @@ impl Tally {
         let pages_total = self
             .expected
             .iter()
-            .try_fold(0usize, |sum, e| e.map(|e| sum + e))
+            // Saturating: each account's count comes from the `totalRecords` CSSM claims.
+            .try_fold(0usize, |sum, e| e.map(|e| sum.saturating_add(e)))
             .map(|t| t.max(self.pages_done));
         Progress {
             accounts_done: self.accounts_done,

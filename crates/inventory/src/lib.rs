@@ -80,4 +80,6 @@ pub use report::{
 pub use slbot_cssm::MissingAccount;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ mod cards;
 mod commands;
 mod failures;
 mod files;
+mod fuzz;
 mod isolation;
 mod lifecycle;
 mod notify;

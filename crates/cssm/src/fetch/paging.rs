@@ -112,7 +112,9 @@ impl Run<'_> {
         total: u64,
     ) -> Result<Option<Vec<Box<RawValue>>>, CssmError> {
         // Lazy offsets and a bounded buffer: a server claiming a huge total costs no memory up
-        // front, and the first empty page settles that the answer cannot add up.
+        // front, and the first empty page, or the first record seen before, settles that the
+        // answer cannot add up (a server that ignores `offset` and claims a huge total would
+        // otherwise be paged until the fetch deadline, every repeated page kept in memory).
         let offsets = (1..)
             .map(move |k| k * stride)
             .take_while(move |o| *o < total);
@@ -120,22 +122,20 @@ impl Run<'_> {
         let mut pages = futures::stream::iter(offsets)
             .map(|offset| self.page(index, domain, offset, stride))
             .buffered(buffer);
+        let mut seen = HashSet::with_capacity(first.len());
+        let mut distinct = first.iter().all(|r| seen.insert(record_identity(r)));
         let mut rest = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page?;
             let arrived = first.len() + rest.len() + page.records.len();
-            if page.records.is_empty() || arrived as u64 > total {
+            distinct = distinct && page.records.iter().all(|r| seen.insert(record_identity(r)));
+            if page.records.is_empty() || !distinct || arrived as u64 > total {
                 self.slot(index, |s| s.received = first.len());
                 return Ok(None);
             }
             rest.extend(page.records);
         }
         let count = (first.len() + rest.len()) as u64;
-        let mut seen = HashSet::with_capacity(count as usize);
-        let distinct = first
-            .iter()
-            .chain(rest.iter())
-            .all(|r| seen.insert(record_identity(r)));
         if count == total && distinct {
             Ok(Some(rest))
         } else {

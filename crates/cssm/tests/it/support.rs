@@ -53,6 +53,8 @@ impl Seen {
 pub enum Reply {
     Json(u16, Value),
     Raw(u16, Vec<(&'static str, String)>, String),
+    /// These bytes (any, not only text) as `application/json`.
+    Bytes(u16, Vec<u8>),
     /// Never answers (a hung server).
     Hang,
 }
@@ -155,6 +157,12 @@ pub async fn serve_gated(
                             }
                             r
                         }
+                        Reply::Bytes(code, body) => (
+                            StatusCode::from_u16(code).unwrap(),
+                            [("content-type", "application/json")],
+                            body,
+                        )
+                            .into_response(),
                         Reply::Hang => std::future::pending().await,
                     };
                     in_flight.fetch_sub(1, Ordering::SeqCst);
