@@ -60,6 +60,22 @@ impl IntakeHandle {
         }
         Ok(first)
     }
+
+    /// "Now" on the intake's clock (the one queue times are written with).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The queue as the store says now; `None` (logged) when it does not answer.
+    pub async fn depth(&self) -> Option<slbot_notify::QueueDepth> {
+        match self.queue.depth(self.clock.now()).await {
+            Ok(depth) => Some(depth),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the queue depth from the bot store");
+                None
+            }
+        }
+    }
 }
 
 /// Where shutdown is.

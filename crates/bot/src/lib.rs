@@ -9,6 +9,9 @@
 //!   acknowledgement.
 //! - [`queue`]: the bounded worker pool and the overflow path that answers "busy".
 //! - [`events`]: the webhook envelope and the queued job.
+//! - [`intake`]: the durable intake: workers taking accepted events from the bot store's queue
+//!   under leases; hand-back at shutdown, dead letters.
+//! - [`metrics`]: `/metrics` in the Prometheus text format.
 //! - [`handler`]: one event to the end: mention, policy, command, token, inventory, replies,
 //!   cards (help, filter, verified submits) and `notify …`; the one place where failures
 //!   become sentences.
@@ -30,6 +33,7 @@ pub mod events;
 pub mod handler;
 pub mod intake;
 pub mod mention;
+pub mod metrics;
 pub mod notifications;
 pub mod policy;
 pub mod queue;

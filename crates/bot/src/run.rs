@@ -192,6 +192,7 @@ pub async fn build_with(
         notify,
         scheduler,
         store,
+        metrics: Default::default(),
     }))
 }
 
@@ -237,7 +238,8 @@ pub async fn serve(
             bot.clone(),
         )
         .with_warnings(settings.signing_version.risk().into_iter().collect())
-        .with_intake(intake.handle.clone(), max_pending),
+        .with_intake(intake.handle.clone(), max_pending)
+        .with_metrics(Arc::clone(&bot.metrics)),
     );
     let keeper = tokio::spawn(keep_webhooks_enabled(
         bot.webex.clone(),

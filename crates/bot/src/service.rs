@@ -24,6 +24,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::events::{Envelope, Job};
 use crate::intake::IntakeHandle;
+use crate::metrics::{Delivery, SharedMetrics};
 use crate::queue::Dispatcher;
 
 /// Largest webhook body accepted (413 above).
@@ -63,6 +64,7 @@ pub struct ServiceState {
     /// Most events accepted and not yet finished by this process before deliveries are
     /// refused with 503 (the durable queue's flood bound).
     max_pending: u64,
+    metrics: SharedMetrics,
 }
 
 impl ServiceState {
@@ -85,7 +87,14 @@ impl ServiceState {
             warnings: Vec::new(),
             intake: None,
             max_pending: u64::MAX,
+            metrics: SharedMetrics::default(),
         }
+    }
+
+    /// The same state counting into `metrics` (the bot's, shared with its handler).
+    pub fn with_metrics(mut self, metrics: SharedMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The same state taking events into the durable queue behind `intake`; at most
@@ -108,6 +117,7 @@ pub fn app(state: Arc<ServiceState>) -> Router {
     Router::new()
         .route("/webhooks/webex", post(webhook))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -131,17 +141,20 @@ async fn webhook(
             bytes = body.len(),
             "refused a webhook with a missing or wrong signature"
         );
+        state.metrics.delivery(Delivery::Unsigned);
         return StatusCode::UNAUTHORIZED.into_response();
     }
     let envelope: Envelope = match serde_json::from_slice(&body) {
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(error = %e, "refused a signed webhook that is not a Webex event");
+            state.metrics.delivery(Delivery::Malformed);
             return StatusCode::BAD_REQUEST.into_response();
         }
     };
     let Some(resource) = envelope.resource() else {
         tracing::debug!(resource = %envelope.resource, event = %envelope.event, "ignored an event of another resource");
+        state.metrics.delivery(Delivery::Ignored);
         return StatusCode::OK.into_response();
     };
     let key = format!(
@@ -151,6 +164,7 @@ async fn webhook(
     let entry = state.seen.entry(key.clone()).or_insert(()).await;
     if !entry.is_fresh() {
         tracing::debug!(event = %key, "ignored a repeated delivery");
+        state.metrics.delivery(Delivery::Repeated);
         return StatusCode::OK.into_response();
     }
     let job = Job {
@@ -167,16 +181,19 @@ async fn webhook(
         state.seen.invalidate(&key).await;
         stats.refused.fetch_add(1, Ordering::Relaxed);
         tracing::error!(event = %key, "the bot has too many events in hand: refusing the delivery with 503");
+        state.metrics.delivery(Delivery::Refused);
         return saturated();
     }
     if let Some(intake) = &state.intake {
         match intake.accept(&key, &job).await {
             Ok(true) => {
                 stats.accepted.fetch_add(1, Ordering::Release);
+                state.metrics.delivery(Delivery::Accepted);
                 return StatusCode::OK.into_response();
             }
             Ok(false) => {
                 tracing::info!(event = %key, "ignored a delivery already accepted (by this or another replica, or before a restart)");
+                state.metrics.delivery(Delivery::Repeated);
                 return StatusCode::OK.into_response();
             }
             // The store is down: this process works on it from memory rather than not at all
@@ -190,6 +207,7 @@ async fn webhook(
             Ok(true) => {}
             Ok(false) => {
                 tracing::info!(event = %key, "ignored a delivery already accepted (by this or another replica, or before a restart)");
+                state.metrics.delivery(Delivery::Repeated);
                 return StatusCode::OK.into_response();
             }
             // Answering twice is better than not at all: the event is worked on, and this
@@ -200,10 +218,33 @@ async fn webhook(
         }
     }
     match state.dispatcher.submit(job) {
-        Ok(()) => StatusCode::OK.into_response(),
+        Ok(()) => {
+            state.metrics.delivery(Delivery::Accepted);
+            StatusCode::OK.into_response()
+        }
         // The queue filled between the check above and now (already logged and counted).
-        Err(_) => saturated(),
+        Err(_) => {
+            state.metrics.delivery(Delivery::Refused);
+            saturated()
+        }
     }
+}
+
+/// The Prometheus scrape: the counters, and the durable queue as the bot store says now.
+async fn metrics(State(state): State<Arc<ServiceState>>) -> Response {
+    let (queue, now) = match &state.intake {
+        Some(intake) => (intake.depth().await, intake.now()),
+        None => (None, chrono::Utc::now()),
+    };
+    let text = state.metrics.render(&state.dispatcher.stats, queue, now);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            crate::metrics::CONTENT_TYPE,
+        )],
+        text,
+    )
+        .into_response()
 }
 
 /// 503 with a `Retry-After`: the bot is saturated and took nothing.

@@ -37,13 +37,19 @@ pub fn run(cli: cli::Cli) -> ExitCode {
 }
 
 fn init_tracing() {
-    let filter = slbot_config::Config::load(None)
-        .ok()
-        .and_then(|c| c.get("LOG"))
-        .unwrap_or_else(|| "info".to_string());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    let config = slbot_config::Config::load(None).ok();
+    let setting = |name: &str| config.as_ref().and_then(|c| c.get(name));
+    let filter =
+        tracing_subscriber::EnvFilter::new(setting("LOG").unwrap_or_else(|| "info".into()));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // `SLBOT_LOG_FORMAT=json`: one JSON object per line, for log collectors.
+    let _ = if setting("LOG_FORMAT").is_some_and(|f| f.trim().eq_ignore_ascii_case("json")) {
+        builder.json().with_current_span(false).try_init()
+    } else {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init()
+    };
 }

@@ -55,19 +55,35 @@ impl Bot {
             message.html.as_deref(),
             &self.me,
         );
+        let started = std::time::Instant::now();
         let public = |answer: Answer| (Privacy::Public, answer);
-        let (privacy, answer) = match slbot_chat::parse(&text) {
-            Err(e) => public(Answer::text(sentences::parse_error_reply(&e))),
-            Ok(Command::Help) => public(self.help_card(&ctx.person_id)),
+        let (name, answered, (privacy, answer)) = match slbot_chat::parse(&text) {
+            Err(e) => (
+                "unknown",
+                true,
+                public(Answer::text(sentences::parse_error_reply(&e))),
+            ),
+            Ok(Command::Help) => ("help", true, public(self.help_card(&ctx.person_id))),
             Ok(command) => {
-                let answer = match self.personal(&command, &ctx, &ctx.personal_target()).await {
-                    Ok(answer) => answer,
-                    Err(failure) => self.failure_reply(failure, &ctx),
-                };
-                (Privacy::Personal, answer)
+                let (answered, answer) =
+                    match self.personal(&command, &ctx, &ctx.personal_target()).await {
+                        Ok(answer) => (true, answer),
+                        Err(failure) => (false, self.failure_reply(failure, &ctx)),
+                    };
+                (command.name(), answered, (Privacy::Personal, answer))
             }
         };
         self.deliver(&ctx, privacy, &answer).await;
+        let took = started.elapsed();
+        self.metrics.command(name, answered, took);
+        // One line per command: which, how it ended and how long it took; never its text.
+        tracing::info!(
+            event_id = %data.id,
+            command = name,
+            answered,
+            ms = took.as_millis() as u64,
+            "command handled"
+        );
     }
 
     /// Commands about the person: sign-out, confirm, `notify …` (the notification store), and

@@ -90,6 +90,8 @@ pub struct Bot {
     pub(crate) scheduler: Arc<Scheduler>,
     /// The bot store: also the record of accepted webhook events ([`DeliveryLedger`]).
     pub(crate) store: Arc<dyn NotifyStore>,
+    /// What `/metrics` shows (shared with the service).
+    pub metrics: crate::metrics::SharedMetrics,
 }
 
 /// The inventory version a card submit is first checked against: never a real version (those
@@ -316,6 +318,20 @@ impl DeliveryLedger for Bot {
 impl Readiness for Bot {
     fn check(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
+            match tokio::time::timeout(READINESS_TIMEOUT, self.store.depth(self.clock.now())).await
+            {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "readiness: the bot store does not answer");
+                    return Err("the bot store (SLBOT_BOT_STORE_URL) does not answer".to_string());
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "the bot store did not answer within {} s",
+                        READINESS_TIMEOUT.as_secs()
+                    ))
+                }
+            }
             match tokio::time::timeout(READINESS_TIMEOUT, self.webex.me()).await {
                 Ok(Ok(me)) if me.id == self.me.person_id => Ok(()),
                 Ok(Ok(_)) => Err("the bot token now belongs to another identity".to_string()),

@@ -856,3 +856,19 @@ pub fn only(replies: &[Posted]) -> &Posted {
 pub fn sign(body: &[u8]) -> String {
     slbot_webex::sign_body(WEBHOOK_SECRET.as_bytes(), body)
 }
+
+/// `SLBOT_TEST_POSTGRES_URL`, or `None` after printing SKIPPED (a panic instead under
+/// `SLBOT_TEST_REQUIRE_ALL=1`).
+pub fn postgres_url() -> Option<String> {
+    let config = slbot_config::Config::load(None).ok()?;
+    match config.get("TEST_POSTGRES_URL").filter(|u| !u.is_empty()) {
+        Some(url) => Some(url),
+        None => {
+            if config.get("TEST_REQUIRE_ALL").as_deref() == Some("1") {
+                panic!("SLBOT_TEST_REQUIRE_ALL=1 but SLBOT_TEST_POSTGRES_URL is not set");
+            }
+            println!("SKIPPED: SLBOT_TEST_POSTGRES_URL is not set (no PostgreSQL to test against)");
+            None
+        }
+    }
+}

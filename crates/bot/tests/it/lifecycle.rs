@@ -244,3 +244,48 @@ async fn a_command_still_running_when_the_shutdown_grace_ends_is_handed_back_and
         headline::expired(app.dataset.expired(0, crate::harness::now()))
     );
 }
+
+#[tokio::test]
+async fn while_the_bot_store_does_not_answer_readiness_fails_and_commands_are_still_answered() {
+    let Some(pg) = crate::harness::postgres_url() else {
+        return;
+    };
+    let schema = format!("slbot_ready_{}", slbot_base::random_hex(6));
+    slbot_notify::store::postgres::PostgresNotifyStore::connect(&pg, Some(&schema))
+        .await
+        .unwrap();
+    let sep = if pg.contains('?') { '&' } else { '?' };
+    let app = spawn_app_with(Options {
+        env: vec![(
+            "SLBOT_BOT_STORE_URL",
+            format!("{pg}{sep}options[search_path]={schema}"),
+        )],
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let ready = app.http().get(app.bot_url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+
+    // The bot store goes away (its schema is dropped under the running bot).
+    let raw = sqlx::PgPool::connect(&pg).await.unwrap();
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&raw)
+        .await
+        .unwrap();
+    let ready = app.http().get(app.bot_url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+    let ready: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(
+        ready["reason"],
+        "the bot store (SLBOT_BOT_STORE_URL) does not answer"
+    );
+    // A command still gets its answer: this replica works on it from memory.
+    let replies = app.say(&alice, &room, "expired").await;
+    assert_eq!(
+        crate::harness::only(&replies).headline(),
+        headline::expired(app.dataset.expired(0, crate::harness::now()))
+    );
+    raw.close().await;
+}

@@ -245,3 +245,73 @@ async fn a_bot_on_v1_signing_says_in_its_health_that_the_token_is_unprotected_an
         "{warning}"
     );
 }
+
+/// The value of the sample `name` (with its labels, as the scrape writes them).
+fn sample(metrics: &str, name: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_count_deliveries_by_outcome_and_commands_by_name_and_read_the_queue_from_the_store(
+) {
+    let app = spawn_app().await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let said = app.post(&alice, &room, "expired", false, None).await;
+    app.settle().await;
+    let body = envelope(
+        "messages",
+        "created",
+        json!({"id": said.id, "roomId": room, "roomType": "direct", "personId": alice.id}),
+    );
+    assert_eq!(deliver(&app, body.clone(), Some(sign(&body))).await, 200);
+    assert_eq!(deliver(&app, body.clone(), None).await, 401);
+    assert_eq!(deliver(&app, b"{}".to_vec(), Some(sign(b"{}"))).await, 400);
+    app.settle().await;
+
+    let response = app
+        .http()
+        .get(app.bot_url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    let text = response.text().await.unwrap();
+    let value = |name: &str| sample(&text, name).unwrap_or_else(|| panic!("no {name} in\n{text}"));
+    assert_eq!(
+        value(r#"slbot_webhook_deliveries_total{outcome="repeated"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"slbot_webhook_deliveries_total{outcome="unsigned"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"slbot_webhook_deliveries_total{outcome="malformed"}"#),
+        1.0
+    );
+    // Alice's message, and the bot's own answers (delivered too, and ignored by the handler).
+    assert!(value(r#"slbot_webhook_deliveries_total{outcome="accepted"}"#) >= 1.0);
+    assert_eq!(
+        value(r#"slbot_commands_total{command="expired",outcome="answered"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"slbot_command_duration_seconds_count{command="expired"}"#),
+        1.0
+    );
+    assert_eq!(value("slbot_queue_up"), 1.0);
+    assert_eq!(value("slbot_queue_waiting"), 0.0);
+    assert_eq!(value("slbot_queue_dead"), 0.0);
+    assert_eq!(value("slbot_dead_letters_total"), 0.0);
+    assert!(
+        !text.contains(&alice.id) && !text.contains(&room),
+        "no ids in metrics"
+    );
+}

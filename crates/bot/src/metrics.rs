@@ -1,0 +1,189 @@
+//! `/metrics`: the bot's counters in the Prometheus (OpenMetrics) text format.
+//!
+//! Deliveries by outcome, commands by name and outcome with their duration, events handled
+//! and dead letters, and, read from the bot store at each scrape, the durable queue: events
+//! waiting, leased and dead, and the age of the oldest. Labels are fixed names (outcomes,
+//! command names), never ids, e-mails or message text.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use slbot_notify::QueueDepth;
+
+use crate::queue::QueueStats;
+
+type Labels = Vec<(&'static str, &'static str)>;
+
+/// What a webhook delivery came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Recorded and queued (or taken from memory when the store was down).
+    Accepted,
+    /// A repeat of an event already accepted: acknowledged, not worked on again.
+    Repeated,
+    /// Missing or wrong signature (401).
+    Unsigned,
+    /// Signed but not a Webex event (400).
+    Malformed,
+    /// Another resource, acknowledged and ignored.
+    Ignored,
+    /// Too many events in hand (503).
+    Refused,
+}
+
+impl Delivery {
+    fn label(self) -> &'static str {
+        match self {
+            Delivery::Accepted => "accepted",
+            Delivery::Repeated => "repeated",
+            Delivery::Unsigned => "unsigned",
+            Delivery::Malformed => "malformed",
+            Delivery::Ignored => "ignored",
+            Delivery::Refused => "refused",
+        }
+    }
+}
+
+/// The bot's metrics (cheap to clone: the families are shared).
+#[derive(Clone)]
+pub struct Metrics {
+    deliveries: Family<Labels, Counter>,
+    commands: Family<Labels, Counter>,
+    durations: Family<Labels, Histogram>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            deliveries: Family::default(),
+            commands: Family::default(),
+            durations: Family::new_with_constructor(|| {
+                // 10 ms … ~82 s: cached answers to full fetches of big accounts.
+                Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+                    0.01, 2.0, 14,
+                ))
+            }),
+        }
+    }
+}
+
+impl Metrics {
+    pub fn delivery(&self, outcome: Delivery) {
+        self.deliveries
+            .get_or_create(&vec![("outcome", outcome.label())])
+            .inc();
+    }
+
+    /// One handled command: its name, whether it was answered or failed, and how long it took.
+    pub fn command(&self, name: &'static str, answered: bool, took: Duration) {
+        let outcome = if answered { "answered" } else { "failed" };
+        self.commands
+            .get_or_create(&vec![("command", name), ("outcome", outcome)])
+            .inc();
+        self.durations
+            .get_or_create(&vec![("command", name)])
+            .observe(took.as_secs_f64());
+    }
+
+    /// The text a scrape gets: these families, the event counters, and the queue as read
+    /// now (`None` when the store did not answer: the `slbot_queue_up` gauge says 0).
+    pub fn render(
+        &self,
+        stats: &QueueStats,
+        queue: Option<QueueDepth>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> String {
+        let mut registry = Registry::with_prefix("slbot");
+        registry.register(
+            "webhook_deliveries",
+            "Webhook deliveries by outcome",
+            self.deliveries.clone(),
+        );
+        registry.register(
+            "commands",
+            "Commands handled, by command and outcome",
+            self.commands.clone(),
+        );
+        registry.register(
+            "command_duration_seconds",
+            "Time from taking a command to having its answer posted",
+            self.durations.clone(),
+        );
+        let counter = |value: u64| {
+            let c = Counter::<u64>::default();
+            c.inc_by(value);
+            c
+        };
+        registry.register(
+            "events_handled",
+            "Accepted events this process finished (answered, buried or dropped as unreadable)",
+            counter(stats.handled.load(Ordering::Acquire)),
+        );
+        registry.register(
+            "dead_letters",
+            "Events buried after a panic or too many takes (the person was told)",
+            counter(stats.dead_letters.load(Ordering::Acquire)),
+        );
+        let gauge = |value: i64| {
+            let g = Gauge::<i64>::default();
+            g.set(value);
+            g
+        };
+        registry.register(
+            "queue_up",
+            "1 when the bot store answered the queue query of this scrape",
+            gauge(i64::from(queue.is_some())),
+        );
+        if let Some(depth) = queue {
+            let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            registry.register(
+                "queue_waiting",
+                "Accepted events waiting for a worker (all replicas)",
+                gauge(n(depth.waiting)),
+            );
+            registry.register(
+                "queue_leased",
+                "Accepted events a worker is on (all replicas)",
+                gauge(n(depth.leased)),
+            );
+            registry.register(
+                "queue_dead",
+                "Dead letters kept in the bot store",
+                gauge(n(depth.dead)),
+            );
+            let age = depth
+                .oldest
+                .map(|t| (now - t).num_seconds().max(0))
+                .unwrap_or(0);
+            registry.register(
+                "queue_oldest_age_seconds",
+                "Age of the oldest event not finished yet (0 when none)",
+                gauge(age),
+            );
+        }
+        let mut text = String::new();
+        if encode(&mut text, &registry).is_err() {
+            tracing::error!("cannot encode the metrics");
+        }
+        text
+    }
+}
+
+/// The content type of [`Metrics::render`].
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Shared by the service and the handler.
+pub type SharedMetrics = Arc<Metrics>;
