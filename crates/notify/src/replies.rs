@@ -119,6 +119,15 @@ pub fn reminder(link: &str) -> String {
     )
 }
 
+/// Instead of a digest that a stopped pass may or may not have sent at `when` (never a second
+/// copy).
+pub fn may_have_missed(when: &str) -> String {
+    format!(
+        "A license digest may not have reached you ({when}): I stopped while sending it. \
+         Send `expire 30` or `status` to see where things stand; the next digests come as usual."
+    )
+}
+
 /// `notify test` with nothing to show.
 pub fn test_nothing(window: Days) -> String {
     let days = match window.get() {

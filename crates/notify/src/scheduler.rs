@@ -85,11 +85,15 @@ pub struct PassReport {
     pub still_signed_out: Vec<String>,
     /// (personId, reason) of the subscriptions that failed.
     pub failed: Vec<(String, String)>,
+    /// PersonIds told that a digest may not have reached them (a pass stopped mid-send).
+    pub missed_notes: Vec<String>,
 }
 
 /// How one subscription's pass ended.
 enum Outcome {
     Digest,
+    /// A stopped pass left a digest half-sent: the person got a note, not a second copy.
+    MissedNote,
     NothingNew,
     Reminded,
     AlreadyReminded,
@@ -159,7 +163,7 @@ impl Scheduler {
             report.due += 1;
             let person = sub.person_id.clone();
             let state = match &outcome {
-                Outcome::Digest | Outcome::NothingNew => RunState {
+                Outcome::Digest | Outcome::MissedNote | Outcome::NothingNew => RunState {
                     last_run_at: Some(now),
                     last_attempt_at: Some(now),
                     last_error: None,
@@ -183,6 +187,7 @@ impl Scheduler {
             }
             match outcome {
                 Outcome::Digest => report.digests.push(person),
+                Outcome::MissedNote => report.missed_notes.push(person),
                 Outcome::NothingNew => report.nothing_new.push(person),
                 Outcome::Reminded => report.reminders.push(person),
                 Outcome::AlreadyReminded => report.still_signed_out.push(person),
@@ -248,13 +253,33 @@ impl Scheduler {
             }
         };
         let d = digest(&inventory, now, window, sub.created_at, &already);
+        let mut outcome = if d.is_empty() {
+            Outcome::NothingNew
+        } else {
+            Outcome::Digest
+        };
         if !d.is_empty() {
-            if let Err(e) = self
-                .poster
-                .post(&sub.room_id, &sub.person_id, &render_digest(&d))
-                .await
-            {
+            // Marked before the post and unmarked with the record (one transaction): a stop
+            // in between leaves the mark, and the next pass sends a note, not a second copy.
+            let text = match self.deps.store.mark_sending(&sub.person_id, now).await {
+                Ok(None) => render_digest(&d),
+                Ok(Some(since)) => {
+                    tracing::warn!(person_id = %sub.person_id, %since, "a digest was left half-sent: sending a note instead of a second copy");
+                    outcome = Outcome::MissedNote;
+                    let tz = sub.schedule().map(|s| s.zone).unwrap_or(chrono_tz::UTC);
+                    replies::may_have_missed(&replies::local(since, tz))
+                }
+                Err(e) => {
+                    tracing::warn!(person_id = %sub.person_id, error = %e, "cannot mark the digest as being sent");
+                    return Outcome::Failed(reasons::STORE.into());
+                }
+            };
+            if let Err(e) = self.poster.post(&sub.room_id, &sub.person_id, &text).await {
                 tracing::warn!(person_id = %sub.person_id, error = %e, "cannot post the digest");
+                // Nothing reached the person: the next pass sends the digest itself.
+                if let Err(e) = self.deps.store.clear_sending(&sub.person_id).await {
+                    tracing::warn!(person_id = %sub.person_id, error = %e, "cannot clear the sending mark; the next pass will send a note");
+                }
                 return Outcome::Failed(reasons::POST.into());
             }
         }
@@ -275,12 +300,10 @@ impl Scheduler {
                 return Outcome::Failed(reasons::STORE.into());
             }
         }
-        if d.is_empty() {
-            Outcome::NothingNew
-        } else {
+        if matches!(outcome, Outcome::Digest) {
             tracing::info!(person_id = %sub.person_id, items = d.item_count(), "digest sent");
-            Outcome::Digest
         }
+        outcome
     }
 
     async fn sign_in_needed(&self, sub: &Subscription, now: DateTime<Utc>) -> Outcome {

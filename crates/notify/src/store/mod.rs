@@ -23,6 +23,7 @@
 
 pub mod postgres;
 pub mod queue;
+pub mod sending;
 pub mod sqlite;
 
 use std::future::Future;
@@ -137,7 +138,7 @@ pub trait PassLock: Send + Sync {
 }
 
 /// The store interface.
-pub trait NotifyStore: queue::EventQueue + Send + Sync {
+pub trait NotifyStore: queue::EventQueue + sending::SendingMarks + Send + Sync {
     /// Creates or updates the person's subscription (schedule and room). Returns whether it
     /// existed before. An update keeps the window, the start and the announcements.
     fn subscribe<'a>(
@@ -179,8 +180,9 @@ pub trait NotifyStore: queue::EventQueue + Send + Sync {
         person_id: &'a str,
     ) -> BoxFuture<'a, Result<AnnouncedSet, StoreError>>;
 
-    /// Records a posted digest in one transaction: upserts `items` and forgets `forget`
-    /// (resolved shortages). Nothing is recorded for a person no longer subscribed.
+    /// Records a posted digest in one transaction: upserts `items`, forgets `forget`
+    /// (resolved shortages) and removes the person's sending mark. Nothing else is recorded
+    /// for a person no longer subscribed.
     fn record_announcements<'a>(
         &'a self,
         person_id: &'a str,
@@ -460,8 +462,13 @@ macro_rules! store_methods {
                 .await
                 .map_err(StoreError::from_sqlx)?
                 .is_some();
+                sqlx::query(&$sql("DELETE FROM notify_sending WHERE person_id = ?"))
+                    .bind(person_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
                 if !subscribed {
-                    return Ok(());
+                    return tx.commit().await.map_err(StoreError::from_sqlx);
                 }
                 let upsert = $sql(UPSERT_ANNOUNCED);
                 for item in items {

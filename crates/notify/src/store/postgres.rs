@@ -104,6 +104,10 @@ impl super::queue::EventQueue for PostgresNotifyStore {
     super::queue::queue_methods!(numbered, "BEGIN", " FOR UPDATE SKIP LOCKED");
 }
 
+impl super::sending::SendingMarks for PostgresNotifyStore {
+    super::sending::sending_methods!(numbered);
+}
+
 impl NotifyStore for PostgresNotifyStore {
     store_methods!(numbered, "BEGIN");
 

@@ -95,6 +95,10 @@ impl super::queue::EventQueue for SqliteNotifyStore {
     super::queue::queue_methods!(as_written, "BEGIN IMMEDIATE", "");
 }
 
+impl super::sending::SendingMarks for SqliteNotifyStore {
+    super::sending::sending_methods!(as_written);
+}
+
 impl NotifyStore for SqliteNotifyStore {
     store_methods!(as_written, "BEGIN IMMEDIATE");
 

@@ -274,6 +274,8 @@ pub struct FakePoster {
     /// Notified after each successful post.
     pub posted: tokio::sync::Notify,
     pub failing: Mutex<bool>,
+    /// Posts, then never returns (the process "stops" right after Webex took the post).
+    pub stop_after_post: Mutex<bool>,
 }
 
 impl FakePoster {
@@ -300,6 +302,9 @@ impl Poster for FakePoster {
                 .unwrap()
                 .push((room_id.to_string(), markdown.to_string()));
             self.posted.notify_one();
+            if *self.stop_after_post.lock().unwrap() {
+                std::future::pending::<()>().await;
+            }
             Ok(())
         })
     }

@@ -420,6 +420,63 @@ on_both_engines!(
     super::a_failed_post_is_retried_and_nothing_is_lost
 );
 
+async fn a_pass_stopped_between_posting_and_recording_a_digest_sends_a_note_not_a_second_copy(
+    engine: Engine,
+) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let world = World::new();
+    let store = db.open().await;
+    world
+        .inventories
+        .set(ALICE, &alice_snapshot(at(2026, 11, 2, 0, 0)));
+    world
+        .service(store.clone())
+        .handle(&daily_0800_utc(), ALICE, ALICE_ROOM, at(2026, 11, 2, 10, 0))
+        .await;
+    // The digest reaches Webex, then the process stops before recording it.
+    *world.poster.stop_after_post.lock().unwrap() = true;
+    let stopped = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        world
+            .scheduler(store.clone())
+            .run_once(at(2026, 11, 3, 8, 0)),
+    )
+    .await;
+    assert!(stopped.is_err(), "the pass was stopped mid-send");
+    let first = world.poster.take();
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        read(&first[0].1).rows,
+        rows(&[(ENTERING, "Alpha License"), (SHORT, "Beta License")])
+    );
+    drop(store);
+
+    // Another process, after the stopped one's lease: a note, not the same digest again.
+    *world.poster.stop_after_post.lock().unwrap() = false;
+    let restarted = db.open().await;
+    let scheduler = world.scheduler(restarted.clone());
+    let report = scheduler.run_once(at(2026, 11, 3, 9, 0)).await.unwrap();
+    assert_eq!(report.missed_notes, vec![ALICE.to_string()]);
+    let second = world.poster.take();
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_eq!(
+        second[0].1,
+        "A license digest may not have reached you (Tue 2026-11-03 08:00 UTC): I stopped while \
+         sending it. Send `expire 30` or `status` to see where things stand; the next digests \
+         come as usual."
+    );
+    // What that digest held counts as announced: the next day brings nothing again.
+    scheduler.run_once(at(2026, 11, 4, 8, 0)).await.unwrap();
+    assert!(world.poster.take().is_empty());
+    db.cleanup().await;
+}
+on_both_engines!(
+    a_pass_stopped_between_posting_and_recording_a_digest_sends_a_note_not_a_second_copy,
+    super::a_pass_stopped_between_posting_and_recording_a_digest_sends_a_note_not_a_second_copy
+);
+
 async fn weekly_digests_come_on_mondays_at_local_time_across_the_dst_change(engine: Engine) {
     let Some(db) = TestDb::new(engine).await else {
         return;
