@@ -101,7 +101,7 @@ impl PassLock for AdvisoryLock {
 }
 
 impl super::queue::EventQueue for PostgresNotifyStore {
-    super::queue::queue_methods!(numbered, "BEGIN", " FOR UPDATE SKIP LOCKED");
+    super::queue::queue_methods!(numbered, "BEGIN", " FOR UPDATE SKIP LOCKED", false);
 }
 
 impl super::sending::SendingMarks for PostgresNotifyStore {

@@ -116,6 +116,11 @@ pub(crate) const TAKE_EVENT: &str = "UPDATE bot_events SET lease_owner = ?, leas
      ORDER BY accepted_at, event_key LIMIT 1{lock}) \
      RETURNING event_key, payload, attempts, accepted_at";
 
+/// Whether an event is ready: a read, so an idle or just-finished worker asks without taking
+/// SQLite's one write lock (used there before [`TAKE_EVENT`]).
+pub(crate) const ANY_READY: &str = "SELECT 1 AS ready FROM bot_events WHERE dead_at IS NULL \
+     AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1";
+
 pub(crate) const RENEW_EVENT: &str =
     "UPDATE bot_events SET lease_until = ? WHERE event_key = ? AND lease_owner = ?";
 pub(crate) const FINISH_EVENT: &str =
@@ -134,9 +139,10 @@ pub(crate) const QUEUE_DEPTH: &str = "SELECT \
      MIN(CASE WHEN dead_at IS NULL THEN accepted_at END) AS oldest FROM bot_events";
 
 /// The [`EventQueue`] methods for both engines: `$sql` numbers the placeholders, `$begin`
-/// opens a writing transaction, `$lock` is what [`TAKE_EVENT`]'s subquery locks with.
+/// opens a writing transaction, `$lock` is what [`TAKE_EVENT`]'s subquery locks with, and
+/// `$ask_first` whether a take first reads [`ANY_READY`] (SQLite: one writer for everything).
 macro_rules! queue_methods {
-    ($sql:expr, $begin:expr, $lock:expr) => {
+    ($sql:expr, $begin:expr, $lock:expr, $ask_first:expr) => {
         fn accept<'a>(
             &'a self,
             key: &'a str,
@@ -207,8 +213,19 @@ macro_rules! queue_methods {
         > {
             Box::pin(async move {
                 use sqlx::Row;
-                use $crate::store::queue::{QueuedEvent, TAKE_EVENT};
+                use $crate::store::queue::{QueuedEvent, ANY_READY, TAKE_EVENT};
                 use $crate::store::{secs, time, StoreError};
+                if $ask_first {
+                    let ready = sqlx::query(&$sql(ANY_READY))
+                        .bind(secs(now))
+                        .bind(secs(now))
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(StoreError::from_sqlx)?;
+                    if ready.is_none() {
+                        return Ok(None);
+                    }
+                }
                 let sql = $sql(&TAKE_EVENT.replace("{lock}", $lock));
                 let row = sqlx::query(&sql)
                     .bind(owner)

@@ -37,7 +37,7 @@ impl SqliteNotifyStore {
         let pool = slbot_store::sqlite::open(
             url,
             PoolSettings {
-                max_connections: 4,
+                max_connections: 8,
                 busy_timeout: BUSY_TIMEOUT,
             },
         )
@@ -92,7 +92,7 @@ impl PassLock for Lease {
 }
 
 impl super::queue::EventQueue for SqliteNotifyStore {
-    super::queue::queue_methods!(as_written, "BEGIN IMMEDIATE", "");
+    super::queue::queue_methods!(as_written, "BEGIN IMMEDIATE", "", true);
 }
 
 impl super::sending::SendingMarks for SqliteNotifyStore {
