@@ -89,6 +89,12 @@ pub struct PassReport {
     pub missed_notes: Vec<String>,
 }
 
+/// The instant a lease extension counts from: the pass's `now` plus how long the pass has run
+/// (a long pass would otherwise extend its lease from its start and lose its exclusion).
+fn lease_time(now: DateTime<Utc>, ran: std::time::Duration) -> DateTime<Utc> {
+    now + Duration::from_std(ran).unwrap_or(Duration::zero())
+}
+
 /// How one subscription's pass ended.
 enum Outcome {
     Digest,
@@ -143,11 +149,12 @@ impl Scheduler {
             led: true,
             ..PassReport::default()
         };
+        let started = std::time::Instant::now();
         for sub in self.deps.store.subscriptions().await? {
             let outcome = match due_at(&sub, &self.deps.settings) {
                 Ok(at) if at > now => continue,
                 Ok(_) => {
-                    lock.keep_alive(now).await;
+                    lock.keep_alive(lease_time(now, started.elapsed())).await;
                     self.one(&sub, now).await
                 }
                 // A damaged row is reported once per retry period, not on every pass.
@@ -350,5 +357,22 @@ impl Scheduler {
                 Err(e) => tracing::error!(error = %e, "notification pass could not run"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_lease_is_extended_from_the_passs_time_plus_how_long_it_has_run() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 3, 8, 0, 0).unwrap();
+        assert_eq!(lease_time(now, std::time::Duration::ZERO), now);
+        // 40 minutes into a pass (longer than the 30-minute lease): extended from 08:40.
+        assert_eq!(
+            lease_time(now, std::time::Duration::from_secs(40 * 60)),
+            Utc.with_ymd_and_hms(2026, 11, 3, 8, 40, 0).unwrap()
+        );
     }
 }
