@@ -1,7 +1,7 @@
 //! Starting and stopping the bot: build the clients from [`BotSettings`], learn the bot's own
 //! identity, open the bot store (notifications), start the workers, the HTTP service and the
 //! notification scheduler, register the webhooks when the public URL is known and keep them
-//! enabled, and on shutdown stop taking events, let a running notification pass finish, and
+//! enabled (on one replica at a time: [`slbot_notify::Singleton::Webhooks`]), and on shutdown stop taking events, let a running notification pass finish, and
 //! finish the queued events within the grace period.
 
 use std::future::Future;
@@ -31,7 +31,9 @@ use crate::policy::Policy;
 use crate::queue::{Dispatcher, OVERFLOW_FACTOR};
 use crate::service::{app, ServiceState};
 use crate::settings::BotSettings;
-use slbot_notify::{EventQueue, NotifyDeps, NotifyService, Scheduler, SchedulerSettings};
+use slbot_notify::{
+    EventQueue, NotifyDeps, NotifyService, Scheduler, SchedulerSettings, Singleton,
+};
 
 /// Why the bot could not start (the binary maps these to exit codes 2 and 3).
 #[derive(Debug, thiserror::Error)]
@@ -209,14 +211,23 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     if let Some(public_url) = &settings.public_url {
-        let changes = register_webhooks(&bot.webex, public_url, &settings.webhook_secret)
-            .await
-            .map_err(StartError::Webhooks)?;
-        tracing::info!(
-            webhooks = changes,
-            public_url = %public_url,
-            "webhooks registered"
-        );
+        let registered = as_webhook_leader(
+            bot.store.as_ref(),
+            bot.clock.now(),
+            register_webhooks(&bot.webex, public_url, &settings.webhook_secret),
+        )
+        .await;
+        match registered {
+            Some(changes) => {
+                let changes = changes.map_err(StartError::Webhooks)?;
+                tracing::info!(
+                    webhooks = changes,
+                    public_url = %public_url,
+                    "webhooks registered"
+                );
+            }
+            None => tracing::info!("another replica is registering the webhooks"),
+        }
     }
     let (dispatcher, workers) =
         Dispatcher::start(bot.clone(), settings.workers, settings.queue_capacity);
@@ -242,7 +253,7 @@ pub async fn serve(
         .with_metrics(Arc::clone(&bot.metrics)),
     );
     let keeper = tokio::spawn(keep_webhooks_enabled(
-        bot.webex.clone(),
+        Arc::clone(&bot),
         settings.webhook_secret.clone(),
         settings.public_url.clone(),
         settings.webhook_check_every,
@@ -304,7 +315,7 @@ pub async fn register_webhooks(
 /// start with one, since [`serve`] has just registered them): with a public URL they are
 /// re-created, re-pointed or re-enabled as needed; without one, disabled ones are re-enabled.
 async fn keep_webhooks_enabled(
-    webex: WebexClient,
+    bot: Arc<Bot>,
     secret: SecretString,
     public_url: Option<String>,
     every: Duration,
@@ -317,14 +328,43 @@ async fn keep_webhooks_enabled(
     let mut tick = tokio::time::interval_at(first, every);
     loop {
         tick.tick().await;
-        let checked = match &public_url {
-            Some(url) => register_webhooks(&webex, url, &secret).await.map(|_| ()),
-            None => reenable_disabled_webhooks(&webex, &secret)
-                .await
-                .map(|_| ()),
+        let check = async {
+            match &public_url {
+                Some(url) => register_webhooks(&bot.webex, url, &secret)
+                    .await
+                    .map(|_| ()),
+                None => reenable_disabled_webhooks(&bot.webex, &secret)
+                    .await
+                    .map(|_| ()),
+            }
         };
-        if let Err(e) = checked {
-            tracing::warn!(error = %e, "cannot check the bot's webhooks");
+        match as_webhook_leader(bot.store.as_ref(), bot.clock.now(), check).await {
+            Some(Err(e)) => tracing::warn!(error = %e, "cannot check the bot's webhooks"),
+            Some(Ok(())) => {}
+            None => tracing::debug!("another replica is checking the webhooks"),
+        }
+    }
+}
+
+/// Runs `work` when this replica leads the webhook job now, so replicas starting together do
+/// not each create the webhooks (every event would then arrive twice). `None`: another
+/// replica leads. When the store cannot say, `work` runs anyway: the registration is
+/// idempotent, and webhooks nobody keeps are worse than a rare duplicate check.
+async fn as_webhook_leader<T>(
+    store: &dyn slbot_notify::NotifyStore,
+    now: chrono::DateTime<chrono::Utc>,
+    work: impl Future<Output = T>,
+) -> Option<T> {
+    match store.try_lead_for(Singleton::Webhooks, now).await {
+        Ok(Some(lock)) => {
+            let done = work.await;
+            lock.release().await;
+            Some(done)
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "the bot store cannot say which replica keeps the webhooks: checking them here");
+            Some(work.await)
         }
     }
 }

@@ -60,4 +60,4 @@ pub use scheduler::{
 };
 pub use service::{NotifyRequest, NotifyService, DEFAULT_WINDOW};
 pub use store::queue::{EventQueue, QueueDepth, QueuedEvent};
-pub use store::{open, NotifyStore, StoreError, Subscription};
+pub use store::{open, NotifyStore, Singleton, StoreError, Subscription};

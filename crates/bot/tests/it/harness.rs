@@ -414,6 +414,11 @@ async fn start_bot(
 }
 
 impl TestApp {
+    /// The bot store's URL (another "replica" may open the same store).
+    pub fn bot_store_url(&self) -> String {
+        secrecy::ExposeSecret::expose_secret(&self.settings.bot_store_url).to_string()
+    }
+
     pub fn webex_base(&self) -> String {
         self.webex.state().public_base().to_string()
     }

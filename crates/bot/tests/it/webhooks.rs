@@ -315,3 +315,82 @@ async fn metrics_count_deliveries_by_outcome_and_commands_by_name_and_read_the_q
         "no ids in metrics"
     );
 }
+
+async fn webhook_statuses(app: &TestApp) -> Vec<String> {
+    let hooks: Value = app
+        .http()
+        .get(format!("{}/_sim/webhooks", app.webex_base()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    hooks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn only_the_replica_leading_the_webhook_job_repairs_a_webhook_webex_disabled() {
+    let app = crate::harness::spawn_app_with(crate::harness::Options {
+        tweak: |s| s.webhook_check_every = std::time::Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await;
+    // Another replica on the same bot store leads the webhook job.
+    let other = slbot_notify::open(&app.bot_store_url()).await.unwrap();
+    let lead = other
+        .try_lead_for(
+            slbot_notify::Singleton::Webhooks,
+            slbot_base::Clock::now(app.clock.as_ref()),
+        )
+        .await
+        .unwrap()
+        .expect("the other replica leads");
+    // Webex disables the messages webhook.
+    let hooks: Value = app
+        .http()
+        .get(format!("{}/v1/webhooks", app.webex_base()))
+        .bearer_auth(&app.bot.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hook = hooks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == "slbot-messages")
+        .unwrap()
+        .clone();
+    let disabled = app
+        .http()
+        .put(format!(
+            "{}/v1/webhooks/{}",
+            app.webex_base(),
+            hook["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&app.bot.token)
+        .json(&json!({"name": hook["name"], "targetUrl": hook["targetUrl"], "status": "inactive"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(disabled.status().is_success(), "the fault was injected");
+
+    // This replica's keeper checks every 100 ms, but it does not lead: nothing changes.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert!(webhook_statuses(&app)
+        .await
+        .contains(&"inactive".to_string()));
+
+    // The other replica gives the job up: this one takes it and re-enables the webhook.
+    lead.release().await;
+    app.wait_until(|| async { webhook_statuses(&app).await.iter().all(|s| s == "active") })
+        .await;
+}

@@ -137,6 +137,44 @@ pub trait PassLock: Send + Sync {
     fn release(self: Box<Self>) -> BoxFuture<'static, ()>;
 }
 
+/// A job that only one process sharing the store runs at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Singleton {
+    /// A notification pass.
+    Notify,
+    /// Registering, checking and re-enabling the bot's webhooks.
+    Webhooks,
+}
+
+impl Singleton {
+    /// Its lease row's name (SQLite).
+    pub fn name(self) -> &'static str {
+        match self {
+            Singleton::Notify => "notify",
+            Singleton::Webhooks => "webhooks",
+        }
+    }
+
+    /// How long its SQLite lease lasts without an extension (a crashed holder's lease is free
+    /// again after this; PostgreSQL's lock goes with the holder's connection).
+    pub fn lease(self) -> chrono::Duration {
+        match self {
+            Singleton::Notify => sqlite::LEASE,
+            // A check takes seconds: a replica that died in one holds it up only briefly.
+            Singleton::Webhooks => chrono::Duration::minutes(1),
+        }
+    }
+
+    /// Mixed into the advisory-lock key (PostgreSQL); 0 keeps the notify key as it was.
+    pub(crate) fn key_bits(self) -> i64 {
+        match self {
+            Singleton::Notify => 0,
+            // "webhooks" in ASCII.
+            Singleton::Webhooks => 0x7765_6268_6f6f_6b73,
+        }
+    }
+}
+
 /// The store interface.
 pub trait NotifyStore: queue::EventQueue + sending::SendingMarks + Send + Sync {
     /// Creates or updates the person's subscription (schedule and room). Returns whether it
@@ -191,11 +229,20 @@ pub trait NotifyStore: queue::EventQueue + sending::SendingMarks + Send + Sync {
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// Tries to become the one process running a pass; `None` when another one is.
+    /// Tries to become the one process running `job` now; `None` when another one is.
+    fn try_lead_for(
+        &self,
+        job: Singleton,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'_, Result<Option<Box<dyn PassLock>>, StoreError>>;
+
+    /// Tries to become the one process running a notification pass.
     fn try_lead(
         &self,
         now: DateTime<Utc>,
-    ) -> BoxFuture<'_, Result<Option<Box<dyn PassLock>>, StoreError>>;
+    ) -> BoxFuture<'_, Result<Option<Box<dyn PassLock>>, StoreError>> {
+        self.try_lead_for(Singleton::Notify, now)
+    }
 
     /// Records that the bot accepted the webhook event `key` (`resource:event:data.id`) at
     /// `now`. `Ok(true)`: its first delivery within `retention`, to be worked on; `Ok(false)`:

@@ -15,8 +15,8 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, Row, Transaction};
 
 use super::{
-    numbered, store_methods, subscription_row_fn, BoxFuture, NotifyStore, PassLock, StoreError,
-    SCHEMA,
+    numbered, store_methods, subscription_row_fn, BoxFuture, NotifyStore, PassLock, Singleton,
+    StoreError, SCHEMA,
 };
 
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -111,14 +111,15 @@ impl super::sending::SendingMarks for PostgresNotifyStore {
 impl NotifyStore for PostgresNotifyStore {
     store_methods!(numbered, "BEGIN");
 
-    fn try_lead(
+    fn try_lead_for(
         &self,
+        job: Singleton,
         _now: DateTime<Utc>,
     ) -> BoxFuture<'_, Result<Option<Box<dyn PassLock>>, StoreError>> {
         Box::pin(async move {
             let mut tx = self.pool.begin().await.map_err(StoreError::from_sqlx)?;
             let row = sqlx::query("SELECT pg_try_advisory_xact_lock($1) AS locked")
-                .bind(self.lock_key)
+                .bind(self.lock_key ^ job.key_bits())
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(StoreError::from_sqlx)?;

@@ -12,7 +12,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::SqlitePool;
 
 use super::{
-    secs, store_methods, subscription_row_fn, BoxFuture, NotifyStore, PassLock, StoreError, SCHEMA,
+    secs, store_methods, subscription_row_fn, BoxFuture, NotifyStore, PassLock, Singleton,
+    StoreError, SCHEMA,
 };
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -60,18 +61,19 @@ impl SqliteNotifyStore {
 struct Lease {
     pool: SqlitePool,
     holder: String,
+    job: Singleton,
 }
 
 impl PassLock for Lease {
     fn keep_alive(&self, now: DateTime<Utc>) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            let renewed = sqlx::query(
-                "UPDATE notify_lease SET until = ? WHERE name = 'notify' AND holder = ?",
-            )
-            .bind(secs(now + LEASE))
-            .bind(&self.holder)
-            .execute(&self.pool)
-            .await;
+            let renewed =
+                sqlx::query("UPDATE notify_lease SET until = ? WHERE name = ? AND holder = ?")
+                    .bind(secs(now + self.job.lease()))
+                    .bind(self.job.name())
+                    .bind(&self.holder)
+                    .execute(&self.pool)
+                    .await;
             if let Err(e) = renewed {
                 tracing::warn!(error = %e, "cannot extend the scheduler lease");
             }
@@ -80,7 +82,8 @@ impl PassLock for Lease {
 
     fn release(self: Box<Self>) -> BoxFuture<'static, ()> {
         Box::pin(async move {
-            let gone = sqlx::query("DELETE FROM notify_lease WHERE name = 'notify' AND holder = ?")
+            let gone = sqlx::query("DELETE FROM notify_lease WHERE name = ? AND holder = ?")
+                .bind(self.job.name())
                 .bind(&self.holder)
                 .execute(&self.pool)
                 .await;
@@ -102,18 +105,20 @@ impl super::sending::SendingMarks for SqliteNotifyStore {
 impl NotifyStore for SqliteNotifyStore {
     store_methods!(as_written, "BEGIN IMMEDIATE");
 
-    fn try_lead(
+    fn try_lead_for(
         &self,
+        job: Singleton,
         now: DateTime<Utc>,
     ) -> BoxFuture<'_, Result<Option<Box<dyn PassLock>>, StoreError>> {
         Box::pin(async move {
             let taken = sqlx::query(
-                "INSERT INTO notify_lease (name, holder, until) VALUES ('notify', ?, ?) \
+                "INSERT INTO notify_lease (name, holder, until) VALUES (?, ?, ?) \
                  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
                  WHERE notify_lease.until <= ? OR notify_lease.holder = excluded.holder",
             )
+            .bind(job.name())
             .bind(&self.holder)
-            .bind(secs(now + LEASE))
+            .bind(secs(now + job.lease()))
             .bind(secs(now))
             .execute(&self.pool)
             .await
@@ -123,6 +128,7 @@ impl NotifyStore for SqliteNotifyStore {
                 Box::new(Lease {
                     pool: self.pool.clone(),
                     holder: self.holder.clone(),
+                    job,
                 }) as Box<dyn PassLock>
             }))
         })

@@ -616,3 +616,65 @@ async fn the_bot_loop_runs_passes_with_the_injected_clock_until_shutdown() {
         rows(&[(ENTERING, "Alpha License"), (SHORT, "Beta License")])
     );
 }
+
+async fn each_singleton_job_has_one_leader_and_the_jobs_do_not_block_each_other(engine: Engine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    use slbot_notify::Singleton;
+    let (a, b) = (db.open().await, db.open().await);
+    let now = at(2026, 11, 3, 8, 0);
+    let webhooks = a
+        .try_lead_for(Singleton::Webhooks, now)
+        .await
+        .unwrap()
+        .expect("a leads the webhook job");
+    assert!(b
+        .try_lead_for(Singleton::Webhooks, now)
+        .await
+        .unwrap()
+        .is_none());
+    // The notification pass is another job: b may run it meanwhile.
+    let pass = b.try_lead(now).await.unwrap().expect("b leads the pass");
+    assert!(a.try_lead(now).await.unwrap().is_none());
+    webhooks.release().await;
+    let taken = b
+        .try_lead_for(Singleton::Webhooks, now)
+        .await
+        .unwrap()
+        .expect("free once released");
+    taken.release().await;
+    pass.release().await;
+    db.cleanup().await;
+}
+on_both_engines!(
+    each_singleton_job_has_one_leader_and_the_jobs_do_not_block_each_other,
+    super::each_singleton_job_has_one_leader_and_the_jobs_do_not_block_each_other
+);
+
+#[tokio::test]
+async fn a_crashed_sqlite_replicas_webhook_lease_is_free_after_a_minute() {
+    use slbot_notify::Singleton;
+    let db = TestDb::new(Engine::Sqlite).await.unwrap();
+    let (first, second) = (db.open().await, db.open().await);
+    let now = at(2026, 11, 3, 8, 0);
+    std::mem::forget(
+        first
+            .try_lead_for(Singleton::Webhooks, now)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let later = now + Duration::seconds(59);
+    assert!(second
+        .try_lead_for(Singleton::Webhooks, later)
+        .await
+        .unwrap()
+        .is_none());
+    let lock = second
+        .try_lead_for(Singleton::Webhooks, now + Duration::minutes(1))
+        .await
+        .unwrap()
+        .expect("the crashed replica's lease has expired");
+    lock.release().await;
+}

@@ -171,6 +171,12 @@ fn summary(r: &PassReport) -> String {
         r.still_signed_out.len(),
         r.failed.len()
     );
+    if !r.missed_notes.is_empty() {
+        out.push_str(&format!(
+            "notes that a digest may have been missed (a pass stopped mid-send): {}\n",
+            r.missed_notes.len()
+        ));
+    }
     for (person, reason) in &r.failed {
         out.push_str(&format!("failed: {person}: {reason}\n"));
     }
@@ -191,10 +197,12 @@ mod tests {
             reminders: vec![],
             still_signed_out: vec!["c".into()],
             failed: vec![("d".into(), "the sign-in service did not answer".into())],
+            missed_notes: vec!["e".into()],
         };
         assert_eq!(
             summary(&report),
             "due: 4, digests sent: 1, nothing new: 1, reminders sent: 0, still signed out: 1, failed: 1\n\
+             notes that a digest may have been missed (a pass stopped mid-send): 1\n\
              failed: d: the sign-in service did not answer\n"
         );
         assert_eq!(
