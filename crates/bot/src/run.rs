@@ -1,8 +1,9 @@
 //! Starting and stopping the bot: build the clients from [`BotSettings`], learn the bot's own
-//! identity, open the bot store (notifications), start the workers, the HTTP service and the
-//! notification scheduler, register the webhooks when the public URL is known and keep them
-//! enabled (on one replica at a time: [`slbot_notify::Singleton::Webhooks`]), and on shutdown stop taking events, let a running notification pass finish, and
-//! finish the queued events within the grace period.
+//! identity, open the bot store (notifications, the durable intake), start the workers, the
+//! HTTP service and the notification scheduler, register the webhooks when the public URL is
+//! known and keep them enabled (one replica at a time: [`slbot_notify::Singleton::Webhooks`]),
+//! and on shutdown stop taking events, let a running notification pass finish, and finish or
+//! hand back the accepted events within the grace period.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
