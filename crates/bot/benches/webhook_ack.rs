@@ -141,9 +141,13 @@ fn service() {
             Ok(Err(e)) => eprintln!("the sender failed to run: {e}"),
             Err(e) => eprintln!("the sender task failed: {e}"),
         }
-        let accepted = stats.accepted.load(std::sync::atomic::Ordering::Relaxed);
+        let accepted = stats
+            .durable_accepted
+            .load(std::sync::atomic::Ordering::Relaxed);
         intake.drain(Duration::from_secs(10)).await;
-        let handled = stats.handled.load(std::sync::atomic::Ordering::Relaxed);
+        let handled = stats
+            .durable_settled
+            .load(std::sync::atomic::Ordering::Relaxed);
         println!("service: {accepted} events accepted into the durable queue, {handled} taken and finished");
     });
 }

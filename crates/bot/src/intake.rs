@@ -224,15 +224,30 @@ impl Worker {
         let mut running = AbortOnDrop(tokio::spawn(Arc::clone(&self.sink).handle(job.clone())));
         let mut renew = tokio::time::interval(self.renew_every);
         renew.tick().await;
+        let lease = self.lease.to_std().unwrap_or(LEASE);
+        let mut renewed = tokio::time::Instant::now();
         let outcome = loop {
             tokio::select! {
                 done = &mut running.0 => break done,
                 _ = renew.tick() => {
                     let until = self.clock.now() + self.lease;
-                    match self.queue.renew(key, &self.owner, until).await {
-                        Ok(true) => {}
-                        Ok(false) => tracing::warn!(event = %key, "the lease was taken over while working"),
-                        Err(e) => tracing::warn!(event = %key, error = %e, "cannot renew the lease"),
+                    let lost = match self.queue.renew(key, &self.owner, until).await {
+                        Ok(true) => {
+                            renewed = tokio::time::Instant::now();
+                            false
+                        }
+                        Ok(false) => true,
+                        Err(e) => {
+                            tracing::warn!(event = %key, error = %e, "cannot renew the lease");
+                            renewed.elapsed() >= lease
+                        }
+                    };
+                    if lost {
+                        // Another worker has (or may have) taken the event over: two running
+                        // it would answer twice, so this one stops.
+                        tracing::warn!(event = %key, "the lease was lost while working: stopping, another worker has the event");
+                        running.0.abort();
+                        return;
                     }
                 }
                 _ = handed_back(phase) => {
@@ -262,10 +277,13 @@ impl Worker {
         // A failed finish would let the lease expire and the event be answered again.
         for attempt in 0..3 {
             match self.queue.finish(key, &self.owner).await {
-                Ok(true) => break,
+                Ok(true) => {
+                    self.stats.durable_settled.fetch_add(1, Ordering::Release);
+                    return;
+                }
                 Ok(false) => {
                     tracing::warn!(event = %key, "finished an event whose lease was taken over");
-                    break;
+                    return;
                 }
                 Err(e) => {
                     tracing::warn!(event = %key, error = %e, attempt, "cannot mark the event done");
@@ -273,7 +291,6 @@ impl Worker {
                 }
             }
         }
-        self.stats.handled.fetch_add(1, Ordering::Release);
     }
 
     async fn bury(&self, key: &str, why: &str) {
@@ -285,7 +302,7 @@ impl Worker {
             tracing::warn!(event = %key, error = %e, "cannot bury the event");
         }
         self.stats.dead_letters.fetch_add(1, Ordering::Relaxed);
-        self.stats.handled.fetch_add(1, Ordering::Release);
+        self.stats.durable_settled.fetch_add(1, Ordering::Release);
     }
 
     async fn tell_failed(&self, job: Job) {
@@ -375,7 +392,7 @@ mod tests {
         let done = Arc::clone(&stats);
         until(move || {
             let done = Arc::clone(&done);
-            Box::pin(async move { done.handled.load(Ordering::Acquire) == 3 })
+            Box::pin(async move { done.durable_settled.load(Ordering::Acquire) == 3 })
         })
         .await;
         intake.drain(Duration::from_secs(5)).await;
@@ -430,5 +447,76 @@ mod tests {
         );
         assert_eq!(*sink.failed.lock().await, ["crashy"]);
         assert_eq!(store.depth(clock.now()).await.unwrap().dead, 1);
+    }
+
+    /// Starts each event, then waits for `go` before finishing it.
+    #[derive(Default)]
+    struct Held {
+        started: Mutex<Vec<String>>,
+        finished: Mutex<Vec<String>>,
+        go: tokio::sync::Notify,
+    }
+
+    impl EventSink for Held {
+        fn handle(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async move {
+                self.started.lock().await.push(job.data.id.clone());
+                self.go.notified().await;
+                self.finished.lock().await.push(job.data.id);
+            })
+        }
+        fn busy(self: Arc<Self>, _job: Job) -> BoxFuture<'static, ()> {
+            Box::pin(async {})
+        }
+    }
+
+    #[tokio::test]
+    async fn a_worker_whose_lease_was_taken_over_stops_instead_of_answering_twice() {
+        let (_dir, store) = store().await;
+        let clock = Arc::new(ManualClock::default());
+        let sink = Arc::new(Held::default());
+        let stats = Arc::new(QueueStats::default());
+        let lease = Duration::from_millis(300);
+        let intake = Intake::start(
+            store.clone(),
+            sink.clone(),
+            clock.clone(),
+            1,
+            stats.clone(),
+            lease,
+        );
+        intake
+            .handle
+            .accept("m:c:slow", &job("slow"))
+            .await
+            .unwrap();
+        let started = Arc::clone(&sink);
+        until(move || {
+            let started = Arc::clone(&started);
+            Box::pin(async move { !started.started.lock().await.is_empty() })
+        })
+        .await;
+        // The store's clock passes the lease (a stalled renewal) and another replica takes it.
+        clock.advance(chrono::Duration::seconds(2));
+        let now = clock.now();
+        let stolen = store
+            .take("other-replica", now, now + chrono::Duration::seconds(30))
+            .await
+            .unwrap();
+        assert!(
+            stolen.is_some(),
+            "the fault was injected: the lease was taken over"
+        );
+        // The next renewal finds the lease gone: the worker stops its handler.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        sink.go.notify_waiters();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            sink.finished.lock().await.is_empty(),
+            "not answered by the old worker"
+        );
+        assert_eq!(stats.durable_settled.load(Ordering::Acquire), 0);
+        assert!(store.finish("m:c:slow", "other-replica").await.unwrap());
+        intake.drain(Duration::from_secs(1)).await;
     }
 }

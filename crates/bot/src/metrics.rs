@@ -1,8 +1,9 @@
 //! `/metrics`: the bot's counters in the Prometheus (OpenMetrics) text format.
 //!
-//! Deliveries by outcome, commands by name and outcome with their duration, events handled
-//! and dead letters, and, read from the bot store at each scrape, the durable queue: events
-//! waiting, leased and dead, and the age of the oldest. Labels are fixed names (outcomes,
+//! Deliveries by outcome, commands by name and outcome with their duration, HTTP calls to
+//! Webex and CSSM by status class with their latency, inventory lookups and full fetches (and
+//! those in flight), events handled and dead letters, and, read from the bot store at each
+//! scrape, the durable queue: events waiting, leased and dead, and the age of the oldest. Labels are fixed names (outcomes,
 //! command names), never ids, e-mails or message text.
 
 use std::sync::atomic::Ordering;
@@ -57,6 +58,10 @@ pub struct Metrics {
     deliveries: Family<Labels, Counter>,
     commands: Family<Labels, Counter>,
     durations: Family<Labels, Histogram>,
+    calls: Family<Labels, Histogram>,
+    lookups: Counter,
+    fetches: Counter,
+    fetching: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -76,6 +81,15 @@ impl Default for Metrics {
                     0.01, 2.0, 14,
                 ))
             }),
+            calls: Family::new_with_constructor(|| {
+                // 5 ms … ~20 s: one HTTP call to Webex or CSSM.
+                Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+                    0.005, 2.0, 13,
+                ))
+            }),
+            lookups: Counter::default(),
+            fetches: Counter::default(),
+            fetching: Gauge::default(),
         }
     }
 }
@@ -96,6 +110,41 @@ impl Metrics {
         self.durations
             .get_or_create(&vec![("command", name)])
             .observe(took.as_secs_f64());
+    }
+
+    /// What a Webex or CSSM client tells of each HTTP call: the service, the status class and
+    /// the latency go to `slbot_http_calls_seconds`.
+    pub fn observer(
+        self: &Arc<Self>,
+        service: &'static str,
+    ) -> Arc<dyn Fn(Option<u16>, Duration) + Send + Sync> {
+        let metrics = Arc::clone(self);
+        Arc::new(move |status, took| {
+            let class = match status {
+                None => "transport",
+                Some(429) => "429",
+                Some(200..=299) => "2xx",
+                Some(300..=399) => "3xx",
+                Some(400..=499) => "4xx",
+                Some(_) => "5xx",
+            };
+            metrics
+                .calls
+                .get_or_create(&vec![("service", service), ("class", class)])
+                .observe(took.as_secs_f64());
+        })
+    }
+
+    /// A command needs a person's inventory (from the cache or a fetch).
+    pub fn inventory_lookup(&self) {
+        self.lookups.inc();
+    }
+
+    /// A full CSSM fetch starts; the guard counts it in flight until dropped.
+    pub fn fetch_started(self: &Arc<Self>) -> FetchGuard {
+        self.fetches.inc();
+        self.fetching.inc();
+        FetchGuard(Arc::clone(self))
     }
 
     /// The text a scrape gets: these families, the event counters, and the queue as read
@@ -122,6 +171,26 @@ impl Metrics {
             "Time from taking a command to having its answer posted",
             self.durations.clone(),
         );
+        registry.register(
+            "http_calls_seconds",
+            "HTTP calls to Webex and CSSM by service and status class, with their latency",
+            self.calls.clone(),
+        );
+        registry.register(
+            "inventory_lookups",
+            "Inventories commands asked for (cache hits are lookups minus fetches)",
+            self.lookups.clone(),
+        );
+        registry.register(
+            "inventory_fetches",
+            "Full CSSM fetches of a person's inventory",
+            self.fetches.clone(),
+        );
+        registry.register(
+            "inventory_fetches_in_flight",
+            "Full CSSM fetches running now",
+            self.fetching.clone(),
+        );
         let counter = |value: u64| {
             let c = Counter::<u64>::default();
             c.inc_by(value);
@@ -130,7 +199,10 @@ impl Metrics {
         registry.register(
             "events_handled",
             "Accepted events this process finished (answered, buried or dropped as unreadable)",
-            counter(stats.handled.load(Ordering::Acquire)),
+            counter(
+                stats.handled.load(Ordering::Acquire)
+                    + stats.durable_settled.load(Ordering::Acquire),
+            ),
         );
         registry.register(
             "dead_letters",
@@ -179,6 +251,15 @@ impl Metrics {
             tracing::error!("cannot encode the metrics");
         }
         text
+    }
+}
+
+/// Counts a fetch in flight until dropped.
+pub struct FetchGuard(Arc<Metrics>);
+
+impl Drop for FetchGuard {
+    fn drop(&mut self) {
+        self.0.fetching.dec();
     }
 }
 

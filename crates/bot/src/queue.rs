@@ -64,10 +64,16 @@ pub struct QueueStats {
     pub refused: AtomicU64,
     /// Events buried by the durable intake (the person was told).
     pub dead_letters: AtomicU64,
+    /// Events this process recorded and queued in the bot store (the durable intake). The
+    /// fields above count the in-memory path only; what the store holds is in its queue.
+    pub durable_accepted: AtomicU64,
+    /// Events this process's intake workers finished or buried (whoever accepted them).
+    pub durable_settled: AtomicU64,
 }
 
 impl QueueStats {
-    /// Events accepted but not finished yet (queued, in a worker, or waiting for "busy").
+    /// Events accepted on the in-memory path and not finished yet (queued, in a worker, or
+    /// waiting for "busy"). The durable intake's are in the bot store's queue.
     pub fn pending(&self) -> u64 {
         let done =
             self.handled.load(Ordering::Acquire) + self.answered_busy.load(Ordering::Acquire);

@@ -84,13 +84,15 @@ pub async fn build_with(
     settings: &BotSettings,
     injected: Injected,
 ) -> Result<Arc<Bot>, StartError> {
+    let metrics: crate::metrics::SharedMetrics = Default::default();
     let webex = WebexClient::new(
         &settings.webex_api_url,
         settings.webex_bot_token.clone(),
         injected.webex,
     )
     .map_err(|e| StartError::Config(format!("SLBOT_WEBEX_API_URL: {e}")))?
-    .with_clock(Arc::clone(&injected.clock));
+    .with_clock(Arc::clone(&injected.clock))
+    .with_observer(metrics.observer("webex"));
     // The store first: a wrong URL is a setting to fix, found before any remote call.
     let store = slbot_notify::open(settings.bot_store_url.expose_secret())
         .await
@@ -125,7 +127,8 @@ pub async fn build_with(
         Arc::new(Semaphore::new(settings.cssm_max_inflight)),
     )
     .map_err(|e| StartError::Config(format!("SLBOT_CSSM_API_URL: {e}")))?
-    .with_clock(Arc::clone(&injected.clock));
+    .with_clock(Arc::clone(&injected.clock))
+    .with_observer(metrics.observer("cssm"));
 
     let catalog = match &settings.catalog {
         None => Catalog::shipped(),
@@ -195,7 +198,7 @@ pub async fn build_with(
         notify,
         scheduler,
         store,
-        metrics: Default::default(),
+        metrics,
     }))
 }
 

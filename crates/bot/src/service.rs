@@ -61,9 +61,11 @@ pub struct ServiceState {
     warnings: Vec<&'static str>,
     /// The durable intake (the bot store's queue); without it, the in-memory dispatcher.
     intake: Option<IntakeHandle>,
-    /// Most events accepted and not yet finished by this process before deliveries are
-    /// refused with 503 (the durable queue's flood bound).
+    /// Most events the durable queue may hold (waiting or leased, all replicas) before
+    /// deliveries are refused with 503: the flood bound.
     max_pending: u64,
+    /// The queue's size as last read, and when: the bound is checked against it for a second.
+    in_hand: tokio::sync::Mutex<Option<(tokio::time::Instant, u64)>>,
     metrics: SharedMetrics,
 }
 
@@ -87,8 +89,28 @@ impl ServiceState {
             warnings: Vec::new(),
             intake: None,
             max_pending: u64::MAX,
+            in_hand: tokio::sync::Mutex::new(None),
             metrics: SharedMetrics::default(),
         }
+    }
+
+    /// Events the durable queue holds (waiting or leased), read at most once a second; 0 when
+    /// the store does not answer (deliveries then take the in-memory path, bounded there).
+    async fn durable_in_hand(&self) -> u64 {
+        let Some(intake) = &self.intake else { return 0 };
+        let mut cached = self.in_hand.lock().await;
+        if let Some((at, n)) = *cached {
+            if at.elapsed() < Duration::from_secs(1) {
+                return n;
+            }
+        }
+        let n = intake
+            .depth()
+            .await
+            .map(|d| d.waiting + d.leased)
+            .unwrap_or(0);
+        *cached = Some((tokio::time::Instant::now(), n));
+        n
     }
 
     /// The same state counting into `metrics` (the bot's, shared with its handler).
@@ -173,7 +195,7 @@ async fn webhook(
     };
     let stats = &state.dispatcher.stats;
     let full = match &state.intake {
-        Some(_) => stats.pending() >= state.max_pending,
+        Some(_) => state.durable_in_hand().await >= state.max_pending,
         None => !state.dispatcher.has_room(),
     };
     if full {
@@ -187,7 +209,7 @@ async fn webhook(
     if let Some(intake) = &state.intake {
         match intake.accept(&key, &job).await {
             Ok(true) => {
-                stats.accepted.fetch_add(1, Ordering::Release);
+                stats.durable_accepted.fetch_add(1, Ordering::Release);
                 state.metrics.delivery(Delivery::Accepted);
                 return StatusCode::OK.into_response();
             }
@@ -222,8 +244,10 @@ async fn webhook(
             state.metrics.delivery(Delivery::Accepted);
             StatusCode::OK.into_response()
         }
-        // The queue filled between the check above and now (already logged and counted).
+        // The in-memory path is full (logged and counted): not taken, so not remembered
+        // either, or a redelivery would be ignored as a repeat.
         Err(_) => {
+            state.seen.invalidate(&key).await;
             state.metrics.delivery(Delivery::Refused);
             saturated()
         }
@@ -260,16 +284,26 @@ fn saturated() -> Response {
 /// and the settings that weaken a defence.
 async fn healthz(State(state): State<Arc<ServiceState>>) -> Json<serde_json::Value> {
     let stats = &state.dispatcher.stats;
+    let queued = match &state.intake {
+        Some(intake) => intake
+            .depth()
+            .await
+            .map(|d| d.waiting + d.leased)
+            .unwrap_or(0),
+        None => 0,
+    };
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Acquire);
     Json(serde_json::json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "events": {
-            "accepted": stats.accepted.load(Ordering::Acquire),
-            "handled": stats.handled.load(Ordering::Acquire),
+            "accepted": count(&stats.accepted) + count(&stats.durable_accepted),
+            "handled": count(&stats.handled) + count(&stats.durable_settled),
             "busy": stats.overflowed.load(Ordering::Acquire),
             "refused": stats.refused.load(Ordering::Acquire),
             "deadLetters": stats.dead_letters.load(Ordering::Acquire),
-            "pending": stats.pending(),
+            // This process's in-memory events and the durable queue's (every replica's).
+            "pending": stats.pending() + queued,
         },
         "warnings": state.warnings,
     }))

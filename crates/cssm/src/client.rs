@@ -50,7 +50,12 @@ pub struct CssmClient {
     clock: Arc<dyn Clock>,
     jitter: Arc<dyn Jitter>,
     refresher: Option<TokenRefresher>,
+    /// Told of every HTTP attempt (metrics).
+    pub(crate) observer: Option<CallObserver>,
 }
+
+/// Told of each HTTP attempt: its status (`None`: no answer) and how long it took to answer.
+pub type CallObserver = Arc<dyn Fn(Option<u16>, std::time::Duration) + Send + Sync>;
 
 impl std::fmt::Debug for CssmClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,6 +121,7 @@ impl CssmClient {
             settings,
             inflight,
             clock: Arc::new(SystemClock),
+            observer: None,
             jitter: Arc::new(RandomJitter),
             refresher: None,
         })
@@ -124,6 +130,12 @@ impl CssmClient {
     /// Replaces the clock (tests: record waits instead of sleeping).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The same client telling `observer` of every HTTP attempt (status and latency).
+    pub fn with_observer(mut self, observer: CallObserver) -> Self {
+        self.observer = Some(observer);
         self
     }
 

@@ -24,7 +24,7 @@ pub mod settings;
 pub mod snapshot;
 pub mod wire;
 
-pub use client::{BuildError, CssmClient, Page, API_ROOT};
+pub use client::{BuildError, CallObserver, CssmClient, Page, API_ROOT};
 pub use error::{CssmError, ErrorKind, Unavailable};
 pub use fetch::{no_progress, FetchOptions, Progress, ProgressFn};
 pub use settings::{

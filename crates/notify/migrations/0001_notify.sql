@@ -70,8 +70,10 @@ CREATE INDEX IF NOT EXISTS bot_events_ready ON bot_events (dead_at, available_at
 -- A digest being sent: written before it is posted, removed with the announcements it made
 -- (one transaction). A row found at the start of a send means a pass stopped between the two,
 -- and the digest may or may not have reached the person: they get a short note instead of a
--- second copy.
+-- second copy, and what that digest held (`record`: its announcements, one per line) is
+-- recorded as announced, so later items still come in the next digests.
 CREATE TABLE IF NOT EXISTS notify_sending (
     person_id   TEXT PRIMARY KEY NOT NULL,
-    started_at  BIGINT NOT NULL
+    started_at  BIGINT NOT NULL,
+    record      TEXT NOT NULL DEFAULT ''
 );

@@ -29,6 +29,7 @@ use crate::ports::{InventoryProblem, InventorySource, Poster, TokenProblem, Toke
 use crate::render::render_digest;
 use crate::replies::{self, reasons};
 use crate::schedule::ScheduleError;
+use crate::store::sending::PendingRecord;
 use crate::store::{NotifyStore, PassLock, RunState, StoreError, Subscription};
 
 /// The first scheduled run of `sub` strictly after `after`.
@@ -265,16 +266,28 @@ impl Scheduler {
         } else {
             Outcome::Digest
         };
+        let mut record = PendingRecord {
+            items: d.announcements(),
+            forget: d.resolved_shortages.clone(),
+        };
         if !d.is_empty() {
             // Marked before the post and unmarked with the record (one transaction): a stop
             // in between leaves the mark, and the next pass sends a note, not a second copy.
-            let text = match self.deps.store.mark_sending(&sub.person_id, now).await {
-                Ok(None) => render_digest(&d),
-                Ok(Some(since)) => {
+            let (text, ours) = match self
+                .deps
+                .store
+                .mark_sending(&sub.person_id, now, &record)
+                .await
+            {
+                Ok(None) => (render_digest(&d), true),
+                Ok(Some((since, stopped))) => {
                     tracing::warn!(person_id = %sub.person_id, %since, "a digest was left half-sent: sending a note instead of a second copy");
                     outcome = Outcome::MissedNote;
+                    // What the stopped digest held counts as announced; anything newer comes
+                    // in the next digest.
+                    record = stopped;
                     let tz = sub.schedule().map(|s| s.zone).unwrap_or(chrono_tz::UTC);
-                    replies::may_have_missed(&replies::local(since, tz))
+                    (replies::may_have_missed(&replies::local(since, tz)), false)
                 }
                 Err(e) => {
                     tracing::warn!(person_id = %sub.person_id, error = %e, "cannot mark the digest as being sent");
@@ -283,9 +296,12 @@ impl Scheduler {
             };
             if let Err(e) = self.poster.post(&sub.room_id, &sub.person_id, &text).await {
                 tracing::warn!(person_id = %sub.person_id, error = %e, "cannot post the digest");
-                // Nothing reached the person: the next pass sends the digest itself.
-                if let Err(e) = self.deps.store.clear_sending(&sub.person_id).await {
-                    tracing::warn!(person_id = %sub.person_id, error = %e, "cannot clear the sending mark; the next pass will send a note");
+                // Our digest reached nobody: the next pass sends it. A stopped pass's mark
+                // stays: its digest may have arrived, so the next pass tries the note again.
+                if ours {
+                    if let Err(e) = self.deps.store.clear_sending(&sub.person_id).await {
+                        tracing::warn!(person_id = %sub.person_id, error = %e, "cannot clear the sending mark; the next pass will send a note");
+                    }
                 }
                 return Outcome::Failed(reasons::POST.into());
             }
@@ -294,16 +310,11 @@ impl Scheduler {
             if let Err(e) = self
                 .deps
                 .store
-                .record_announcements(
-                    &sub.person_id,
-                    &d.announcements(),
-                    &d.resolved_shortages,
-                    now,
-                )
+                .record_announcements(&sub.person_id, &record.items, &record.forget, now)
                 .await
             {
-                // Posted but not recorded: the next pass would repeat it. Say so loudly.
-                tracing::error!(person_id = %sub.person_id, error = %e, "digest posted but not recorded; it may be repeated");
+                // Posted but not recorded: the mark makes the next pass send a note.
+                tracing::error!(person_id = %sub.person_id, error = %e, "digest posted but not recorded");
                 return Outcome::Failed(reasons::STORE.into());
             }
         }

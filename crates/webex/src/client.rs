@@ -70,7 +70,12 @@ pub struct WebexClient {
     inner: Arc<Inner>,
     /// What waits between attempts (tests inject a `slbot_base::ManualClock`).
     clock: Arc<dyn Clock>,
+    /// Told of every HTTP attempt (metrics).
+    observer: Option<CallObserver>,
 }
+
+/// Told of each HTTP attempt: its status (`None`: no answer) and how long it took to answer.
+pub type CallObserver = Arc<dyn Fn(Option<u16>, std::time::Duration) + Send + Sync>;
 
 struct Inner {
     http: reqwest::Client,
@@ -127,12 +132,19 @@ impl WebexClient {
                 settings,
             }),
             clock: Arc::new(SystemClock),
+            observer: None,
         })
     }
 
     /// The same client waiting between attempts with `clock` instead of tokio's timers.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The same client telling `observer` of every HTTP attempt (status and latency).
+    pub fn with_observer(mut self, observer: CallObserver) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -237,7 +249,15 @@ impl WebexClient {
                 Attempt::Fail(error)
             }
         };
-        let mut response = match request.send().await {
+        let started = std::time::Instant::now();
+        let sent = request.send().await;
+        if let Some(observe) = &self.observer {
+            observe(
+                sent.as_ref().ok().map(|r| r.status().as_u16()),
+                started.elapsed(),
+            );
+        }
+        let mut response = match sent {
             Ok(r) => r,
             Err(e) => return transport(e),
         };

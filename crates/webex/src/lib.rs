@@ -36,7 +36,9 @@ pub mod signature;
 pub mod webhooks;
 
 pub use attachment_actions::AttachmentAction;
-pub use client::{ClientSettings, WebexClient, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES};
+pub use client::{
+    CallObserver, ClientSettings, WebexClient, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES,
+};
 pub use error::{ApiFailure, WebexError};
 pub use events::{AttachmentActionEventData, EventData, MessageEventData, WebhookEvent};
 pub use memberships::{Member, Membership};

@@ -65,13 +65,20 @@ impl Bot {
                     *cell = Some(p);
                 }
             };
-            fetch_inventory(
+            let fetching = fetch_inventory(
                 self.cssm.clone(),
                 Arc::clone(&self.catalog),
                 token,
                 Arc::new(report),
-            )
+            );
+            // Runs only on a cache miss (once for every command waiting on it).
+            let metrics = Arc::clone(&self.metrics);
+            async move {
+                let _in_flight = metrics.fetch_started();
+                fetching.await
+            }
         };
+        self.metrics.inventory_lookup();
         let work = self.cache.get_or_fetch(key, fetch);
         tokio::pin!(work);
         if let Ok(result) = tokio::time::timeout(self.progress.after, &mut work).await {

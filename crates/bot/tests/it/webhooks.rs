@@ -261,6 +261,8 @@ async fn metrics_count_deliveries_by_outcome_and_commands_by_name_and_read_the_q
     let room = app.direct(&alice).await;
     let said = app.post(&alice, &room, "expired", false, None).await;
     app.settle().await;
+    // A second command is answered from the cache.
+    app.say(&alice, &room, "usage").await;
     let body = envelope(
         "messages",
         "created",
@@ -306,6 +308,15 @@ async fn metrics_count_deliveries_by_outcome_and_commands_by_name_and_read_the_q
         value(r#"slbot_command_duration_seconds_count{command="expired"}"#),
         1.0
     );
+    assert_eq!(value("slbot_inventory_lookups_total"), 2.0);
+    assert_eq!(
+        value("slbot_inventory_fetches_total"),
+        1.0,
+        "the second was a cache hit"
+    );
+    assert_eq!(value("slbot_inventory_fetches_in_flight"), 0.0);
+    assert!(value(r#"slbot_http_calls_seconds_count{service="cssm",class="2xx"}"#) >= 2.0);
+    assert!(value(r#"slbot_http_calls_seconds_count{service="webex",class="2xx"}"#) >= 2.0);
     assert_eq!(value("slbot_queue_up"), 1.0);
     assert_eq!(value("slbot_queue_waiting"), 0.0);
     assert_eq!(value("slbot_queue_dead"), 0.0);

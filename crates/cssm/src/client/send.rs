@@ -117,10 +117,15 @@ impl CssmClient {
         if let Some(body) = body {
             request = request.body(body);
         }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| Failure::Retry(transport_error(e, place), None))?;
+        let started = std::time::Instant::now();
+        let sent = request.send().await;
+        if let Some(observe) = &self.observer {
+            observe(
+                sent.as_ref().ok().map(|r| r.status().as_u16()),
+                started.elapsed(),
+            );
+        }
+        let mut response = sent.map_err(|e| Failure::Retry(transport_error(e, place), None))?;
         let status = response.status();
         if status.is_success() {
             let mut buffer = BytesMut::new();

@@ -187,18 +187,21 @@ macro_rules! queue_methods {
                     .map_err(StoreError::from_sqlx)?
                     .rows_affected()
                     == 1;
-                if first {
-                    sqlx::query(&$sql(QUEUE_EVENT))
+                // A delivery seen again after the retention may still have its dead letter
+                // (kept longer): then nothing is queued, and it counts as a repeat.
+                let queued = first
+                    && sqlx::query(&$sql(QUEUE_EVENT))
                         .bind(key)
                         .bind(payload)
                         .bind(secs(now))
                         .bind(secs(now))
                         .execute(&mut *tx)
                         .await
-                        .map_err(StoreError::from_sqlx)?;
-                }
+                        .map_err(StoreError::from_sqlx)?
+                        .rows_affected()
+                        == 1;
                 tx.commit().await.map_err(StoreError::from_sqlx)?;
-                Ok(first)
+                Ok(queued)
             })
         }
 

@@ -191,3 +191,25 @@ on_both_engines!(
     concurrent_workers_of_several_replicas_take_every_event_exactly_once,
     super::concurrent_workers_of_several_replicas_take_every_event_exactly_once
 );
+
+async fn a_delivery_repeated_after_the_retention_while_its_dead_letter_is_kept_is_not_queued(
+    engine: Engine,
+) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let t0 = at(2026, 11, 2, 10, 0);
+    let q = db.open().await;
+    assert!(q.accept("k:dead", "{}", t0, DAY).await.unwrap());
+    q.take("w", t0, t0 + LEASE).await.unwrap().unwrap();
+    q.bury("k:dead", "w", t0, "gave up").await.unwrap();
+    // Two days later the same delivery again: past the dedup retention, but its dead letter
+    // is still kept, so nothing is queued and it is a repeat.
+    let later = t0 + Duration::days(2);
+    assert!(!q.accept("k:dead", "{}", later, DAY).await.unwrap());
+    assert_eq!(q.take("w", later, later + LEASE).await.unwrap(), None);
+}
+on_both_engines!(
+    a_delivery_repeated_after_the_retention_while_its_dead_letter_is_kept_is_not_queued,
+    super::a_delivery_repeated_after_the_retention_while_its_dead_letter_is_kept_is_not_queued
+);

@@ -453,11 +453,31 @@ async fn a_pass_stopped_between_posting_and_recording_a_digest_sends_a_note_not_
     );
     drop(store);
 
-    // Another process, after the stopped one's lease: a note, not the same digest again.
+    // Another process, after the stopped one's lease. Meanwhile Delta License entered the
+    // window, and Webex fails the first try.
     *world.poster.stop_after_post.lock().unwrap() = false;
+    let mut with_delta = alice_snapshot(at(2026, 11, 3, 0, 0));
+    with_delta["licenses"]["acme.com"]
+        .as_array_mut()
+        .unwrap()
+        .push(record(
+            "Delta License",
+            "DEFAULT",
+            4,
+            0,
+            vec![line(4, "2026-11-20")],
+        ));
+    world.inventories.set(ALICE, &with_delta);
+    *world.poster.failing.lock().unwrap() = true;
     let restarted = db.open().await;
     let scheduler = world.scheduler(restarted.clone());
-    let report = scheduler.run_once(at(2026, 11, 3, 9, 0)).await.unwrap();
+    let failed = scheduler.run_once(at(2026, 11, 3, 9, 0)).await.unwrap();
+    assert_eq!(failed.failed.len(), 1);
+    assert!(world.poster.take().is_empty());
+
+    // The retry: still a note (the failed note kept the mark), never the first digest again.
+    *world.poster.failing.lock().unwrap() = false;
+    let report = scheduler.run_once(at(2026, 11, 3, 10, 0)).await.unwrap();
     assert_eq!(report.missed_notes, vec![ALICE.to_string()]);
     let second = world.poster.take();
     assert_eq!(second.len(), 1, "{second:?}");
@@ -467,9 +487,11 @@ async fn a_pass_stopped_between_posting_and_recording_a_digest_sends_a_note_not_
          sending it. Send `expire 30` or `status` to see where things stand; the next digests \
          come as usual."
     );
-    // What that digest held counts as announced: the next day brings nothing again.
+    // What the stopped digest held counts as announced; Delta, new since, comes next day.
     scheduler.run_once(at(2026, 11, 4, 8, 0)).await.unwrap();
-    assert!(world.poster.take().is_empty());
+    let third = world.poster.take();
+    assert_eq!(third.len(), 1, "{third:?}");
+    assert_eq!(read(&third[0].1).rows, rows(&[(ENTERING, "Delta License")]));
     db.cleanup().await;
 }
 on_both_engines!(
