@@ -249,6 +249,8 @@ fn main() {
         (ReportKind::Usage, Some(1.3)),
         (ReportKind::Mix, None),
         (ReportKind::Export, None),
+        // Issue 11: rebalance advice over every shortage, target ≤ 2 ms.
+        (ReportKind::Rebalance, None),
     ] {
         let (took, rows) = best(runs, || inv.report_at(kind, NOW, &none).map(|r| r.count()));
         let label = match kind {
