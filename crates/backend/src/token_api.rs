@@ -21,6 +21,12 @@ use slbot_base::Clock;
 use slbot_signing::scheme::{decode_query, is_valid_id};
 use slbot_signing::{request_nonce, IncomingRequest, Verifier, ACCESS_TOKEN_PATH, CONFIRM_PATH};
 
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
 use crate::refresh::{usable_token, Refresher, Usable};
 use crate::store::TokenStore;
 
@@ -36,35 +42,94 @@ pub struct TokenApiDeps {
     pub clock: Arc<dyn Clock>,
 }
 
-/// The routes of the token API, ready to merge into the backend's router.
+/// The routes of the token API, ready to merge into the backend's router, and `/metrics`
+/// (its answers by operation and status, and whether the token store answers).
 pub fn router(deps: TokenApiDeps) -> Router {
-    let state = Arc::new(deps);
+    let state = Arc::new(ApiState {
+        deps,
+        answers: Family::default(),
+    });
     Router::new()
         .route(
             ACCESS_TOKEN_PATH,
             get(get_token).delete(delete_token).fallback(wrong_method),
         )
         .route(CONFIRM_PATH, post(confirm).fallback(wrong_method))
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
-type Api = State<Arc<TokenApiDeps>>;
+/// The API's dependencies and its answer counters.
+struct ApiState {
+    deps: TokenApiDeps,
+    /// (operation, HTTP status) → answers.
+    answers: Family<Vec<(&'static str, String)>, Counter>,
+}
+
+impl ApiState {
+    async fn answer(&self, op: Option<Operation>, request: Request) -> Response {
+        let response = handle(&self.deps, op, request).await;
+        let operation = match op {
+            Some(Operation::Get) => "get",
+            Some(Operation::Delete) => "delete",
+            Some(Operation::Confirm) => "confirm",
+            None => "other",
+        };
+        self.answers
+            .get_or_create(&vec![
+                ("operation", operation.to_string()),
+                ("status", response.status().as_u16().to_string()),
+            ])
+            .inc();
+        response
+    }
+}
+
+type Api = State<Arc<ApiState>>;
 
 async fn get_token(State(api): Api, request: Request) -> Response {
-    handle(&api, Some(Operation::Get), request).await
+    api.answer(Some(Operation::Get), request).await
 }
 
 async fn delete_token(State(api): Api, request: Request) -> Response {
-    handle(&api, Some(Operation::Delete), request).await
+    api.answer(Some(Operation::Delete), request).await
 }
 
 async fn confirm(State(api): Api, request: Request) -> Response {
-    handle(&api, Some(Operation::Confirm), request).await
+    api.answer(Some(Operation::Confirm), request).await
 }
 
 /// Other methods on the API paths: a signed, empty 405 (every answer is signed).
 async fn wrong_method(State(api): Api, request: Request) -> Response {
-    handle(&api, None, request).await
+    api.answer(None, request).await
+}
+
+/// The Prometheus scrape (OpenMetrics text): ids, tokens and e-mails never appear in it.
+async fn metrics(State(api): Api) -> Response {
+    let mut registry = Registry::with_prefix("slbot_backend");
+    registry.register(
+        "token_api_answers",
+        "Token API answers by operation and HTTP status",
+        api.answers.clone(),
+    );
+    let up = Gauge::<i64>::default();
+    up.set(i64::from(api.deps.store.ping().await.is_ok()));
+    registry.register(
+        "store_up",
+        "1 when the token store answered this scrape",
+        up,
+    );
+    let mut text = String::new();
+    if encode(&mut text, &registry).is_err() {
+        tracing::error!("cannot encode the metrics");
+    }
+    axum::response::IntoResponse::into_response((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    ))
 }
 
 #[derive(Debug, Clone, Copy)]

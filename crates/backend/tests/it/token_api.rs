@@ -545,3 +545,36 @@ async fn even_a_wrong_method_or_an_oversized_body_gets_a_signed_answer() {
     );
     assert_eq!(verified, Ok(()));
 }
+
+#[tokio::test]
+async fn metrics_count_token_api_answers_by_operation_and_status_and_show_the_store_up() {
+    let (ts, _fake, api) = api_with(Version::V2, SsoMode::Rotate).await;
+    signed_in(&ts.store, "tok-metrics", Duration::hours(1)).await;
+    let client = api.client();
+    assert!(client.access_token("R1", "P1").await.is_ok());
+    assert!(client.access_token("R1", "P1").await.is_ok());
+    assert_eq!(
+        client.access_token("R2", "P-nobody").await.unwrap_err(),
+        TokenError::NotSignedIn
+    );
+    let text = reqwest::get(format!("{}/metrics", api.base_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let has = |line: &str| text.lines().any(|l| l == line);
+    assert!(
+        has(r#"slbot_backend_token_api_answers_total{operation="get",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(
+        has(r#"slbot_backend_token_api_answers_total{operation="get",status="404"} 1"#),
+        "{text}"
+    );
+    assert!(has("slbot_backend_store_up 1"), "{text}");
+    assert!(
+        !text.contains("tok-metrics") && !text.contains("P1"),
+        "no ids or tokens"
+    );
+}
