@@ -138,6 +138,22 @@ pub(crate) const QUEUE_DEPTH: &str = "SELECT \
      COUNT(dead_at) AS dead, \
      MIN(CASE WHEN dead_at IS NULL THEN accepted_at END) AS oldest FROM bot_events";
 
+/// A future running `sql` with `binds` on the store's pool: `Ok(true)` when it changed
+/// exactly one row (the event, still held by its owner).
+macro_rules! one_row {
+    ($store:expr, $sql:expr, $($bind:expr),+) => {
+        async move {
+            let changed = sqlx::query(&$sql)
+                $(.bind($bind))+
+                .execute(&$store.pool)
+                .await
+                .map_err($crate::store::StoreError::from_sqlx)?
+                .rows_affected();
+            Ok(changed == 1)
+        }
+    };
+}
+
 /// The [`EventQueue`] methods for both engines: `$sql` numbers the placeholders, `$begin`
 /// opens a writing transaction, `$lock` is what [`TAKE_EVENT`]'s subquery locks with, and
 /// `$ask_first` whether a take first reads [`ANY_READY`] (SQLite: one writer for everything).
@@ -257,18 +273,14 @@ macro_rules! queue_methods {
             owner: &'a str,
             lease_until: chrono::DateTime<chrono::Utc>,
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
-            Box::pin(async move {
-                use $crate::store::{queue::RENEW_EVENT, secs, StoreError};
-                let n = sqlx::query(&$sql(RENEW_EVENT))
-                    .bind(secs(lease_until))
-                    .bind(key)
-                    .bind(owner)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(StoreError::from_sqlx)?
-                    .rows_affected();
-                Ok(n == 1)
-            })
+            use $crate::store::{queue::RENEW_EVENT, secs};
+            Box::pin($crate::store::queue::one_row!(
+                self,
+                $sql(RENEW_EVENT),
+                secs(lease_until),
+                key,
+                owner
+            ))
         }
 
         fn finish<'a>(
@@ -276,17 +288,13 @@ macro_rules! queue_methods {
             key: &'a str,
             owner: &'a str,
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
-            Box::pin(async move {
-                use $crate::store::{queue::FINISH_EVENT, StoreError};
-                let n = sqlx::query(&$sql(FINISH_EVENT))
-                    .bind(key)
-                    .bind(owner)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(StoreError::from_sqlx)?
-                    .rows_affected();
-                Ok(n == 1)
-            })
+            use $crate::store::queue::FINISH_EVENT;
+            Box::pin($crate::store::queue::one_row!(
+                self,
+                $sql(FINISH_EVENT),
+                key,
+                owner
+            ))
         }
 
         fn retry<'a>(
@@ -296,19 +304,15 @@ macro_rules! queue_methods {
             at: chrono::DateTime<chrono::Utc>,
             error: &'a str,
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
-            Box::pin(async move {
-                use $crate::store::{queue::RETRY_EVENT, secs, StoreError};
-                let n = sqlx::query(&$sql(RETRY_EVENT))
-                    .bind(secs(at))
-                    .bind(error)
-                    .bind(key)
-                    .bind(owner)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(StoreError::from_sqlx)?
-                    .rows_affected();
-                Ok(n == 1)
-            })
+            use $crate::store::{queue::RETRY_EVENT, secs};
+            Box::pin($crate::store::queue::one_row!(
+                self,
+                $sql(RETRY_EVENT),
+                secs(at),
+                error,
+                key,
+                owner
+            ))
         }
 
         fn bury<'a>(
@@ -318,19 +322,15 @@ macro_rules! queue_methods {
             now: chrono::DateTime<chrono::Utc>,
             error: &'a str,
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
-            Box::pin(async move {
-                use $crate::store::{queue::BURY_EVENT, secs, StoreError};
-                let n = sqlx::query(&$sql(BURY_EVENT))
-                    .bind(secs(now))
-                    .bind(error)
-                    .bind(key)
-                    .bind(owner)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(StoreError::from_sqlx)?
-                    .rows_affected();
-                Ok(n == 1)
-            })
+            use $crate::store::{queue::BURY_EVENT, secs};
+            Box::pin($crate::store::queue::one_row!(
+                self,
+                $sql(BURY_EVENT),
+                secs(now),
+                error,
+                key,
+                owner
+            ))
         }
 
         fn release<'a>(
@@ -338,17 +338,13 @@ macro_rules! queue_methods {
             key: &'a str,
             owner: &'a str,
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
-            Box::pin(async move {
-                use $crate::store::{queue::RELEASE_EVENT, StoreError};
-                let n = sqlx::query(&$sql(RELEASE_EVENT))
-                    .bind(key)
-                    .bind(owner)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(StoreError::from_sqlx)?
-                    .rows_affected();
-                Ok(n == 1)
-            })
+            use $crate::store::queue::RELEASE_EVENT;
+            Box::pin($crate::store::queue::one_row!(
+                self,
+                $sql(RELEASE_EVENT),
+                key,
+                owner
+            ))
         }
 
         fn depth(
@@ -385,4 +381,4 @@ macro_rules! queue_methods {
     };
 }
 
-pub(crate) use queue_methods;
+pub(crate) use {one_row, queue_methods};
