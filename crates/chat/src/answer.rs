@@ -301,7 +301,8 @@ fn full_list(report: &Report<'_>) -> Result<Attachment, FileError> {
         | ReportBody::Usage(_)
         | ReportBody::Status(_)
         | ReportBody::Export(_)
-        | ReportBody::Rebalance(_) => report.to_csv().map_err(|_| FileError)?,
+        | ReportBody::Rebalance(_)
+        | ReportBody::AtRisk(_) => report.to_csv().map_err(|_| FileError)?,
     };
     Ok(Attachment {
         filename: format!("{stem}-{date}.csv"),

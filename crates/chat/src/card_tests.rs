@@ -298,6 +298,7 @@ fn the_filter_card_for_a_small_inventory_is_exactly_this_json() {
                 {"title": "Virtual accounts", "value": "virtual-accounts"},
                 {"title": "Smart accounts", "value": "accounts"},
                 {"title": "Rebalance advice for shortages", "value": "rebalance"},
+                {"title": "Smart accounts at risk", "value": "at-risk"},
                 {"title": "Chart: expirations within the days above", "value": "chart-expirations"},
                 {"title": "Chart: architecture mix", "value": "chart-mix"},
                 {"title": "Chart: usage", "value": "chart-usage"},
@@ -347,6 +348,7 @@ fn the_help_card_lists_every_command_and_has_ten_buttons_in_two_sets_of_five() {
             "mix",
             "export",
             "rebalance",
+            "at risk",
             "chart mix",
             "chart expirations",
             "chart usage",
@@ -493,7 +495,7 @@ fn every_report_the_picker_offers_runs_as_that_command() {
                 .collect()
         })
         .unwrap_or_default();
-    assert_eq!(picks.len(), 14);
+    assert_eq!(picks.len(), 15);
     let f = || filters(&["big.example"], &[]);
     for pick in picks {
         let inputs = filter_submit(
@@ -521,6 +523,7 @@ fn every_report_the_picker_offers_runs_as_that_command() {
             "virtual-accounts" => Command::report(ReportKind::VirtualAccounts, f()),
             "accounts" => Command::report(ReportKind::Accounts, f()),
             "rebalance" => Command::report(ReportKind::Rebalance, f()),
+            "at-risk" => Command::report(ReportKind::AtRisk, f()),
             "chart-expirations" => Command::Chart {
                 chart: ChartKind::Expirations(Horizon::Days(days(7))),
                 filters: f(),

@@ -68,6 +68,21 @@ pub fn rebalance(rows: &[slbot_inventory::RebalanceRow<'_>]) -> String {
     }
 }
 
+/// `at risk`: how many smart accounts, and how the score is made.
+pub fn at_risk(accounts: usize) -> String {
+    let (e, s, x) = slbot_inventory::AT_RISK_WEIGHTS;
+    match accounts {
+        0 => "No smart account is at risk: nothing expired is in use, nothing is short and \
+              nothing expires within 30 days."
+            .to_string(),
+        n => format!(
+            "{} at risk, highest score first (score = {e} × expired in use + {s} × short + \
+             {x} × expiring in 30 days):",
+            counted(n, "smart account is", "smart accounts are"),
+        ),
+    }
+}
+
 /// `mix`: whether any account has something in use.
 pub fn mix(accounts: usize) -> String {
     if accounts == 0 {

@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use slbot_inventory::{
-    AccountRow, ExportRow, LineRow, MixAccount, RebalanceRow, RecordRow, Report, ReportBody,
-    VirtualAccountsRow,
+    AccountRow, AtRiskRow, ExportRow, LineRow, MixAccount, RebalanceRow, RecordRow, Report,
+    ReportBody, RiskReason, VirtualAccountsRow,
 };
 
 use crate::headline;
@@ -43,6 +43,15 @@ pub fn report_markdown(report: &Report<'_>, total_accounts: usize) -> ChatReport
         ),
         ReportBody::Mix(accounts) => (headline::mix(accounts.len()), mix_groups(accounts)),
         ReportBody::Rebalance(rows) => (headline::rebalance(rows), rebalance_groups(rows)),
+        ReportBody::AtRisk(rows) => (
+            headline::at_risk(rows.len()),
+            vec![Group {
+                account: None,
+                new_account: false,
+                va: None,
+                rows: rows.iter().map(at_risk_text).collect(),
+            }],
+        ),
         ReportBody::Accounts(accounts) => (
             headline::accounts(accounts.len()),
             vec![Group {
@@ -164,6 +173,26 @@ fn rebalance_groups(rows: &[RebalanceRow<'_>]) -> Vec<Group> {
             };
             format!("{head}: move {}; {rest}", moves.join(", "))
         },
+    )
+}
+
+/// `**Acme** (acme.com), score 32: 8 expired in use, 4 short, 0 expiring in 30 days. Mostly
+/// licenses in use past their end: `expired account:acme.com`.`
+fn at_risk_text(row: &AtRiskRow<'_>) -> String {
+    let (why, command) = match row.top_reason {
+        RiskReason::ExpiredInUse => ("licenses in use past their end", "expired"),
+        RiskReason::Shortage => ("more in use than owned", "shortages"),
+        RiskReason::ExpiringSoon => ("licenses expiring within 30 days", "expire 30"),
+    };
+    format!(
+        "**{}** ({}), score {}: {} expired in use, {} short, {} expiring in 30 days. Mostly {why}: `{command} account:{}`",
+        name(row.account),
+        name(row.domain),
+        row.score,
+        row.expired_in_use,
+        row.short,
+        row.expiring_30,
+        row.domain
     )
 }
 

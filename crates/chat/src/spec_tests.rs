@@ -276,6 +276,32 @@ fn shortage_and_usage_rows_say_how_many_are_owned_used_and_short() {
 }
 
 #[test]
+fn at_risk_ranks_accounts_with_the_score_its_parts_and_the_command_to_look_closer() {
+    // 100 of the 150 in use are on a line that ended 2026-01-01 (capped at the line's 100):
+    // 3 × 100 + 2 × (150 − 100) + 1 × 0 = 400, mostly expired-in-use.
+    let inventory = acme(vec![record(
+        "DNA Advantage",
+        "DEFAULT",
+        100,
+        150,
+        &[(100, json!("2026-01-01"))],
+    )]);
+    assert_eq!(
+        ask("who is at risk", &inventory).messages[0].markdown,
+        "**1 smart account is at risk, highest score first (score = 3 × expired in use + 2 × \
+         short + 1 × expiring in 30 days):**\n\
+         * **Acme** (acme.com), score 400: 100 expired in use, 50 short, 0 expiring in 30 days. \
+         Mostly licenses in use past their end: `expired account:acme.com`"
+    );
+    let calm = acme(vec![record("DNA Advantage", "DEFAULT", 100, 50, &[])]);
+    assert_eq!(
+        ask("at risk", &calm).messages[0].markdown,
+        "**No smart account is at risk: nothing expired is in use, nothing is short and \
+         nothing expires within 30 days.**"
+    );
+}
+
+#[test]
 fn rebalance_says_what_to_move_from_where_and_what_nothing_covers() {
     // DNA Advantage is short 50 in DEFAULT; Lab has 30 spare and Prod 5 (available =
     // quantity − in use). ISE Base is short 10 in Lab and nobody else holds it.
@@ -756,7 +782,7 @@ fn every_fixed_sentence_of_section_4() {
             sentences::unknown_command("what's up", None),
             "Sorry, I didn't understand `what's up`. I know `help`, `status`, `accounts`, \
              `virtual accounts`, `expired`, `expire N`, `shortages`, `usage`, `mix`, `export`, \
-             `rebalance`, `chart mix`, `chart expirations`, `chart usage`, `status chart`, `filter`, \
+             `rebalance`, `at risk`, `chart mix`, `chart expirations`, `chart usage`, `status chart`, `filter`, \
              `notify on`, `notify off`, `notify status`, `notify window N`, `notify test`, \
              `refresh`, `sign out`, `confirm CODE`. Type `help` for everything I can do.",
         ),

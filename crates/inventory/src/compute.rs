@@ -78,6 +78,7 @@ impl Inventory {
             })),
             ReportKind::Export => ReportBody::Export(self.export_rows(sel)),
             ReportKind::Rebalance => ReportBody::Rebalance(self.rebalance(sel)),
+            ReportKind::AtRisk => ReportBody::AtRisk(self.at_risk(now, sel)),
         }
     }
 

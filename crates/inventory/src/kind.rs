@@ -58,6 +58,8 @@ reports! {
     Export => "export";
     /// Per shortage, transfers from other VAs of the same smart account with licences to spare.
     Rebalance => "rebalance";
+    /// Smart accounts ranked by a stated score: expired in use, short, expiring in 30 days.
+    AtRisk => "at-risk";
 }
 
 impl ReportKind {
@@ -86,7 +88,8 @@ impl ReportKind {
             | ReportKind::Mix
             | ReportKind::Status
             | ReportKind::Export
-            | ReportKind::Rebalance => self,
+            | ReportKind::Rebalance
+            | ReportKind::AtRisk => self,
         }
     }
 
@@ -140,7 +143,8 @@ mod tests {
                 "mix",
                 "status",
                 "export",
-                "rebalance"
+                "rebalance",
+                "at-risk"
             ]
         );
         for kind in ReportKind::ALL {
@@ -166,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn only_line_record_export_and_rebalance_reports_have_file_forms() {
+    fn only_line_record_export_rebalance_and_at_risk_reports_have_file_forms() {
         let with_files: Vec<&str> = ReportKind::ALL
             .iter()
             .filter(|k| k.has_file_formats())
@@ -180,7 +184,8 @@ mod tests {
                 "shortages",
                 "usage",
                 "export",
-                "rebalance"
+                "rebalance",
+                "at-risk"
             ]
         );
     }

@@ -11,6 +11,7 @@
 //! - `kind` ([`ReportKind`]): the one declaration of every report, its name and file forms.
 //! - [`report`]: the public report types ([`Filters`], rows, [`Report`]).
 //! - `rebalance` ([`RebalanceRow`]): one report in one file, the recipe of CONTRIBUTING.md.
+//! - `at-risk` ([`AtRiskRow`]): smart accounts ranked by a stated score, by the same recipe.
 //! - [`render`]: JSON (§3), terminal table, CSV and XLSX bytes. Chat markdown lives in the
 //!   chat crate, built on the types of [`report`].
 //!
@@ -55,6 +56,7 @@
 //! Must not: do I/O (files, network), read the clock (`now` is always an argument) or read
 //! the environment. Loading never panics on bad data: unreadable records become warnings.
 
+mod at_risk;
 pub mod catalog;
 mod compute;
 pub mod date;
@@ -66,6 +68,7 @@ pub mod render;
 pub mod report;
 mod select;
 
+pub use at_risk::{AtRiskRow, RiskReason, WEIGHTS as AT_RISK_WEIGHTS};
 pub use catalog::{Architecture, Catalog, CatalogError, UNCATEGORIZED};
 pub use kind::ReportKind;
 pub use model::{Inventory, LoadError};

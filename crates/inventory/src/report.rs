@@ -427,6 +427,7 @@ pub enum ReportBody<'a> {
     Export(Vec<ExportRow<'a>>),
     /// `rebalance`: shortages with suggested transfers first, those nothing covers last.
     Rebalance(Vec<RebalanceRow<'a>>),
+    AtRisk(Vec<crate::at_risk::AtRiskRow<'a>>),
 }
 
 /// A computed report: its rows, the instant it was computed for, and the snapshot's
@@ -459,6 +460,7 @@ impl Report<'_> {
             ReportBody::Status(_) => ReportKind::Status,
             ReportBody::Export(_) => ReportKind::Export,
             ReportBody::Rebalance(_) => ReportKind::Rebalance,
+            ReportBody::AtRisk(_) => ReportKind::AtRisk,
         }
     }
 
@@ -474,6 +476,7 @@ impl Report<'_> {
             ReportBody::Status(_) => 0,
             ReportBody::Export(r) => r.len(),
             ReportBody::Rebalance(r) => r.len(),
+            ReportBody::AtRisk(r) => r.len(),
         }
     }
 }

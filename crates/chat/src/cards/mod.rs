@@ -111,6 +111,7 @@ const FILTER_REPORTS: &[(Kind, &str)] = &[
         Kind::Report(ReportKind::Rebalance),
         "Rebalance advice for shortages",
     ),
+    (Kind::Report(ReportKind::AtRisk), "Smart accounts at risk"),
     (
         Kind::Chart(ChartKind::Expirations(Horizon::DEFAULT)),
         "Chart: expirations within the days above",

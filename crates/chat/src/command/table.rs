@@ -208,6 +208,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         "for each shortage, licenses to spare in other virtual accounts of the same smart \
          account and the transfers that would cover it (advice only: I never move licenses)",
     ),
+    report(
+        ReportKind::AtRisk,
+        &[
+            form("at risk"),
+            form("at-risk"),
+            form("accounts at risk"),
+            form("who is at risk"),
+        ],
+        "smart accounts ranked by risk: 3 × expired licenses still in use + 2 × short + \
+         1 × expiring in 30 days, each with its main reason and the command to look closer",
+    ),
     chart(
         ChartKind::Mix,
         &[

@@ -93,6 +93,7 @@ fn canonical_names_are_the_chat_words_joined_by_dashes() {
             "mix",
             "export",
             "rebalance",
+            "at-risk",
             "chart-mix",
             "chart-expirations",
             "chart-usage",

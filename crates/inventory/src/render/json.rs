@@ -201,6 +201,18 @@ pub(super) fn report(r: &Report<'_>) -> Value {
                 Value::Array(rows.iter().map(|x| x.to_json()).collect()),
             );
         }
+        ReportBody::AtRisk(rows) => {
+            m.insert("count".into(), json!(rows.len()));
+            let (e, s, x) = crate::at_risk::WEIGHTS;
+            m.insert(
+                "weights".into(),
+                json!({"expiredInUse": e, "short": s, "expiring30": x}),
+            );
+            m.insert(
+                "items".into(),
+                Value::Array(rows.iter().map(|x| x.to_json()).collect()),
+            );
+        }
     }
     m.insert("partial".into(), json!(r.partial));
     m.insert(

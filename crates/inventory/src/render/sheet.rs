@@ -105,6 +105,7 @@ pub(crate) fn columns(kind: ReportKind) -> Option<&'static [&'static str]> {
         ReportKind::Usage => Some(USAGE_COLUMNS),
         ReportKind::Export => Some(EXPORT_COLUMNS),
         ReportKind::Rebalance => Some(crate::rebalance::COLUMNS),
+        ReportKind::AtRisk => Some(crate::at_risk::COLUMNS),
         ReportKind::Accounts
         | ReportKind::VirtualAccounts
         | ReportKind::Mix
@@ -208,6 +209,12 @@ pub(super) fn for_each_row<'a>(
         ReportBody::Rebalance(rows) => {
             for r in rows {
                 r.for_each_file_row(&mut buf, &mut f)?;
+            }
+        }
+        ReportBody::AtRisk(rows) => {
+            for r in rows {
+                r.file_cells(&mut buf);
+                f(&buf)?;
             }
         }
         ReportBody::Accounts(_)

@@ -300,6 +300,17 @@ pub(super) fn report(r: &Report<'_>) -> String {
                 t.render(&mut out);
             }
         }
+        ReportBody::AtRisk(rows) => {
+            let (e, s, x) = crate::at_risk::WEIGHTS;
+            let _ = writeln!(
+                out,
+                "{} at risk (score = {e} × expired in use + {s} × short + {x} × expiring in 30 days)",
+                plural(rows.len(), "smart account", "smart accounts"),
+            );
+            if let Some(t) = file_table(r) {
+                t.render(&mut out);
+            }
+        }
     }
     out
 }
