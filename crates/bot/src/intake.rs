@@ -6,7 +6,8 @@
 //! ([`IntakeHandle::accept`]) and only then answers 2xx. Any worker of any replica sharing the
 //! store takes it under a lease ([`LEASE`] by default), renewed every third of it while it
 //! works; when the replica dies the lease runs out and another takes the event (within the
-//! lease plus one [`POLL_EVERY`]). An event that has been taken [`MAX_ATTEMPTS`] times without finishing (it
+//! lease plus one [`POLL_EVERY`]). A worker whose lease was lost stops its handler, so two
+//! never run one event. An event taken more than [`MAX_ATTEMPTS`] times without finishing (it
 //! keeps killing its workers) or whose handling panicked is buried as a dead letter and the
 //! person is told that their command failed. Shutdown stops taking, lets running events
 //! finish within the grace period and hands back (releases) the rest: nothing is dropped.
