@@ -12,8 +12,10 @@
 //! person is told that their command failed. Shutdown stops taking, lets running events
 //! finish within the grace period and hands back (releases) the rest: nothing is dropped.
 //!
-//! A panic is not retried: the handler may already have posted part of an answer, and
-//! answering twice is what this module exists to prevent.
+//! An event whose answer could not be posted at all, for a reason that may pass (Webex
+//! failing), is tried again after [`retry_backoff`], up to [`MAX_ATTEMPTS`] in all; then it is
+//! buried and the person told. A panic is not retried: the handler may already have posted
+//! part of an answer, and answering twice is what this module exists to prevent.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -25,7 +27,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
 use crate::events::Job;
-use crate::queue::{EventSink, QueueStats};
+use crate::queue::{EventSink, Handled, QueueStats};
 use crate::service::DEDUPE_RETENTION;
 
 /// How long a taken event stays with its worker without a renewal, by default
@@ -159,8 +161,15 @@ impl Intake {
     }
 }
 
+/// The wait before attempt `attempts + 1` of an event whose answer could not be posted:
+/// 5 s, then 10 s, 20 s, … up to a minute.
+pub fn retry_backoff(attempts: u32) -> chrono::Duration {
+    let secs = 5i64.saturating_mul(1 << attempts.saturating_sub(1).min(4));
+    chrono::Duration::seconds(secs.min(60))
+}
+
 /// A task aborted when this handle is dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+struct AbortOnDrop(tokio::task::JoinHandle<Handled>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -222,7 +231,9 @@ impl Worker {
         }
         // Aborted if this worker is (a killed runtime, a dropped intake): no handler outlives
         // the worker that holds its lease.
-        let mut running = AbortOnDrop(tokio::spawn(Arc::clone(&self.sink).handle(job.clone())));
+        let mut running = AbortOnDrop(tokio::spawn(
+            Arc::clone(&self.sink).handle_once(job.clone()),
+        ));
         let mut renew = tokio::time::interval(self.renew_every);
         renew.tick().await;
         let lease = self.lease.to_std().unwrap_or(LEASE);
@@ -262,8 +273,21 @@ impl Worker {
             }
         };
         match outcome {
-            Ok(()) => {
+            Ok(Handled::Done) => {
                 self.finish(key).await;
+            }
+            Ok(Handled::Retry(reason)) if event.attempts >= MAX_ATTEMPTS => {
+                tracing::error!(event = %key, attempts = event.attempts, reason = %reason, "an event failed its last attempt: burying it and telling the person");
+                self.bury(key, &reason).await;
+                self.tell_failed(job).await;
+            }
+            Ok(Handled::Retry(reason)) => {
+                let wait = retry_backoff(event.attempts);
+                tracing::warn!(event = %key, attempts = event.attempts, reason = %reason, wait_secs = wait.num_seconds(), "trying the event again later");
+                let at = self.clock.now() + wait;
+                if let Err(e) = self.queue.retry(key, &self.owner, at, &reason).await {
+                    tracing::warn!(event = %key, error = %e, "cannot schedule the retry; the lease expires by itself");
+                }
             }
             Err(e) if e.is_panic() => {
                 tracing::error!(event = %key, "handling an event panicked: burying it and telling the person");
@@ -374,6 +398,12 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("not reached in 4 s");
+    }
+
+    #[test]
+    fn a_retry_waits_5_s_then_doubles_up_to_a_minute() {
+        let secs: Vec<i64> = (1..=7).map(|a| retry_backoff(a).num_seconds()).collect();
+        assert_eq!(secs, [5, 10, 20, 40, 60, 60, 60]);
     }
 
     #[tokio::test]

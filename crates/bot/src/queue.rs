@@ -17,10 +17,29 @@ use tokio::task::JoinSet;
 
 use crate::events::Job;
 
+/// How handling an event ended, for a queue that can try again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// Done: answered, or nothing to answer.
+    Done,
+    /// Nothing reached the person, for a reason that may pass (Webex failing): worth trying
+    /// the whole event again later. Carries the reason for the operator.
+    Retry(String),
+}
+
 /// What consumes accepted events: the real handler, or a no-op sink in benchmarks.
 pub trait EventSink: Send + Sync + 'static {
     /// Works on one event to the end (replies included). Must not panic on bad data.
     fn handle(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()>;
+    /// [`EventSink::handle`], saying whether the event is worth another try (the durable
+    /// intake retries it with a backoff). The default never asks for one.
+    fn handle_once(self: Arc<Self>, job: Job) -> BoxFuture<'static, Handled> {
+        let work = self.handle(job);
+        Box::pin(async move {
+            work.await;
+            Handled::Done
+        })
+    }
     /// Tells the person the bot is busy (the overflow path).
     fn busy(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()>;
     /// Tells the person their event could not be answered because handling it failed

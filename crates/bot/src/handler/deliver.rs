@@ -8,30 +8,54 @@ use super::{replies, Bot, Context};
 use crate::events::EventData;
 use crate::routing::{Privacy, Target, GROUP_NOTE};
 
+/// What of an answer was posted.
+enum Posted {
+    All,
+    /// Some messages, not all (never tried again: the first ones would come twice).
+    Partly,
+    /// None; with the reason when it may pass.
+    Nothing(Option<String>),
+}
+
 impl Bot {
     /// Posts an answer where it belongs, and the note in the group when it went elsewhere.
-    pub(super) async fn deliver(&self, ctx: &Context, privacy: Privacy, answer: &Answer) {
+    /// `Some(reason)` when nothing at all reached anyone for a reason that may pass (Webex
+    /// failing on the first message): the event is worth another try.
+    pub(super) async fn deliver(
+        &self,
+        ctx: &Context,
+        privacy: Privacy,
+        answer: &Answer,
+    ) -> Option<String> {
         let plan = ctx.plan(privacy);
-        let delivered = self.post_all(&plan.target, answer).await;
+        let posted = self.post_all(&plan.target, answer).await;
         if let Some(note) = plan.group_note {
-            let text = if delivered {
-                GROUP_NOTE
-            } else {
-                replies::PERSONAL_SPACE_FAILED
+            let text = match posted {
+                Posted::All => GROUP_NOTE,
+                Posted::Partly | Posted::Nothing(_) => replies::PERSONAL_SPACE_FAILED,
             };
+            // The group heard something: trying again would say it twice.
             self.post_all(&note, &Answer::text(text)).await;
+            return None;
+        }
+        match posted {
+            Posted::Nothing(Some(reason)) => Some(reason),
+            Posted::All | Posted::Partly | Posted::Nothing(None) => None,
         }
     }
 
-    /// Posts every message of an answer in order; false when one could not be posted.
-    async fn post_all(&self, target: &Target, answer: &Answer) -> bool {
-        for message in &answer.messages {
+    /// Posts every message of an answer in order, stopping at the first that fails.
+    async fn post_all(&self, target: &Target, answer: &Answer) -> Posted {
+        for (i, message) in answer.messages.iter().enumerate() {
             if let Err(e) = self.post_one(target, message).await {
                 tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot post a reply");
-                return false;
+                if i > 0 {
+                    return Posted::Partly;
+                }
+                return Posted::Nothing(e.is_transient().then(|| e.to_string()));
             }
         }
-        true
+        Posted::All
     }
 
     pub(super) async fn post_one(

@@ -13,24 +13,25 @@ use slbot_signing::{ConfirmOutcome, SignOutOutcome};
 use super::{replies, token_failure, Bot, Context, Failure};
 use crate::events::EventData;
 use crate::mention::strip_own_mention;
+use crate::queue::Handled;
 use crate::routing::{Privacy, RoomType, Target};
 
 impl Bot {
     /// Works on one message event to the end.
-    pub async fn on_message(&self, data: &EventData) {
+    pub async fn on_message(&self, data: &EventData) -> Handled {
         if self.is_own(data) {
-            return;
+            return Handled::Done;
         }
         let message = match self.webex.get_message(&data.id).await {
             Ok(m) => m,
             Err(e) => {
                 tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot fetch the message");
                 self.say_in_room(data, replies::WEBEX_FAILED).await;
-                return;
+                return Handled::Done;
             }
         };
         let Some(person_id) = self.sender(message.person_id.clone(), data, "message") else {
-            return;
+            return Handled::Done;
         };
         let room_type = match message.room_type {
             Some(slbot_webex::RoomType::Direct) => RoomType::Direct,
@@ -48,7 +49,7 @@ impl Bot {
             .clone()
             .or_else(|| data.person_email.clone());
         if !self.admit(&ctx, email.as_deref(), "message").await {
-            return;
+            return Handled::Done;
         }
         let text = strip_own_mention(
             message.text.as_deref().unwrap_or(""),
@@ -73,7 +74,7 @@ impl Bot {
                 (command.name(), answered, (Privacy::Personal, answer))
             }
         };
-        self.deliver(&ctx, privacy, &answer).await;
+        let undelivered = self.deliver(&ctx, privacy, &answer).await;
         let took = started.elapsed();
         self.metrics.command(name, answered, took);
         // One line per command: which, how it ended and how long it took; never its text.
@@ -84,6 +85,10 @@ impl Bot {
             ms = took.as_millis() as u64,
             "command handled"
         );
+        match undelivered {
+            Some(reason) => Handled::Retry(format!("the answer could not be posted: {reason}")),
+            None => Handled::Done,
+        }
     }
 
     /// Commands about the person: sign-out, confirm, `notify …` (the notification store), and

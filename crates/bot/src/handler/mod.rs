@@ -50,7 +50,7 @@ use crate::cache::{CacheKey, InventoryCache, Weighed};
 use crate::events::{EventData, Job, Resource};
 use crate::mention::Identity;
 use crate::policy::{Decision, Policy};
-use crate::queue::EventSink;
+use crate::queue::{EventSink, Handled};
 use crate::routing::{route, Privacy, RoomType, Route, Target};
 use crate::service::{DeliveryLedger, Readiness, DEDUPE_RETENTION};
 use progress::FetchWatch;
@@ -279,12 +279,22 @@ fn token_failure(e: TokenError) -> Failure {
 
 impl EventSink for Bot {
     fn handle(self: Arc<Self>, job: Job) -> BoxFuture<'static, ()> {
+        let work = self.handle_once(job);
+        Box::pin(async move {
+            work.await;
+        })
+    }
+
+    fn handle_once(self: Arc<Self>, job: Job) -> BoxFuture<'static, Handled> {
         let span = tracing::info_span!("event", id = %job.data.id, resource = ?job.resource);
         Box::pin(
             async move {
                 match job.resource {
                     Resource::Message => self.on_message(&job.data).await,
-                    Resource::AttachmentAction => self.on_card_submit(&job.data).await,
+                    Resource::AttachmentAction => {
+                        self.on_card_submit(&job.data).await;
+                        Handled::Done
+                    }
                 }
             }
             .instrument(span),

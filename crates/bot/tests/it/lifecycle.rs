@@ -289,3 +289,57 @@ async fn while_the_bot_store_does_not_answer_readiness_fails_and_commands_are_st
     );
     raw.close().await;
 }
+
+#[tokio::test]
+async fn an_answer_webex_refused_to_take_is_posted_once_when_the_event_is_tried_again() {
+    let app = spawn_app_with(Options {
+        cssm_faults: FaultSettings {
+            latency_ms: 300,
+            ..FaultSettings::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let said = app.post(&alice, &room, "expired", false, None).await;
+    app.webex.state().drain_deliveries().await;
+    // The message was read; while CSSM answers, Webex starts failing every message call.
+    app.wait_until(|| async { app.cssm_requests().await > 0 })
+        .await;
+    app.webex_faults(json!({"fail5xxEvery": 1, "paths": "/v1/messages"}))
+        .await;
+    let metrics = || async {
+        app.http()
+            .get(app.bot_url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    app.wait_until(|| async {
+        metrics()
+            .await
+            .contains(r#"slbot_commands_total{command="expired",outcome="answered"} 1"#)
+    })
+    .await;
+    assert!(
+        app.bot_messages(&room, said.seq).await.is_empty(),
+        "the fault fired"
+    );
+
+    // Webex recovers; once the retry's backoff (5 s) has passed the event is tried again.
+    app.webex_faults(json!({})).await;
+    app.clock.advance(chrono::Duration::seconds(6));
+    app.wait_until(|| async { !app.bot_messages(&room, said.seq).await.is_empty() })
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let replies = app.bot_messages(&room, said.seq).await;
+    assert_eq!(replies.len(), 1, "answered once: {replies:#?}");
+    assert_eq!(
+        replies[0].headline(),
+        headline::expired(app.dataset.expired(0, crate::harness::now()))
+    );
+}
