@@ -10,28 +10,37 @@ use slbot_inventory::Inventory;
 
 use super::{replies, Bot, Context, INVENTORY_NOT_READ};
 use crate::events::EventData;
+use crate::queue::Handled;
 use crate::routing::{Privacy, RoomType};
+
+/// Another try when nothing of the answer reached the person for a passing reason.
+pub(super) fn retry_when_undelivered(undelivered: Option<String>) -> Handled {
+    match undelivered {
+        Some(reason) => Handled::Retry(format!("the answer could not be posted: {reason}")),
+        None => Handled::Done,
+    }
+}
 
 impl Bot {
     /// Works on one card submit (`attachmentActions` event) to the end.
-    pub async fn on_card_submit(&self, data: &EventData) {
+    pub async fn on_card_submit(&self, data: &EventData) -> Handled {
         if self.is_own(data) {
-            return;
+            return Handled::Done;
         }
         let action = match self.webex.get_attachment_action(&data.id).await {
             Ok(action) => action,
             Err(e) => {
                 tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot fetch the card submit");
                 self.say_in_room(data, replies::CARD_FAILED).await;
-                return;
+                return Handled::Done;
             }
         };
         let Some(person_id) = self.sender(action.person_id.clone(), data, "card submit") else {
-            return;
+            return Handled::Done;
         };
         let Some(room_id) = action.room_id.clone().or_else(|| data.room_id.clone()) else {
             tracing::warn!("a card submit without a space: ignored");
-            return;
+            return Handled::Done;
         };
         let room_type = match self.webex.get_room(&room_id).await {
             Ok(room) => match room.room_type {
@@ -59,7 +68,7 @@ impl Bot {
             .admit(&ctx, data.person_email.as_deref(), "card submit")
             .await
         {
-            return;
+            return Handled::Done;
         }
 
         let now = self.clock.now();
@@ -78,7 +87,7 @@ impl Bot {
                     Ok(answer) => answer,
                     Err(failure) => self.failure_reply(failure, &ctx),
                 };
-                self.deliver(&ctx, Privacy::Personal, &answer).await;
+                retry_when_undelivered(self.deliver(&ctx, Privacy::Personal, &answer).await)
             }
             // A genuine filter card of this person, in time: are its choices still current?
             Err(CardRefusal::InventoryChanged) => {
@@ -87,7 +96,7 @@ impl Bot {
                     Err(failure) => {
                         let answer = self.failure_reply(failure, &ctx);
                         self.deliver(&ctx, Privacy::Personal, &answer).await;
-                        return;
+                        return Handled::Done;
                     }
                 };
                 let version = slbot_chat::inventory_version(&inventory);
@@ -103,17 +112,19 @@ impl Bot {
                         let answer = self
                             .answer_with(&request.command, &inventory, &ctx.person_id)
                             .await;
-                        self.deliver(&ctx, Privacy::Personal, &answer).await;
+                        retry_when_undelivered(self.deliver(&ctx, Privacy::Personal, &answer).await)
                     }
                     Err(refusal) => {
                         self.refuse_card(&refusal, &ctx, card_message.as_deref(), Some(inventory))
-                            .await
+                            .await;
+                        Handled::Done
                     }
                 }
             }
             Err(refusal) => {
                 self.refuse_card(&refusal, &ctx, card_message.as_deref(), None)
-                    .await
+                    .await;
+                Handled::Done
             }
         }
     }

@@ -85,10 +85,7 @@ impl Bot {
             ms = took.as_millis() as u64,
             "command handled"
         );
-        match undelivered {
-            Some(reason) => Handled::Retry(format!("the answer could not be posted: {reason}")),
-            None => Handled::Done,
-        }
+        super::card::retry_when_undelivered(undelivered)
     }
 
     /// Commands about the person: sign-out, confirm, `notify …` (the notification store), and

@@ -291,10 +291,7 @@ impl EventSink for Bot {
             async move {
                 match job.resource {
                     Resource::Message => self.on_message(&job.data).await,
-                    Resource::AttachmentAction => {
-                        self.on_card_submit(&job.data).await;
-                        Handled::Done
-                    }
+                    Resource::AttachmentAction => self.on_card_submit(&job.data).await,
                 }
             }
             .instrument(span),
