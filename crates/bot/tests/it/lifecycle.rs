@@ -4,7 +4,9 @@
 use serde_json::json;
 use slbot_sim_cssm::FaultSettings;
 
-use crate::harness::{spawn_app_with, Options};
+use std::sync::Arc;
+
+use crate::harness::{only, spawn_app_with, Options};
 use crate::naive::headline;
 
 const RETRIEVING: &str = "Retrieving your licenses from Cisco Smart Software Manager…";
@@ -341,5 +343,131 @@ async fn an_answer_webex_refused_to_take_is_posted_once_when_the_event_is_tried_
     assert_eq!(
         replies[0].headline(),
         headline::expired(app.dataset.expired(0, crate::harness::now()))
+    );
+}
+
+/// A TCP proxy to PostgreSQL that the test can cut (every connection dropped, new ones
+/// refused) and restore: a database outage without touching the shared server.
+struct CuttableProxy {
+    port: u16,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    cut: Arc<tokio::sync::Notify>,
+}
+
+impl CuttableProxy {
+    async fn start(upstream: String) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let cut = Arc::new(tokio::sync::Notify::new());
+        let (up2, cut2) = (up.clone(), cut.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                if !up2.load(Ordering::Acquire) {
+                    drop(client);
+                    continue;
+                }
+                let (upstream, cut) = (upstream.clone(), cut2.clone());
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.notified() => {}
+                    }
+                });
+            }
+        });
+        Self { port, up, cut }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::Release);
+        self.cut.notify_waiters();
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+#[tokio::test]
+async fn after_a_database_outage_the_bot_recovers_by_itself_and_answered_every_command_meanwhile() {
+    let Some(pg) = crate::harness::postgres_url() else {
+        return;
+    };
+    let schema = format!("slbot_outage_{}", slbot_base::random_hex(6));
+    slbot_notify::store::postgres::PostgresNotifyStore::connect(&pg, Some(&schema))
+        .await
+        .unwrap();
+    // The same database, reached through the proxy.
+    let url = url::Url::parse(&pg).unwrap();
+    let upstream = format!(
+        "{}:{}",
+        url.host_str().unwrap_or("127.0.0.1"),
+        url.port().unwrap_or(5432)
+    );
+    let proxy = CuttableProxy::start(upstream).await;
+    let mut through = url.clone();
+    through.set_host(Some("127.0.0.1")).unwrap();
+    through.set_port(Some(proxy.port)).unwrap();
+    let sep = if through.query().is_some() { '&' } else { '?' };
+    let app = spawn_app_with(Options {
+        env: vec![(
+            "SLBOT_BOT_STORE_URL",
+            format!("{through}{sep}options[search_path]={schema}"),
+        )],
+        ..Options::default()
+    })
+    .await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    let expected = headline::expired(app.dataset.expired(0, crate::harness::now()));
+    let ready = || async {
+        app.http()
+            .get(app.bot_url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(ready().await, 200);
+    assert_eq!(
+        only(&app.say(&alice, &room, "expired").await).headline(),
+        expected
+    );
+
+    proxy.cut();
+    app.wait_until(|| async { ready().await == 503 }).await;
+    assert_eq!(
+        only(&app.say(&alice, &room, "expired").await).headline(),
+        expected,
+        "answered from memory during the outage"
+    );
+
+    proxy.restore();
+    app.wait_until(|| async { ready().await == 200 }).await;
+    assert_eq!(
+        only(&app.say(&alice, &room, "expired").await).headline(),
+        expected
+    );
+    let metrics = app
+        .http()
+        .get(app.bot_url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(|l| l == "slbot_queue_up 1"),
+        "{metrics}"
     );
 }
