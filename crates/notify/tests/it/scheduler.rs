@@ -700,3 +700,73 @@ async fn a_crashed_sqlite_replicas_webhook_lease_is_free_after_a_minute() {
         .expect("the crashed replica's lease has expired");
     lock.release().await;
 }
+
+#[tokio::test]
+async fn when_the_postgresql_leaders_session_is_killed_another_replica_sends_the_digest_once() {
+    let Some(db) = TestDb::new(Engine::Postgres).await else {
+        return;
+    };
+    let TestDb::Postgres { url, schema } = &db else {
+        unreachable!("a PostgreSQL test database");
+    };
+    let world = World::new();
+    let (leader, other) = (db.open().await, db.open().await);
+    world
+        .inventories
+        .set(ALICE, &alice_snapshot(at(2026, 11, 2, 0, 0)));
+    world
+        .service(other.clone())
+        .handle(&daily_0800_utc(), ALICE, ALICE_ROOM, at(2026, 11, 2, 10, 0))
+        .await;
+    let now = at(2026, 11, 3, 8, 0);
+    // The leader holds the pass and hangs there; the other replica may not run it.
+    std::mem::forget(
+        leader
+            .try_lead(now)
+            .await
+            .unwrap()
+            .expect("the first leads"),
+    );
+    let scheduler = world.scheduler(other.clone());
+    assert!(!scheduler.run_once(now).await.unwrap().led);
+    assert!(world.poster.take().is_empty());
+
+    // The leader's process dies: PostgreSQL ends its session, and its lock with it.
+    let key = slbot_notify::store::postgres::lock_key(Some(schema));
+    let raw = sqlx::PgPool::connect(url).await.unwrap();
+    let killed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_locks \
+         WHERE locktype = 'advisory' AND granted \
+         AND classid::bigint = $1 AND objid::bigint = $2) AS t",
+    )
+    .bind((key >> 32) & 0xffff_ffff)
+    .bind(key & 0xffff_ffff)
+    .fetch_one(&raw)
+    .await
+    .unwrap();
+    assert_eq!(
+        killed, 1,
+        "the fault was injected: the leader's session was ended"
+    );
+    raw.close().await;
+
+    let mut report = scheduler.run_once(now).await.unwrap();
+    for _ in 0..50 {
+        if report.led {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        report = scheduler.run_once(now).await.unwrap();
+    }
+    assert!(
+        report.led,
+        "the other replica leads once the dead session is gone"
+    );
+    assert_eq!(report.digests, vec![ALICE.to_string()]);
+    assert_eq!(world.poster.take().len(), 1);
+    // And once only.
+    scheduler.run_once(at(2026, 11, 3, 9, 0)).await.unwrap();
+    assert!(world.poster.take().is_empty());
+    drop(leader);
+    db.cleanup().await;
+}
