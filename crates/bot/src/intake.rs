@@ -227,7 +227,8 @@ impl Worker {
             return;
         }
         if event.attempts > 1 {
-            tracing::warn!(event = %key, attempts = event.attempts, "taking over an event whose worker stopped");
+            // A retry after a failed post, or a take-over from a worker that stopped.
+            tracing::warn!(event = %key, attempt = event.attempts, "working on an event again");
         }
         // Aborted if this worker is (a killed runtime, a dropped intake): no handler outlives
         // the worker that holds its lease.
