@@ -32,6 +32,7 @@ pub mod cache;
 pub mod events;
 pub mod handler;
 pub mod intake;
+pub mod license_metrics;
 pub mod mention;
 pub mod metrics;
 pub mod notifications;

@@ -245,17 +245,36 @@ pub async fn serve(
         settings.queue_lease,
     );
     let max_pending = settings.queue_capacity.saturating_mul(1 + OVERFLOW_FACTOR) as u64;
-    let state = Arc::new(
-        ServiceState::new(
-            settings.webhook_secret.clone(),
-            dispatcher,
-            bot.clone(),
-            bot.clone(),
-        )
-        .with_warnings(settings.signing_version.risk().into_iter().collect())
-        .with_intake(intake.handle.clone(), max_pending)
-        .with_metrics(Arc::clone(&bot.metrics)),
-    );
+    let mut state = ServiceState::new(
+        settings.webhook_secret.clone(),
+        dispatcher,
+        bot.clone(),
+        bot.clone(),
+    )
+    .with_warnings(settings.signing_version.risk().into_iter().collect())
+    .with_intake(intake.handle.clone(), max_pending)
+    .with_metrics(Arc::clone(&bot.metrics));
+    // `/metrics/licenses`: the monitored account's inventory, fetched now and then.
+    let licenses = settings.license_metrics.as_ref().map(|m| {
+        let licenses = Arc::new(crate::license_metrics::LicenseMetrics::new(
+            m.scrape_token.clone(),
+        ));
+        (licenses, m)
+    });
+    if let Some((licenses, _)) = &licenses {
+        state = state.with_license_metrics(Arc::clone(licenses));
+    }
+    let license_fetcher = licenses.map(|(licenses, m)| {
+        tokio::spawn(crate::license_metrics::keep_fresh(
+            licenses,
+            bot.cssm.clone(),
+            Arc::clone(&bot.catalog),
+            m.cssm_token.clone(),
+            Arc::clone(&bot.clock),
+            m.every,
+        ))
+    });
+    let state = Arc::new(state);
     let keeper = tokio::spawn(keep_webhooks_enabled(
         Arc::clone(&bot),
         settings.webhook_secret.clone(),
@@ -285,6 +304,9 @@ pub async fn serve(
     })
     .await;
     keeper.abort();
+    if let Some(fetcher) = license_fetcher {
+        fetcher.abort();
+    }
     if let Err(e) = scheduler.await {
         tracing::error!(error = %e, "the notification scheduler stopped abnormally");
     }

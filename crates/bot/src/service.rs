@@ -67,6 +67,8 @@ pub struct ServiceState {
     /// The queue's size as last read, and when: the bound is checked against it for a second.
     in_hand: tokio::sync::Mutex<Option<(tokio::time::Instant, u64)>>,
     metrics: SharedMetrics,
+    /// `/metrics/licenses`, when configured.
+    licenses: Option<Arc<crate::license_metrics::LicenseMetrics>>,
 }
 
 impl ServiceState {
@@ -91,6 +93,7 @@ impl ServiceState {
             max_pending: u64::MAX,
             in_hand: tokio::sync::Mutex::new(None),
             metrics: SharedMetrics::default(),
+            licenses: None,
         }
     }
 
@@ -111,6 +114,15 @@ impl ServiceState {
             .unwrap_or(0);
         *cached = Some((tokio::time::Instant::now(), n));
         n
+    }
+
+    /// The same state serving `/metrics/licenses` from `licenses`.
+    pub fn with_license_metrics(
+        mut self,
+        licenses: Arc<crate::license_metrics::LicenseMetrics>,
+    ) -> Self {
+        self.licenses = Some(licenses);
+        self
     }
 
     /// The same state counting into `metrics` (the bot's, shared with its handler).
@@ -140,6 +152,7 @@ pub fn app(state: Arc<ServiceState>) -> Router {
         .route("/webhooks/webex", post(webhook))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/metrics/licenses", get(license_metrics))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -251,6 +264,40 @@ async fn webhook(
             state.metrics.delivery(Delivery::Refused);
             saturated()
         }
+    }
+}
+
+/// The opt-in licence gauges: 404 when off, 401 without the scrape token, 503 before the
+/// first fetch.
+async fn license_metrics(State(state): State<Arc<ServiceState>>, headers: HeaderMap) -> Response {
+    let Some(licenses) = &state.licenses else {
+        return (
+            StatusCode::NOT_FOUND,
+            "licence metrics are off (set SLBOT_LICENSE_METRICS_CSSM_TOKEN)\n",
+        )
+            .into_response();
+    };
+    let authorization = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if !licenses.allows(authorization) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match licenses.render(chrono::Utc::now()) {
+        Some(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                crate::metrics::CONTENT_TYPE,
+            )],
+            text,
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, "30")],
+            "the monitored inventory has not been fetched yet\n",
+        )
+            .into_response(),
     }
 }
 

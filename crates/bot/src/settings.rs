@@ -55,6 +55,8 @@ pub struct BotSettings {
     /// `SLBOT_QUEUE_LEASE_SECS`: how long a taken event stays with its worker without a
     /// renewal; a dead replica's events are taken over after this (at least 3 s).
     pub queue_lease: Duration,
+    /// `/metrics/licenses`, when `SLBOT_LICENSE_METRICS_CSSM_TOKEN` is set.
+    pub license_metrics: Option<LicenseMetricsSettings>,
     /// How long a fetch may run before the "Retrieving your licenses…" message is posted.
     pub progress_after: Duration,
     /// The least time between two edits of that message.
@@ -92,6 +94,50 @@ pub struct BotFlags {
     pub backend_secret_file: Option<PathBuf>,
     pub card_secret_file: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
+}
+
+/// The opt-in licence gauges of one service account (`/metrics/licenses`).
+#[derive(Clone)]
+pub struct LicenseMetricsSettings {
+    /// `SLBOT_LICENSE_METRICS_CSSM_TOKEN`: the monitored account's CSSM access token.
+    pub cssm_token: SecretString,
+    /// `SLBOT_LICENSE_METRICS_SCRAPE_TOKEN`: what a scrape must present as a bearer token.
+    pub scrape_token: SecretString,
+    /// `SLBOT_LICENSE_METRICS_EVERY_SECS` (900): how often the inventory is fetched again.
+    pub every: Duration,
+}
+
+impl std::fmt::Debug for LicenseMetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LicenseMetricsSettings")
+            .field("every", &self.every)
+            .finish_non_exhaustive()
+    }
+}
+
+fn license_metrics(config: &Config) -> Result<Option<LicenseMetricsSettings>, ConfigError> {
+    let Some(cssm_token) = config.secret("LICENSE_METRICS_CSSM_TOKEN", None)? else {
+        return Ok(None);
+    };
+    let scrape_token = config
+        .secret("LICENSE_METRICS_SCRAPE_TOKEN", None)?
+        .ok_or_else(|| ConfigError::Invalid {
+            name: "SLBOT_LICENSE_METRICS_SCRAPE_TOKEN".into(),
+            reason: "required with SLBOT_LICENSE_METRICS_CSSM_TOKEN: the page shows licence data"
+                .into(),
+        })?;
+    let secs: u64 = config.value("LICENSE_METRICS_EVERY_SECS", None, 900)?;
+    if secs < 60 {
+        return Err(ConfigError::Invalid {
+            name: "SLBOT_LICENSE_METRICS_EVERY_SECS".into(),
+            reason: format!("{secs} s would fetch the whole inventory too often (at least 60)"),
+        });
+    }
+    Ok(Some(LicenseMetricsSettings {
+        cssm_token,
+        scrape_token,
+        every: Duration::from_secs(secs),
+    }))
 }
 
 fn queue_lease(config: &Config) -> Result<Duration, ConfigError> {
@@ -169,6 +215,7 @@ impl BotSettings {
             workers: config.value("BOT_WORKERS", None, 16)?,
             queue_capacity: config.value("BOT_QUEUE_CAPACITY", None, 1024)?,
             queue_lease: queue_lease(config)?,
+            license_metrics: license_metrics(config)?,
             progress_after: Duration::from_millis(config.value(
                 "BOT_PROGRESS_AFTER_MS",
                 None,
@@ -301,6 +348,26 @@ mod tests {
         let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
         assert!(err.to_string().contains("SLBOT_QUEUE_LEASE_SECS"), "{err}");
         assert!(err.to_string().contains("at least 3"), "{err}");
+    }
+
+    #[test]
+    fn licence_metrics_are_off_by_default_need_a_scrape_token_and_a_sane_interval() {
+        let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
+        assert!(s.license_metrics.is_none());
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_LICENSE_METRICS_CSSM_TOKEN", "service-account-token"));
+        let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("SLBOT_LICENSE_METRICS_SCRAPE_TOKEN"),
+            "{err}"
+        );
+        pairs.push(("SLBOT_LICENSE_METRICS_SCRAPE_TOKEN", "scrape"));
+        let s = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap();
+        assert_eq!(s.license_metrics.unwrap().every, Duration::from_secs(900));
+        pairs.push(("SLBOT_LICENSE_METRICS_EVERY_SECS", "10"));
+        let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
+        assert!(err.to_string().contains("at least 60"), "{err}");
     }
 
     #[test]

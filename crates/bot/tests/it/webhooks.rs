@@ -405,3 +405,59 @@ async fn only_the_replica_leading_the_webhook_job_repairs_a_webhook_webex_disabl
     app.wait_until(|| async { webhook_statuses(&app).await.iter().all(|s| s == "active") })
         .await;
 }
+
+#[tokio::test]
+async fn licence_metrics_show_the_monitored_accounts_totals_only_to_a_scrape_with_the_token() {
+    let off = spawn_app().await;
+    let page = off
+        .http()
+        .get(off.bot_url("/metrics/licenses"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 404, "off unless configured");
+
+    let app = crate::harness::spawn_app_with(crate::harness::Options {
+        env: vec![
+            (
+                "SLBOT_LICENSE_METRICS_CSSM_TOKEN",
+                crate::harness::CSSM_TOKENS[0].to_string(),
+            ),
+            (
+                "SLBOT_LICENSE_METRICS_SCRAPE_TOKEN",
+                "scrape-secret".to_string(),
+            ),
+        ],
+        ..Default::default()
+    })
+    .await;
+    let scrape = |token: Option<&'static str>| {
+        let mut request = app.http().get(app.bot_url("/metrics/licenses"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    assert_eq!(scrape(None).await.status().as_u16(), 401);
+    assert_eq!(scrape(Some("not-it")).await.status().as_u16(), 401);
+    app.wait_until(|| async { scrape(Some("scrape-secret")).await.status().as_u16() == 200 })
+        .await;
+    let text = scrape(Some("scrape-secret")).await.text().await.unwrap();
+    let sum = |name: &str| -> i64 {
+        text.lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap() as i64)
+            .sum()
+    };
+    // Worked out from the simulator's data, not from the bot's reports.
+    let records = app.dataset.records(0);
+    let owned: i64 = records.iter().map(|r| r.quantity).sum();
+    let used: i64 = records.iter().map(|r| r.in_use).sum();
+    assert_eq!(sum("slbot_license_quantity"), owned, "{text}");
+    assert_eq!(sum("slbot_license_in_use"), used);
+    assert!(
+        text.contains("slbot_license_days_to_next_expiry{"),
+        "{text}"
+    );
+    assert!(!text.contains(crate::harness::CSSM_TOKENS[0]) && !text.contains("scrape-secret"));
+}
