@@ -62,6 +62,7 @@ pub struct Metrics {
     lookups: Counter,
     fetches: Counter,
     fetching: Gauge,
+    digests: Family<Labels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -90,6 +91,7 @@ impl Default for Metrics {
             lookups: Counter::default(),
             fetches: Counter::default(),
             fetching: Gauge::default(),
+            digests: Family::default(),
         }
     }
 }
@@ -135,6 +137,25 @@ impl Metrics {
         })
     }
 
+    /// What the notification scheduler tells of each pass this replica led.
+    pub fn pass_hook(self: &Arc<Self>) -> slbot_notify::PassHook {
+        let metrics = Arc::clone(self);
+        Arc::new(move |report: &slbot_notify::PassReport| {
+            for (outcome, n) in [
+                ("digest", report.digests.len()),
+                ("nothing_new", report.nothing_new.len()),
+                ("reminder", report.reminders.len()),
+                ("missed_note", report.missed_notes.len()),
+                ("failed", report.failed.len()),
+            ] {
+                metrics
+                    .digests
+                    .get_or_create(&vec![("outcome", outcome)])
+                    .inc_by(n as u64);
+            }
+        })
+    }
+
     /// A command needs a person's inventory (from the cache or a fetch).
     pub fn inventory_lookup(&self) {
         self.lookups.inc();
@@ -175,6 +196,12 @@ impl Metrics {
             "http_calls_seconds",
             "HTTP calls to Webex and CSSM by service and status class, with their latency",
             self.calls.clone(),
+        );
+        registry.register(
+            "notify_subscriptions",
+            "Due notification subscriptions by outcome: digest sent, nothing new, sign-in \
+             reminder, missed-digest note, failed",
+            self.digests.clone(),
         );
         registry.register(
             "inventory_lookups",

@@ -163,12 +163,15 @@ pub async fn build_with(
         settings: SchedulerSettings::default(),
     };
     let notify = NotifyService::new(deps.clone());
-    let scheduler = Arc::new(Scheduler::new(
-        deps,
-        Arc::new(WebexPoster {
-            webex: webex.clone(),
-        }),
-    ));
+    let scheduler = Arc::new(
+        Scheduler::new(
+            deps,
+            Arc::new(WebexPoster {
+                webex: webex.clone(),
+            }),
+        )
+        .with_pass_hook(metrics.pass_hook()),
+    );
 
     Ok(Arc::new(Bot {
         webex,

@@ -56,7 +56,7 @@ pub use ports::{InventoryProblem, InventorySource, Poster, TokenProblem, TokenSo
 pub use render::render_digest;
 pub use schedule::{Frequency, Schedule, ScheduleError};
 pub use scheduler::{
-    next_run, NotifyDeps, PassReport, Scheduler, SchedulerSettings, DEFAULT_PASS_EVERY,
+    next_run, NotifyDeps, PassHook, PassReport, Scheduler, SchedulerSettings, DEFAULT_PASS_EVERY,
 };
 pub use service::{NotifyRequest, NotifyService, DEFAULT_WINDOW};
 pub use store::queue::{EventQueue, QueueDepth, QueuedEvent};

@@ -121,11 +121,26 @@ pub struct NotifyDeps {
 pub struct Scheduler {
     deps: NotifyDeps,
     poster: Arc<dyn Poster>,
+    /// Told of every pass this process led (metrics).
+    on_pass: Option<PassHook>,
 }
+
+/// What a caller wants to know of each pass this process led.
+pub type PassHook = Arc<dyn Fn(&PassReport) + Send + Sync>;
 
 impl Scheduler {
     pub fn new(deps: NotifyDeps, poster: Arc<dyn Poster>) -> Self {
-        Self { deps, poster }
+        Self {
+            deps,
+            poster,
+            on_pass: None,
+        }
+    }
+
+    /// The same scheduler telling `hook` of every pass it leads.
+    pub fn with_pass_hook(mut self, hook: PassHook) -> Self {
+        self.on_pass = Some(hook);
+        self
     }
 
     /// One pass at `now` over every due subscription. Fails only when the store cannot list
@@ -138,6 +153,9 @@ impl Scheduler {
         };
         let result = self.pass(now, lock.as_ref()).await;
         lock.release().await;
+        if let (Ok(report), Some(hook)) = (&result, &self.on_pass) {
+            hook(report);
+        }
         result
     }
 
