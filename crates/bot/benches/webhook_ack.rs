@@ -19,8 +19,8 @@ use secrecy::SecretString;
 use slbot_bot::events::Job;
 use slbot_bot::intake::Intake;
 use slbot_bot::queue::{Dispatcher, EventSink};
-use slbot_bot::service::{app, DeliveryLedger, Readiness, ServiceState, DEDUPE_RETENTION};
-use slbot_notify::{EventQueue, NotifyStore};
+use slbot_bot::service::{app, Readiness, ServiceState};
+use slbot_notify::EventQueue;
 
 const SECRET: &str = "bench-webhook-secret";
 const RATE_PER_SEC: u64 = 500;
@@ -36,20 +36,6 @@ impl EventSink for NoopSink {
     }
     fn busy(self: Arc<Self>, _job: Job) -> BoxFuture<'static, ()> {
         Box::pin(async {})
-    }
-}
-
-/// The production ledger: the SQLite bot store.
-struct StoreLedger(Arc<dyn NotifyStore>);
-
-impl DeliveryLedger for StoreLedger {
-    fn first_delivery<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, String>> {
-        Box::pin(async move {
-            self.0
-                .first_delivery(key, chrono::Utc::now(), DEDUPE_RETENTION)
-                .await
-                .map_err(|e| e.to_string())
-        })
     }
 }
 
@@ -106,7 +92,6 @@ fn service() {
             ServiceState::new(
                 SecretString::from(SECRET.to_string()),
                 dispatcher,
-                Arc::new(StoreLedger(store)),
                 Arc::new(AlwaysReady),
             )
             .with_intake(intake.handle.clone(), 5 * 1024),

@@ -248,15 +248,10 @@ pub async fn serve(
         settings.queue_lease,
     );
     let max_pending = settings.queue_capacity.saturating_mul(1 + OVERFLOW_FACTOR) as u64;
-    let mut state = ServiceState::new(
-        settings.webhook_secret.clone(),
-        dispatcher,
-        bot.clone(),
-        bot.clone(),
-    )
-    .with_warnings(settings.signing_version.risk().into_iter().collect())
-    .with_intake(intake.handle.clone(), max_pending)
-    .with_metrics(Arc::clone(&bot.metrics));
+    let mut state = ServiceState::new(settings.webhook_secret.clone(), dispatcher, bot.clone())
+        .with_warnings(settings.signing_version.risk().into_iter().collect())
+        .with_intake(intake.handle.clone(), max_pending)
+        .with_metrics(Arc::clone(&bot.metrics));
     // `/metrics/licenses`: the monitored account's inventory, fetched now and then.
     let licenses = settings.license_metrics.as_ref().map(|m| {
         let licenses = Arc::new(crate::license_metrics::LicenseMetrics::new(

@@ -4,7 +4,7 @@
 //! records and queues the event in the bot store ([`IntakeHandle`], the durable intake) and
 //! only then acknowledges, within milliseconds; when the store cannot take it, this process
 //! works on it from memory through the [`Dispatcher`]. Each event
-//! (`resource:event:data.id`) is worked on once: the [`DeliveryLedger`] (the bot store)
+//! (`resource:event:data.id`) is worked on once: the bot store (in the same transaction)
 //! remembers it for [`DEDUPE_RETENTION`] across restarts and replicas, and a per-process set
 //! (10 minutes, up to 100,000 keys) answers repeats to this replica without a store call and
 //! still guards it while the store is unreachable.
@@ -33,17 +33,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEDUPE_TTL: Duration = Duration::from_secs(600);
 /// How many delivered events this process remembers by itself at most.
 pub const DEDUPE_CAPACITY: u64 = 100_000;
-/// How long the [`DeliveryLedger`] remembers a delivered event (a Webex retry or a replay
-/// within it gets no second answer, at any replica, before or after a restart).
+/// How long the bot store remembers a delivered event (a Webex retry or a replay within it
+/// gets no second answer, at any replica, before or after a restart).
 pub const DEDUPE_RETENTION: chrono::Duration = chrono::Duration::hours(24);
-
-/// Where accepted webhook events are recorded, shared by every replica and kept across
-/// restarts (the bot store).
-pub trait DeliveryLedger: Send + Sync + 'static {
-    /// Records `key`; `Ok(true)` for its first delivery within [`DEDUPE_RETENTION`],
-    /// `Ok(false)` for a repeat. `Err` says why the ledger cannot answer (for the log).
-    fn first_delivery<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, String>>;
-}
 
 /// Answers `/readyz`: Webex reachable and the bot's identity known.
 pub trait Readiness: Send + Sync + 'static {
@@ -55,7 +47,6 @@ pub struct ServiceState {
     webhook_secret: SecretString,
     dispatcher: Dispatcher,
     seen: moka::future::Cache<String, ()>,
-    ledger: Arc<dyn DeliveryLedger>,
     readiness: Arc<dyn Readiness>,
     /// What the operator chose that weakens a defence (shown by `/healthz`).
     warnings: Vec<&'static str>,
@@ -75,7 +66,6 @@ impl ServiceState {
     pub fn new(
         webhook_secret: SecretString,
         dispatcher: Dispatcher,
-        ledger: Arc<dyn DeliveryLedger>,
         readiness: Arc<dyn Readiness>,
     ) -> Self {
         let seen = moka::future::Cache::builder()
@@ -86,7 +76,6 @@ impl ServiceState {
             webhook_secret,
             dispatcher,
             seen,
-            ledger,
             readiness,
             warnings: Vec::new(),
             intake: None,
@@ -235,20 +224,6 @@ async fn webhook(
             // (its own set still keeps it from being answered twice here).
             Err(why) => {
                 tracing::warn!(event = %key, error = %why, "the bot store cannot queue the delivery: working on it from memory");
-            }
-        }
-    } else {
-        match state.ledger.first_delivery(&key).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::info!(event = %key, "ignored a delivery already accepted (by this or another replica, or before a restart)");
-                state.metrics.delivery(Delivery::Repeated);
-                return StatusCode::OK.into_response();
-            }
-            // Answering twice is better than not at all: the event is worked on, and this
-            // process's own set still keeps it from being answered twice here.
-            Err(why) => {
-                tracing::warn!(event = %key, error = %why, "the bot store cannot record the delivery: working on it anyway");
             }
         }
     }

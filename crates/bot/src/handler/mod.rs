@@ -52,7 +52,7 @@ use crate::mention::Identity;
 use crate::policy::{Decision, Policy};
 use crate::queue::{EventSink, Handled};
 use crate::routing::{route, Privacy, RoomType, Route, Target};
-use crate::service::{DeliveryLedger, Readiness, DEDUPE_RETENTION};
+use crate::service::Readiness;
 use progress::FetchWatch;
 
 /// When the "please wait" message appears and how it is updated.
@@ -88,7 +88,7 @@ pub struct Bot {
     pub(crate) notify: NotifyService,
     /// The scheduled digests ([`crate::run::serve`] runs its loop).
     pub(crate) scheduler: Arc<Scheduler>,
-    /// The bot store: also the record of accepted webhook events ([`DeliveryLedger`]).
+    /// The bot store: also the record and queue of accepted webhook events.
     pub(crate) store: Arc<dyn NotifyStore>,
     /// What `/metrics` shows (shared with the service).
     pub metrics: crate::metrics::SharedMetrics,
@@ -310,17 +310,6 @@ impl EventSink for Bot {
 /// How long `/readyz` waits for Webex (probes give up after a few seconds; the Webex client
 /// alone may retry for longer).
 const READINESS_TIMEOUT: Duration = Duration::from_secs(3);
-
-impl DeliveryLedger for Bot {
-    fn first_delivery<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, String>> {
-        Box::pin(async move {
-            self.store
-                .first_delivery(key, self.clock.now(), DEDUPE_RETENTION)
-                .await
-                .map_err(|e| e.to_string())
-        })
-    }
-}
 
 impl Readiness for Bot {
     fn check(&self) -> BoxFuture<'_, Result<(), String>> {

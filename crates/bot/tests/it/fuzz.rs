@@ -28,7 +28,7 @@ use serde_json::Value;
 use slbot_bot::events::Job;
 use slbot_bot::mention::{strip_own_mention, Identity};
 use slbot_bot::queue::{Dispatcher, EventSink, Workers};
-use slbot_bot::service::{app, DeliveryLedger, Readiness, ServiceState};
+use slbot_bot::service::{app, Readiness, ServiceState};
 use slbot_webex::{sign_body, verify_signature};
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
@@ -99,16 +99,6 @@ impl EventSink for Sink {
     }
 }
 
-/// The bot store's part, in memory.
-#[derive(Default)]
-struct Ledger(Mutex<HashSet<String>>);
-
-impl DeliveryLedger for Ledger {
-    fn first_delivery<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, String>> {
-        Box::pin(async move { Ok(self.0.lock().unwrap().insert(key.to_string())) })
-    }
-}
-
 struct Ready;
 
 impl Readiness for Ready {
@@ -138,7 +128,6 @@ impl Endpoint {
         let state = ServiceState::new(
             SecretString::from(String::from_utf8_lossy(SECRET).into_owned()),
             dispatcher.clone(),
-            Arc::new(Ledger::default()),
             Arc::new(Ready),
         );
         Endpoint {
