@@ -553,33 +553,46 @@ macro_rules! store_methods {
             retention: chrono::Duration,
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
             Box::pin(async move {
-                use std::sync::atomic::Ordering;
-                use $crate::store::{
-                    secs, StoreError, DELIVERIES_RECORDED, PURGE_DELIVERIES,
-                    PURGE_DELIVERIES_EVERY, RECORD_DELIVERY,
-                };
+                use $crate::store::{purge_deliveries_when_due, record_delivery, secs};
                 let cutoff = secs(now - retention);
-                if DELIVERIES_RECORDED
-                    .fetch_add(1, Ordering::Relaxed)
-                    .is_multiple_of(PURGE_DELIVERIES_EVERY)
-                {
-                    sqlx::query(&$sql(PURGE_DELIVERIES))
-                        .bind(cutoff)
-                        .execute(&self.pool)
-                        .await
-                        .map_err(StoreError::from_sqlx)?;
-                }
-                let recorded = sqlx::query(&$sql(RECORD_DELIVERY))
-                    .bind(key)
-                    .bind(secs(now))
-                    .bind(cutoff)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(StoreError::from_sqlx)?
-                    .rows_affected();
-                Ok(recorded == 1)
+                purge_deliveries_when_due!(self, $sql, cutoff);
+                record_delivery!($sql, &self.pool, key, now, cutoff)
             })
         }
+    };
+}
+
+/// Every [`PURGE_DELIVERIES_EVERY`] recorded deliveries (per process), deletes those older
+/// than `$cutoff` (seconds), and then runs each further `(sql, before)` purge, on the pool.
+macro_rules! purge_deliveries_when_due {
+    ($store:expr, $sql:expr, $cutoff:expr $(, ($purge:expr, $before:expr))*) => {
+        if $crate::store::DELIVERIES_RECORDED
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .is_multiple_of($crate::store::PURGE_DELIVERIES_EVERY)
+        {
+            for (purge, before) in [($crate::store::PURGE_DELIVERIES, $cutoff) $(, ($purge, $before))*] {
+                sqlx::query(&$sql(purge))
+                    .bind(before)
+                    .execute(&$store.pool)
+                    .await
+                    .map_err($crate::store::StoreError::from_sqlx)?;
+            }
+        }
+    };
+}
+
+/// Records the delivery `$key` at `$now` on `$exec` (the pool or a transaction); evaluates
+/// to `Ok(true)` for its first delivery since `$cutoff` (see [`RECORD_DELIVERY`]).
+macro_rules! record_delivery {
+    ($sql:expr, $exec:expr, $key:expr, $now:expr, $cutoff:expr) => {
+        sqlx::query(&$sql($crate::store::RECORD_DELIVERY))
+            .bind($key)
+            .bind($crate::store::secs($now))
+            .bind($cutoff)
+            .execute($exec)
+            .await
+            .map(|done| done.rows_affected() == 1)
+            .map_err($crate::store::StoreError::from_sqlx)
     };
 }
 
@@ -606,5 +619,5 @@ macro_rules! subscription_row_fn {
     };
 }
 
-pub(crate) use store_methods;
 pub(crate) use subscription_row_fn;
+pub(crate) use {purge_deliveries_when_due, record_delivery, store_methods};

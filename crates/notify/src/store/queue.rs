@@ -167,42 +167,21 @@ macro_rules! queue_methods {
             retention: chrono::Duration,
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
             Box::pin(async move {
-                use std::sync::atomic::Ordering;
                 use $crate::store::queue::{DEAD_LETTER_RETENTION, PURGE_DEAD, QUEUE_EVENT};
-                use $crate::store::{
-                    secs, StoreError, DELIVERIES_RECORDED, PURGE_DELIVERIES,
-                    PURGE_DELIVERIES_EVERY, RECORD_DELIVERY,
-                };
+                use $crate::store::{purge_deliveries_when_due, record_delivery, secs, StoreError};
                 let cutoff = secs(now - retention);
-                if DELIVERIES_RECORDED
-                    .fetch_add(1, Ordering::Relaxed)
-                    .is_multiple_of(PURGE_DELIVERIES_EVERY)
-                {
-                    for (purge, before) in [
-                        (PURGE_DELIVERIES, cutoff),
-                        (PURGE_DEAD, secs(now - DEAD_LETTER_RETENTION)),
-                    ] {
-                        sqlx::query(&$sql(purge))
-                            .bind(before)
-                            .execute(&self.pool)
-                            .await
-                            .map_err(StoreError::from_sqlx)?;
-                    }
-                }
+                purge_deliveries_when_due!(
+                    self,
+                    $sql,
+                    cutoff,
+                    (PURGE_DEAD, secs(now - DEAD_LETTER_RETENTION))
+                );
                 let mut tx = self
                     .pool
                     .begin_with($begin)
                     .await
                     .map_err(StoreError::from_sqlx)?;
-                let first = sqlx::query(&$sql(RECORD_DELIVERY))
-                    .bind(key)
-                    .bind(secs(now))
-                    .bind(cutoff)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(StoreError::from_sqlx)?
-                    .rows_affected()
-                    == 1;
+                let first = record_delivery!($sql, &mut *tx, key, now, cutoff)?;
                 // A delivery seen again after the retention may still have its dead letter
                 // (kept longer): then nothing is queued, and it counts as a repeat.
                 let queued = first
