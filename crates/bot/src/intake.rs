@@ -69,6 +69,15 @@ impl IntakeHandle {
         self.clock.now()
     }
 
+    /// Events the queue holds now (waiting or leased, every replica's); 0 when the store does
+    /// not answer.
+    pub async fn in_hand(&self) -> u64 {
+        self.depth()
+            .await
+            .map(|d| d.waiting + d.leased)
+            .unwrap_or(0)
+    }
+
     /// The queue as the store says now; `None` (logged) when it does not answer.
     pub async fn depth(&self) -> Option<slbot_notify::QueueDepth> {
         match self.queue.depth(self.clock.now()).await {

@@ -116,10 +116,7 @@ impl Metrics {
 
     /// What a Webex or CSSM client tells of each HTTP call: the service, the status class and
     /// the latency go to `slbot_http_calls_seconds`.
-    pub fn observer(
-        self: &Arc<Self>,
-        service: &'static str,
-    ) -> Arc<dyn Fn(Option<u16>, Duration) + Send + Sync> {
+    pub fn observer(self: &Arc<Self>, service: &'static str) -> slbot_webex::CallObserver {
         let metrics = Arc::clone(self);
         Arc::new(move |status, took| {
             let class = match status {

@@ -96,11 +96,7 @@ impl ServiceState {
                 return n;
             }
         }
-        let n = intake
-            .depth()
-            .await
-            .map(|d| d.waiting + d.leased)
-            .unwrap_or(0);
+        let n = intake.in_hand().await;
         *cached = Some((tokio::time::Instant::now(), n));
         n
     }
@@ -307,11 +303,7 @@ fn saturated() -> Response {
 async fn healthz(State(state): State<Arc<ServiceState>>) -> Json<serde_json::Value> {
     let stats = &state.dispatcher.stats;
     let queued = match &state.intake {
-        Some(intake) => intake
-            .depth()
-            .await
-            .map(|d| d.waiting + d.leased)
-            .unwrap_or(0),
+        Some(intake) => intake.in_hand().await,
         None => 0,
     };
     let count = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Acquire);
