@@ -188,10 +188,11 @@ pub async fn keep_fresh(
             Arc::clone(&catalog),
             token.clone(),
             report,
+            false,
         )
         .await
         {
-            Ok(inventory) => metrics.set(clock.now(), Arc::new(inventory)),
+            Ok(fetched) => metrics.set(clock.now(), Arc::new(fetched.value)),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot fetch the monitored inventory for /metrics/licenses")
             }

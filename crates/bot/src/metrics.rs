@@ -63,6 +63,7 @@ pub struct Metrics {
     fetches: Counter,
     fetching: Gauge,
     digests: Family<Labels, Counter>,
+    cache: Family<Labels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -92,6 +93,7 @@ impl Default for Metrics {
             fetches: Counter::default(),
             fetching: Gauge::default(),
             digests: Family::default(),
+            cache: Family::default(),
         }
     }
 }
@@ -153,6 +155,17 @@ impl Metrics {
         })
     }
 
+    /// Where each inventory lookup found its value (`slbot_inventory_cache`).
+    pub fn cache_hook(self: &Arc<Self>) -> crate::cache::LookupHook {
+        let metrics = Arc::clone(self);
+        Arc::new(move |lookup: crate::cache::Lookup| {
+            metrics
+                .cache
+                .get_or_create(&vec![("outcome", lookup.label())])
+                .inc();
+        })
+    }
+
     /// A command needs a person's inventory (from the cache or a fetch).
     pub fn inventory_lookup(&self) {
         self.lookups.inc();
@@ -171,6 +184,7 @@ impl Metrics {
         &self,
         stats: &QueueStats,
         queue: Option<QueueDepth>,
+        shared_cache_up: Option<bool>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> String {
         let mut registry = Registry::with_prefix("slbot");
@@ -215,6 +229,13 @@ impl Metrics {
             "Full CSSM fetches running now",
             self.fetching.clone(),
         );
+        registry.register(
+            "inventory_cache",
+            "Inventory lookups by where the value came from: this replica's entry (local), \
+             another replica's fetch in Redis (shared), a CSSM fetch (fetched), or this \
+             replica alone while Redis did not answer (degraded)",
+            self.cache.clone(),
+        );
         let counter = |value: u64| {
             let c = Counter::<u64>::default();
             c.inc_by(value);
@@ -243,6 +264,13 @@ impl Metrics {
             "1 when the bot store answered the queue query of this scrape",
             gauge(i64::from(queue.is_some())),
         );
+        if let Some(up) = shared_cache_up {
+            registry.register(
+                "shared_cache_up",
+                "1 when the shared inventory cache (SLBOT_CACHE_URL) answered its last call",
+                gauge(i64::from(up)),
+            );
+        }
         if let Some(depth) = queue {
             let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
             registry.register(

@@ -36,6 +36,7 @@ impl InventorySource for CachedInventories {
                 Arc::clone(&self.catalog),
                 token.clone(),
                 Arc::new(slbot_cssm::no_progress),
+                self.cache.is_shared(),
             );
             self.cache
                 .get_or_fetch(key, fetch)

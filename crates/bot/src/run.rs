@@ -22,6 +22,7 @@ use slbot_webex::{
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use crate::cache::shared::{SharedSettings, SharedTier};
 use crate::cache::InventoryCache;
 use crate::handler::MAX_REMEMBERED_OFFERS;
 use crate::handler::{Bot, ProgressSettings};
@@ -142,10 +143,7 @@ pub async fn build_with(
     };
 
     let catalog = Arc::new(catalog);
-    let cache = Arc::new(InventoryCache::new(
-        settings.cache_ttl,
-        settings.cache_max_bytes,
-    ));
+    let cache = Arc::new(inventory_cache(settings, &catalog)?.with_hook(metrics.cache_hook()));
     let token_source = Arc::new(BackendTokens {
         client: tokens.clone(),
         link_secret: settings.backend_secret.clone(),
@@ -203,6 +201,39 @@ pub async fn build_with(
         store,
         metrics,
     }))
+}
+
+/// The inventory cache: this process's own, or shared by every replica through Redis when
+/// `SLBOT_CACHE_URL` is set (keyed by the webhook secret, which every replica has).
+fn inventory_cache(
+    settings: &BotSettings,
+    catalog: &Arc<Catalog>,
+) -> Result<InventoryCache<slbot_inventory::Inventory>, StartError> {
+    let Some(url) = &settings.cache_url else {
+        return Ok(InventoryCache::new(
+            settings.cache_ttl,
+            settings.cache_max_bytes,
+        ));
+    };
+    let shared = SharedSettings {
+        max_entry_bytes: settings.cache_max_entry_bytes,
+        ..SharedSettings::new(url.clone(), settings.cache_ttl)
+    };
+    let tier = SharedTier::new(
+        shared,
+        crate::cache::derive(&settings.webhook_secret, b"slbot cache person key v1"),
+    )
+    .map_err(StartError::Config)?;
+    tracing::info!("inventories are cached in Redis for every replica (SLBOT_CACHE_URL)");
+    // A snapshot's JSON is rarely more than 20 times its gzip.
+    let max_json = (settings.cache_max_entry_bytes as u64).saturating_mul(40);
+    Ok(InventoryCache::shared(
+        settings.cache_ttl,
+        settings.cache_max_bytes,
+        tier,
+        &settings.webhook_secret,
+        crate::handler::snapshot_decoder(Arc::clone(catalog), max_json),
+    ))
 }
 
 /// How long the last filter-card offer to a person is remembered (the offer interval).

@@ -40,6 +40,11 @@ pub const DEDUPE_RETENTION: chrono::Duration = chrono::Duration::hours(24);
 /// Answers `/readyz`: Webex reachable and the bot's identity known.
 pub trait Readiness: Send + Sync + 'static {
     fn check(&self) -> BoxFuture<'_, Result<(), String>>;
+
+    /// `None` without a shared cache; else whether Redis answered its last call (`/metrics`).
+    fn shared_cache_up(&self) -> Option<bool> {
+        None
+    }
 }
 
 /// Shared state of the HTTP service.
@@ -278,7 +283,12 @@ async fn metrics(State(state): State<Arc<ServiceState>>) -> Response {
         Some(intake) => (intake.depth().await, intake.now()),
         None => (None, chrono::Utc::now()),
     };
-    let text = state.metrics.render(&state.dispatcher.stats, queue, now);
+    let text = state.metrics.render(
+        &state.dispatcher.stats,
+        queue,
+        state.readiness.shared_cache_up(),
+        now,
+    );
     (
         [(
             axum::http::header::CONTENT_TYPE,

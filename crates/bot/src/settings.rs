@@ -46,6 +46,12 @@ pub struct BotSettings {
     pub catalog: Option<PathBuf>,
     pub cache_ttl: Duration,
     pub cache_max_bytes: u64,
+    /// `SLBOT_CACHE_URL` (`redis://…`): the inventory cache every replica shares; without it
+    /// each process keeps its own. A secret because the URL may carry a password.
+    pub cache_url: Option<SecretString>,
+    /// `SLBOT_CACHE_MAX_ENTRY_MB` (64): the largest compressed inventory kept in Redis; a
+    /// larger one is kept by the replica that fetched it only.
+    pub cache_max_entry_bytes: usize,
     pub allowed_org_ids: Vec<String>,
     pub allowed_email_domains: Vec<String>,
     /// Workers handling events concurrently.
@@ -206,6 +212,12 @@ impl BotSettings {
                 .or(config.parse::<PathBuf>("CATALOG")?),
             cache_ttl: Duration::from_secs(config.value("CACHE_TTL_SECS", None, 300)?),
             cache_max_bytes: config.value::<u64>("CACHE_MAX_MB", None, 512)? * 1024 * 1024,
+            cache_url: config
+                .secret("CACHE_URL", None)?
+                .filter(|u| !u.expose_secret().trim().is_empty()),
+            cache_max_entry_bytes: config.value::<usize>("CACHE_MAX_ENTRY_MB", None, 64)?
+                * 1024
+                * 1024,
             allowed_org_ids: config.list("ALLOWED_ORG_IDS", &[]),
             allowed_email_domains: config
                 .list("ALLOWED_EMAIL_DOMAINS", &[])

@@ -98,6 +98,9 @@ impl Bot {
     ) -> Result<Answer, Failure> {
         match command {
             Command::SignOut => {
+                // Whatever the backend says, no replica serves this person's inventory again
+                // without a new sign-in and a new fetch.
+                self.cache.forget_person(&ctx.person_id).await;
                 return match self.tokens.sign_out(&ctx.room_id, &ctx.person_id).await {
                     Ok(SignOutOutcome::Forgotten) => Ok(Answer::text(replies::SIGNED_OUT)),
                     Ok(SignOutOutcome::NothingToForget) => Ok(Answer::text(replies::NOT_SIGNED_IN)),

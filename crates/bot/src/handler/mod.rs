@@ -46,7 +46,7 @@ use slbot_signing::{ServiceCause, TokenClient, TokenError};
 use slbot_webex::WebexClient;
 use tracing::Instrument;
 
-use crate::cache::{CacheKey, InventoryCache, Weighed};
+use crate::cache::{CacheKey, Decode, Fetched, InventoryCache, Weighed};
 use crate::events::{EventData, Job, Resource};
 use crate::mention::Identity;
 use crate::policy::{Decision, Policy};
@@ -255,19 +255,63 @@ impl Bot {
 }
 
 /// A full CSSM fetch of the person's inventory, reporting progress to `report`; shared by
-/// commands (with a progress message) and the notification scheduler.
+/// commands (with a progress message) and the notification scheduler. With `share`, the
+/// snapshot is also encoded for the shared cache tier ([`encode_snapshot`]).
 pub(crate) async fn fetch_inventory(
     cssm: CssmClient,
     catalog: Arc<Catalog>,
     token: SecretString,
     report: Arc<dyn Fn(Progress) + Send + Sync>,
-) -> Result<Inventory, LoadFailure> {
+    share: bool,
+) -> Result<Fetched<Inventory>, LoadFailure> {
     let snapshot = cssm
         .fetch_all(&token, &FetchOptions::default(), report.as_ref())
         .await?;
-    tokio::task::spawn_blocking(move || Inventory::from_snapshot(&snapshot, &catalog))
-        .await
-        .map_err(|e| LoadFailure::Internal(e.to_string()))
+    tokio::task::spawn_blocking(move || {
+        let value = Inventory::from_snapshot(&snapshot, &catalog);
+        let shared = if share {
+            encode_snapshot(&snapshot)
+        } else {
+            None
+        };
+        Fetched { value, shared }
+    })
+    .await
+    .map_err(|e| LoadFailure::Internal(e.to_string()))
+}
+
+/// The snapshot as the shared cache holds it: its JSON (the format `slbot fetch` writes),
+/// gzip-compressed. `None` (logged) if it cannot be written, which only costs the sharing.
+pub(crate) fn encode_snapshot(snapshot: &slbot_cssm::Snapshot) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let written = serde_json::to_writer(&mut gz, snapshot)
+        .map_err(|e| e.to_string())
+        .and_then(|()| gz.flush().map_err(|e| e.to_string()));
+    match written.and_then(|()| gz.finish().map_err(|e| e.to_string())) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot encode an inventory for the shared cache");
+            None
+        }
+    }
+}
+
+/// Rebuilds an inventory another replica fetched: gunzip (at most `max_json` bytes, so a
+/// corrupt or hostile entry cannot exhaust memory), then the snapshot loader with `catalog`.
+pub(crate) fn snapshot_decoder(catalog: Arc<Catalog>, max_json: u64) -> Decode<Inventory> {
+    Arc::new(move |bytes: Vec<u8>| {
+        use std::io::Read;
+        let mut json = Vec::new();
+        flate2::read::GzDecoder::new(bytes.as_slice())
+            .take(max_json + 1)
+            .read_to_end(&mut json)
+            .map_err(|e| format!("not gzip: {e}"))?;
+        if json.len() as u64 > max_json {
+            return Err(format!("larger than {max_json} bytes once decompressed"));
+        }
+        Inventory::from_json_slice(&json, &catalog).map_err(|e| e.to_string())
+    })
 }
 
 fn token_failure(e: TokenError) -> Failure {
@@ -312,6 +356,10 @@ impl EventSink for Bot {
 const READINESS_TIMEOUT: Duration = Duration::from_secs(3);
 
 impl Readiness for Bot {
+    fn shared_cache_up(&self) -> Option<bool> {
+        self.cache.shared_up()
+    }
+
     fn check(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
             match tokio::time::timeout(READINESS_TIMEOUT, self.store.depth(self.clock.now())).await
@@ -327,6 +375,9 @@ impl Readiness for Bot {
                         READINESS_TIMEOUT.as_secs()
                     ))
                 }
+            }
+            if let Some(Err(_)) = self.cache.shared_ready().await {
+                return Err("the shared cache (SLBOT_CACHE_URL) does not answer".to_string());
             }
             match tokio::time::timeout(READINESS_TIMEOUT, self.webex.me()).await {
                 Ok(Ok(me)) if me.id == self.me.person_id => Ok(()),

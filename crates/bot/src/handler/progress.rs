@@ -70,6 +70,7 @@ impl Bot {
                 Arc::clone(&self.catalog),
                 token,
                 Arc::new(report),
+                self.cache.is_shared(),
             );
             // Runs only on a cache miss (once for every command waiting on it).
             let metrics = Arc::clone(&self.metrics);
@@ -79,6 +80,7 @@ impl Bot {
             }
         };
         self.metrics.inventory_lookup();
+        let key_for_notice = key.clone();
         let work = self.cache.get_or_fetch(key, fetch);
         tokio::pin!(work);
         if let Ok(result) = tokio::time::timeout(self.progress.after, &mut work).await {
@@ -86,6 +88,10 @@ impl Bot {
         }
         if watch.announced.swap(true, Ordering::AcqRel) {
             // Another command of this person already shows the progress of this very fetch.
+            return work.await;
+        }
+        // And across replicas: the first to claim this fetch's message posts it.
+        if !self.cache.claim_notice(&key_for_notice).await {
             return work.await;
         }
         let progress = &watch.progress;
