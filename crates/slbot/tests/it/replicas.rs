@@ -1,7 +1,10 @@
 //! Two `slbot bot` processes on one PostgreSQL bot store, against the Webex and CSSM
 //! simulators and a real backend: a delivery reaching both replicas is answered once, and a
 //! replica killed with SIGKILL in the middle of a command leaves it to the other, which
-//! answers it once. Needs `SLBOT_TEST_POSTGRES_URL` (prints SKIPPED without it).
+//! answers it once. With Redis (`SLBOT_CACHE_URL`), one person's commands spread over both
+//! replicas cost one CSSM fetch, and a `refresh` on one is seen by the other; with Redis
+//! unreachable, commands are still answered and `/readyz` and `/metrics` say so. Needs
+//! `SLBOT_TEST_POSTGRES_URL` and `SLBOT_TEST_REDIS_URL` (prints SKIPPED without them).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -16,23 +19,32 @@ use slbot_backend::settings::{BackendSettings, SecretFiles};
 use slbot_backend::store::Tokens;
 
 const BACKEND_SECRET: &str = "replicas-backend-secret-0123456789abcdef";
-const WEBHOOK_SECRET: &str = "replicas-webhook-secret-0123456789abcdef";
 const CSSM_TOKEN: &str = "replicas-cssm-token";
 
-fn postgres_url() -> Option<String> {
+/// `SLBOT_TEST_{name}`, or `None` with SKIPPED (a failure under `SLBOT_TEST_REQUIRE_ALL`).
+fn test_service(name: &str, what: &str) -> Option<String> {
     let config = slbot_config::Config::load(None).ok()?;
-    match config.get("TEST_POSTGRES_URL").filter(|u| !u.is_empty()) {
+    match config
+        .get(&format!("TEST_{name}"))
+        .filter(|u| !u.is_empty())
+    {
         Some(url) => Some(url),
         None => {
             if config.get("TEST_REQUIRE_ALL").as_deref() == Some("1") {
-                panic!("SLBOT_TEST_REQUIRE_ALL=1 but SLBOT_TEST_POSTGRES_URL is not set");
+                panic!("SLBOT_TEST_REQUIRE_ALL=1 but SLBOT_TEST_{name} is not set");
             }
-            println!(
-                "SKIPPED: SLBOT_TEST_POSTGRES_URL is not set (no PostgreSQL for the replicas)"
-            );
+            println!("SKIPPED: SLBOT_TEST_{name} is not set (no {what} for the replicas)");
             None
         }
     }
+}
+
+fn postgres_url() -> Option<String> {
+    test_service("POSTGRES_URL", "PostgreSQL")
+}
+
+fn redis_url() -> Option<String> {
+    test_service("REDIS_URL", "Redis")
 }
 
 /// A `slbot bot` process; killed (SIGKILL) when dropped.
@@ -72,6 +84,8 @@ fn start_replica(env: &HashMap<String, String>) -> Replica {
 
 struct Cluster {
     env: HashMap<String, String>,
+    /// New for each cluster: nothing a cluster caches in a shared Redis is read by another.
+    webhook_secret: String,
     control: String,
     cssm: String,
     bot_id: String,
@@ -93,6 +107,7 @@ async fn post(http: &reqwest::Client, url: String, body: Value) -> Value {
 
 async fn cluster(pg: &str) -> Cluster {
     let http = reqwest::Client::new();
+    let webhook_secret = format!("replicas-webhook-secret-{}", slbot_base::random_hex(16));
     // The bot store: a fresh schema, created (and migrated) once; the replicas use it by URL.
     let schema = format!("slbot_replicas_{}", slbot_base::random_hex(6));
     slbot_notify::store::postgres::PostgresNotifyStore::connect(pg, Some(&schema))
@@ -152,7 +167,7 @@ async fn cluster(pg: &str) -> Cluster {
             "SLBOT_WEBEX_BOT_TOKEN",
             bot["token"].as_str().unwrap().to_string(),
         ),
-        ("SLBOT_WEBHOOK_SECRET", WEBHOOK_SECRET.into()),
+        ("SLBOT_WEBHOOK_SECRET", webhook_secret.clone()),
         ("SLBOT_BACKEND_URL", backend.clone()),
         ("SLBOT_BACKEND_PUBLIC_URL", backend.clone()),
         ("SLBOT_BACKEND_SECRET", BACKEND_SECRET.into()),
@@ -205,6 +220,7 @@ async fn cluster(pg: &str) -> Cluster {
     ));
     Cluster {
         env,
+        webhook_secret,
         control,
         cssm: cssm.url(),
         bot_id,
@@ -240,7 +256,7 @@ impl Cluster {
             "data": {"id": id, "roomId": self.room, "roomType": "direct", "personId": self.alice},
         }))
         .unwrap();
-        let signature = slbot_webex::sign_body(WEBHOOK_SECRET.as_bytes(), &body);
+        let signature = slbot_webex::sign_body(self.webhook_secret.as_bytes(), &body);
         (body, signature)
     }
 
@@ -326,7 +342,11 @@ impl Cluster {
 async fn two_replicas_answer_a_delivery_that_reached_both_once_and_a_killed_one_leaves_its_command_to_the_other(
 ) {
     let Some(pg) = postgres_url() else { return };
-    let cluster = cluster(&pg).await;
+    let mut cluster = cluster(&pg).await;
+    // With the shared cache too: the killed replica's fetch lock must expire for b to fetch.
+    if let Some(redis) = redis_url() {
+        cluster.env.insert("SLBOT_CACHE_URL".into(), redis);
+    }
     let env = cluster.env.clone();
     let (a, b) = tokio::task::spawn_blocking(move || (start_replica(&env), start_replica(&env)))
         .await
@@ -400,4 +420,133 @@ async fn two_replicas_answer_a_delivery_that_reached_both_once_and_a_killed_one_
     assert_eq!(count("Here is the full list"), 1, "{replies:#?}");
     assert_eq!(replies.len(), 2, "{replies:#?}");
     drop(b);
+}
+
+impl Cluster {
+    /// Alice's `text`, delivered to `replica`, and the bot's replies once there are `n`.
+    async fn ask(&self, replica: &Replica, text: &str, n: usize) -> Vec<String> {
+        let (id, since) = self.alice_says(text).await;
+        assert_eq!(self.deliver(replica, &id).await, 200);
+        let replies = self.until_replies(since, n, Duration::from_secs(30)).await;
+        assert!(replies.len() >= n, "{text:?} got {replies:#?}");
+        replies
+    }
+
+    async fn get(&self, url: String) -> (u16, String) {
+        let r = self.http.get(url).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+}
+
+/// The value of the metric line starting with `name` (labels included) in a scrape.
+fn metric(scrape: &str, name: &str) -> Option<f64> {
+    scrape
+        .lines()
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_sharing_redis_fetch_a_persons_inventory_once_and_see_each_others_refresh() {
+    let Some(pg) = postgres_url() else { return };
+    let Some(redis) = redis_url() else { return };
+    let mut cluster = cluster(&pg).await;
+    cluster.env.insert("SLBOT_CACHE_URL".into(), redis);
+    let env = cluster.env.clone();
+    let (a, b) = tokio::task::spawn_blocking(move || (start_replica(&env), start_replica(&env)))
+        .await
+        .unwrap();
+
+    // The first command fetches (on replica a)…
+    let before = cluster.cssm_requests().await;
+    let replies = cluster.ask(&a, "summary", 1).await;
+    assert!(!replies[0].contains("sign in"), "{replies:#?}");
+    let one_fetch = cluster.cssm_requests().await - before;
+    assert!(one_fetch > 0);
+
+    // …and commands on replica b are answered from it: no CSSM call at all.
+    let before = cluster.cssm_requests().await;
+    cluster.ask(&b, "summary", 1).await;
+    cluster.ask(&b, "expired", 1).await;
+    assert_eq!(cluster.cssm_requests().await, before, "b fetched again");
+    let (_, scrape) = cluster.get(format!("{}/metrics", b.url)).await;
+    assert_eq!(
+        metric(&scrape, "slbot_inventory_fetches_total"),
+        Some(0.0),
+        "{scrape}"
+    );
+    assert_eq!(
+        metric(&scrape, r#"slbot_inventory_cache_total{outcome="shared"}"#),
+        Some(1.0),
+        "{scrape}"
+    );
+    assert_eq!(metric(&scrape, "slbot_shared_cache_up"), Some(1.0));
+    assert_eq!(cluster.get(format!("{}/readyz", b.url)).await.0, 200);
+
+    // `refresh` on b fetches once; a then answers from b's fresh fetch.
+    let before = cluster.cssm_requests().await;
+    cluster.ask(&b, "refresh", 1).await;
+    assert_eq!(cluster.cssm_requests().await - before, one_fetch);
+    cluster.ask(&a, "summary", 1).await;
+    assert_eq!(
+        cluster.cssm_requests().await - before,
+        one_fetch,
+        "a served its old copy or fetched again"
+    );
+    let (_, scrape) = cluster.get(format!("{}/metrics", a.url)).await;
+    assert_eq!(
+        metric(&scrape, r#"slbot_inventory_cache_total{outcome="shared"}"#),
+        Some(1.0),
+        "{scrape}"
+    );
+    drop((a, b));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_unreachable_a_replica_still_answers_and_readyz_and_metrics_say_the_cache_is_down(
+) {
+    let Some(pg) = postgres_url() else { return };
+    let mut cluster = cluster(&pg).await;
+    // Nothing listens on port 1.
+    cluster
+        .env
+        .insert("SLBOT_CACHE_URL".into(), "redis://127.0.0.1:1".into());
+    let env = cluster.env.clone();
+    let a = tokio::task::spawn_blocking(move || start_replica(&env))
+        .await
+        .unwrap();
+    let replies = cluster.ask(&a, "summary", 1).await;
+    assert!(
+        replies[0].starts_with("**"),
+        "an answer, not an apology: {replies:#?}"
+    );
+    assert!(!replies
+        .iter()
+        .any(|r| r.contains("Redis") || r.contains("cache")));
+    let before = cluster.cssm_requests().await;
+    cluster.ask(&a, "expired", 1).await;
+    assert_eq!(
+        cluster.cssm_requests().await,
+        before,
+        "its own cache served it"
+    );
+
+    let (status, body) = cluster.get(format!("{}/readyz", a.url)).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("shared cache"), "{body}");
+    let (_, scrape) = cluster.get(format!("{}/metrics", a.url)).await;
+    assert_eq!(
+        metric(&scrape, "slbot_shared_cache_up"),
+        Some(0.0),
+        "{scrape}"
+    );
+    assert_eq!(
+        metric(
+            &scrape,
+            r#"slbot_inventory_cache_total{outcome="degraded"}"#
+        ),
+        Some(2.0),
+        "{scrape}"
+    );
 }
