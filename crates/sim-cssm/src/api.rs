@@ -169,6 +169,7 @@ async fn accounts(caller: Caller, State(state): State<SimState>) -> Response {
         body.push_str(&dataset.accounts[*index].json);
     }
     body.push_str("],\"status\":\"SUCCESS\",\"statusMessage\":\"\"}");
+    state.account_list_served();
     json_response(body)
 }
 

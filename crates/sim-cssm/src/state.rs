@@ -95,6 +95,11 @@ impl SimState {
     }
 
     /// Zeroes the counters.
+    /// Counts one `GET /v2/accounts` answered.
+    pub(crate) fn account_list_served(&self) {
+        lock(&self.inner.stats).account_lists_served += 1;
+    }
+
     pub fn reset_stats(&self) {
         *lock(&self.inner.stats) = SimStats::default();
     }

@@ -13,6 +13,10 @@ pub struct SimStats {
     /// Requests per token fingerprint (first 8 hex digits of the token's SHA-256, never the
     /// token); requests without a bearer token are not listed.
     pub requests_by_token: BTreeMap<String, u64>,
+    /// `GET /v2/accounts` answered: one per full fetch of an inventory (load benches count
+    /// fetches by it; retried refusals are not counted).
+    #[serde(default)]
+    pub account_lists_served: u64,
     /// Pages answered by the licence and subscription calls.
     pub pages_served: u64,
     /// Records in the largest page answered.
