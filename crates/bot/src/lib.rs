@@ -22,7 +22,9 @@
 //! - [`notifications`]: the notification feature's ports (tokens, the cached inventories,
 //!   posting to the person) over the bot's clients; `slbot_notify` does the rest.
 //! - [`cache`]: the per-user inventory cache with single flight (partial inventories are served
-//!   to the commands waiting for them, never kept).
+//!   to the commands waiting for them, never kept); with `SLBOT_CACHE_URL`, its Redis tier
+//!   ([`cache::shared`]) spans every replica: one fetch per person, one "please wait", refresh
+//!   and sign-out seen by all, and each replica on its own while Redis does not answer.
 //! - [`settings`]: the typed settings of `slbot bot`.
 //!
 //! Must not: hold a user's CSSM credentials beyond one command, key anything by a token, or
