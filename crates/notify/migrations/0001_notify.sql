@@ -67,6 +67,15 @@ CREATE TABLE IF NOT EXISTS bot_events (
 );
 CREATE INDEX IF NOT EXISTS bot_events_ready ON bot_events (dead_at, available_at);
 
+-- How many messages of an event's answer are posted, written after each post: a worker taking
+-- over from one that died posts the rest only, not the whole answer again. Purged with the
+-- delivery records.
+CREATE TABLE IF NOT EXISTS bot_event_posts (
+    event_key  TEXT PRIMARY KEY NOT NULL,
+    posted     BIGINT NOT NULL,
+    noted_at   BIGINT NOT NULL
+);
+
 -- A digest being sent: written before it is posted, removed with the announcements it made
 -- (one transaction). A row found at the start of a send means a pass stopped between the two,
 -- and the digest may or may not have reached the person: they get a short note instead of a

@@ -58,6 +58,7 @@ impl Bot {
             room_type,
             parent_id: None,
             person_id,
+            posts: super::PostLog::new("a", &data.id),
         };
         let card_message = action
             .message_id

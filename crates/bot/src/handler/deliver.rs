@@ -4,7 +4,9 @@
 use slbot_chat::Answer;
 use slbot_webex::{Destination, FileUpload, NewFileMessage, NewMessage, WebexError};
 
-use super::{replies, Bot, Context};
+use std::sync::atomic::Ordering;
+
+use super::{replies, Bot, Context, PostLog};
 use crate::events::EventData;
 use crate::routing::{Privacy, Target, GROUP_NOTE};
 
@@ -28,14 +30,15 @@ impl Bot {
         answer: &Answer,
     ) -> Option<String> {
         let plan = ctx.plan(privacy);
-        let posted = self.post_all(&plan.target, answer).await;
+        let posted = self.post_all(&plan.target, answer, Some(&ctx.posts)).await;
         if let Some(note) = plan.group_note {
             let text = match posted {
                 Posted::All => GROUP_NOTE,
                 Posted::Partly | Posted::Nothing(_) => replies::PERSONAL_SPACE_FAILED,
             };
             // The group heard something: trying again would say it twice.
-            self.post_all(&note, &Answer::text(text)).await;
+            self.post_all(&note, &Answer::text(text), Some(&ctx.posts))
+                .await;
             return None;
         }
         match posted {
@@ -44,15 +47,47 @@ impl Bot {
         }
     }
 
-    /// Posts every message of an answer in order, stopping at the first that fails.
-    async fn post_all(&self, target: &Target, answer: &Answer) -> Posted {
+    /// Posts every message of an answer in order, stopping at the first that fails. With a
+    /// [`PostLog`], messages an earlier attempt of the event posted are skipped and each new
+    /// one is recorded.
+    async fn post_all(&self, target: &Target, answer: &Answer, log: Option<&PostLog>) -> Posted {
+        let earlier = match log {
+            None => 0,
+            Some(log) => *log
+                .earlier
+                .get_or_init(|| async {
+                    self.store.posted(&log.key).await.unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "cannot read what was posted before; posting all");
+                        0
+                    })
+                })
+                .await,
+        };
         for (i, message) in answer.messages.iter().enumerate() {
+            let index = log.map(|l| l.next.fetch_add(1, Ordering::AcqRel));
+            if index.is_some_and(|n| n < earlier) {
+                tracing::info!("a message an earlier attempt posted is not posted again");
+                continue;
+            }
             if let Err(e) = self.post_one(target, message).await {
                 tracing::error!(error = %e, tracking_id = e.tracking_id(), "cannot post a reply");
+                if let Some(log) = log {
+                    // Not posted: the next attempt posts it.
+                    log.next.fetch_sub(1, Ordering::AcqRel);
+                }
                 if i > 0 {
                     return Posted::Partly;
                 }
                 return Posted::Nothing(e.is_transient().then(|| e.to_string()));
+            }
+            if let (Some(log), Some(n)) = (log, index) {
+                if let Err(e) = self
+                    .store
+                    .note_posted(&log.key, n + 1, self.clock.now())
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot record a posted message");
+                }
             }
         }
         Posted::All
@@ -113,7 +148,7 @@ impl Bot {
                 room_id: room_id.clone(),
                 parent_id: None,
             };
-            self.post_all(&target, &Answer::text(sentence)).await;
+            self.post_all(&target, &Answer::text(sentence), None).await;
         }
     }
 }

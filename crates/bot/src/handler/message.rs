@@ -43,6 +43,7 @@ impl Bot {
             room_type,
             parent_id: message.parent_id.clone(),
             person_id,
+            posts: super::PostLog::new("m", &data.id),
         };
         let email = message
             .person_email

@@ -121,6 +121,30 @@ struct Context {
     room_type: RoomType,
     parent_id: Option<String>,
     person_id: String,
+    /// What of this event's answer is posted (shared by every post of this attempt).
+    posts: Arc<PostLog>,
+}
+
+/// The messages of one event's answer, numbered in the order they are posted, and how many an
+/// earlier attempt posted (read once from the bot store): a worker taking over from one that
+/// died posts only the rest, so the person does not get the answer twice. Each post is
+/// recorded right after Webex confirms it; a crash in that instant is the one window left.
+#[derive(Debug)]
+pub(crate) struct PostLog {
+    key: String,
+    earlier: tokio::sync::OnceCell<u32>,
+    next: std::sync::atomic::AtomicU32,
+}
+
+impl PostLog {
+    /// The log of event `key` (its own namespace in the store: `posts:` + kind + id).
+    pub(crate) fn new(kind: &str, id: &str) -> Arc<Self> {
+        Arc::new(Self {
+            key: format!("posts:{kind}:{id}"),
+            earlier: tokio::sync::OnceCell::new(),
+            next: std::sync::atomic::AtomicU32::new(0),
+        })
+    }
 }
 
 impl Context {

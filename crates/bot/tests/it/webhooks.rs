@@ -259,7 +259,7 @@ async fn metrics_count_deliveries_by_outcome_and_commands_by_name_and_read_the_q
     let app = spawn_app().await;
     let alice = app.signed_in("alice", 0).await;
     let room = app.direct(&alice).await;
-    let said = app.post(&alice, &room, "expired", false, None).await;
+    let said = app.post(&alice, &room, "usage", false, None).await;
     app.settle().await;
     // A second command is answered from the cache.
     app.say(&alice, &room, "usage").await;
@@ -460,4 +460,72 @@ async fn licence_metrics_show_the_monitored_accounts_totals_only_to_a_scrape_wit
         "{text}"
     );
     assert!(!text.contains(crate::harness::CSSM_TOKENS[0]) && !text.contains("scrape-secret"));
+}
+
+#[tokio::test]
+async fn a_worker_taking_over_an_event_posts_only_the_messages_the_dead_worker_had_not_posted() {
+    // Enough licences in use for the list to come as a file after the headline.
+    let mut options = crate::harness::Options::default();
+    options.data.licenses_per_va = 40;
+    let app = crate::harness::spawn_app_with(options).await;
+    let alice = app.signed_in("alice", 0).await;
+    let room = app.direct(&alice).await;
+    // The whole answer to "usage": a headline, then the long list as a file.
+    let texts = |posted: &[crate::harness::Posted]| -> Vec<String> {
+        posted
+            .iter()
+            .filter(|p| !p.is_filter_card())
+            .map(|p| p.markdown.clone())
+            .collect()
+    };
+    let whole = texts(&app.say(&alice, &room, "usage").await);
+    assert!(whole.len() >= 2, "{whole:#?}");
+
+    // Webex stops delivering, so the next message reaches the bot only as the test delivers it.
+    let hooks: Value = app
+        .http()
+        .get(format!("{}/v1/webhooks", app.webex_base()))
+        .bearer_auth(&app.bot.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for hook in hooks["items"].as_array().unwrap() {
+        let disabled = app
+            .http()
+            .put(format!(
+                "{}/v1/webhooks/{}",
+                app.webex_base(),
+                hook["id"].as_str().unwrap()
+            ))
+            .bearer_auth(&app.bot.token)
+            .json(&json!({"name": hook["name"], "targetUrl": hook["targetUrl"], "status": "inactive"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(disabled.status().is_success());
+    }
+    let said = app.post(&alice, &room, "usage", false, None).await;
+    // A worker that died had posted the first message of its answer and recorded it.
+    let store = slbot_notify::store::open(&app.bot_store_url())
+        .await
+        .unwrap();
+    store
+        .note_posted(&format!("posts:m:{}", said.id), 1, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(app.bot_messages(&room, said.seq).await.is_empty());
+
+    // The event is worked on (again): only the rest of the answer is posted.
+    let body = envelope(
+        "messages",
+        "created",
+        json!({"id": said.id, "roomId": room, "roomType": "direct", "personId": alice.id}),
+    );
+    assert_eq!(deliver(&app, body.clone(), Some(sign(&body))).await, 200);
+    app.settle().await;
+    let rest = texts(&app.bot_messages(&room, said.seq).await);
+    assert_eq!(rest, whole[1..].to_vec());
 }

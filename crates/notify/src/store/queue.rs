@@ -103,6 +103,17 @@ pub trait EventQueue: Send + Sync {
 
     /// What is waiting, leased and dead.
     fn depth(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<QueueDepth, StoreError>>;
+
+    /// How many messages of the answer to event `key` were posted (0 when none or unknown).
+    fn posted<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<u32, StoreError>>;
+
+    /// Records that `posted` messages of the answer to event `key` are posted.
+    fn note_posted<'a>(
+        &'a self,
+        key: &'a str,
+        posted: u32,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 }
 
 pub(crate) const QUEUE_EVENT: &str = "INSERT INTO bot_events \
@@ -132,6 +143,11 @@ pub(crate) const BURY_EVENT: &str = "UPDATE bot_events SET lease_owner = NULL, \
 pub(crate) const RELEASE_EVENT: &str = "UPDATE bot_events SET lease_owner = NULL, \
      lease_until = NULL, attempts = attempts - 1 WHERE event_key = ? AND lease_owner = ?";
 pub(crate) const PURGE_DEAD: &str = "DELETE FROM bot_events WHERE dead_at < ?";
+pub(crate) const PURGE_POSTS: &str = "DELETE FROM bot_event_posts WHERE noted_at < ?";
+pub(crate) const POSTED: &str = "SELECT posted FROM bot_event_posts WHERE event_key = ?";
+pub(crate) const NOTE_POSTED: &str = "INSERT INTO bot_event_posts (event_key, posted, noted_at) \
+     VALUES (?, ?, ?) ON CONFLICT (event_key) DO UPDATE SET posted = excluded.posted, \
+     noted_at = excluded.noted_at";
 pub(crate) const QUEUE_DEPTH: &str = "SELECT \
      COUNT(CASE WHEN dead_at IS NULL AND (lease_until IS NULL OR lease_until <= ?) THEN 1 END) AS waiting, \
      COUNT(CASE WHEN dead_at IS NULL AND lease_until > ? THEN 1 END) AS leased, \
@@ -167,14 +183,17 @@ macro_rules! queue_methods {
             retention: chrono::Duration,
         ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
             Box::pin(async move {
-                use $crate::store::queue::{DEAD_LETTER_RETENTION, PURGE_DEAD, QUEUE_EVENT};
+                use $crate::store::queue::{
+                    DEAD_LETTER_RETENTION, PURGE_DEAD, PURGE_POSTS, QUEUE_EVENT,
+                };
                 use $crate::store::{purge_deliveries_when_due, record_delivery, secs, StoreError};
                 let cutoff = secs(now - retention);
                 purge_deliveries_when_due!(
                     self,
                     $sql,
                     cutoff,
-                    (PURGE_DEAD, secs(now - DEAD_LETTER_RETENTION))
+                    (PURGE_DEAD, secs(now - DEAD_LETTER_RETENTION)),
+                    (PURGE_POSTS, cutoff)
                 );
                 let mut tx = self
                     .pool
@@ -324,6 +343,48 @@ macro_rules! queue_methods {
                 key,
                 owner
             ))
+        }
+
+        fn posted<'a>(
+            &'a self,
+            key: &'a str,
+        ) -> $crate::store::BoxFuture<'a, Result<u32, $crate::store::StoreError>> {
+            Box::pin(async move {
+                use sqlx::Row;
+                use $crate::store::{queue::POSTED, StoreError};
+                let row = sqlx::query(&$sql(POSTED))
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                Ok(match row {
+                    None => 0,
+                    Some(row) => u32::try_from(
+                        row.try_get::<i64, _>("posted")
+                            .map_err(StoreError::from_sqlx)?,
+                    )
+                    .unwrap_or(0),
+                })
+            })
+        }
+
+        fn note_posted<'a>(
+            &'a self,
+            key: &'a str,
+            posted: u32,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> $crate::store::BoxFuture<'a, Result<(), $crate::store::StoreError>> {
+            Box::pin(async move {
+                use $crate::store::{queue::NOTE_POSTED, secs, StoreError};
+                sqlx::query(&$sql(NOTE_POSTED))
+                    .bind(key)
+                    .bind(i64::from(posted))
+                    .bind(secs(now))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(StoreError::from_sqlx)?;
+                Ok(())
+            })
         }
 
         fn depth(
