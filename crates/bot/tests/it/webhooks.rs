@@ -259,7 +259,7 @@ async fn metrics_count_deliveries_by_outcome_and_commands_by_name_and_read_the_q
     let app = spawn_app().await;
     let alice = app.signed_in("alice", 0).await;
     let room = app.direct(&alice).await;
-    let said = app.post(&alice, &room, "usage", false, None).await;
+    let said = app.post(&alice, &room, "expired", false, None).await;
     app.settle().await;
     // A second command is answered from the cache.
     app.say(&alice, &room, "usage").await;
