@@ -15,8 +15,6 @@
 //! `SLBOT_BENCH_PEOPLE` for another count). Loopback only.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,40 +31,9 @@ const COMMANDS: [&str; 5] = ["status", "expired", "usage", "expire 90", "shortag
 const ANSWER_LIMIT: Duration = Duration::from_secs(90);
 const BACKEND_SECRET: &str = "bench-backend-secret-0123456789abcdef0123";
 
-/// A `slbot bot` process; SIGKILLed when dropped.
-struct Replica {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_replica(env: &HashMap<String, String>) -> Replica {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slbot"))
-        .args(["bot", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .envs(env)
-        .env("SLBOT_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("run the slbot binary");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the replica's first line");
-    let url = line
-        .trim()
-        .strip_prefix("bot listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    Replica { child, url }
-}
+#[path = "../tests/common/replica.rs"]
+mod replica;
+use replica::{start_replica, Replica};
 
 fn setting(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -426,7 +393,9 @@ async fn run(replicas: usize, people: usize, pg: &str, redis: &str) -> Outcome {
     let world = Arc::new(world(people, pg, Some(redis)).await);
     let env = world.env.clone();
     let mut running: Vec<Option<Replica>> = tokio::task::spawn_blocking(move || {
-        (0..replicas).map(|_| Some(start_replica(&env))).collect()
+        (0..replicas)
+            .map(|_| Some(start_replica(&env, "error")))
+            .collect()
     })
     .await
     .expect("start the replicas");
@@ -493,7 +462,7 @@ async fn run(replicas: usize, people: usize, pg: &str, redis: &str) -> Outcome {
         killed = true;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let env = world.env.clone();
-        let again = tokio::task::spawn_blocking(move || start_replica(&env))
+        let again = tokio::task::spawn_blocking(move || start_replica(&env, "error"))
             .await
             .expect("restart");
         balancer

@@ -7,8 +7,6 @@
 //! `SLBOT_TEST_POSTGRES_URL` and `SLBOT_TEST_REDIS_URL` (prints SKIPPED without them).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -47,40 +45,9 @@ fn redis_url() -> Option<String> {
     test_service("REDIS_URL", "Redis")
 }
 
-/// A `slbot bot` process; killed (SIGKILL) when dropped.
-struct Replica {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_replica(env: &HashMap<String, String>) -> Replica {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slbot"))
-        .args(["bot", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .envs(env)
-        .env("SLBOT_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("bot listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    Replica { child, url }
-}
+#[path = "../common/replica.rs"]
+mod replica;
+use replica::{start_replica, Replica};
 
 struct Cluster {
     env: HashMap<String, String>,
@@ -348,9 +315,11 @@ async fn two_replicas_answer_a_delivery_that_reached_both_once_and_a_killed_one_
         cluster.env.insert("SLBOT_CACHE_URL".into(), redis);
     }
     let env = cluster.env.clone();
-    let (a, b) = tokio::task::spawn_blocking(move || (start_replica(&env), start_replica(&env)))
-        .await
-        .unwrap();
+    let (a, b) = tokio::task::spawn_blocking(move || {
+        (start_replica(&env, "warn"), start_replica(&env, "warn"))
+    })
+    .await
+    .unwrap();
 
     // The same delivery reaches both replicas at once: acknowledged by both, answered once.
     let (help, since) = cluster.alice_says("help").await;
@@ -454,9 +423,11 @@ async fn two_replicas_sharing_redis_fetch_a_persons_inventory_once_and_see_each_
     let mut cluster = cluster(&pg).await;
     cluster.env.insert("SLBOT_CACHE_URL".into(), redis);
     let env = cluster.env.clone();
-    let (a, b) = tokio::task::spawn_blocking(move || (start_replica(&env), start_replica(&env)))
-        .await
-        .unwrap();
+    let (a, b) = tokio::task::spawn_blocking(move || {
+        (start_replica(&env, "warn"), start_replica(&env, "warn"))
+    })
+    .await
+    .unwrap();
 
     // The first command fetches (on replica a)…
     let before = cluster.cssm_requests().await;
@@ -513,7 +484,7 @@ async fn with_redis_unreachable_a_replica_still_answers_and_readyz_and_metrics_s
         .env
         .insert("SLBOT_CACHE_URL".into(), "redis://127.0.0.1:1".into());
     let env = cluster.env.clone();
-    let a = tokio::task::spawn_blocking(move || start_replica(&env))
+    let a = tokio::task::spawn_blocking(move || start_replica(&env, "warn"))
         .await
         .unwrap();
     let replies = cluster.ask(&a, "summary", 1).await;
