@@ -338,6 +338,8 @@ mod tests {
         assert_eq!(s.cssm_page_size, 500);
         assert_eq!(s.cache_ttl, Duration::from_secs(300));
         assert_eq!(s.cache_max_bytes, 512 * 1024 * 1024);
+        assert!(s.cache_url.is_none(), "no shared cache unless asked for");
+        assert_eq!(s.cache_max_entry_bytes, 64 * 1024 * 1024);
         assert!(s.allowed_org_ids.is_empty());
     }
 
@@ -468,5 +470,21 @@ mod tests {
         for (_, secret) in SECRETS {
             assert!(!shown.contains(secret), "{shown}");
         }
+    }
+
+    #[test]
+    fn the_shared_cache_url_and_its_password_stay_out_of_debug() {
+        let mut vars = SECRETS.to_vec();
+        vars.push((
+            "SLBOT_CACHE_URL",
+            "redis://:hunter2-password@cache.internal:6379/0",
+        ));
+        let s = BotSettings::load(&config(&vars), &BotFlags::default()).unwrap();
+        assert!(s.cache_url.is_some());
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("hunter2-password") && !shown.contains("cache.internal"),
+            "{shown}"
+        );
     }
 }
