@@ -345,6 +345,38 @@ async fn webhook_statuses(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
+/// The bot's webhooks as Webex lists them to the bot.
+async fn bot_webhooks(app: &TestApp) -> Vec<Value> {
+    let hooks: Value = app
+        .http()
+        .get(format!("{}/v1/webhooks", app.webex_base()))
+        .bearer_auth(&app.bot.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    hooks["items"].as_array().unwrap().clone()
+}
+
+/// Webex disables `hook` (as it does after failed deliveries); whether it took.
+async fn disable_webhook(app: &TestApp, hook: &Value) -> bool {
+    app.http()
+        .put(format!(
+            "{}/v1/webhooks/{}",
+            app.webex_base(),
+            hook["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&app.bot.token)
+        .json(&json!({"name": hook["name"], "targetUrl": hook["targetUrl"], "status": "inactive"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .is_success()
+}
+
 #[tokio::test]
 async fn only_the_replica_leading_the_webhook_job_repairs_a_webhook_webex_disabled() {
     let app = crate::harness::spawn_app_with(crate::harness::Options {
@@ -363,36 +395,12 @@ async fn only_the_replica_leading_the_webhook_job_repairs_a_webhook_webex_disabl
         .unwrap()
         .expect("the other replica leads");
     // Webex disables the messages webhook.
-    let hooks: Value = app
-        .http()
-        .get(format!("{}/v1/webhooks", app.webex_base()))
-        .bearer_auth(&app.bot.token)
-        .send()
+    let hook = bot_webhooks(&app)
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let hook = hooks["items"]
-        .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
         .find(|h| h["name"] == "slbot-messages")
-        .unwrap()
-        .clone();
-    let disabled = app
-        .http()
-        .put(format!(
-            "{}/v1/webhooks/{}",
-            app.webex_base(),
-            hook["id"].as_str().unwrap()
-        ))
-        .bearer_auth(&app.bot.token)
-        .json(&json!({"name": hook["name"], "targetUrl": hook["targetUrl"], "status": "inactive"}))
-        .send()
-        .await
         .unwrap();
-    assert!(disabled.status().is_success(), "the fault was injected");
+    assert!(disable_webhook(&app, &hook).await, "the fault was injected");
 
     // This replica's keeper checks every 100 ms, but it does not lead: nothing changes.
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
@@ -482,30 +490,8 @@ async fn a_worker_taking_over_an_event_posts_only_the_messages_the_dead_worker_h
     assert!(whole.len() >= 2, "{whole:#?}");
 
     // Webex stops delivering, so the next message reaches the bot only as the test delivers it.
-    let hooks: Value = app
-        .http()
-        .get(format!("{}/v1/webhooks", app.webex_base()))
-        .bearer_auth(&app.bot.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for hook in hooks["items"].as_array().unwrap() {
-        let disabled = app
-            .http()
-            .put(format!(
-                "{}/v1/webhooks/{}",
-                app.webex_base(),
-                hook["id"].as_str().unwrap()
-            ))
-            .bearer_auth(&app.bot.token)
-            .json(&json!({"name": hook["name"], "targetUrl": hook["targetUrl"], "status": "inactive"}))
-            .send()
-            .await
-            .unwrap();
-        assert!(disabled.status().is_success());
+    for hook in bot_webhooks(&app).await {
+        assert!(disable_webhook(&app, &hook).await);
     }
     let said = app.post(&alice, &room, "usage", false, None).await;
     // A worker that died had posted the first message of its answer and recorded it.
