@@ -108,6 +108,16 @@ struct Held<V> {
     fetch: Option<Arc<str>>,
 }
 
+impl<V> Held<V> {
+    /// `value`, a copy of the shared fetch `fetch` (or this replica's alone: `None`).
+    fn new(value: V, fetch: Option<&str>) -> Self {
+        Self {
+            value: Arc::new(value),
+            fetch: fetch.map(Arc::from),
+        }
+    }
+}
+
 impl<V> Clone for Held<V> {
     fn clone(&self) -> Self {
         Self {
@@ -248,7 +258,10 @@ impl<V: Weighed + Send + Sync + 'static> InventoryCache<V> {
                                 self.entries.invalidate(&key).await;
                             }
                             self.entries
-                                .try_get_with(key.clone(), self.resolve(shared, &key, fetch))
+                                .try_get_with(
+                                    key.clone(),
+                                    self.resolve(shared, &key, current.clone(), fetch),
+                                )
                                 .await?
                         }
                     }
@@ -288,10 +301,7 @@ impl<V: Weighed + Send + Sync + 'static> InventoryCache<V> {
             .entries
             .try_get_with(key, async {
                 fetched_here.store(true, std::sync::atomic::Ordering::Release);
-                fetch.await.map(|f| Held {
-                    value: Arc::new(f.value),
-                    fetch: None,
-                })
+                fetch.await.map(|f| Held::new(f.value, None))
             })
             .await?;
         let fetched = fetched_here.load(std::sync::atomic::Ordering::Acquire);
@@ -310,6 +320,7 @@ impl<V: Weighed + Send + Sync + 'static> InventoryCache<V> {
         &self,
         shared: &Shared<V>,
         key: &CacheKey,
+        known: Current,
         fetch: F,
     ) -> Result<Held<V>, E>
     where
@@ -317,9 +328,16 @@ impl<V: Weighed + Send + Sync + 'static> InventoryCache<V> {
     {
         let tier = &shared.tier;
         let person = key.person_id.as_str();
+        // What the lookup just read serves the first round; later rounds (after waiting for
+        // another replica's fetch) read Redis again.
+        let mut known = Some(known);
         loop {
-            let Ok(current) = tier.current(person, &key.token_mac).await else {
-                break;
+            let current = match known.take() {
+                Some(current) => current,
+                None => match tier.current(person, &key.token_mac).await {
+                    Ok(current) => current,
+                    Err(Down) => break,
+                },
             };
             if let Current::Fetch { id } = &current {
                 match tier.blob(person, id).await {
@@ -328,10 +346,7 @@ impl<V: Weighed + Send + Sync + 'static> InventoryCache<V> {
                         match tokio::task::spawn_blocking(move || decode(bytes)).await {
                             Ok(Ok(value)) => {
                                 self.tell(Lookup::Shared);
-                                return Ok(Held {
-                                    value: Arc::new(value),
-                                    fetch: Some(Arc::from(id.as_str())),
-                                });
+                                return Ok(Held::new(value, Some(id)));
                             }
                             Ok(Err(why)) => tracing::warn!(
                                 reason = %why,
@@ -356,10 +371,7 @@ impl<V: Weighed + Send + Sync + 'static> InventoryCache<V> {
             }
         }
         self.tell(Lookup::Degraded);
-        fetch.await.map(|f| Held {
-            value: Arc::new(f.value),
-            fetch: None,
-        })
+        fetch.await.map(|f| Held::new(f.value, None))
     }
 
     /// Runs `fetch` holding the lock `id` (renewed meanwhile), stores the result for every
@@ -401,10 +413,7 @@ impl<V: Weighed + Send + Sync + 'static> InventoryCache<V> {
                 } else {
                     false
                 };
-                Ok(Held {
-                    value: Arc::new(value),
-                    fetch: stored.then(|| Arc::from(id)),
-                })
+                Ok(Held::new(value, stored.then_some(id)))
             }
             Err(e) => Err(e),
         };

@@ -151,6 +151,11 @@ impl SharedTier {
         format!("slbot:inv:v1:{}", hex::encode(&digest[..16]))
     }
 
+    /// `{base}:lock`: the person's fetch lock.
+    fn lock_key(&self, person_id: &str) -> String {
+        format!("{}:lock", self.base(person_id))
+    }
+
     /// Runs one call with the timeout, keeping the up flag.
     async fn call<T>(
         &self,
@@ -242,7 +247,7 @@ impl SharedTier {
 
     /// Takes this person's fetch lock: the new fetch id, or `None` when another replica holds it.
     pub async fn try_lock(&self, person_id: &str) -> Result<Option<String>, Down> {
-        let key = format!("{}:lock", self.base(person_id));
+        let key = self.lock_key(person_id);
         let id = new_fetch_id();
         let ttl = millis(self.settings.lock_ttl);
         let mut conn = self.conn.clone();
@@ -264,7 +269,7 @@ impl SharedTier {
 
     /// Extends the lock of fetch `id`; `false` when it is no longer ours.
     pub async fn renew(&self, person_id: &str, id: &str) -> Result<bool, Down> {
-        let key = format!("{}:lock", self.base(person_id));
+        let key = self.lock_key(person_id);
         let ttl = millis(self.settings.lock_ttl);
         let mut conn = self.conn.clone();
         let renewed: i64 = self
@@ -282,7 +287,7 @@ impl SharedTier {
 
     /// Releases the lock of fetch `id` (when it is still ours).
     pub async fn unlock(&self, person_id: &str, id: &str) -> Result<(), Down> {
-        let key = format!("{}:lock", self.base(person_id));
+        let key = self.lock_key(person_id);
         let mut conn = self.conn.clone();
         self.call("unlock", async move {
             self.unlock
@@ -297,7 +302,7 @@ impl SharedTier {
 
     /// The fetch id holding the lock now.
     pub async fn holder(&self, person_id: &str) -> Result<Option<String>, Down> {
-        let key = format!("{}:lock", self.base(person_id));
+        let key = self.lock_key(person_id);
         let mut conn = self.conn.clone();
         self.call("holder", async move {
             redis::cmd("GET").arg(&key).query_async(&mut conn).await
