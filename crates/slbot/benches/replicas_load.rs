@@ -20,19 +20,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use slbot_backend::server;
-use slbot_backend::settings::{BackendSettings, SecretFiles};
-use slbot_backend::store::Tokens;
 
 const COMMANDS: [&str; 5] = ["status", "expired", "usage", "expire 90", "shortages"];
 /// How long one command may go unanswered before it counts as lost.
 const ANSWER_LIMIT: Duration = Duration::from_secs(90);
 const BACKEND_SECRET: &str = "bench-backend-secret-0123456789abcdef0123";
 
+#[path = "../tests/common/backend.rs"]
+mod backend;
 #[path = "../tests/common/replica.rs"]
 mod replica;
+use backend::serve_backend;
 use replica::{start_replica, Replica};
 
 fn setting(name: &str, default: &str) -> String {
@@ -160,20 +160,9 @@ async fn world(people: usize, pg: &str, redis: Option<&str>) -> World {
     if let Some(redis) = redis {
         env.insert("SLBOT_CACHE_URL".into(), redis.to_string());
     }
-    let config = slbot_config::Config::from_parts(env.clone(), "").expect("config");
-    let settings = BackendSettings::from_config(
-        &config,
-        Some(listener.local_addr().expect("addr")),
-        &SecretFiles::default(),
-    )
-    .expect("backend settings");
-    let clock = Arc::new(slbot_base::SystemClock);
-    let started = server::start(&settings, clock.clone())
-        .await
-        .expect("backend");
-
     // The people, their rooms, and their CSSM tokens in the backend.
     let mut all = Vec::with_capacity(people + 1);
+    let mut signed_in = Vec::with_capacity(people + 1);
     for (i, token) in tokens.iter().enumerate() {
         let person = post(
             &http,
@@ -191,30 +180,10 @@ async fn world(people: usize, pg: &str, redis: Option<&str>) -> World {
             .as_str()
             .expect("room")
             .to_string();
-        started
-            .store
-            .put(
-                &id,
-                Some(&room),
-                Tokens {
-                    access_token: SecretString::from(token.clone()),
-                    refresh_token: None,
-                    expires_at: Utc::now() + chrono::Duration::days(1),
-                },
-                Utc::now(),
-            )
-            .await
-            .expect("store a token");
+        signed_in.push((id.clone(), room.clone(), token.clone()));
         all.push(Person { id, room });
     }
-    tokio::spawn(server::serve(
-        started.router,
-        started.store,
-        clock,
-        listener,
-        settings.http,
-        std::future::pending(),
-    ));
+    serve_backend(listener, &env, &signed_in).await;
     // Webex refuses every 40th message post with 429 (Retry-After: 1).
     post(
         &http,

@@ -9,12 +9,8 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use slbot_backend::server;
-use slbot_backend::settings::{BackendSettings, SecretFiles};
-use slbot_backend::store::Tokens;
 
 const BACKEND_SECRET: &str = "replicas-backend-secret-0123456789abcdef";
 const CSSM_TOKEN: &str = "replicas-cssm-token";
@@ -45,8 +41,11 @@ fn redis_url() -> Option<String> {
     test_service("REDIS_URL", "Redis")
 }
 
+#[path = "../common/backend.rs"]
+mod backend;
 #[path = "../common/replica.rs"]
 mod replica;
+use backend::serve_backend;
 use replica::{start_replica, Replica};
 
 struct Cluster {
@@ -154,37 +153,12 @@ async fn cluster(pg: &str) -> Cluster {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let config = slbot_config::Config::from_parts(env.clone(), "").unwrap();
-    let settings = BackendSettings::from_config(
-        &config,
-        Some(listener.local_addr().unwrap()),
-        &SecretFiles::default(),
-    )
-    .unwrap();
-    let clock = std::sync::Arc::new(slbot_base::SystemClock);
-    let started = server::start(&settings, clock.clone()).await.unwrap();
-    started
-        .store
-        .put(
-            &alice_id,
-            Some(&room),
-            Tokens {
-                access_token: SecretString::from(CSSM_TOKEN.to_string()),
-                refresh_token: None,
-                expires_at: Utc::now() + chrono::Duration::days(1),
-            },
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-    tokio::spawn(server::serve(
-        started.router,
-        started.store,
-        clock,
+    serve_backend(
         listener,
-        settings.http,
-        std::future::pending(),
-    ));
+        &env,
+        &[(alice_id.clone(), room.clone(), CSSM_TOKEN.to_string())],
+    )
+    .await;
     Cluster {
         env,
         webhook_secret,
