@@ -11,8 +11,35 @@ pub struct Replica {
     pub url: String,
 }
 
+impl Replica {
+    /// Stops the process (SIGSTOP) so that it takes no event from the shared queue until
+    /// [`Replica::resume`]: the way a test decides which replica works on a command.
+    #[allow(dead_code)] // the load bench kills replicas but never pauses them
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused process go on (SIGCONT).
+    #[allow(dead_code)]
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let status = Command::new("kill")
+            .args([which, &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill {which} failed");
+    }
+}
+
 impl Drop for Replica {
     fn drop(&mut self) {
+        // A paused process dies of SIGKILL too; SIGCONT first so nothing waits on it.
+        let _ = Command::new("kill")
+            .args(["-CONT", &self.child.id().to_string()])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

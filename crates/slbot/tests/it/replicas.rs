@@ -375,6 +375,25 @@ impl Cluster {
         replies
     }
 
+    /// Waits until the shared queue holds no event (none waiting, none leased), read from
+    /// `replica`'s scrape: every command asked so far has been worked on to its end.
+    async fn settled(&self, replica: &Replica) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, scrape) = self.get(format!("{}/metrics", replica.url)).await;
+            let held =
+                metric(&scrape, "slbot_queue_waiting").zip(metric(&scrape, "slbot_queue_leased"));
+            if held == Some((0.0, 0.0)) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the queue never emptied: {held:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn get(&self, url: String) -> (u16, String) {
         let r = self.http.get(url).send().await.unwrap();
         (r.status().as_u16(), r.text().await.unwrap())
@@ -403,7 +422,10 @@ async fn two_replicas_sharing_redis_fetch_a_persons_inventory_once_and_see_each_
     .await
     .unwrap();
 
+    // Every replica takes events from the one queue, so the other replica is paused while
+    // one is asked: that one alone works on the command.
     // The first command fetches (on replica a)…
+    b.pause();
     let before = cluster.cssm_requests().await;
     let replies = cluster.ask(&a, "summary", 1).await;
     assert!(!replies[0].contains("sign in"), "{replies:#?}");
@@ -411,6 +433,9 @@ async fn two_replicas_sharing_redis_fetch_a_persons_inventory_once_and_see_each_
     assert!(one_fetch > 0);
 
     // …and commands on replica b are answered from it: no CSSM call at all.
+    cluster.settled(&a).await;
+    b.resume();
+    a.pause();
     let before = cluster.cssm_requests().await;
     cluster.ask(&b, "summary", 1).await;
     cluster.ask(&b, "expired", 1).await;
@@ -433,6 +458,9 @@ async fn two_replicas_sharing_redis_fetch_a_persons_inventory_once_and_see_each_
     let before = cluster.cssm_requests().await;
     cluster.ask(&b, "refresh", 1).await;
     assert_eq!(cluster.cssm_requests().await - before, one_fetch);
+    cluster.settled(&b).await;
+    a.resume();
+    b.pause();
     cluster.ask(&a, "summary", 1).await;
     assert_eq!(
         cluster.cssm_requests().await - before,
