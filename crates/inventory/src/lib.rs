@@ -12,6 +12,7 @@
 //! - [`report`]: the public report types ([`Filters`], rows, [`Report`]).
 //! - `rebalance` ([`RebalanceRow`]): one report in one file, the recipe of CONTRIBUTING.md.
 //! - `at-risk` ([`AtRiskRow`]): smart accounts ranked by a stated score, by the same recipe.
+//! - [`history`]: compact points of kept fetches, and `changes` / `trend` over them.
 //! - [`render`]: JSON (§3), terminal table, CSV and XLSX bytes. Chat markdown lives in the
 //!   chat crate, built on the types of [`report`].
 //!
@@ -60,6 +61,7 @@ mod at_risk;
 pub mod catalog;
 mod compute;
 pub mod date;
+pub mod history;
 mod kind;
 mod model;
 mod raw;

@@ -32,13 +32,13 @@ impl Selection {
     }
 }
 
-fn fold(s: &str) -> String {
+pub(crate) fn fold(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
 /// Up to 10 valid names closest to `value`, closest first (ties by name). Each candidate is
 /// `(name shown, other texts it also answers to)`, e.g. an account's domain.
-fn suggestions(value: &str, candidates: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+pub(crate) fn suggestions(value: &str, candidates: &BTreeMap<String, Vec<String>>) -> Vec<String> {
     let v = fold(value);
     let score = |text: &str| {
         let f = text.to_lowercase();
