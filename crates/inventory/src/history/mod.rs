@@ -362,12 +362,12 @@ pub(crate) mod test_points {
 
     pub const DAY: i64 = 86_400;
 
+    /// `(account index, va, licence, quantity, inUse, [(line quantity, endDate)])`.
+    pub type TestRecord<'a> = (usize, &'a str, &'a str, i64, i64, &'a [(i64, &'a str)]);
+
     /// The point of a snapshot whose records are `(account index, va, licence, quantity,
     /// inUse, [(line quantity, endDate)])`, accounts `Acme` (acme.com) and `Beta` (beta.io).
-    pub fn point(
-        taken_at: i64,
-        records: &[(usize, &str, &str, i64, i64, &[(i64, &str)])],
-    ) -> Point {
+    pub fn point(taken_at: i64, records: &[TestRecord]) -> Point {
         let domains = ["acme.com", "beta.io"];
         let mut licenses = serde_json::Map::new();
         for d in domains {
