@@ -59,5 +59,6 @@ pub use scheduler::{
     next_run, NotifyDeps, PassHook, PassReport, Scheduler, SchedulerSettings, DEFAULT_PASS_EVERY,
 };
 pub use service::{NotifyRequest, NotifyService, DEFAULT_WINDOW};
+pub use store::history::{History, Kept, KeptPoint, PointTimes};
 pub use store::queue::{EventQueue, QueueDepth, QueuedEvent};
 pub use store::{open, NotifyStore, Singleton, StoreError, Subscription};

@@ -21,6 +21,7 @@
 //! a PostgreSQL transaction-level advisory lock (released when the pass ends, or when the
 //! connection drops with a crashed process), or on SQLite a lease row with an expiry.
 
+pub mod history;
 pub mod postgres;
 pub mod queue;
 pub mod sending;
@@ -176,7 +177,9 @@ impl Singleton {
 }
 
 /// The store interface.
-pub trait NotifyStore: queue::EventQueue + sending::SendingMarks + Send + Sync {
+pub trait NotifyStore:
+    queue::EventQueue + sending::SendingMarks + history::History + Send + Sync
+{
     /// Creates or updates the person's subscription (schedule and room). Returns whether it
     /// existed before. An update keeps the window, the start and the announcements.
     fn subscribe<'a>(

@@ -68,9 +68,11 @@ impl PostgresNotifyStore {
         let lock_key = lock_key(schema);
         // The schema runs under a session advisory lock (the scheduler's key + 1), so replicas
         // starting together do not race on `CREATE TABLE IF NOT EXISTS`.
-        slbot_store::migrate::run_script_postgres(&pool, lock_key.wrapping_add(1), SCHEMA)
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("creating the schema: {e}")))?;
+        for script in [SCHEMA, super::history::POSTGRES_SCHEMA] {
+            slbot_store::migrate::run_script_postgres(&pool, lock_key.wrapping_add(1), script)
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("creating the schema: {e}")))?;
+        }
         Ok(Self { pool, lock_key })
     }
 
@@ -106,6 +108,10 @@ impl super::queue::EventQueue for PostgresNotifyStore {
 
 impl super::sending::SendingMarks for PostgresNotifyStore {
     super::sending::sending_methods!(numbered);
+}
+
+impl super::history::History for PostgresNotifyStore {
+    super::history::history_methods!(numbered, "BEGIN");
 }
 
 impl NotifyStore for PostgresNotifyStore {

@@ -43,9 +43,11 @@ impl SqliteNotifyStore {
             },
         )
         .await?;
-        slbot_store::migrate::run_script_sqlite(&pool, SCHEMA)
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("creating the schema: {e}")))?;
+        for script in [SCHEMA, super::history::SQLITE_SCHEMA] {
+            slbot_store::migrate::run_script_sqlite(&pool, script)
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("creating the schema: {e}")))?;
+        }
         Ok(Self {
             pool,
             holder: slbot_base::random_hex(8),
@@ -100,6 +102,10 @@ impl super::queue::EventQueue for SqliteNotifyStore {
 
 impl super::sending::SendingMarks for SqliteNotifyStore {
     super::sending::sending_methods!(as_written);
+}
+
+impl super::history::History for SqliteNotifyStore {
+    super::history::history_methods!(as_written, "BEGIN IMMEDIATE");
 }
 
 impl NotifyStore for SqliteNotifyStore {

@@ -2,6 +2,7 @@
 
 mod digest;
 mod harness;
+mod history;
 mod production;
 mod queue;
 mod schedule;
