@@ -24,6 +24,7 @@ use serde::Deserialize;
 
 use crate::auth::AuthError;
 use crate::config::FaultUpdate;
+use crate::dataset::{AccountData, Dataset};
 use crate::faults::Injected;
 use crate::state::{Refusal, SimState};
 use crate::users::accounts_of_user;
@@ -50,6 +51,7 @@ pub fn router(state: SimState) -> Router {
         .route("/_sim/stats", get(stats))
         .route("/_sim/stats/reset", post(reset_stats))
         .route("/_sim/faults", get(faults).post(update_faults))
+        .route("/_sim/advance", get(advanced).post(advance))
         .fallback(not_found)
         .with_state(state)
 }
@@ -140,13 +142,13 @@ fn json_response(body: String) -> Response {
         .into_response()
 }
 
-/// The account at `domain` if `user` may see it.
+/// The account at `domain` of `dataset` if `user` may see it.
 fn visible_account<'a>(
-    state: &'a SimState,
+    dataset: &'a Dataset,
+    state: &SimState,
     user: usize,
     domain: &str,
-) -> Result<&'a crate::dataset::AccountData, ApiError> {
-    let dataset = state.dataset();
+) -> Result<&'a AccountData, ApiError> {
     let (index, account) = dataset
         .find(domain)
         .ok_or_else(|| ApiError::NotFound(format!("Smart account {domain} not found")))?;
@@ -248,7 +250,8 @@ async fn licenses(
     Path(domain): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let account = visible_account(&state, caller.user, &domain)?;
+    let dataset = state.dataset();
+    let account = visible_account(&dataset, &state, caller.user, &domain)?;
     let query = PageQuery::parse(&body)?;
     if query.virtual_accounts.as_ref().is_none_or(Vec::is_empty) {
         // Every VA: page straight over the pre-serialised records.
@@ -272,7 +275,8 @@ async fn subscriptions(
     Path(domain): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let account = visible_account(&state, caller.user, &domain)?;
+    let dataset = state.dataset();
+    let account = visible_account(&dataset, &state, caller.user, &domain)?;
     let query = PageQuery::parse(&body)?;
     let statuses = query.status.clone().unwrap_or_default();
     let now = state.now();
@@ -298,7 +302,8 @@ async fn virtual_accounts(
     State(state): State<SimState>,
     Path((domain, kind)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let account = visible_account(&state, caller.user, &domain)?;
+    let dataset = state.dataset();
+    let account = visible_account(&dataset, &state, caller.user, &domain)?;
     if !kind.eq_ignore_ascii_case(&account.account_type) {
         return Err(ApiError::NotFound(format!(
             "Smart account {domain} is not of type {kind}"
@@ -329,6 +334,33 @@ async fn update_faults(State(state): State<SimState>, body: Bytes) -> Result<Res
     let settings = update.apply(state.faults());
     state.set_faults(settings).map_err(ApiError::BadRequest)?;
     Ok(Json(settings).into_response())
+}
+
+/// The body and answer of `/_sim/advance`.
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    days: i64,
+}
+
+/// `GET /_sim/advance`: `{"days": N}`, how many days after the base the served data is.
+async fn advanced(State(state): State<SimState>) -> Response {
+    Json(Advance {
+        days: state.advanced_days(),
+    })
+    .into_response()
+}
+
+/// `POST /_sim/advance` with `{"days": N}`: serves the base data advanced by `N` days (an
+/// absolute offset from the base, not added to the current one; `0` restores the base;
+/// negative: earlier). Answers the new `{"days": N}`.
+async fn advance(State(state): State<SimState>, body: Bytes) -> Result<Response, ApiError> {
+    let wanted: Advance = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("Invalid advance: {e}")))?;
+    state
+        .advance_to(wanted.days)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(Json(wanted).into_response())
 }
 
 async fn not_found() -> ApiError {

@@ -14,6 +14,7 @@
 //! Layout:
 //! - [`mod@generate`]: the deterministic dataset generator ([`GenParams`] → snapshot).
 //! - [`dataset`]: the served data, indexed and pre-serialised per account.
+//! - [`drift`]: the same data some days later or earlier ([`advance`]), deterministic per seed.
 //! - [`users`]: which user sees which accounts, and token → user (the rule is documented there).
 //! - [`config`]: [`SimConfig`] and [`FaultSettings`].
 //! - `dates`: the date forms CSSM uses (to label subscriptions `Active`/`Expired`).
@@ -23,7 +24,10 @@
 //! - [`api`]: the routes ([`router`]) and the one mapping of refusals to HTTP answers.
 //!
 //! Control routes (outside the API root): `GET /_sim/stats`, `POST /_sim/stats/reset`,
-//! `GET /_sim/faults`, `POST /_sim/faults` (partial [`config::FaultUpdate`]).
+//! `GET /_sim/faults`, `POST /_sim/faults` (partial [`config::FaultUpdate`]),
+//! `GET /_sim/advance` (`{"days": N}`) and `POST /_sim/advance` with `{"days": N}`: serve the
+//! base data (generated or given) advanced by `N` days with the generator's seed (0 for a
+//! snapshot file) — an absolute offset from the base, not added to the previous advance.
 //!
 //! Must not: read the clock or the environment to build data (the anchor date is passed in),
 //! keep raw tokens (only SHA-256 digests; statistics show 8-hex fingerprints), depend on the CSSM
@@ -34,6 +38,7 @@ mod auth;
 pub mod config;
 pub mod dataset;
 mod dates;
+pub mod drift;
 mod faults;
 pub mod generate;
 pub mod state;
@@ -48,8 +53,9 @@ use tokio::task::JoinHandle;
 pub use api::{router, API_ROOT};
 pub use config::{DataSource, FaultSettings, FaultUpdate, SimConfig, StaticToken};
 pub use dataset::{Dataset, DatasetError};
+pub use drift::{advance, drift_of, Drift, Usage};
 pub use generate::{generate, snapshot_text, GenParams};
-pub use state::SimState;
+pub use state::{AdvanceError, SimState};
 pub use stats::SimStats;
 pub use users::{accounts_of_user, fnv1a64, token_fingerprint, user_of_subject};
 

@@ -1,17 +1,23 @@
 //! [`SimState`]: the dataset, the callers, the faults and the counters of one simulator.
+//!
+//! The served dataset is the base snapshot (generated or given) advanced by a number of days
+//! ([`crate::drift::advance`]); [`SimState::advance_to`] swaps it while requests are served
+//! (a request keeps the dataset it started with).
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use chrono::{DateTime, Utc};
 
 use crate::auth::{Auth, AuthError};
 use crate::config::{DataSource, FaultSettings, SimConfig};
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, DatasetError};
+use crate::drift::advance;
 use crate::faults::{FaultState, Injected};
 use crate::generate::generate;
 use crate::stats::SimStats;
 use crate::users::{fingerprint_of_digest, token_digest};
 use crate::SimError;
+use slbot_cssm::Snapshot;
 
 /// Shared state of one simulator; cheap to clone.
 #[derive(Clone, Debug)]
@@ -21,7 +27,10 @@ pub struct SimState {
 
 #[derive(Debug)]
 struct Inner {
-    dataset: Dataset,
+    /// The data before any advance, and the seed of its drift.
+    base: Snapshot,
+    drift_seed: u64,
+    served: RwLock<Served>,
     users: usize,
     max_page: usize,
     omit_total: bool,
@@ -29,6 +38,13 @@ struct Inner {
     auth: Auth,
     faults: Mutex<FaultState>,
     stats: Mutex<SimStats>,
+}
+
+/// The dataset served now and how many days after the base it is.
+#[derive(Debug)]
+struct Served {
+    days: i64,
+    dataset: Arc<Dataset>,
 }
 
 /// Why a request was turned away before reaching its handler.
@@ -42,6 +58,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Counters and settings stay consistent even if a holder panicked; keep serving.
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+/// The largest advance accepted, either way (ten years).
+pub const MAX_ADVANCE_DAYS: i64 = 3650;
 
 impl SimState {
     /// Builds the dataset (generating it if asked) and checks the settings.
@@ -62,11 +81,11 @@ impl SimState {
                 config.users - 1
             )));
         }
-        let snapshot = match config.data {
-            DataSource::Generate(params) => generate(&params),
-            DataSource::Snapshot(snapshot) => snapshot,
+        let (base, drift_seed) = match config.data {
+            DataSource::Generate(params) => (generate(&params), params.seed),
+            DataSource::Snapshot(snapshot) => (snapshot, 0),
         };
-        let dataset = Dataset::from_snapshot(snapshot)?;
+        let dataset = Dataset::from_snapshot(base.clone())?;
         let auth = Auth::new(
             config.users,
             &config.tokens,
@@ -77,7 +96,12 @@ impl SimState {
         .map_err(|e| SimError::Config(format!("cannot build the introspection client: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
-                dataset,
+                base,
+                drift_seed,
+                served: RwLock::new(Served {
+                    days: 0,
+                    dataset: Arc::new(dataset),
+                }),
                 users: config.users,
                 max_page: config.max_page,
                 omit_total: config.omit_total,
@@ -94,12 +118,12 @@ impl SimState {
         lock(&self.inner.stats).clone()
     }
 
-    /// Zeroes the counters.
     /// Counts one `GET /v2/accounts` answered.
     pub(crate) fn account_list_served(&self) {
         lock(&self.inner.stats).account_lists_served += 1;
     }
 
+    /// Zeroes the counters.
     pub fn reset_stats(&self) {
         *lock(&self.inner.stats) = SimStats::default();
     }
@@ -116,11 +140,42 @@ impl SimState {
         Ok(())
     }
 
-    /// The served data.
-    pub fn dataset(&self) -> &Dataset {
-        &self.inner.dataset
+    /// The data served now (a later [`SimState::advance_to`] does not change this one).
+    pub fn dataset(&self) -> Arc<Dataset> {
+        let served = self.inner.served.read().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(&served.dataset)
     }
 
+    /// The data before any advance: the generated dataset or the given snapshot.
+    pub fn base_snapshot(&self) -> &Snapshot {
+        &self.inner.base
+    }
+
+    /// The seed of the drift: the generator's seed, or 0 for a given snapshot.
+    pub fn drift_seed(&self) -> u64 {
+        self.inner.drift_seed
+    }
+
+    /// How many days after the base the served data is.
+    pub fn advanced_days(&self) -> i64 {
+        let served = self.inner.served.read().unwrap_or_else(|p| p.into_inner());
+        served.days
+    }
+
+    /// Serves the base advanced by `days` (an absolute offset from the base, not added to the
+    /// current one; 0 goes back to the base). Refused beyond ±[`MAX_ADVANCE_DAYS`].
+    pub fn advance_to(&self, days: i64) -> Result<(), AdvanceError> {
+        if days.abs() > MAX_ADVANCE_DAYS {
+            return Err(AdvanceError::TooFar(days));
+        }
+        let snapshot = advance(&self.inner.base, self.inner.drift_seed, days);
+        let dataset = Arc::new(Dataset::from_snapshot(snapshot)?);
+        let mut served = self.inner.served.write().unwrap_or_else(|p| p.into_inner());
+        *served = Served { days, dataset };
+        Ok(())
+    }
+
+    /// The number of simulated users.
     pub fn users(&self) -> usize {
         self.inner.users
     }
@@ -187,4 +242,14 @@ impl SimState {
         stats.records_served += records as u64;
         stats.largest_page = stats.largest_page.max(records);
     }
+}
+
+/// Why the data cannot be advanced.
+#[derive(Debug, thiserror::Error)]
+pub enum AdvanceError {
+    #[error("{0} days is too far: at most {MAX_ADVANCE_DAYS} days either way")]
+    TooFar(i64),
+    /// Cannot happen for a base that was served (advancing keeps the accounts); kept typed.
+    #[error("the advanced data cannot be served: {0}")]
+    Dataset(#[from] DatasetError),
 }

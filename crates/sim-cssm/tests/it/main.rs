@@ -4,6 +4,7 @@
 
 mod auth;
 mod dataset;
+mod drift;
 mod faults;
 mod paging;
 
