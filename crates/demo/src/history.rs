@@ -110,34 +110,53 @@ pub(crate) async fn write_past(
     Ok(written)
 }
 
-/// A licence whose use grows in what the first demo person sees, with room left (so `trend`
-/// shows a slope and a run-out date): the first such record of their accounts, in dataset order.
+/// A licence whose use grows for the first demo person, for `trend NAME`: the first name (in
+/// dataset order) all of whose records in their accounts grow, with enough in use that five
+/// weeks back never reaches 0 and room left below the quantity, so the trend rises every week
+/// and the forecast has a run-out ahead.
 pub(crate) fn growing_license(cssm: &slbot_sim_cssm::SimState) -> Option<String> {
     let first = DEMO_PEOPLE.first()?;
     let base = cssm.base_snapshot();
     let user = cssm_user_of(first.email, cssm.users());
-    accounts_of_user(user, cssm.users(), base.accounts.len())
-        .into_iter()
-        .find_map(|account| {
-            let domain = base.accounts[account].get("accountDomain")?.as_str()?;
-            base.licenses
-                .get(domain)?
+    // (name as written, folded name, whether this record qualifies), in dataset order.
+    let mut records: Vec<(String, String, bool)> = Vec::new();
+    for account in accounts_of_user(user, cssm.users(), base.accounts.len()) {
+        let Some(domain) = base.accounts[account]
+            .get("accountDomain")
+            .and_then(|d| d.as_str())
+        else {
+            continue;
+        };
+        for (index, raw) in base.licenses.get(domain).into_iter().flatten().enumerate() {
+            let Ok(record) = serde_json::from_str::<serde_json::Value>(raw.get()) else {
+                continue;
+            };
+            let Some(name) = record.get("license").and_then(|n| n.as_str()) else {
+                continue;
+            };
+            let drift = drift_of(cssm.drift_seed(), account, index);
+            let number = |field: &str| record.get(field).and_then(|v| v.as_i64());
+            let qualifies = match (number("quantity"), number("inUse")) {
+                (Some(quantity), Some(in_use)) => {
+                    drift.usage == Usage::Grows
+                        && in_use >= 6 * drift.per_week
+                        && in_use + 2 * drift.per_week < quantity
+                }
+                _ => false,
+            };
+            records.push((name.to_string(), name.trim().to_lowercase(), qualifies));
+        }
+    }
+    records
+        .iter()
+        .filter(|(name, _, qualifies)| *qualifies && !name.is_empty() && name.trim() == name)
+        .find(|(_, folded, _)| {
+            records
                 .iter()
-                .enumerate()
-                .find_map(|(index, raw)| {
-                    let drift = drift_of(cssm.drift_seed(), account, index);
-                    if drift.usage != Usage::Grows {
-                        return None;
-                    }
-                    let record: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
-                    let name = record.get("license")?.as_str()?;
-                    let quantity = record.get("quantity")?.as_i64()?;
-                    let in_use = record.get("inUse")?.as_i64()?;
-                    let plain = !name.is_empty() && name.trim() == name;
-                    (plain && in_use > 0 && in_use + 2 * drift.per_week < quantity)
-                        .then(|| name.to_string())
-                })
+                .filter(|(_, other, _)| other == folded)
+                .all(|(_, _, qualifies)| *qualifies)
         })
+        .map(|(name, _, _)| name.clone())
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use slbot_demo::DEMO_PEOPLE;
+use slbot_inventory::history::{ChangesReport, Point, TrendReport, Window};
+use slbot_inventory::Filters;
 use slbot_notify::PointTimes;
 
 use crate::harness::{start, Control};
@@ -59,7 +61,42 @@ async fn after_start_each_demo_person_has_five_weekly_points_and_a_restart_adds_
         first[0].1, first[1].1,
         "each person sees their own accounts"
     );
-    assert!(demo.growing_license.is_some());
+
+    // Ana's past reads as history: things changed over the four weeks, and the suggested
+    // licence rises every week.
+    let (times, bytes) = &first[0];
+    let points: Vec<Point> = times
+        .iter()
+        .zip(bytes)
+        .map(|(t, b)| {
+            let at = t.taken_at.timestamp();
+            Point::decode(b, at, at, 64 << 20).unwrap()
+        })
+        .collect();
+    let now = after.timestamp();
+    let changes = ChangesReport::between(
+        &points[0],
+        &points[4],
+        Window::parse_days("30d").unwrap(),
+        true,
+        now,
+        &Filters::default(),
+    )
+    .unwrap();
+    assert!(changes.totals.changed > 0, "{:?}", changes.totals);
+    assert!(
+        changes.totals.quantity_delta > 0,
+        "a purchase: {:?}",
+        changes.totals
+    );
+    let license = demo.growing_license.clone().expect("a growing licence");
+    let trend = TrendReport::of(&points, &license, &Filters::default()).unwrap();
+    let in_use: Vec<i64> = trend.series.iter().map(|p| p.in_use).collect();
+    assert_eq!(in_use.len(), 5, "{license}");
+    assert!(
+        in_use.windows(2).all(|w| w[0] < w[1]),
+        "{license}: {in_use:?}"
+    );
     demo.shutdown().await.unwrap();
 
     let demo = start(&dir).await;
