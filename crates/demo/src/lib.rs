@@ -13,6 +13,8 @@
 //! - [`run`]: [`start`] → [`DemoHandle`] (the URL, the data folder, [`DemoHandle::shutdown`]).
 //! - [`secrets`]: the generated secrets, kept in the data folder (mode 0600).
 //! - [`people`]: the demo people, the bot person and their spaces in the Webex simulator.
+//! - [`history`]: five weekly past points per demo person in the bot store, drifted from the
+//!   CSSM simulator's data, so the history reports have a past.
 //! - [`chat`]: the web chat (HTML, CSS and JavaScript embedded in the binary).
 //! - [`error`]: [`DemoError`], by who can act on it.
 //!
@@ -21,6 +23,7 @@
 
 pub mod chat;
 pub mod error;
+pub mod history;
 pub mod options;
 pub mod people;
 pub mod run;

@@ -4,7 +4,8 @@
 //! 2. the one public listener (a port in use fails here, naming it);
 //! 3. the Webex simulator's saved world, the demo people and the bot person, and a fresh bot
 //!    token; the SSO simulator's saved tokens; the CSSM simulator's generated data;
-//! 4. the backend over its SQLite store, and one router for everything the browser uses,
+//! 4. the past of each demo person without history, written into the bot store
+//!    ([`crate::history`]); the backend over its SQLite store, and one router for everything the browser uses,
 //!    served at once (the bot asks Webex who it is while starting, over this listener);
 //! 5. the spaces (1:1 with the bot, the group space), through the simulator's control API;
 //! 6. the bot on its own loopback port, its webhooks registered through the Webex API (then
@@ -43,6 +44,7 @@ use crate::secrets::{owner_only, Secrets};
 const WEBEX_STATE: &str = "webex-sim.json";
 const SSO_STATE: &str = "sso-sim.json";
 const BACKEND_DB: &str = "backend.db";
+const BOT_DB: &str = "bot.db";
 
 /// How often the simulators' state is written while the demo runs.
 const SAVE_EVERY: Duration = Duration::from_secs(5);
@@ -64,6 +66,8 @@ pub struct DemoHandle {
     pub anchor: NaiveDate,
     /// How many CSSM users the accounts are dealt to (one per demo person).
     pub cssm_users: usize,
+    /// A licence whose use grows for the first demo person (for `trend NAME`), if any.
+    pub growing_license: Option<String>,
     webex: slbot_sim_webex::SimState,
     sso: SsoState,
     stop_http: Option<oneshot::Sender<()>>,
@@ -157,6 +161,7 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
     let base = base_url(addr);
     let webex_base = format!("{base}{}", chat::WEBEX_PREFIX);
     let sims = open_simulators(&opts, &data_dir, &base, &webex_base, &secrets)?;
+    write_history(&data_dir, &sims).await?;
 
     let bot_listener = bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let bot_addr = bot_listener
@@ -192,6 +197,7 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
         bot_url,
         anchor: opts.anchor,
         cssm_users: sims.cssm_users,
+        growing_license: crate::history::growing_license(&sims.cssm),
         webex: sims.webex,
         sso: sims.sso,
         stop_http: Some(stop_http),
@@ -253,6 +259,24 @@ fn open_simulators(
 }
 
 type Running = (oneshot::Sender<()>, JoinHandle<()>);
+
+/// The bot's store in the data folder.
+fn bot_store_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join(BOT_DB).display())
+}
+
+/// Gives each demo person without history their past in the bot store (before the bot opens
+/// it), then closes the store again.
+async fn write_history(data_dir: &Path, sims: &Simulators) -> Result<(), DemoError> {
+    let store = slbot_notify::open(&bot_store_url(data_dir))
+        .await
+        .map_err(|e| DemoError::part("bot store", e))?;
+    let written = crate::history::write_past(&*store, &sims.cssm, &sims.people, Utc::now()).await?;
+    if written > 0 {
+        tracing::info!(people = written, "wrote the demo people's past inventory");
+    }
+    Ok(())
+}
 
 /// The backend with the simulators and the chat on the public listener, served from now on.
 async fn serve_public(
@@ -474,10 +498,7 @@ fn settings_config(
         ("BOT_WORKERS", "4".to_string()),
         ("BOT_QUEUE_CAPACITY", "64".to_string()),
         ("CACHE_MAX_MB", "64".to_string()),
-        (
-            "BOT_STORE_URL",
-            format!("sqlite://{}", data_dir.join("bot.db").display()),
-        ),
+        ("BOT_STORE_URL", bot_store_url(data_dir)),
     ];
     let env: HashMap<String, String> = pairs
         .into_iter()

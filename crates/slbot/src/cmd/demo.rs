@@ -79,6 +79,12 @@ pub async fn run(args: Args, _config: &Config) -> CliResult {
         demo.chat_url()
     );
     println!("     Ask it `expire 30`, `expired`, `shortages`, `usage`, `mix` or `export xlsx`.");
+    // The demo people start with five weeks of history, so the history reports answer at once.
+    let trend = demo.growing_license.as_deref().map_or_else(
+        || "`trend LICENSE`".to_string(),
+        |name| format!("`trend {name}`"),
+    );
+    println!("     For the past five weeks: `changes 7d`, `changes 30d`, {trend} or `status`.");
     println!();
     if demo.is_temporary() {
         println!(
