@@ -9,6 +9,8 @@
 //!   last 90 days' expirations apart (`chart expirations [N days|months]`).
 //! - [`usage`]: the top 15 licenses by utilization (`chart usage`).
 //! - [`status`]: the one summary image of `status chart`.
+//! - [`trend`]: owned and in use of one licence over the kept history, with the run-out
+//!   forecast (`trend LICENSE`; from a `TrendReport`, so [`trend_png`] instead of a kind).
 //! - [`render`]: [`ChartData`] → PNG bytes ([`render_png`]), one drawing module per chart, a
 //!   shared frame (title, legend, footnotes, "nothing to show"), and our own text layout; plus
 //!   [`chart_png`], the one call the CLI and the bot need, and [`ChartData::summary`], the
@@ -44,6 +46,7 @@ mod palette;
 pub mod render;
 pub mod scope;
 pub mod status;
+pub mod trend;
 pub mod usage;
 
 pub use error::ChartError;
@@ -51,9 +54,10 @@ pub use expirations::{
     expirations_chart_data, Bucket, ExpirationsChart, Horizon, HorizonOutOfRange, RECENT_DAYS,
 };
 pub use mix::{mix_chart_data, MixAccountBar, MixChart, MixSegment};
-pub use render::{chart_png, render_png, ChartData, ChartKind, RenderOptions};
+pub use render::{chart_png, render_png, trend_png, ChartData, ChartKind, RenderOptions};
 pub use scope::Scope;
 pub use status::{status_chart_data, StatusChart, StatusTotals};
+pub use trend::{trend_chart_data, trend_file_name, TrendChart};
 pub use usage::{usage_chart_data, UsageBar, UsageChart, USAGE_TOP};
 
 #[cfg(test)]

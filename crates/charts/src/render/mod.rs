@@ -11,6 +11,7 @@ mod frame;
 mod mix;
 mod status;
 mod text;
+mod trend;
 mod usage;
 
 use std::error::Error;
@@ -24,8 +25,10 @@ use slbot_inventory::{Filters, Inventory};
 use crate::expirations::{expirations_chart_data, ExpirationsChart, Horizon};
 use crate::mix::{mix_chart_data, MixChart};
 use crate::status::{status_chart_data, StatusChart};
+use crate::trend::{trend_chart_data, TrendChart};
 use crate::usage::{usage_chart_data, UsageChart};
 use crate::{font, ChartError};
+use slbot_inventory::history::TrendReport;
 
 /// The numbers of one chart, ready to render.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +41,8 @@ pub enum ChartData {
     Usage(UsageChart),
     /// `status chart`.
     Status(StatusChart),
+    /// `trend LICENSE` (from the kept history, not an inventory: see [`trend_png`]).
+    Trend(TrendChart),
 }
 
 impl From<MixChart> for ChartData {
@@ -65,14 +70,16 @@ impl From<StatusChart> for ChartData {
 }
 
 impl ChartData {
-    /// Which chart this is.
-    pub fn kind(&self) -> ChartKind {
-        match self {
+    /// Which chart this is; `None` for the trend, which is drawn from the kept history
+    /// rather than computed by a [`ChartKind`].
+    pub fn kind(&self) -> Option<ChartKind> {
+        Some(match self {
             ChartData::Mix(_) => ChartKind::Mix,
             ChartData::Expirations(c) => ChartKind::Expirations(c.horizon),
             ChartData::Usage(_) => ChartKind::Usage,
             ChartData::Status(_) => ChartKind::Status,
-        }
+            ChartData::Trend(_) => return None,
+        })
     }
 
     /// The title drawn at the top: what, and as of when (`… — as of 2026-11-28`).
@@ -82,6 +89,7 @@ impl ChartData {
             ChartData::Expirations(c) => expirations::title(c),
             ChartData::Usage(c) => usage::title(c),
             ChartData::Status(c) => status::title(c),
+            ChartData::Trend(c) => trend::title(c),
         }
     }
 
@@ -95,6 +103,7 @@ impl ChartData {
             ChartData::Expirations(c) => expirations::summary(c),
             ChartData::Usage(c) => usage::summary(c),
             ChartData::Status(c) => status::summary(c),
+            ChartData::Trend(c) => trend::summary(c),
         }
     }
 }
@@ -237,6 +246,7 @@ pub fn render_png(data: &ChartData, options: RenderOptions) -> Result<Vec<u8>, C
             ChartData::Expirations(c) => expirations::draw(&frame, c)?,
             ChartData::Usage(c) => usage::draw(&frame, c)?,
             ChartData::Status(c) => status::draw(&frame, c)?,
+            ChartData::Trend(c) => trend::draw(&frame, c)?,
         }
         root.present()?;
     }
@@ -252,6 +262,19 @@ pub fn chart_png(
     options: RenderOptions,
 ) -> Result<Vec<u8>, ChartError> {
     render_png(&kind.data(inventory, now, filters)?, options)
+}
+
+/// The `trend LICENSE` chart of a computed trend: what the CLI and the bot need.
+pub fn trend_png(
+    report: &TrendReport<'_>,
+    now: DateTime<Utc>,
+    filters: &Filters,
+    options: RenderOptions,
+) -> Result<Vec<u8>, ChartError> {
+    render_png(
+        &ChartData::Trend(trend_chart_data(report, now, filters)),
+        options,
+    )
 }
 
 fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
