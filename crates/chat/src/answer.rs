@@ -113,6 +113,10 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
                 .unwrap_or_else(|| Answer::text(sentences::CHART_FAILED))
         }
         Command::Filter => return Answer::text(sentences::FILTER_WITHOUT_CARD),
+        // Answered with the history (`crate::history::answer_with_history`); here there is none.
+        Command::Changes { .. } | Command::Trend { .. } => {
+            return Answer::text(sentences::HISTORY_UNAVAILABLE)
+        }
         Command::Refresh => {
             return Answer::text(sentences::refreshed(
                 inventory.account_count(),

@@ -27,8 +27,8 @@ use crate::cards::{
     DEFAULT_CARD_LIFETIME, INPUT_ACCOUNTS, INPUT_DAYS, INPUT_REPORT, INPUT_VAS,
 };
 use crate::command::{
-    expand, is_slot, Command, CommandSpec, Days, Filters, COMMANDS, SLOT_CODE, SLOT_NUMBER,
-    SLOT_TIME, SLOT_ZONE,
+    expand, is_slot, Command, CommandSpec, Days, Filters, COMMANDS, SLOT_CODE, SLOT_DATE,
+    SLOT_LICENSE, SLOT_NUMBER, SLOT_SPAN, SLOT_TIME, SLOT_ZONE,
 };
 use crate::markdown::MAX_MARKDOWN_BYTES;
 use crate::parse::{parse, ParseError, FILLER_WORDS};
@@ -308,8 +308,9 @@ fn valid_form() -> impl Strategy<Value = FilledForm> {
         "[A-Za-z0-9]{4,12}",
         select(GOOD_TIMES),
         select(GOOD_ZONES),
+        "[A-Za-z][A-Za-z0-9]{0,8}( [A-Za-z0-9]{1,8}){0,2}",
     )
-        .prop_map(|((spec, pattern), n, code, time, zone)| {
+        .prop_map(|((spec, pattern), n, code, time, zone, license)| {
             let typed = pattern
                 .iter()
                 .map(|word| match *word {
@@ -317,6 +318,9 @@ fn valid_form() -> impl Strategy<Value = FilledForm> {
                     SLOT_CODE => code.clone(),
                     SLOT_TIME => time.to_string(),
                     SLOT_ZONE => zone.to_string(),
+                    SLOT_SPAN => format!("{n}d"),
+                    SLOT_DATE => format!("2026-{n:02}-01"),
+                    SLOT_LICENSE => license.clone(),
                     literal => literal.to_string(),
                 })
                 .collect();
@@ -334,6 +338,8 @@ fn with_filters(command: Command, filters: Filters) -> Command {
         Command::Report { report, .. } => Command::Report { report, filters },
         Command::Export { format, .. } => Command::Export { format, filters },
         Command::Chart { chart, .. } => Command::Chart { chart, filters },
+        Command::Changes { window, .. } => Command::Changes { window, filters },
+        Command::Trend { license, .. } => Command::Trend { license, filters },
         other => other,
     }
 }

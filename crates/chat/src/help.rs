@@ -42,6 +42,9 @@ mod tests {
                         "CODE" => "123456",
                         "HH:MM" => "07:30",
                         "Area/City" => "Europe/Paris",
+                        "Nd" => "30d",
+                        "YYYY-MM-DD" => "2026-11-01",
+                        "LICENSE" => "AnyConnect Apex",
                         literal => literal,
                     })
                     .collect::<Vec<_>>()

@@ -19,6 +19,8 @@
 //!   `status`) has its own never-shortened layout.
 //! - [`cards`]: the Adaptive Cards (help, filter), the verification of their signed submits,
 //!   and when to offer the filter card; pure functions returning JSON plus a markdown fallback.
+//! - [`history`]: `changes`, `trend` and the run-out section of `status`, from the kept
+//!   history points ([`answer_with_history`]).
 //! - [`answer`](mod@answer): [`Command`] + [`Inventory`](slbot_inventory::Inventory) + now → [`Answer`],
 //!   the messages and files the bot posts.
 //!
@@ -46,6 +48,7 @@ pub mod cards;
 pub mod command;
 pub mod headline;
 pub mod help;
+pub mod history;
 pub mod markdown;
 pub mod parse;
 pub mod report_markdown;
@@ -63,6 +66,7 @@ pub use command::{
     COMMANDS, DEFAULT_NOTIFY_WINDOW,
 };
 pub use help::help_markdown;
+pub use history::answer_with_history;
 pub use markdown::MAX_MARKDOWN_BYTES;
 pub use parse::{parse, time_of_day, time_zone, ParseError};
 pub use report_markdown::{report_markdown, ChatReport};

@@ -11,7 +11,8 @@ use strsim::damerau_levenshtein;
 
 use crate::command::{
     expand, is_slot, Command, CommandSpec, Days, ExportFormat, Filters, Form, FormArg, Frequency,
-    Horizon, Kind, Schedule, Tz, COMMANDS, SLOT_CODE, SLOT_NUMBER, SLOT_TIME, SLOT_ZONE,
+    Horizon, Kind, Schedule, Tz, Window, COMMANDS, SLOT_CODE, SLOT_DATE, SLOT_LICENSE, SLOT_NUMBER,
+    SLOT_SPAN, SLOT_TIME, SLOT_ZONE,
 };
 
 /// Words that may precede any accepted form ("can you show me the status please" is not one:
@@ -50,6 +51,9 @@ pub enum ParseError {
         Days::MAX
     )]
     WindowOutOfRange,
+    /// `changes …` with a window that is neither 1 to 3650 days nor a `YYYY-MM-DD` date.
+    #[error("the changes window is not 1 to 3650 days or a date")]
+    BadChangesWindow,
     /// `notify … at TEXT` where TEXT is not a 24-hour `HH:MM` time.
     #[error("`{text}` is not a time of day")]
     BadTime { text: String },
@@ -177,6 +181,11 @@ struct Captures<'p, 'a> {
     code: Option<&'a str>,
     time: Option<&'a str>,
     zone: Option<&'a str>,
+    /// `Nd` or `YYYY-MM-DD`, as typed.
+    span: Option<&'a str>,
+    date: Option<&'a str>,
+    /// The `LICENSE` words, as typed, joined by one space.
+    license: Option<String>,
 }
 
 impl Captures<'_, '_> {
@@ -185,13 +194,30 @@ impl Captures<'_, '_> {
     }
 }
 
-/// Literal words must be equal (after case folding); placeholders take any one word.
+/// Literal words must be equal (after case folding); placeholders take any one word, but a
+/// last `LICENSE` takes every remaining word (at least one).
 fn match_pattern<'p, 'a>(
     pattern: &'p [&'static str],
     words: &[&str],
     typed: &[&'a str],
 ) -> Option<Captures<'p, 'a>> {
-    if pattern.len() != words.len() {
+    let rest_slot = pattern.last() == Some(&SLOT_LICENSE);
+    let (pattern, words, license) = if rest_slot {
+        let fixed = pattern.len() - 1;
+        if words.len() <= fixed {
+            return None;
+        }
+        let name = typed.get(fixed..).unwrap_or(&[]).join(" ");
+        let name = name.trim_matches(|c| c == '"' || c == '\u{201c}' || c == '\u{201d}');
+        (
+            &pattern[..fixed],
+            &words[..fixed],
+            Some(name.trim().to_string()),
+        )
+    } else {
+        (pattern, words, None)
+    };
+    if pattern.len() != words.len() || license.as_deref() == Some("") {
         return None;
     }
     let mut captures = Captures {
@@ -200,6 +226,9 @@ fn match_pattern<'p, 'a>(
         code: None,
         time: None,
         zone: None,
+        span: None,
+        date: None,
+        license,
     };
     for (i, (p, w)) in pattern.iter().zip(words).enumerate() {
         let as_typed = typed.get(i).copied();
@@ -208,6 +237,8 @@ fn match_pattern<'p, 'a>(
             SLOT_CODE => captures.code = as_typed,
             SLOT_TIME => captures.time = as_typed,
             SLOT_ZONE => captures.zone = as_typed,
+            SLOT_SPAN => captures.span = as_typed,
+            SLOT_DATE => captures.date = as_typed,
             literal if literal == *w => {}
             _ => return None,
         }
@@ -244,6 +275,14 @@ fn build(
             chart: chart.with_horizon(horizon(captures)?),
             filters,
         },
+        Kind::Changes => Command::Changes {
+            window: changes_window(captures)?,
+            filters,
+        },
+        Kind::Trend => Command::Trend {
+            license: captures.license.clone().unwrap_or_default(),
+            filters,
+        },
         Kind::Filter => Command::Filter,
         Kind::NotifyOn => Command::NotifyOn(schedule(captures)?),
         Kind::NotifyOff => Command::NotifyOff,
@@ -276,6 +315,16 @@ fn expiring_days(arg: FormArg, number: Option<&str>) -> Result<Days, ParseError>
     n.checked_mul(per)
         .and_then(|days| Days::new(days).ok())
         .ok_or(ParseError::DaysOutOfRange)
+}
+
+/// `changes` (7 days), `changes N days`, `changes 30d`, `changes since 2026-11-01`.
+fn changes_window(captures: &Captures<'_, '_>) -> Result<Window, ParseError> {
+    let window = match (captures.number.or(captures.span), captures.date) {
+        (Some(days), _) => Window::parse_days(days),
+        (None, Some(date)) => Window::parse_since(date),
+        (None, None) => Ok(Window::default()),
+    };
+    window.map_err(|_| ParseError::BadChangesWindow)
 }
 
 /// `chart expirations`, `… N days`, `… N months`.

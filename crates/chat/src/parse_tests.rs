@@ -734,3 +734,74 @@ fn typos_and_incomplete_new_commands_suggest_the_closest_form() {
         }
     }
 }
+
+#[test]
+fn changes_take_a_window_of_days_or_a_date_and_filters() {
+    use crate::command::Window;
+    // 2026-11-01T00:00:00Z.
+    let nov_1 = 1_793_491_200;
+    let table: Vec<(&str, Window, Filters)> = vec![
+        ("changes", Window::Days(7), none()),
+        ("Changes 7d", Window::Days(7), none()),
+        ("changes 30d", Window::Days(30), none()),
+        ("changes 90 days", Window::Days(90), none()),
+        ("changes since 2026-11-01", Window::Since(nov_1), none()),
+        (
+            "show me the changes 30d va:DEFAULT",
+            Window::Days(30),
+            f(&[], &["DEFAULT"]),
+        ),
+        (
+            "changes account:acme.com",
+            Window::Days(7),
+            f(&["acme.com"], &[]),
+        ),
+    ];
+    for (text, window, filters) in table {
+        assert_eq!(
+            parse(text),
+            Ok(Command::Changes { window, filters }),
+            "{text}"
+        );
+    }
+    for bad in [
+        "changes 0d",
+        "changes 3651 days",
+        "changes since 2026-13-01",
+        "changes lots",
+    ] {
+        assert_eq!(parse(bad), Err(ParseError::BadChangesWindow), "{bad}");
+    }
+    assert_eq!(
+        crate::sentences::parse_error_reply(&ParseError::BadChangesWindow),
+        "I can show changes over the last 1 to 3650 days or since a date: `changes 7d`, \
+         `changes 30d`, `changes since 2026-11-01`."
+    );
+}
+
+#[test]
+fn trend_takes_every_remaining_word_as_the_license_name_as_typed() {
+    let trend = |license: &str, filters: Filters| Command::Trend {
+        license: license.into(),
+        filters,
+    };
+    assert_eq!(
+        parse("trend AnyConnect Apex"),
+        Ok(trend("AnyConnect Apex", none()))
+    );
+    assert_eq!(
+        // Spaces collapse and the punctuation at the end goes, as for every command.
+        parse("trend   DNA  Advantage, va:Lab"),
+        Ok(trend("DNA Advantage", f(&[], &["Lab"])))
+    );
+    assert_eq!(
+        parse("trend \"Cisco ISE Plus\" account:acme.com"),
+        Ok(trend("Cisco ISE Plus", f(&["acme.com"], &[])))
+    );
+    // A name is needed.
+    assert!(matches!(parse("trend"), Err(ParseError::Unknown { .. })));
+    assert!(matches!(
+        parse("trend \"\""),
+        Err(ParseError::Unknown { .. })
+    ));
+}

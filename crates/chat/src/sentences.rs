@@ -201,6 +201,13 @@ pub fn only_in_chat(command: &str) -> String {
     format!("`{command}` only works in the chat with the bot.")
 }
 
+/// `changes` / `trend` when the kept history cannot be read (the bot store does not answer).
+pub const HISTORY_UNAVAILABLE: &str = "I can't read the history I keep of your licenses right \
+     now. It's not you: please try again in a few minutes.";
+
+/// The reply to `changes` with a window that cannot be read.
+pub use slbot_inventory::history::WindowError;
+
 /// The reply to a message that did not parse.
 pub fn parse_error_reply(error: &ParseError) -> String {
     match error {
@@ -208,6 +215,7 @@ pub fn parse_error_reply(error: &ParseError) -> String {
         ParseError::DaysOutOfRange => DAYS_OUT_OF_RANGE.to_string(),
         ParseError::HorizonOutOfRange => horizon_out_of_range(),
         ParseError::WindowOutOfRange => WINDOW_OUT_OF_RANGE.to_string(),
+        ParseError::BadChangesWindow => WindowError.to_string(),
         ParseError::BadTime { text } => bad_time(text),
         ParseError::UnknownTimeZone { text, suggestion } => unknown_time_zone(text, *suggestion),
         ParseError::BadFilter { text } => bad_filter(text),

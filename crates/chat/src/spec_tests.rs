@@ -782,7 +782,7 @@ fn every_fixed_sentence_of_section_4() {
             sentences::unknown_command("what's up", None),
             "Sorry, I didn't understand `what's up`. I know `help`, `status`, `accounts`, \
              `virtual accounts`, `expired`, `expire N`, `shortages`, `usage`, `mix`, `export`, \
-             `rebalance`, `at risk`, `chart mix`, `chart expirations`, `chart usage`, `status chart`, `filter`, \
+             `rebalance`, `at risk`, `changes`, `trend LICENSE`, `chart mix`, `chart expirations`, `chart usage`, `status chart`, `filter`, \
              `notify on`, `notify off`, `notify status`, `notify window N`, `notify test`, \
              `refresh`, `sign out`, `confirm CODE`. Type `help` for everything I can do.",
         ),

@@ -112,6 +112,7 @@ const FILTER_REPORTS: &[(Kind, &str)] = &[
         "Rebalance advice for shortages",
     ),
     (Kind::Report(ReportKind::AtRisk), "Smart accounts at risk"),
+    (Kind::Changes, "Changes over the days above"),
     (
         Kind::Chart(ChartKind::Expirations(Horizon::DEFAULT)),
         "Chart: expirations within the days above",

@@ -93,7 +93,12 @@ fn filter_command(inputs: &Value) -> Result<Command, CardRefusal> {
             chart: chart.with_horizon(Horizon::Days(days)),
             filters,
         }),
+        Kind::Changes => Ok(Command::Changes {
+            window: slbot_inventory::history::Window::Days(days.get()),
+            filters,
+        }),
         Kind::Help
+        | Kind::Trend
         | Kind::Filter
         | Kind::NotifyOn
         | Kind::NotifyOff

@@ -11,14 +11,17 @@
 //! `notify-on`), which is also how the CLI spells them (reports.md §5).
 //!
 //! A form is a pattern of words (see [`Form`]): literal lowercase words, placeholders (`N`,
-//! `CODE`, `HH:MM`, `Area/City`) and optional groups in brackets whose alternatives are
+//! `CODE`, `HH:MM`, `Area/City`, `Nd`, `YYYY-MM-DD`, and `LICENSE` last, taking the rest of the words) and optional groups in brackets whose alternatives are
 //! separated by `|` (`chart expirations [N days|N months]`). Help shows the pattern as written.
 
 use std::fmt;
 
 mod table;
 
-pub(crate) use table::{expand, is_slot, SLOT_CODE, SLOT_NUMBER, SLOT_TIME, SLOT_ZONE};
+pub(crate) use table::{
+    expand, is_slot, SLOT_CODE, SLOT_DATE, SLOT_LICENSE, SLOT_NUMBER, SLOT_SPAN, SLOT_TIME,
+    SLOT_ZONE,
+};
 pub use table::{CommandSpec, Form, FormArg, COMMANDS};
 
 use chrono::NaiveTime;
@@ -26,6 +29,7 @@ pub use chrono_tz::Tz;
 /// How far ahead `chart expirations` looks (`N days` or `N months`; 12 months by default):
 /// the charts crate's own type, so the grammar and the chart cannot disagree on the range.
 pub use slbot_charts::{ChartKind, Horizon};
+pub use slbot_inventory::history::Window;
 pub use slbot_inventory::{Days, Filters, ReportKind};
 
 /// The file format of `export`.
@@ -121,6 +125,17 @@ pub enum Command {
         chart: ChartKind,
         filters: Filters,
     },
+    /// `changes [7d|30d|since YYYY-MM-DD]`: what changed over a window, from the kept history.
+    Changes {
+        window: Window,
+        filters: Filters,
+    },
+    /// `trend LICENSE`: owned and in use of one licence over the kept history, with its
+    /// run-out forecast. The name is kept as typed (matched case-insensitively).
+    Trend {
+        license: String,
+        filters: Filters,
+    },
     /// `filter`: the card to pick accounts, virtual accounts, days and a report.
     Filter,
     /// Turn scheduled notifications on (or change their schedule).
@@ -175,7 +190,9 @@ impl Command {
         match self {
             Command::Report { filters, .. }
             | Command::Export { filters, .. }
-            | Command::Chart { filters, .. } => Some(filters),
+            | Command::Chart { filters, .. }
+            | Command::Changes { filters, .. }
+            | Command::Trend { filters, .. } => Some(filters),
             Command::Help
             | Command::Filter
             | Command::NotifyOn(_)
@@ -187,6 +204,20 @@ impl Command {
             | Command::SignOut
             | Command::Confirm { .. } => None,
         }
+    }
+
+    /// Whether this command reads the kept history (`changes`, `trend`; `status` adds its
+    /// run-out forecast from it).
+    pub fn reads_history(&self) -> bool {
+        matches!(
+            self,
+            Command::Changes { .. }
+                | Command::Trend { .. }
+                | Command::Report {
+                    report: ReportKind::Status,
+                    ..
+                }
+        )
     }
 
     /// Whether this command's answer is a PNG chart.
@@ -214,6 +245,8 @@ impl Command {
             Command::Report { report, .. } => Kind::of_report(*report),
             Command::Export { .. } => Kind::Export,
             Command::Chart { chart, .. } => Kind::of_chart(*chart),
+            Command::Changes { .. } => Kind::Changes,
+            Command::Trend { .. } => Kind::Trend,
             Command::Filter => Kind::Filter,
             Command::NotifyOn(_) => Kind::NotifyOn,
             Command::NotifyOff => Kind::NotifyOff,
@@ -238,6 +271,8 @@ pub enum Kind {
     Export,
     /// A chart, at its default horizon.
     Chart(ChartKind),
+    Changes,
+    Trend,
     Filter,
     NotifyOn,
     NotifyOff,
@@ -270,6 +305,8 @@ impl Kind {
             Kind::Export => Some(ReportKind::Export),
             Kind::Help
             | Kind::Chart(_)
+            | Kind::Changes
+            | Kind::Trend
             | Kind::Filter
             | Kind::NotifyOn
             | Kind::NotifyOff

@@ -20,7 +20,9 @@ pub struct CommandSpec {
 /// One accepted form, a pattern of words separated by single spaces:
 /// - lowercase literal words, which the message must contain in this order;
 /// - placeholders: `N` (a whole number), `CODE` (one word kept as typed), `HH:MM` (a time of
-///   day) and `Area/City` (a time zone name, kept as typed);
+///   day), `Area/City` (a time zone name, kept as typed), `Nd` (a number of days written
+///   `30d`), `YYYY-MM-DD` (a date) and `LICENSE` (only last: every
+///   remaining word, as typed, at least one);
 /// - optional groups `[…]` whose alternatives are separated by `|`
 ///   (`[daily|weekly]`, `[N days|N months]`); groups do not nest.
 #[derive(Debug)]
@@ -47,6 +49,10 @@ pub enum FormArg {
     Schedule,
     /// The notification window: `N` days.
     Window,
+    /// The `changes` window: nothing (7 days), `N days`, `Nd` (`30d`) or `since YYYY-MM-DD`.
+    Changes,
+    /// The `LICENSE` words of `trend`.
+    License,
 }
 
 const fn form(text: &'static str) -> Form {
@@ -219,6 +225,30 @@ pub static COMMANDS: &[CommandSpec] = &[
         "smart accounts ranked by risk: 3 × expired licenses still in use + 2 × short + \
          1 × expiring in 30 days, each with its main reason and the command to look closer",
     ),
+    CommandSpec {
+        kind: Kind::Changes,
+        name: "changes",
+        forms: &[
+            with("changes", FormArg::Changes),
+            with("changes Nd", FormArg::Changes),
+            with("changes N days", FormArg::Changes),
+            with("changes since YYYY-MM-DD", FormArg::Changes),
+        ],
+        summary: "what changed in your licenses over the last 7 days (or N days, or since a \
+                  date): licenses added and removed, owned and in-use changes, new \
+                  expirations, new and resolved shortages, from the snapshot I keep of each \
+                  complete fetch",
+        takes_filters: true,
+    },
+    CommandSpec {
+        kind: Kind::Trend,
+        name: "trend",
+        forms: &[with("trend LICENSE", FormArg::License)],
+        summary: "owned and in use of one license over time, as a chart and a table, with \
+                  the date it runs out if in-use keeps growing (for example \
+                  `trend AnyConnect Apex`)",
+        takes_filters: true,
+    },
     chart(
         ChartKind::Mix,
         &[
@@ -334,10 +364,22 @@ pub(crate) const SLOT_NUMBER: &str = "N";
 pub(crate) const SLOT_CODE: &str = "CODE";
 pub(crate) const SLOT_TIME: &str = "HH:MM";
 pub(crate) const SLOT_ZONE: &str = "Area/City";
+pub(crate) const SLOT_LICENSE: &str = "LICENSE";
+pub(crate) const SLOT_SPAN: &str = "Nd";
+pub(crate) const SLOT_DATE: &str = "YYYY-MM-DD";
 
 /// Whether a pattern word is a placeholder.
 pub(crate) fn is_slot(word: &str) -> bool {
-    [SLOT_NUMBER, SLOT_CODE, SLOT_TIME, SLOT_ZONE].contains(&word)
+    [
+        SLOT_NUMBER,
+        SLOT_CODE,
+        SLOT_TIME,
+        SLOT_ZONE,
+        SLOT_LICENSE,
+        SLOT_SPAN,
+        SLOT_DATE,
+    ]
+    .contains(&word)
 }
 
 /// Every word sequence a form's pattern stands for: the cartesian product of its optional

@@ -3,8 +3,10 @@
 use super::*;
 
 /// Every command kind that is neither a report nor a chart.
-const OTHER_KINDS: [Kind; 10] = [
+const OTHER_KINDS: [Kind; 12] = [
     Kind::Help,
+    Kind::Changes,
+    Kind::Trend,
     Kind::Filter,
     Kind::NotifyOn,
     Kind::NotifyOff,
@@ -94,6 +96,8 @@ fn canonical_names_are_the_chat_words_joined_by_dashes() {
             "export",
             "rebalance",
             "at-risk",
+            "changes",
+            "trend",
             "chart-mix",
             "chart-expirations",
             "chart-usage",

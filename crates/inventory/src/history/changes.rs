@@ -11,8 +11,9 @@
 //! - A record (by account domain, VA, licence) in the latest point only is *added*, in the
 //!   base only *removed*, in both with another quantity or in-use count *changed*.
 //! - A *new expiration* is a line, of the base or of the latest point, whose end date lies
-//!   after the base was taken and at or before `now`; a line in both counts once. Most recent
-//!   first.
+//!   after the base was taken and at or before `now`; lines of a record ending at the same
+//!   instant are one expiration, with the latest point's quantity where both points have it.
+//!   Most recent first.
 //! - A *new shortage* is short (`inUse > quantity`) in the latest point and not in the base
 //!   (or absent there); a *resolved* one is short in the base and not in the latest point (or
 //!   gone). Largest first.
@@ -20,7 +21,7 @@
 //!   selected records.
 //! - Lists other than expirations and shortages are in account, VA, licence order.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
@@ -291,10 +292,25 @@ impl<'a> ChangesReport<'a> {
                 (true, false) => report.resolved_shortages.push(shortage),
                 _ => {}
             }
-            for &(quantity, end) in b.lines.iter().chain(&a.lines) {
-                if let Some(end) = end.filter(|&e| e > base.taken_at && e <= now) {
-                    ended.insert((end, account, key, quantity));
+            // Per side, the quantity ending at each instant; the latest side wins where both
+            // have one (the same line, perhaps grown).
+            let mut ending: BTreeMap<i64, i64> = BTreeMap::new();
+            for (side, lines) in [(0, &b.lines), (1, &a.lines)] {
+                let mut this: BTreeMap<i64, i64> = BTreeMap::new();
+                for &(quantity, end) in lines.iter() {
+                    if let Some(end) = end.filter(|&e| e > base.taken_at && e <= now) {
+                        let q = this.entry(end).or_insert(0);
+                        *q = q.saturating_add(quantity);
+                    }
                 }
+                for (end, q) in this {
+                    if side == 1 || !ending.contains_key(&end) {
+                        ending.insert(end, q);
+                    }
+                }
+            }
+            for (end, quantity) in ending {
+                ended.insert((end, account, key, quantity));
             }
         }
         report.new_expirations = ended

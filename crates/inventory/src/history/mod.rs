@@ -31,7 +31,13 @@ mod trend;
 pub use changes::{
     ChangeTotals, ChangesReport, ExpiredLine, RecordDelta, ShortageDelta, Window, WindowError,
 };
-pub use trend::{Confidence, Forecast, RunOut, TrendPoint, TrendReport, MIN_POINTS, MIN_SPAN_DAYS};
+pub use trend::{
+    Confidence, Forecast, RunOut, RunOutRow, TrendPoint, TrendReport, MIN_POINTS, MIN_SPAN_DAYS,
+};
+
+/// The most a kept point may weigh once decompressed, for [`Point::decode`]'s bound where
+/// the caller has no better one (a corrupt row cannot exhaust memory).
+pub const MAX_POINT_JSON_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The format version written in every encoded point.
 const VERSION: u32 = 1;
