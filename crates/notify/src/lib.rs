@@ -49,6 +49,7 @@ pub mod replies;
 pub mod schedule;
 pub mod scheduler;
 pub mod service;
+pub mod since;
 pub mod store;
 
 pub use digest::{digest, AnnouncedSet, Announcement, Category, Digest, ItemKey};

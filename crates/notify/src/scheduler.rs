@@ -297,7 +297,23 @@ impl Scheduler {
                 .mark_sending(&sub.person_id, now, &record)
                 .await
             {
-                Ok(None) => (render_digest(&d), true),
+                Ok(None) => {
+                    let mut text = render_digest(&d);
+                    let since = crate::since::since_last_digest(
+                        self.deps.store.as_ref(),
+                        &sub.person_id,
+                        sub.last_run_at,
+                        now,
+                    )
+                    .await;
+                    if let Some(section) = since {
+                        if text.len() + section.len() + 2 <= slbot_chat::MAX_MARKDOWN_BYTES {
+                            text.push_str("\n\n");
+                            text.push_str(&section);
+                        }
+                    }
+                    (text, true)
+                }
                 Ok(Some((since, stopped))) => {
                     tracing::warn!(person_id = %sub.person_id, %since, "a digest was left half-sent: sending a note instead of a second copy");
                     outcome = Outcome::MissedNote;

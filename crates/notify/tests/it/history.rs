@@ -83,3 +83,82 @@ on_both_engines!(
     a_persons_points_are_kept_deduplicated_trimmed_and_forgotten,
     super::a_person_s_points_are_kept_deduplicated_trimmed_and_forgotten
 );
+
+/// The point of a one-account snapshot with `(licence, quantity, inUse)` records in DEFAULT.
+fn point(
+    records: &[(&str, i64, i64)],
+    at: chrono::DateTime<chrono::Utc>,
+) -> slbot_inventory::history::Point {
+    let records: Vec<serde_json::Value> = records
+        .iter()
+        .map(|(l, q, u)| serde_json::json!({"license": l, "virtualAccount": "DEFAULT", "quantity": q, "inUse": u}))
+        .collect();
+    let json = serde_json::json!({
+        "accounts": [{"accountName": "Acme", "accountDomain": "acme.com"}],
+        "licenses": {"acme.com": records},
+    });
+    let inv = slbot_inventory::Inventory::from_json_slice(
+        &serde_json::to_vec(&json).unwrap(),
+        &slbot_inventory::Catalog::shipped(),
+    )
+    .unwrap();
+    inv.history_point(at.timestamp())
+}
+
+async fn a_digest_section_says_what_changed_since_the_last_digest(engine: Engine) {
+    use slbot_inventory::history::Point;
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let store = db.open().await;
+    let (d1, d2, d3) = (
+        at(2026, 11, 1, 8, 0),
+        at(2026, 11, 8, 8, 0),
+        at(2026, 11, 15, 8, 0),
+    );
+    let long_ago = at(2020, 1, 1, 0, 0);
+    // Nov 1: Apex 10/5. Nov 8 (the last digest's time): Apex 10/7. Nov 15: Apex 10/12, Plus 2/0.
+    for (records, t) in [
+        (&[("Apex", 10, 5)][..], d1),
+        (&[("Apex", 10, 7)][..], d2),
+        (&[("Apex", 10, 12), ("Plus", 2, 0)][..], d3),
+    ] {
+        let bytes = point(records, t).encode();
+        store
+            .keep_point("p1", t, &Point::digest(&bytes), &bytes, long_ago)
+            .await
+            .unwrap();
+    }
+    let section = slbot_notify::since::since_last_digest(store.as_ref(), "p1", Some(d2), d3).await;
+    // Base Nov 8 (Apex 10/7), latest Nov 15: Plus added; Apex in use 7 → 12 and now short 2.
+    assert_eq!(
+        section.as_deref(),
+        Some(
+            "**Since the last digest** (2026-11-08): 1 license added, 0 removed, 1 changed; owned \
+             +2, in use +5; 0 new expirations (0 licenses); 1 new shortage, 0 resolved.\n\
+             * **Plus** (Acme / DEFAULT): added, owned 0 → 2, in use 0 → 0\n\
+             * **Apex** (Acme / DEFAULT): changed, owned 10 → 10, in use 7 → 12"
+        )
+    );
+    // No earlier digest, or no point from before it: no section.
+    assert_eq!(
+        slbot_notify::since::since_last_digest(store.as_ref(), "p1", None, d3).await,
+        None
+    );
+    assert_eq!(
+        slbot_notify::since::since_last_digest(
+            store.as_ref(),
+            "p1",
+            Some(at(2026, 10, 1, 0, 0)),
+            d3
+        )
+        .await,
+        None
+    );
+    db.cleanup().await;
+}
+
+on_both_engines!(
+    a_digest_says_what_changed_since_the_last_digest,
+    super::a_digest_section_says_what_changed_since_the_last_digest
+);
