@@ -15,6 +15,8 @@
 //! - [`handler`]: one event to the end: mention, policy, command, token, inventory, replies,
 //!   cards (help, filter, verified submits) and `notify …`; the one place where failures
 //!   become sentences.
+//! - [`history`]: the kept snapshots of each person's inventory (one per complete fetch,
+//!   in the bot store) that `changes`, `trend` and `status` read.
 //! - [`mention`]: removing the bot's own mention from a message.
 //! - [`policy`]: who may use the bot: the rules of [`slbot_config::AccessPolicy`] and the
 //!   cached Webex lookup of a sender's organisation.
@@ -33,6 +35,7 @@
 pub mod cache;
 pub mod events;
 pub mod handler;
+pub mod history;
 pub mod intake;
 pub mod license_metrics;
 pub mod mention;

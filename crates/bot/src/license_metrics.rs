@@ -189,6 +189,8 @@ pub async fn keep_fresh(
             token.clone(),
             report,
             false,
+            // A service account's inventory is not a person's: no history.
+            None,
         )
         .await
         {

@@ -15,12 +15,16 @@ pub use slbot_notify::adapters::{BackendTokens, WebexPoster};
 
 use crate::cache::InventoryCache;
 use crate::handler::{fetch_inventory, LoadFailure};
+use crate::history::{HistoryKeeper, KeepFor};
 
 /// Inventories through the bot's cache (the same entries commands use).
 pub struct CachedInventories {
     pub cache: Arc<InventoryCache<Inventory>>,
     pub cssm: CssmClient,
     pub catalog: Arc<Catalog>,
+    /// A digest's fetch is history too.
+    pub history: HistoryKeeper,
+    pub clock: Arc<dyn slbot_base::Clock>,
 }
 
 impl InventorySource for CachedInventories {
@@ -37,6 +41,11 @@ impl InventorySource for CachedInventories {
                 token.clone(),
                 Arc::new(slbot_cssm::no_progress),
                 self.cache.is_shared(),
+                Some(KeepFor {
+                    keeper: self.history.clone(),
+                    person_id: person_id.to_string(),
+                    clock: Arc::clone(&self.clock),
+                }),
             );
             self.cache
                 .get_or_fetch(key, fetch)

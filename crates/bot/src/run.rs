@@ -26,6 +26,7 @@ use crate::cache::shared::{SharedSettings, SharedTier};
 use crate::cache::InventoryCache;
 use crate::handler::MAX_REMEMBERED_OFFERS;
 use crate::handler::{Bot, ProgressSettings};
+use crate::history::HistoryKeeper;
 use crate::intake::Intake;
 use crate::mention::Identity;
 use crate::notifications::{BackendTokens, CachedInventories, WebexPoster};
@@ -149,10 +150,13 @@ pub async fn build_with(
         link_secret: settings.backend_secret.clone(),
         login_url: settings.login_url.clone(),
     });
+    let history = HistoryKeeper::new(Arc::clone(&store), settings.history_retention_days);
     let inventories = Arc::new(CachedInventories {
         cache: Arc::clone(&cache),
         cssm: cssm.clone(),
         catalog: Arc::clone(&catalog),
+        history: history.clone(),
+        clock: Arc::clone(&injected.clock),
     });
     let deps = NotifyDeps {
         store: Arc::clone(&store),
@@ -199,6 +203,7 @@ pub async fn build_with(
         notify,
         scheduler,
         store,
+        history,
         metrics,
     }))
 }

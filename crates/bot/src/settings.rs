@@ -52,6 +52,9 @@ pub struct BotSettings {
     /// `SLBOT_CACHE_MAX_ENTRY_MB` (64): the largest compressed inventory kept in Redis; a
     /// larger one is kept by the replica that fetched it only.
     pub cache_max_entry_bytes: usize,
+    /// `SLBOT_HISTORY_RETENTION_DAYS` (396, about 13 months): how long the snapshots of each
+    /// person's inventory are kept after they were last seen.
+    pub history_retention_days: u32,
     pub allowed_org_ids: Vec<String>,
     pub allowed_email_domains: Vec<String>,
     /// Workers handling events concurrently.
@@ -157,6 +160,18 @@ fn queue_lease(config: &Config) -> Result<Duration, ConfigError> {
     Ok(Duration::from_secs(secs))
 }
 
+/// `SLBOT_HISTORY_RETENTION_DAYS`: 1 to 3650 days, 396 (about 13 months) by default.
+fn history_retention_days(config: &Config) -> Result<u32, ConfigError> {
+    let days: u32 = config.value("HISTORY_RETENTION_DAYS", None, 396)?;
+    if !(1..=3650).contains(&days) {
+        return Err(ConfigError::Invalid {
+            name: "SLBOT_HISTORY_RETENTION_DAYS".into(),
+            reason: format!("{days} is not 1 to 3650 days"),
+        });
+    }
+    Ok(days)
+}
+
 impl BotSettings {
     /// Reads every setting: flags > `SLBOT_*` > TOML > defaults. Missing secrets are errors
     /// that name the variable.
@@ -218,6 +233,7 @@ impl BotSettings {
             cache_max_entry_bytes: config.value::<usize>("CACHE_MAX_ENTRY_MB", None, 64)?
                 * 1024
                 * 1024,
+            history_retention_days: history_retention_days(config)?,
             allowed_org_ids: config.list("ALLOWED_ORG_IDS", &[]),
             allowed_email_domains: config
                 .list("ALLOWED_EMAIL_DOMAINS", &[])
@@ -362,6 +378,25 @@ mod tests {
         let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
         assert!(err.to_string().contains("SLBOT_QUEUE_LEASE_SECS"), "{err}");
         assert!(err.to_string().contains("at least 3"), "{err}");
+    }
+
+    #[test]
+    fn the_history_is_kept_396_days_unless_set_and_a_retention_of_0_days_is_refused() {
+        let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
+        assert_eq!(s.history_retention_days, 396);
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_HISTORY_RETENTION_DAYS", "30"));
+        let s = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap();
+        assert_eq!(s.history_retention_days, 30);
+        for bad in ["0", "3651", "soon"] {
+            let mut pairs = SECRETS.to_vec();
+            pairs.push(("SLBOT_HISTORY_RETENTION_DAYS", bad));
+            let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
+            assert!(
+                err.to_string().contains("SLBOT_HISTORY_RETENTION_DAYS"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -91,6 +91,13 @@ pub struct CacheKey {
     token_mac: [u8; 32],
 }
 
+impl CacheKey {
+    /// Whose inventory this is.
+    pub fn person_id(&self) -> &str {
+        &self.person_id
+    }
+}
+
 impl std::fmt::Debug for CacheKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

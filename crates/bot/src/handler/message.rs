@@ -102,6 +102,8 @@ impl Bot {
                 // Whatever the backend says, no replica serves this person's inventory again
                 // without a new sign-in and a new fetch.
                 self.cache.forget_person(&ctx.person_id).await;
+                // And the snapshots kept of their inventory go with the sign-in.
+                self.history.forget(&ctx.person_id).await;
                 return match self.tokens.sign_out(&ctx.room_id, &ctx.person_id).await {
                     Ok(SignOutOutcome::Forgotten) => Ok(Answer::text(replies::SIGNED_OUT)),
                     Ok(SignOutOutcome::NothingToForget) => Ok(Answer::text(replies::NOT_SIGNED_IN)),
@@ -173,9 +175,20 @@ impl Bot {
         }
         // XLSX exports and PNG charts take hundreds of milliseconds of CPU: build answers on
         // the blocking pool so they never stall webhook acknowledgements.
+        // `changes`, `trend` and `status` read the kept history (this person's only).
+        let history = if command.reads_history() {
+            self.history.points_for(command, person_id, now).await
+        } else {
+            None
+        };
         let (owned_command, owned_inventory) = (command.clone(), Arc::clone(inventory));
         let built = tokio::task::spawn_blocking(move || {
-            slbot_chat::answer(&owned_command, &owned_inventory, now)
+            slbot_chat::answer_with_history(
+                &owned_command,
+                &owned_inventory,
+                history.as_deref(),
+                now,
+            )
         })
         .await;
         let mut answer = match built {

@@ -90,6 +90,8 @@ pub struct Bot {
     pub(crate) scheduler: Arc<Scheduler>,
     /// The bot store: also the record and queue of accepted webhook events.
     pub(crate) store: Arc<dyn NotifyStore>,
+    /// The kept history of each person's inventory (in the bot store).
+    pub(crate) history: crate::history::HistoryKeeper,
     /// What `/metrics` shows (shared with the service).
     pub metrics: crate::metrics::SharedMetrics,
 }
@@ -287,21 +289,31 @@ pub(crate) async fn fetch_inventory(
     token: SecretString,
     report: Arc<dyn Fn(Progress) + Send + Sync>,
     share: bool,
+    keep: Option<crate::history::KeepFor>,
 ) -> Result<Fetched<Inventory>, LoadFailure> {
     let snapshot = cssm
         .fetch_all(&token, &FetchOptions::default(), report.as_ref())
         .await?;
-    tokio::task::spawn_blocking(move || {
+    let taken_at = keep.as_ref().map(|k| k.clock.now().timestamp());
+    let (fetched, point) = tokio::task::spawn_blocking(move || {
         let value = Inventory::from_snapshot(&snapshot, &catalog);
         let shared = if share {
             encode_snapshot(&snapshot)
         } else {
             None
         };
-        Fetched { value, shared }
+        // Only a complete fetch is history: a partial one would show accounts as removed.
+        let point = taken_at
+            .filter(|_| !value.partial())
+            .map(|at| value.history_point(at));
+        (Fetched { value, shared }, point)
     })
     .await
-    .map_err(|e| LoadFailure::Internal(e.to_string()))
+    .map_err(|e| LoadFailure::Internal(e.to_string()))?;
+    if let (Some(keep), Some(point)) = (keep, point) {
+        keep.keeper.keep(&keep.person_id, &point).await;
+    }
+    Ok(fetched)
 }
 
 /// The snapshot as the shared cache holds it: its JSON (the format `slbot fetch` writes),

@@ -71,6 +71,11 @@ impl Bot {
                 token,
                 Arc::new(report),
                 self.cache.is_shared(),
+                Some(crate::history::KeepFor {
+                    keeper: self.history.clone(),
+                    person_id: key.person_id().to_string(),
+                    clock: Arc::clone(&self.clock),
+                }),
             );
             // Runs only on a cache miss (once for every command waiting on it).
             let metrics = Arc::clone(&self.metrics);

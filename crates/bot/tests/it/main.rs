@@ -11,6 +11,7 @@ mod commands;
 mod failures;
 mod files;
 mod fuzz;
+mod history;
 mod isolation;
 mod lifecycle;
 mod notify;
