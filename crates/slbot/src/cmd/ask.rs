@@ -10,7 +10,9 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use slbot_chat::{answer, answer_without_inventory, parse, sentences, Answer, Attachment};
+use slbot_chat::{
+    answer_with_history, answer_without_inventory, parse, sentences, Answer, Attachment,
+};
 use slbot_config::Config;
 use slbot_inventory::Inventory;
 
@@ -37,6 +39,10 @@ pub struct Args {
     /// Catalogue file whose entries add to or override the shipped one [env: SLBOT_CATALOG]
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// For `changes`, `trend` and the forecast of `status`: earlier snapshots (a directory of
+    /// snapshot files, or one file; repeatable). The --snapshot itself is the newest point.
+    #[arg(long, value_name = "PATH")]
+    pub history: Vec<PathBuf>,
     /// Directory to write attachments (CSV/XLSX) into; without it they are not written
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -53,11 +59,50 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
                 for line in inputs::warnings(&inventory) {
                     eprintln!("{line}");
                 }
-                answer(&command, &inventory, now)
+                let history = if command.reads_history() {
+                    Some(history(&args, config, &inventory, now)?)
+                } else {
+                    None
+                };
+                answer_with_history(&command, &inventory, history.as_deref(), now)
             }
         },
     };
     print_answer(&answer, args.out_dir.as_deref())
+}
+
+/// The points of `--history`, and the inventory answered from as the newest (taken `now`
+/// unless its file says when; a partial one is left out, as the bot does).
+fn history(
+    args: &Args,
+    config: &Config,
+    inventory: &Inventory,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<slbot_inventory::history::Point>, CliError> {
+    let catalog = inputs::catalog(args.catalog.as_deref(), config)?;
+    let mut points = inputs::history_points(&args.history, &catalog)?;
+    let listed = |p: &PathBuf| {
+        let canonical = |q: &Path| std::fs::canonicalize(q).ok();
+        args.history.iter().any(|h| {
+            canonical(h) == canonical(p)
+                || canonical(p)
+                    .zip(canonical(h))
+                    .is_some_and(|(f, d)| f.starts_with(d))
+        })
+    };
+    let newest_listed = args.snapshot.as_ref().is_some_and(listed);
+    if !newest_listed && !inventory.partial() {
+        let at = args
+            .snapshot
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(|b| serde_json::from_slice::<slbot_cssm::Snapshot>(&b).ok())
+            .and_then(|s| s.captured_at)
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t.trim()).ok())
+            .map_or(now.timestamp(), |t| t.timestamp());
+        points.push(inventory.history_point(at));
+    }
+    Ok(points)
 }
 
 /// The inventory from `--snapshot` or a live fetch with `--token-env` (clap requires one).

@@ -139,6 +139,60 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The history points of snapshot files: each `PATH` is a snapshot file or a directory whose
+/// `*.json` files are snapshots. A point's time is the snapshot's `capturedAt` (a file without
+/// one is refused: its place in the history would be a guess); partial snapshots are skipped
+/// with a warning, as the bot keeps only complete fetches.
+pub fn history_points(
+    paths: &[PathBuf],
+    catalog: &Catalog,
+) -> Result<Vec<slbot_inventory::history::Point>, CliError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|e| {
+                CliError::input(format!("cannot read the directory {}: {e}", path.display()))
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut points = Vec::with_capacity(files.len());
+    for file in &files {
+        let bytes = std::fs::read(file).map_err(|e| {
+            CliError::input(format!("cannot read the snapshot {}: {e}", file.display()))
+        })?;
+        let snapshot: slbot_cssm::Snapshot = serde_json::from_slice(&bytes)
+            .map_err(|e| CliError::input(format!("{} is not a snapshot: {e}", file.display())))?;
+        let at = snapshot
+            .captured_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
+            .ok_or_else(|| {
+                CliError::input(format!(
+                    "{} has no readable `capturedAt`: a history needs the time of each snapshot (`slbot snapshot` writes it).",
+                    file.display()
+                ))
+            })?;
+        let inventory = Inventory::from_snapshot(&snapshot, catalog);
+        if inventory.partial() {
+            eprintln!(
+                "warning: {} is a partial snapshot (some accounts could not be read): left out of the history",
+                file.display()
+            );
+            continue;
+        }
+        points.push(inventory.history_point(at.timestamp()));
+    }
+    Ok(points)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod backend;
 pub mod bot;
 pub mod demo;
 pub mod doctor;
+pub mod history;
 pub mod inputs;
 pub mod keygen;
 pub mod notify;

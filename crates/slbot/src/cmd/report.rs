@@ -40,7 +40,8 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// accounts, virtual-accounts, expired, expiring, shortages, usage, mix, status, export,
-    /// or a chart: chart-mix, chart-expirations, chart-usage, status-chart
+    /// rebalance, at-risk, a chart (chart-mix, chart-expirations, chart-usage, status-chart),
+    /// or a history report over --history (changes, trend)
     #[arg(value_name = "REPORT")]
     pub report: String,
     /// Snapshot file to report on (instead of fetching from CSSM)
@@ -78,6 +79,18 @@ pub struct Args {
     /// Exit 3 when some accounts could not be read (the answer is partial)
     #[arg(long)]
     pub strict: bool,
+    /// changes, trend: a directory of snapshot files, or one snapshot file; repeatable
+    #[arg(long, value_name = "PATH")]
+    pub history: Vec<PathBuf>,
+    /// changes: the last N days, `7d` or `30d` [default: 7d]
+    #[arg(long, value_name = "Nd")]
+    pub window: Option<String>,
+    /// changes: since this date, YYYY-MM-DD
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// trend: the license name (case-insensitive)
+    #[arg(long, value_name = "NAME")]
+    pub license: Option<String>,
 }
 
 /// What to produce: a report, or a chart of one.
@@ -260,6 +273,9 @@ fn render(report: &Report<'_>, format: Format, inv: &Inventory) -> Result<Vec<u8
 }
 
 pub async fn run(args: Args, config: &Config) -> CliResult {
+    if let Some(which) = crate::cmd::history::HistoryReport::of_name(&args.report) {
+        return crate::cmd::history::run(args, config, which).await;
+    }
     let request = check(&args)?;
     let catalog = inputs::catalog(args.catalog.as_deref(), config)?;
     let inv = inputs::inventory(&request.source, &args.cssm, config, &catalog).await?;
