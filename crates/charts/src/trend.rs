@@ -34,9 +34,12 @@ pub fn trend_chart_data(
     };
     let forecast_note = match &report.forecast {
         Forecast::RunsOut(r) => format!(
-            "Runs out around {}: {}",
+            "Runs out around {}: least squares over {} snapshots, {:+.1} a day, R² {:.2} ({} confidence)",
             slbot_inventory::date::ymd(r.date),
-            r.method()
+            r.points,
+            r.per_day,
+            r.r2,
+            r.confidence.name()
         ),
         Forecast::NotEnoughHistory { .. } => format!(
             "Not enough history for a forecast (needs {MIN_POINTS} snapshots over {MIN_SPAN_DAYS} days)"
@@ -148,8 +151,8 @@ mod tests {
         );
         assert_eq!(
             c.forecast_note,
-            "Runs out around 2027-01-03: least squares over 3 snapshots from 2026-11-01 to \
-             2026-11-15, +1.4 a day, R² 1.00 (high confidence)"
+            "Runs out around 2027-01-03: least squares over 3 snapshots, +1.4 a day, R² 1.00 \
+             (high confidence)"
         );
         assert_eq!(c.filter_note, "Only va: DEFAULT");
     }
