@@ -93,3 +93,37 @@ async fn a_listen_address_in_use_is_refused_naming_it() {
     assert!(text.contains(&addr.to_string()), "{text}");
     assert!(text.contains("in use"), "{text}");
 }
+
+#[tokio::test]
+async fn a_demo_person_asks_changes_trend_and_status_and_each_reads_five_weeks_of_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+    sign_in_over_http(&demo.url, ANA).await;
+    let control = Control::new(&demo);
+    let ana = control.person(ANA).await;
+    let space = control.space_with_bot(&ana).await;
+
+    let asked = control.say(&ana, &space, "changes 30d").await;
+    let answer = control.next_bot_answer(&ana, &space, asked).await;
+    let headline = answer.lines().next().unwrap_or_default();
+    assert!(
+        headline.starts_with("**Changes over the last 30 days** (snapshots of "),
+        "{answer}"
+    );
+    assert!(
+        !answer.contains("Nothing changed"),
+        "the simulator moved: {answer}"
+    );
+
+    let license = demo.growing_license.clone().expect("a growing licence");
+    let asked = control.say(&ana, &space, &format!("trend {license}")).await;
+    let answer = control.next_bot_answer(&ana, &space, asked).await;
+    assert!(answer.starts_with("**Trend of "), "{answer}");
+    assert!(answer.contains("Runs out around **"), "{answer}");
+
+    let asked = control.say(&ana, &space, "status").await;
+    let answer = control.next_bot_answer(&ana, &space, asked).await;
+    assert!(answer.contains("**Run-out forecast**: "), "{answer}");
+    assert!(!answer.contains("not enough history"), "{answer}");
+    demo.shutdown().await.unwrap();
+}
