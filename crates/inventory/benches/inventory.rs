@@ -69,6 +69,13 @@ fn ymd(days: i64) -> String {
 
 /// The synthetic snapshot, as JSON text.
 fn generate() -> String {
+    generate_month(0)
+}
+
+/// The synthetic snapshot `month` months on: the same records (the generator draws the same
+/// numbers), a quarter of them using `month` more licences each month, and every twentieth
+/// owning `month` more: the 13 monthly snapshots of the `changes` bench.
+fn generate_month(month: u64) -> String {
     let catalog: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(include_str!("../data/license-architectures.json"))
             .unwrap_or_default();
@@ -133,7 +140,13 @@ fn generate() -> String {
                     );
                 }
                 lines_left -= line_count;
-                let in_use = rng.below(qty_total * 13 / 10 + 1);
+                let in_use = rng.below(qty_total * 13 / 10 + 1)
+                    + if record.is_multiple_of(4) {
+                        month * (1 + record as u64 % 3)
+                    } else {
+                        0
+                    };
+                let qty_total = qty_total + if record.is_multiple_of(20) { month } else { 0 };
                 if !first {
                     out.push(',');
                 }
@@ -288,9 +301,95 @@ fn main() {
     println!("xlsx: {} bytes", xlsx.unwrap_or(0));
     board.time("XLSX export", took, 1500.0, None);
 
+    history(&mut board, &catalog);
+
     if board.failed > 0 {
         println!("{} target(s) missed", board.failed);
         std::process::exit(1);
     }
     println!("every target met");
+}
+
+/// Issue 11: `changes` over 13 monthly kept snapshots of this shape, from their encoded bytes
+/// as the bot store holds them: pick the two to compare from the times, decode those two,
+/// compare (target ≤ 50 ms). Encoding, one decode, `trend` and the run-out forecast over all
+/// 13 are printed for information.
+fn history(board: &mut Board, catalog: &Catalog) {
+    use slbot_inventory::history::{
+        ChangesReport, Point, TrendReport, Window, MAX_POINT_JSON_BYTES,
+    };
+    const MONTH: i64 = 30 * 86_400;
+    let mut stored: Vec<(i64, Vec<u8>)> = Vec::new();
+    for m in 0..13u64 {
+        let json = generate_month(m);
+        let Ok(inv) = Inventory::from_json_slice(json.as_bytes(), catalog) else {
+            eprintln!("month {m} does not load");
+            std::process::exit(1);
+        };
+        let at = NOW - (12 - m as i64) * MONTH;
+        stored.push((at, inv.history_point(at).encode()));
+    }
+    let sizes: Vec<usize> = stored.iter().map(|(_, b)| b.len()).collect();
+    println!(
+        "history: 13 points of {} records, {:.2} MB each compressed",
+        RECORDS,
+        sizes.iter().sum::<usize>() as f64 / 13.0 / 1e6
+    );
+    let decode =
+        |i: usize| Point::decode(&stored[i].1, stored[i].0, stored[i].0, MAX_POINT_JSON_BYTES).ok();
+    let times: Vec<i64> = stored.iter().map(|(t, _)| t).copied().collect();
+    let none = Filters::none();
+    for (label, window) in [
+        ("changes 30d (13 snapshots)", Window::Days(30)),
+        ("changes since the first (13)", Window::Since(times[0])),
+    ] {
+        let (took, counted) = best(10, || {
+            let (base, latest, later) = window.pick(&times, NOW).ok()?;
+            let (b, l) = (decode(base)?, decode(latest)?);
+            let r = ChangesReport::between(&b, &l, window, later, NOW, &none).ok()?;
+            Some(r.totals.changed + r.totals.new_shortages)
+        });
+        println!("{label}: {} changed or newly short", counted.unwrap_or(0));
+        if counted.is_none() {
+            board.failed += 1;
+        }
+        board.time(label, took, 50.0, None);
+    }
+    let point = decode(12);
+    let (took, _) = best(5, || point.as_ref().map(|p| p.encode().len()));
+    println!(
+        "{:<28} {:>10.2} ms (information)",
+        "encode one point",
+        took.as_secs_f64() * 1e3
+    );
+    let (took, _) = best(5, || decode(12).map(|p| p.record_count()));
+    println!(
+        "{:<28} {:>10.2} ms (information)",
+        "decode one point",
+        took.as_secs_f64() * 1e3
+    );
+    let all: Vec<Point> = (0..13).filter_map(decode).collect();
+    let name = "Custom Feature Pack 3 ";
+    let (took, n) = best(5, || {
+        TrendReport::of(&all, name, &none)
+            .map(|t| t.series.len())
+            .ok()
+    });
+    println!(
+        "{:<28} {:>10.2} ms (information, {} points)",
+        "trend, 13 decoded",
+        took.as_secs_f64() * 1e3,
+        n.unwrap_or(0)
+    );
+    let (took, n) = best(3, || {
+        TrendReport::run_outs(&all, &none, NOW, 180)
+            .map(|r| r.len())
+            .ok()
+    });
+    println!(
+        "{:<28} {:>10.2} ms (information, {} licences)",
+        "run-out forecast, 13",
+        took.as_secs_f64() * 1e3,
+        n.unwrap_or(0)
+    );
 }
