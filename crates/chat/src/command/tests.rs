@@ -94,6 +94,7 @@ fn canonical_names_are_the_chat_words_joined_by_dashes() {
             "export",
             "rebalance",
             "at-risk",
+            "renewals",
             "chart-mix",
             "chart-expirations",
             "chart-usage",
