@@ -10,7 +10,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use slbot_chat::{answer, answer_without_inventory, parse, sentences, Answer, Attachment};
+use slbot_chat::{answer_priced, answer_without_inventory, parse, sentences, Answer, Attachment};
 use slbot_config::Config;
 use slbot_inventory::Inventory;
 
@@ -37,6 +37,9 @@ pub struct Args {
     /// Catalogue file whose entries add to or override the shipped one [env: SLBOT_CATALOG]
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// Unit prices for `renewals` (a CSV `license,unitPrice[,currency]`), as if uploaded to the bot
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
     /// Directory to write attachments (CSV/XLSX) into; without it they are not written
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -53,7 +56,8 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
                 for line in inputs::warnings(&inventory) {
                     eprintln!("{line}");
                 }
-                answer(&command, &inventory, now)
+                let prices = inputs::prices(args.prices.as_deref())?;
+                answer_priced(&command, &inventory, now, prices.as_ref())
             }
         },
     };

@@ -3,6 +3,7 @@
 mod ask;
 mod doctor;
 mod fetch;
+mod renewals;
 mod replicas;
 mod report;
 mod services;
