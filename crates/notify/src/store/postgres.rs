@@ -108,6 +108,10 @@ impl super::sending::SendingMarks for PostgresNotifyStore {
     super::sending::sending_methods!(numbered);
 }
 
+impl super::prices::PriceFiles for PostgresNotifyStore {
+    super::prices::prices_methods!(numbered);
+}
+
 impl NotifyStore for PostgresNotifyStore {
     store_methods!(numbered, "BEGIN");
 

@@ -102,6 +102,10 @@ impl super::sending::SendingMarks for SqliteNotifyStore {
     super::sending::sending_methods!(as_written);
 }
 
+impl super::prices::PriceFiles for SqliteNotifyStore {
+    super::prices::prices_methods!(as_written);
+}
+
 impl NotifyStore for SqliteNotifyStore {
     store_methods!(as_written, "BEGIN IMMEDIATE");
 
