@@ -58,6 +58,20 @@ impl Bot {
             &self.me,
         );
         let started = std::time::Instant::now();
+        if ctx.room_type == RoomType::Direct && !message.files.is_empty() {
+            if let Some(answer) = self.price_upload(&ctx, &message.files).await {
+                let undelivered = self.deliver(&ctx, Privacy::Personal, &answer).await;
+                let took = started.elapsed();
+                self.metrics.command("prices", true, took);
+                tracing::info!(
+                    event_id = %data.id,
+                    command = "prices",
+                    ms = took.as_millis() as u64,
+                    "price file handled"
+                );
+                return super::card::retry_when_undelivered(undelivered);
+            }
+        }
         let public = |answer: Answer| (Privacy::Public, answer);
         let (name, answered, (privacy, answer)) = match slbot_chat::parse(&text) {
             Err(e) => (
@@ -102,6 +116,7 @@ impl Bot {
                 // Whatever the backend says, no replica serves this person's inventory again
                 // without a new sign-in and a new fetch.
                 self.cache.forget_person(&ctx.person_id).await;
+                self.forget_prices(&ctx.person_id).await;
                 return match self.tokens.sign_out(&ctx.room_id, &ctx.person_id).await {
                     Ok(SignOutOutcome::Forgotten) => Ok(Answer::text(replies::SIGNED_OUT)),
                     Ok(SignOutOutcome::NothingToForget) => Ok(Answer::text(replies::NOT_SIGNED_IN)),
@@ -173,9 +188,10 @@ impl Bot {
         }
         // XLSX exports and PNG charts take hundreds of milliseconds of CPU: build answers on
         // the blocking pool so they never stall webhook acknowledgements.
+        let prices = self.prices_for(command, person_id).await;
         let (owned_command, owned_inventory) = (command.clone(), Arc::clone(inventory));
         let built = tokio::task::spawn_blocking(move || {
-            slbot_chat::answer(&owned_command, &owned_inventory, now)
+            slbot_chat::answer_priced(&owned_command, &owned_inventory, now, prices.as_ref())
         })
         .await;
         let mut answer = match built {

@@ -14,4 +14,5 @@ mod fuzz;
 mod isolation;
 mod lifecycle;
 mod notify;
+mod prices;
 mod webhooks;
