@@ -364,6 +364,41 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn the_filename_of_a_download_is_read_from_content_disposition() {
+        assert_eq!(
+            disposition_filename(
+                "attachment; filename=\"prices.csv\"; filename*=UTF-8''prices.csv"
+            ),
+            Some("prices.csv".into())
+        );
+        assert_eq!(disposition_filename("attachment"), None);
+    }
+
+    #[tokio::test]
+    async fn a_file_url_on_another_host_is_refused_so_the_token_stays_with_webex() {
+        let client = WebexClient::new(
+            "https://webexapis.com/v1",
+            secrecy::SecretString::from("bot-token".to_string()),
+            crate::ClientSettings::default(),
+        )
+        .unwrap();
+        for url in [
+            "https://evil.example/v1/contents/1",
+            "http://webexapis.com/v1/contents/1",
+            "https://webexapis.com:8443/v1/contents/1",
+            "not a url",
+        ] {
+            assert!(
+                matches!(
+                    client.download_file(url).await,
+                    Err(WebexError::InvalidInput(_))
+                ),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
     fn a_new_message_serialises_to_webex_field_names_with_one_card_and_one_file() {
         let m = NewMessage::to_person_email("a@example.com")
             .markdown("**hi**")
