@@ -164,6 +164,11 @@ fn parse_chart(
 fn parse_what(args: &Args) -> Result<What, CliError> {
     if let Some(chart) = parse_chart(&args.report, args.days.as_deref(), args.months.as_deref()) {
         let kind = chart?;
+        if args.quarters.is_some() || args.tz.is_some() || args.prices.is_some() {
+            return Err(CliError::input(
+                "--quarters, --tz and --prices apply only to the renewals report, not to charts.",
+            ));
+        }
         return match (args.format, &args.out) {
             (Format::Png, Some(_)) => Ok(What::Chart(kind)),
             (Format::Png, None) => Err(CliError::input(
