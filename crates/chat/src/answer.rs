@@ -2,7 +2,7 @@
 //! clock (`now` is an argument).
 
 use chrono::{DateTime, Utc};
-use slbot_inventory::{date::ymd, Inventory, Report, ReportBody, ReportKind};
+use slbot_inventory::{date::ymd, Inventory, PriceList, Report, ReportBody, ReportKind};
 
 use slbot_charts::{render_png, ChartError, RenderOptions};
 
@@ -101,6 +101,17 @@ impl Answer {
 /// `confirm` need the backend, which only the bot talks to: here they give the sentence that
 /// says so.
 pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> Answer {
+    answer_priced(command, inventory, now, None)
+}
+
+/// [`answer`] with the user's unit prices, which give `renewals` its amounts (other reports
+/// have none). `None` is the same as [`answer`].
+pub fn answer_priced(
+    command: &Command,
+    inventory: &Inventory,
+    now: DateTime<Utc>,
+    prices: Option<&PriceList>,
+) -> Answer {
     let (kind, filters) = match command {
         Command::Help | Command::SignOut | Command::Confirm { .. } => return without_data(command),
         Command::NotifyOn(_)
@@ -127,7 +138,10 @@ pub fn answer(command: &Command, inventory: &Inventory, now: DateTime<Utc>) -> A
         Command::Export { filters, .. } => (ReportKind::Export, filters),
     };
     let report = match inventory.report(kind, now, filters) {
-        Ok(report) => report,
+        Ok(report) => match prices {
+            Some(prices) => report.with_prices(prices),
+            None => report,
+        },
         Err(unknown) => return Answer::text(unknown.sentence()),
     };
     let chat = report_markdown(&report, inventory.account_count());
@@ -306,7 +320,8 @@ fn full_list(report: &Report<'_>) -> Result<Attachment, FileError> {
         | ReportBody::Status(_)
         | ReportBody::Export(_)
         | ReportBody::Rebalance(_)
-        | ReportBody::AtRisk(_) => report.to_csv().map_err(|_| FileError)?,
+        | ReportBody::AtRisk(_)
+        | ReportBody::Renewals(_) => report.to_csv().map_err(|_| FileError)?,
     };
     Ok(Attachment {
         filename: format!("{stem}-{date}.csv"),

@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use slbot_charts::ChartKind;
-use slbot_inventory::{Catalog, Inventory, ReportKind};
+use slbot_inventory::{Calendar, Catalog, Inventory, ReportKind};
 
 use crate::cards::{
     filter_card, help_card, inventory_version, should_offer_filter_card, verify_submit, Card,
@@ -300,6 +300,7 @@ fn the_filter_card_for_a_small_inventory_is_exactly_this_json() {
                 {"title": "Rebalance advice for shortages", "value": "rebalance"},
                 {"title": "Smart accounts at risk", "value": "at-risk"},
                 {"title": "Changes over the days above", "value": "changes"},
+                {"title": "Renewal calendar (4 quarters)", "value": "renewals"},
                 {"title": "Chart: expirations within the days above", "value": "chart-expirations"},
                 {"title": "Chart: architecture mix", "value": "chart-mix"},
                 {"title": "Chart: usage", "value": "chart-usage"},
@@ -350,6 +351,7 @@ fn the_help_card_lists_every_command_and_has_ten_buttons_in_two_sets_of_five() {
             "export",
             "rebalance",
             "at risk",
+            "renewals",
             "changes",
             "trend LICENSE",
             "chart mix",
@@ -498,7 +500,7 @@ fn every_report_the_picker_offers_runs_as_that_command() {
                 .collect()
         })
         .unwrap_or_default();
-    assert_eq!(picks.len(), 16);
+    assert_eq!(picks.len(), 17);
     let f = || filters(&["big.example"], &[]);
     for pick in picks {
         let inputs = filter_submit(
@@ -531,6 +533,7 @@ fn every_report_the_picker_offers_runs_as_that_command() {
                 window: slbot_inventory::history::Window::Days(7),
                 filters: f(),
             },
+            "renewals" => Command::report(ReportKind::Renewals(Calendar::DEFAULT), f()),
             "chart-expirations" => Command::Chart {
                 chart: ChartKind::Expirations(Horizon::Days(days(7))),
                 filters: f(),

@@ -83,6 +83,21 @@ pub fn at_risk(accounts: usize) -> String {
     }
 }
 
+/// `renewals`: how many entitlement lines end in the calendar's quarters, and the zone of
+/// their boundaries.
+pub fn renewals(count: usize, quarters: u32, zone: &str) -> String {
+    let span = if quarters == 1 {
+        "this quarter".to_string()
+    } else {
+        format!("the next {quarters} quarters")
+    };
+    match count {
+        0 => format!("There are no licenses to renew in {span} ({zone})."),
+        1 => format!("There is 1 license to renew in {span} ({zone}), by quarter:"),
+        n => format!("There are {n} licenses to renew in {span} ({zone}), by quarter:"),
+    }
+}
+
 /// `mix`: whether any account has something in use.
 pub fn mix(accounts: usize) -> String {
     if accounts == 0 {

@@ -10,9 +10,11 @@ use slbot_inventory::history::{
     ChangeTotals, ChangesReport, Forecast, HistoryError, Point, RecordDelta, RunOutRow,
     ShortageDelta, TrendReport, Window, MIN_POINTS, MIN_SPAN_DAYS,
 };
-use slbot_inventory::{Filters, Inventory};
+use slbot_inventory::{Filters, Inventory, PriceList};
 
-use crate::answer::{answer, Answer, Attachment, Message, CSV_CONTENT_TYPE, PNG_CONTENT_TYPE};
+use crate::answer::{
+    answer_priced, Answer, Attachment, Message, CSV_CONTENT_TYPE, PNG_CONTENT_TYPE,
+};
 use crate::command::Command;
 use crate::markdown::{name, MAX_MARKDOWN_BYTES};
 use crate::sentences::{self, count};
@@ -26,12 +28,13 @@ pub const STATUS_RUN_OUTS: usize = 5;
 pub const STATUS_RUN_OUT_DAYS: i64 = 180;
 
 /// The answer to `command` with the kept history (`None`: none could be read, which the
-/// answer says). `changes` and `trend` read only the history; `status` gains its run-out
+/// answer says) and the person's unit prices (for `renewals`). `changes` and `trend` read only the history; `status` gains its run-out
 /// section; every other command is [`answer`].
 pub fn answer_with_history(
     command: &Command,
     inventory: &Inventory,
     history: Option<&[Point]>,
+    prices: Option<&PriceList>,
     now: DateTime<Utc>,
 ) -> Answer {
     let now_s = now.timestamp();
@@ -46,7 +49,7 @@ pub fn answer_with_history(
             trend_answer(TrendReport::of(points, license, filters), filters, now)
         }
         (command, history) => {
-            let mut answer = answer(command, inventory, now);
+            let mut answer = answer_priced(command, inventory, now, prices);
             if let (Command::Report { filters, .. }, true) = (command, command.reads_history()) {
                 let section = run_out_section(history, filters, now_s);
                 if let Some(first) = answer.messages.first_mut() {

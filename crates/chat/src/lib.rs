@@ -56,7 +56,9 @@ mod rows;
 pub mod sentences;
 mod status;
 
-pub use answer::{answer, answer_chart, answer_without_inventory, Answer, Attachment, Message};
+pub use answer::{
+    answer, answer_chart, answer_priced, answer_without_inventory, Answer, Attachment, Message,
+};
 pub use cards::{
     filter_card, help_card, inventory_version, should_offer_filter_card, verify_submit, Card,
     CardKind, CardRefusal, CardRequest, CardStamp,

@@ -161,16 +161,29 @@ pub(crate) struct Fitted {
 /// with its footer fits, or, when even the first group does not fit, that group's rows while
 /// they fit; then a blank line and the footer with the number of rows left out.
 pub(crate) fn fit(head: &str, groups: &[Group], limit: usize) -> Fitted {
-    let total: usize = groups.iter().map(|g| g.rows.len()).sum();
+    fit_with_hidden(head, groups, 0, limit)
+}
+
+/// [`fit`] when `hidden` rows were already left out of `groups` (a top N per group): they are
+/// counted in the footer, which is then always written.
+pub(crate) fn fit_with_hidden(head: &str, groups: &[Group], hidden: usize, limit: usize) -> Fitted {
+    let total: usize = groups.iter().map(|g| g.rows.len()).sum::<usize>() + hidden;
     let mut full = head.to_string();
     for group in groups {
         write_group(&mut full, group, false, &group.rows);
     }
-    let full = full.trim_end().to_string();
-    if full.len() <= limit {
+    if hidden == 0 && full.trim_end().len() <= limit {
+        return Fitted {
+            markdown: full.trim_end().to_string(),
+            more: 0,
+        };
+    }
+    if hidden > 0 && full.len() + 1 + footer(hidden).len() <= limit {
+        full.push('\n');
+        full.push_str(&footer(hidden));
         return Fitted {
             markdown: full,
-            more: 0,
+            more: hidden,
         };
     }
 

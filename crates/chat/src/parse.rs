@@ -10,9 +10,9 @@ use chrono::NaiveTime;
 use strsim::damerau_levenshtein;
 
 use crate::command::{
-    expand, is_slot, Command, CommandSpec, Days, ExportFormat, Filters, Form, FormArg, Frequency,
-    Horizon, Kind, Schedule, Tz, Window, COMMANDS, SLOT_CODE, SLOT_DATE, SLOT_LICENSE, SLOT_NUMBER,
-    SLOT_SPAN, SLOT_TIME, SLOT_ZONE,
+    expand, is_slot, Calendar, Command, CommandSpec, Days, ExportFormat, Filters, Form, FormArg,
+    Frequency, Horizon, Kind, Quarters, Schedule, Tz, Window, COMMANDS, SLOT_CODE, SLOT_DATE,
+    SLOT_LICENSE, SLOT_NUMBER, SLOT_SPAN, SLOT_TIME, SLOT_ZONE,
 };
 
 /// Words that may precede any accepted form ("can you show me the status please" is not one:
@@ -37,6 +37,12 @@ pub enum ParseError {
     /// `expire N…` with N not a whole number giving 1..=3650 days.
     #[error("the number of days is not a whole number from 1 to {}", Days::MAX)]
     DaysOutOfRange,
+    /// `renewals N…` with N not a whole number from 1 to 20.
+    #[error(
+        "the number of quarters is not a whole number from 1 to {}",
+        Quarters::MAX
+    )]
+    QuartersOutOfRange,
     /// `chart expirations N days|months` with N not a whole number of 1..=3650 days or
     /// 1..=120 months.
     #[error(
@@ -260,6 +266,10 @@ fn build(
         Kind::Help => Command::Help,
         // Reports and charts take their one parameter from the form (`expire 90`, `chart
         // expirations 6 months`; the default without `N`), `export` its file format.
+        Kind::Report(report) if arg == FormArg::Quarters => Command::Report {
+            report: report.with_calendar(calendar(captures)?),
+            filters,
+        },
         Kind::Report(report) => Command::Report {
             report: report.with_days(expiring_days(arg, captures.number)?),
             filters,
@@ -339,6 +349,21 @@ fn horizon(captures: &Captures<'_, '_>) -> Result<Horizon, ParseError> {
         Horizon::days(n)
     };
     horizon.map_err(|_| ParseError::HorizonOutOfRange)
+}
+
+/// `renewals [N [quarters]] [tz Area/City]`: 4 quarters in UTC unless given.
+fn calendar(captures: &Captures<'_, '_>) -> Result<Calendar, ParseError> {
+    let mut calendar = Calendar::DEFAULT;
+    if let Some(n) = captures.number {
+        calendar.quarters = Quarters::parse(n).map_err(|_| ParseError::QuartersOutOfRange)?;
+    }
+    if let Some(text) = captures.zone {
+        calendar.zone = time_zone(text).ok_or_else(|| ParseError::UnknownTimeZone {
+            text: shown_text(text),
+            suggestion: closest_time_zone(text),
+        })?;
+    }
+    Ok(calendar)
 }
 
 /// A whole decimal number of ASCII digits (no sign, no decimals) that fits a `u32`.

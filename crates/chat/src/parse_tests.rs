@@ -805,3 +805,60 @@ fn trend_takes_every_remaining_word_as_the_license_name_as_typed() {
         Err(ParseError::Unknown { .. })
     ));
 }
+
+fn renewals(quarters: u32, zone: Tz, filters: Filters) -> Command {
+    Command::Report {
+        report: ReportKind::Renewals(Calendar {
+            quarters: Quarters::new(quarters).expect("in range"),
+            zone,
+        }),
+        filters,
+    }
+}
+
+#[test]
+fn renewals_take_a_number_of_quarters_a_time_zone_and_filters() {
+    let table: Vec<(&str, Command)> = vec![
+        ("renewals", renewals(4, Tz::UTC, none())),
+        ("renewals 2", renewals(2, Tz::UTC, none())),
+        ("renewals 2 quarters", renewals(2, Tz::UTC, none())),
+        ("Renewals 20 Quarters.", renewals(20, Tz::UTC, none())),
+        ("renewal calendar", renewals(4, Tz::UTC, none())),
+        ("renewal calendar 8 quarters", renewals(8, Tz::UTC, none())),
+        (
+            "show me the renewals for 3 quarters",
+            renewals(3, Tz::UTC, none()),
+        ),
+        (
+            "renewals 2 quarters tz Europe/Berlin",
+            renewals(2, chrono_tz::Europe::Berlin, none()),
+        ),
+        (
+            "renewals tz America/Los_Angeles va:Lab",
+            renewals(4, chrono_tz::America::Los_Angeles, f(&[], &["Lab"])),
+        ),
+        (
+            "renewals 1 account:acme.com",
+            renewals(1, Tz::UTC, f(&["acme.com"], &[])),
+        ),
+    ];
+    for (text, expected) in table {
+        assert_eq!(parse(text), Ok(expected), "{text:?}");
+    }
+}
+
+#[test]
+fn renewals_with_a_number_of_quarters_outside_one_to_twenty_get_the_range_sentence() {
+    for text in [
+        "renewals 0",
+        "renewals 21 quarters",
+        "renewal calendar 99999999999",
+        "renewals for 0 quarters",
+    ] {
+        assert_eq!(parse(text), Err(ParseError::QuartersOutOfRange), "{text:?}");
+    }
+    assert!(matches!(
+        parse("renewals 2 tz Mars/Olympus"),
+        Err(ParseError::UnknownTimeZone { .. })
+    ));
+}

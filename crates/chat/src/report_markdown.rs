@@ -5,13 +5,18 @@
 use std::collections::HashSet;
 
 use slbot_inventory::{
-    AccountRow, AtRiskRow, ExportRow, LineRow, MixAccount, RebalanceRow, RecordRow, Report,
-    ReportBody, RiskReason, VirtualAccountsRow,
+    AccountRow, Amount, AtRiskRow, ExportRow, LineRow, MixAccount, RebalanceRow, RecordRow,
+    RenewalRow, Renewals, Report, ReportBody, RiskReason, VirtualAccountsRow, NO_PRICE,
 };
 
 use crate::headline;
-use crate::markdown::{fit, group_rows, name, Fitted, Group, RowPlace, MAX_MARKDOWN_BYTES};
-use crate::rows::{line_details, percent, shortage_details, usage_details};
+use crate::markdown::{
+    fit, fit_with_hidden, group_rows, name, Fitted, Group, RowPlace, MAX_MARKDOWN_BYTES,
+};
+use crate::rows::{chat_date, line_details, percent, shortage_details, usage_details};
+
+/// Lines shown per quarter of `renewals`; the rest are in the attached full list.
+pub const RENEWALS_TOP: usize = 5;
 
 /// A report rendered for chat: the message, and how many rows the size rule left out
 /// (when more than 0, the full report must follow as a file).
@@ -74,6 +79,9 @@ pub fn report_markdown(report: &Report<'_>, total_accounts: usize) -> ChatReport
                 rows_left_out: 0,
             };
         }
+        ReportBody::Renewals(calendar) => {
+            return renewals_markdown(report, calendar, total_accounts);
+        }
         ReportBody::Export(rows) => {
             return ChatReport {
                 markdown: export_summary(report, rows, total_accounts),
@@ -87,6 +95,122 @@ pub fn report_markdown(report: &Report<'_>, total_accounts: usize) -> ChatReport
         markdown,
         rows_left_out: more,
     }
+}
+
+/// `renewals`: the headline, one line of totals per quarter (every quarter, empty ones too),
+/// then the first [`RENEWALS_TOP`] lines of each quarter; every line left out (by the top or by
+/// the size rule) is counted, so the full list follows as a file.
+fn renewals_markdown(
+    report: &Report<'_>,
+    calendar: &Renewals<'_>,
+    total_accounts: usize,
+) -> ChatReport {
+    let headline = headline::renewals(
+        calendar.count(),
+        calendar.calendar.quarters.get(),
+        calendar.calendar.zone.name(),
+    );
+    let mut head = head_lines(&headline, report, total_accounts);
+    for q in &calendar.quarters {
+        head.push_str(&format!(
+            "* **{}** ({} to {}): {}, Qty: {}",
+            q.label,
+            chat_date(q.first_day),
+            chat_date(q.last_day),
+            crate::sentences::count(q.rows.len(), "line", "lines"),
+            q.quantity
+        ));
+        if calendar.priced {
+            head.push_str(&format!(", {}", amounts_text(&q.amounts)));
+            if q.unpriced > 0 {
+                head.push_str(&format!(
+                    " ({} with no price)",
+                    crate::sentences::count(q.unpriced, "line", "lines")
+                ));
+            }
+        }
+        head.push('\n');
+    }
+    if calendar.count() == 0 {
+        return ChatReport {
+            markdown: head.trim_end().to_string(),
+            rows_left_out: 0,
+        };
+    }
+    head.push('\n');
+    let mut not_shown = 0;
+    let groups: Vec<Group> = calendar
+        .quarters
+        .iter()
+        .filter(|q| !q.rows.is_empty())
+        .map(|q| {
+            not_shown += q.rows.len().saturating_sub(RENEWALS_TOP);
+            let label = if q.rows.len() > RENEWALS_TOP {
+                format!("**{}**, the first {RENEWALS_TOP}", q.label)
+            } else {
+                format!("**{}**", q.label)
+            };
+            Group {
+                account: Some(label),
+                new_account: true,
+                va: None,
+                rows: q
+                    .rows
+                    .iter()
+                    .take(RENEWALS_TOP)
+                    .map(|r| renewal_text(r, calendar.priced))
+                    .collect(),
+            }
+        })
+        .collect();
+    let Fitted { markdown, more } = fit_with_hidden(&head, &groups, not_shown, MAX_MARKDOWN_BYTES);
+    ChatReport {
+        markdown,
+        rows_left_out: more,
+    }
+}
+
+/// `1,100.00 USD + 5.00 EUR`; `0.00` when nothing is priced.
+fn amounts_text(amounts: &[Amount]) -> String {
+    if amounts.is_empty() {
+        return "0.00".to_string();
+    }
+    amounts
+        .iter()
+        .map(|a| {
+            if a.currency.trim().is_empty() {
+                format!("{:.2}", a.amount)
+            } else {
+                format!("{:.2} {}", a.amount, name(&a.currency))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// `**AnyConnect Apex**, Qty: 10, ends on 2027/01/01 (Acme, DEFAULT), 1000.00 USD`.
+fn renewal_text(row: &RenewalRow<'_>, priced: bool) -> String {
+    let mut text = format!(
+        "**{}**, Qty: {}, ends on {} ({}, {})",
+        name(row.license),
+        row.quantity,
+        chat_date(row.local_end_date),
+        name(row.account),
+        name(row.virtual_account)
+    );
+    if priced {
+        match (&row.price, row.amount()) {
+            (Some(p), Some(a)) => text.push_str(&format!(
+                ", {}",
+                amounts_text(&[Amount {
+                    currency: p.currency.clone(),
+                    amount: a,
+                }])
+            )),
+            _ => text.push_str(&format!(", {NO_PRICE}")),
+        }
+    }
+    text
 }
 
 /// The bold headline and, for a partial answer, the partial line; each ending in `\n`.

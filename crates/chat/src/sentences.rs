@@ -61,6 +61,9 @@ pub fn unknown_command(text: &str, suggestion: Option<&str>) -> String {
 /// `expire N` with N outside 1..=3650 days.
 pub const DAYS_OUT_OF_RANGE: &str = slbot_inventory::DAYS_RANGE_SENTENCE;
 
+/// `renewals N` with N outside 1..=20 quarters.
+pub const QUARTERS_OUT_OF_RANGE: &str = slbot_inventory::QUARTERS_RANGE_SENTENCE;
+
 /// `chart expirations N days|months` out of range: the charts crate's sentence, so there is
 /// one wording for the whole project.
 pub fn horizon_out_of_range() -> String {
@@ -214,6 +217,7 @@ pub fn parse_error_reply(error: &ParseError) -> String {
         ParseError::Unknown { text, suggestion } => unknown_command(text, suggestion.as_deref()),
         ParseError::DaysOutOfRange => DAYS_OUT_OF_RANGE.to_string(),
         ParseError::HorizonOutOfRange => horizon_out_of_range(),
+        ParseError::QuartersOutOfRange => QUARTERS_OUT_OF_RANGE.to_string(),
         ParseError::WindowOutOfRange => WINDOW_OUT_OF_RANGE.to_string(),
         ParseError::BadChangesWindow => WindowError.to_string(),
         ParseError::BadTime { text } => bad_time(text),

@@ -782,7 +782,8 @@ fn every_fixed_sentence_of_section_4() {
             sentences::unknown_command("what's up", None),
             "Sorry, I didn't understand `what's up`. I know `help`, `status`, `accounts`, \
              `virtual accounts`, `expired`, `expire N`, `shortages`, `usage`, `mix`, `export`, \
-             `rebalance`, `at risk`, `changes`, `trend LICENSE`, `chart mix`, `chart expirations`, `chart usage`, `status chart`, `filter`, \
+             `rebalance`, `at risk`, `renewals`, `changes`, `trend LICENSE`, `chart mix`, `chart expirations`, `chart usage`, `status chart`, \
+             `filter`, \
              `notify on`, `notify off`, `notify status`, `notify window N`, `notify test`, \
              `refresh`, `sign out`, `confirm CODE`. Type `help` for everything I can do.",
         ),
@@ -1060,5 +1061,103 @@ fn a_long_virtual_accounts_list_is_cut_at_an_account_and_its_csv_lists_every_va(
             "a39.example.com",
             "Virtual account 39-09 of the team"
         ]
+    );
+}
+
+#[test]
+fn renewals_show_totals_per_quarter_first_then_the_lines_of_each_quarter() {
+    // now = 2026-11-28, so the first quarter is 2026-Q4. Expired and perpetual lines are left
+    // out; 2027-04-02 is in 2027-Q2, beyond 2 quarters.
+    let inventory = acme(vec![
+        record(
+            "DNA Advantage",
+            "DEFAULT",
+            150,
+            100,
+            &[(100, json!("2026-12-20")), (50, json!("2027-02-10"))],
+        ),
+        record("ISE Base", "Lab", 20, 5, &[(20, json!("2027-01-05"))]),
+        record("Old License", "Lab", 5, 0, &[(5, json!("2025-01-01"))]),
+        record("Forever", "Lab", 1, 0, &[(1, Value::Null)]),
+        record("Later", "Lab", 3, 0, &[(3, json!("2027-04-02"))]),
+    ]);
+    let expected = "**There are 3 licenses to renew in the next 2 quarters (UTC), by quarter:**\n\
+         * **2026-Q4** (2026/10/01 to 2026/12/31): 1 line, Qty: 100\n\
+         * **2027-Q1** (2027/01/01 to 2027/03/31): 2 lines, Qty: 70\n\
+         \n\
+         * **2026-Q4**\n\
+         \x20   * **DNA Advantage**, Qty: 100, ends on 2026/12/20 (Acme, DEFAULT)\n\
+         * **2027-Q1**\n\
+         \x20   * **ISE Base**, Qty: 20, ends on 2027/01/05 (Acme, Lab)\n\
+         \x20   * **DNA Advantage**, Qty: 50, ends on 2027/02/10 (Acme, DEFAULT)";
+    let answer = ask("renewals 2 quarters", &inventory);
+    assert_eq!(answer.messages.len(), 1);
+    assert_eq!(answer.messages[0].markdown, expected);
+
+    // With prices: DNA Advantage 100 × 12.5 = 1250.00 USD in Q4 and 50 × 12.5 = 625.00 USD in
+    // Q1, where ISE Base has no price.
+    let prices =
+        slbot_inventory::PriceList::parse(b"license,unitPrice,currency\ndna advantage,12.5,USD\n")
+            .expect("the header is valid")
+            .prices;
+    let command = parse("renewals 2").expect("parses");
+    let priced = crate::answer::answer_priced(&command, &inventory, now(), Some(&prices));
+    let lines: Vec<&str> = priced.messages[0].markdown.lines().collect();
+    assert_eq!(
+        lines[1],
+        "* **2026-Q4** (2026/10/01 to 2026/12/31): 1 line, Qty: 100, 1250.00 USD"
+    );
+    assert_eq!(
+        lines[2],
+        "* **2027-Q1** (2027/01/01 to 2027/03/31): 2 lines, Qty: 70, 625.00 USD (1 line with no price)"
+    );
+    assert_eq!(
+        lines[7],
+        "    * **ISE Base**, Qty: 20, ends on 2027/01/05 (Acme, Lab), no price"
+    );
+}
+
+#[test]
+fn renewals_show_the_first_five_lines_of_a_quarter_and_attach_the_full_list() {
+    // Seven lines ending 2026-12-01 … 2026-12-07 in 2026-Q4: five shown, two in the file.
+    let records: Vec<Value> = (1..=7)
+        .map(|d| {
+            record(
+                &format!("License {d}"),
+                "DEFAULT",
+                1,
+                0,
+                &[(1, json!(format!("2026-12-0{d}")))],
+            )
+        })
+        .collect();
+    let answer = ask("renewal calendar 1", &acme(records));
+    let markdown = &answer.messages[0].markdown;
+    assert!(markdown.starts_with(
+        "**There are 7 licenses to renew in this quarter (UTC), by quarter:**\n\
+         * **2026-Q4** (2026/10/01 to 2026/12/31): 7 lines, Qty: 7\n\n\
+         * **2026-Q4**, the first 5\n"
+    ));
+    assert!(markdown.contains("**License 5**"));
+    assert!(!markdown.contains("**License 6**"));
+    assert!(markdown.ends_with("\n\n…and 2 more. The full list is attached."));
+    let file = answer.messages[1]
+        .attachment
+        .as_ref()
+        .expect("the full list");
+    assert_eq!(file.filename, "renewals-2026-11-28.csv");
+    // A header and the seven lines.
+    assert_eq!(String::from_utf8_lossy(&file.bytes).lines().count(), 8);
+}
+
+#[test]
+fn a_number_of_quarters_out_of_range_gets_the_range_sentence() {
+    let reply = match parse("renewals 25") {
+        Err(e) => sentences::parse_error_reply(&e),
+        Ok(c) => panic!("{c:?}"),
+    };
+    assert_eq!(
+        reply,
+        "I can show 1 to 20 quarters of renewals, for example `renewals 4 quarters`."
     );
 }

@@ -79,6 +79,7 @@ impl Inventory {
             ReportKind::Export => ReportBody::Export(self.export_rows(sel)),
             ReportKind::Rebalance => ReportBody::Rebalance(self.rebalance(sel)),
             ReportKind::AtRisk => ReportBody::AtRisk(self.at_risk(now, sel)),
+            ReportKind::Renewals(c) => ReportBody::Renewals(Box::new(self.renewals(c, now, sel))),
         }
     }
 
@@ -145,7 +146,7 @@ impl Inventory {
     }
 
     /// The full tie-break chain for two lines (by index).
-    fn line_tie(&self, a: u32, b: u32) -> Ordering {
+    pub(crate) fn line_tie(&self, a: u32, b: u32) -> Ordering {
         let (la, lb): (&Line, &Line) = (&self.lines[a as usize], &self.lines[b as usize]);
         self.record_identity_cmp(
             &self.records[la.record as usize],

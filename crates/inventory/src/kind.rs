@@ -8,6 +8,7 @@
 //! (JSON, table, CSV columns, chat markdown); names, `ALL`, `from_name` and suggestions follow
 //! from this declaration.
 
+use crate::renewals::Calendar;
 use crate::report::Days;
 
 /// Declares [`ReportKind`]: one line per report, `Variant(Param = default)? => "name"`.
@@ -60,6 +61,8 @@ reports! {
     Rebalance => "rebalance";
     /// Smart accounts ranked by a stated score: expired in use, short, expiring in 30 days.
     AtRisk => "at-risk";
+    /// Entitlement lines by calendar quarter of their end date, with totals per quarter.
+    Renewals(Calendar = Calendar::DEFAULT) => "renewals";
 }
 
 impl ReportKind {
@@ -83,6 +86,25 @@ impl ReportKind {
             ReportKind::Accounts
             | ReportKind::VirtualAccounts
             | ReportKind::Expired
+            | ReportKind::Shortages
+            | ReportKind::Usage
+            | ReportKind::Mix
+            | ReportKind::Status
+            | ReportKind::Export
+            | ReportKind::Rebalance
+            | ReportKind::AtRisk
+            | ReportKind::Renewals(_) => self,
+        }
+    }
+
+    /// This report with `calendar` as its quarters and zone when it has them (`renewals`).
+    pub fn with_calendar(self, calendar: Calendar) -> Self {
+        match self {
+            ReportKind::Renewals(_) => ReportKind::Renewals(calendar),
+            ReportKind::Accounts
+            | ReportKind::VirtualAccounts
+            | ReportKind::Expired
+            | ReportKind::Expiring(_)
             | ReportKind::Shortages
             | ReportKind::Usage
             | ReportKind::Mix
@@ -144,7 +166,8 @@ mod tests {
                 "status",
                 "export",
                 "rebalance",
-                "at-risk"
+                "at-risk",
+                "renewals"
             ]
         );
         for kind in ReportKind::ALL {
@@ -170,7 +193,7 @@ mod tests {
     }
 
     #[test]
-    fn only_line_record_export_rebalance_and_at_risk_reports_have_file_forms() {
+    fn only_line_record_export_rebalance_at_risk_and_renewals_reports_have_file_forms() {
         let with_files: Vec<&str> = ReportKind::ALL
             .iter()
             .filter(|k| k.has_file_formats())
@@ -185,7 +208,8 @@ mod tests {
                 "usage",
                 "export",
                 "rebalance",
-                "at-risk"
+                "at-risk",
+                "renewals"
             ]
         );
     }

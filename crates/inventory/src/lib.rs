@@ -13,6 +13,8 @@
 //! - `rebalance` ([`RebalanceRow`]): one report in one file, the recipe of CONTRIBUTING.md.
 //! - `at-risk` ([`AtRiskRow`]): smart accounts ranked by a stated score, by the same recipe.
 //! - [`history`]: compact points of kept fetches, and `changes` / `trend` over them.
+//! - `renewals` ([`Renewals`]): the renewal calendar by quarter, in a time zone, same recipe.
+//! - `prices` ([`PriceList`]): the unit-price CSV that gives `renewals` its amounts.
 //! - [`render`]: JSON (§3), terminal table, CSV and XLSX bytes. Chat markdown lives in the
 //!   chat crate, built on the types of [`report`].
 //!
@@ -64,9 +66,11 @@ pub mod date;
 pub mod history;
 mod kind;
 mod model;
+mod prices;
 mod raw;
 mod rebalance;
 pub mod render;
+mod renewals;
 pub mod report;
 mod select;
 
@@ -74,8 +78,13 @@ pub use at_risk::{AtRiskRow, RiskReason, WEIGHTS as AT_RISK_WEIGHTS};
 pub use catalog::{Architecture, Catalog, CatalogError, UNCATEGORIZED};
 pub use kind::ReportKind;
 pub use model::{Inventory, LoadError};
+pub use prices::{looks_like_price_file, ParsedPrices, PriceFileError, PriceList, UnitPrice};
 pub use rebalance::{RebalanceRow, Transfer};
 pub use render::RenderError;
+pub use renewals::{
+    Amount, Calendar, Quarters, QuartersOutOfRange, RenewalQuarter, RenewalRow, Renewals, NO_PRICE,
+    QUARTERS_RANGE_SENTENCE,
+};
 pub use report::{
     AccountRow, DateValue, Days, DaysOutOfRange, ExportLine, ExportRow, FilterKey, Filters,
     LineRow, LinesSection, MixAccount, MixArchitecture, RecordRow, RecordsSection, Report,

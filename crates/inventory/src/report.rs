@@ -427,7 +427,10 @@ pub enum ReportBody<'a> {
     Export(Vec<ExportRow<'a>>),
     /// `rebalance`: shortages with suggested transfers first, those nothing covers last.
     Rebalance(Vec<RebalanceRow<'a>>),
+    /// `at-risk`: accounts by score, highest first.
     AtRisk(Vec<crate::at_risk::AtRiskRow<'a>>),
+    /// `renewals`: every quarter of the calendar with its lines.
+    Renewals(Box<crate::renewals::Renewals<'a>>),
 }
 
 /// A computed report: its rows, the instant it was computed for, and the snapshot's
@@ -461,11 +464,13 @@ impl Report<'_> {
             ReportBody::Export(_) => ReportKind::Export,
             ReportBody::Rebalance(_) => ReportKind::Rebalance,
             ReportBody::AtRisk(_) => ReportKind::AtRisk,
+            ReportBody::Renewals(r) => ReportKind::Renewals(r.calendar),
         }
     }
 
     /// The report's `count` (rows; entitlement lines for expired/expiring; accounts for
-    /// accounts, virtual-accounts and mix; shortages for rebalance; 0 for status).
+    /// accounts, virtual-accounts and mix; shortages for rebalance; lines for renewals; 0 for
+    /// status).
     pub fn count(&self) -> usize {
         match &self.body {
             ReportBody::Accounts(r) => r.len(),
@@ -477,6 +482,16 @@ impl Report<'_> {
             ReportBody::Export(r) => r.len(),
             ReportBody::Rebalance(r) => r.len(),
             ReportBody::AtRisk(r) => r.len(),
+            ReportBody::Renewals(r) => r.count(),
         }
+    }
+
+    /// This report with unit prices applied: `renewals` gets amounts per line and per quarter
+    /// (see `renewals.rs`); other reports have no amounts and are returned unchanged.
+    pub fn with_prices(mut self, prices: &crate::prices::PriceList) -> Self {
+        if let ReportBody::Renewals(r) = &mut self.body {
+            r.apply_prices(prices);
+        }
+        self
     }
 }

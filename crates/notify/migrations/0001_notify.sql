@@ -86,3 +86,11 @@ CREATE TABLE IF NOT EXISTS notify_sending (
     started_at  BIGINT NOT NULL,
     record      TEXT NOT NULL DEFAULT ''
 );
+
+-- Unit prices a person sent the bot for `renewals`: the CSV as they uploaded it (licence names
+-- and prices, no tokens), replaced by the next upload and deleted by `sign out`.
+CREATE TABLE IF NOT EXISTS bot_prices (
+    person_id   TEXT PRIMARY KEY NOT NULL,
+    csv         TEXT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);

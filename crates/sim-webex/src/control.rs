@@ -168,6 +168,23 @@ struct Say {
     #[serde(default)]
     mentions: Vec<String>,
     parent_id: Option<String>,
+    /// A file the person attaches, as a Webex client uploads one: the message's `files` then
+    /// holds its `…/contents/{id}` URL, which only members of the room can download.
+    file: Option<SayFile>,
+}
+
+/// A text file attached to [`Say`] (`{filename, contentType, text}`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SayFile {
+    filename: String,
+    #[serde(default = "text_csv")]
+    content_type: String,
+    text: String,
+}
+
+fn text_csv() -> String {
+    "text/csv".into()
 }
 
 /// Posts as a person the way a Webex client does: mentions lead the text as first names.
@@ -197,7 +214,11 @@ async fn say(
         markdown,
         parent_id: body.parent_id,
         attachments: Vec::new(),
-        file: None,
+        file: body.file.map(|f| crate::ops::Upload {
+            filename: f.filename,
+            content_type: f.content_type,
+            bytes: bytes::Bytes::from(f.text.into_bytes()),
+        }),
     };
     let id = state.post_message(&body.person_id, draft)?;
     state.sim_message_json(&id).map(Json)

@@ -55,7 +55,7 @@
 //! | `POST /_sim/rooms` | `{title, memberIds: [id, …]}` (first = creator, moderator) | room |
 //! | `POST /_sim/direct` | `{personA, personB}` | the direct room (created or reused), as A sees it |
 //! | `GET /_sim/rooms/{id}/messages` | `?since=SEQ` (default 0) | `{items: [message]}` oldest first |
-//! | `POST /_sim/say` | `{personId, roomId? \| toPersonId?, text, mentions?: [personId], parentId?}` | message; fires webhooks |
+//! | `POST /_sim/say` | `{personId, roomId? \| toPersonId?, text, mentions?: [personId], parentId?, file?: {filename, contentType?, text}}` | message (a file is served at its `files` URL to the room's members); fires webhooks |
 //! | `POST /_sim/submit` | `{personId, messageId, inputs: {…}}` | attachment action; fires webhooks |
 //! | `GET /_sim/events` | `?since=SEQ&personId=ID&timeout=SECS` (default 25, max 60, 0 = no wait) | `{events: [{seq, kind, roomId, messageId?, message?, action?}], lastSeq}` |
 //! | `GET /_sim/stats` | | [`Stats`] |

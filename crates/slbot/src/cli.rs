@@ -33,7 +33,7 @@ pub enum Command {
     /// Run the backend: Cisco SSO sign-in, token store and the signed token API.
     Backend(cmd::backend::Args),
     /// Run one license report (or chart) from a snapshot file or a live CSSM fetch.
-    Report(cmd::report::Args),
+    Report(Box<cmd::report::Args>),
     /// Answer one chat message exactly as the bot would post it.
     Ask(cmd::ask::Args),
     /// Record a full CSSM fetch into a snapshot file.
@@ -62,7 +62,7 @@ impl Cli {
             Command::Doctor(a) => cmd::doctor::run(a, &config).await,
             Command::Bot(a) => cmd::bot::run(a, &config).await,
             Command::Backend(a) => cmd::backend::run(a, &config).await,
-            Command::Report(a) => cmd::report::run(a, &config).await,
+            Command::Report(a) => cmd::report::run(*a, &config).await,
             Command::Ask(a) => cmd::ask::run(a, &config).await,
             Command::Snapshot(a) => cmd::snapshot::run(a, &config).await,
             Command::Sim(a) => cmd::sim::run(a, &config).await,

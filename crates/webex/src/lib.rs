@@ -43,8 +43,8 @@ pub use error::{ApiFailure, WebexError};
 pub use events::{AttachmentActionEventData, EventData, MessageEventData, WebhookEvent};
 pub use memberships::{Member, Membership};
 pub use messages::{
-    Attachment, Destination, FileUpload, Message, MessageEdit, NewFileMessage, NewMessage,
-    RoomType, ADAPTIVE_CARD_CONTENT_TYPE, MAX_MESSAGE_BYTES,
+    Attachment, Destination, DownloadedFile, FileUpload, Message, MessageEdit, NewFileMessage,
+    NewMessage, RoomType, ADAPTIVE_CARD_CONTENT_TYPE, MAX_MESSAGE_BYTES,
 };
 pub use people::Person;
 pub use register::{

@@ -257,7 +257,58 @@ impl MessageEdit {
     }
 }
 
+/// A file of a message's `files`, downloaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadedFile {
+    /// The name from `Content-Disposition`, when the server gave one.
+    pub filename: Option<String>,
+    /// `Content-Type`, when given.
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// The `filename="…"` of a `Content-Disposition` header (the ASCII form).
+fn disposition_filename(value: &str) -> Option<String> {
+    value.split(';').find_map(|part| {
+        let (key, name) = part.trim().split_once('=')?;
+        (key.trim().eq_ignore_ascii_case("filename"))
+            .then(|| name.trim().trim_matches('"').to_string())
+    })
+}
+
 impl WebexClient {
+    /// `GET` one URL of a message's `files` (`{base}/contents/{id}`) with the bot token.
+    /// Only URLs on the API's own scheme, host and port are fetched, so the token is never
+    /// sent anywhere else ([`WebexError::InvalidInput`] otherwise).
+    pub async fn download_file(&self, file_url: &str) -> Result<DownloadedFile, WebexError> {
+        let url = reqwest::Url::parse(file_url.trim())
+            .map_err(|e| WebexError::InvalidInput(format!("the file URL is not a URL: {e}")))?;
+        let base = self.base_url();
+        if url.scheme() != base.scheme()
+            || url.host_str() != base.host_str()
+            || url.port_or_known_default() != base.port_or_known_default()
+        {
+            return Err(WebexError::InvalidInput(
+                "the file URL is not on the Webex API's host".into(),
+            ));
+        }
+        let success = self.call(Method::GET, url, &Body::Empty).await?;
+        let header = |name: reqwest::header::HeaderName| {
+            success
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Ok(DownloadedFile {
+            filename: header(reqwest::header::CONTENT_DISPOSITION)
+                .as_deref()
+                .and_then(disposition_filename),
+            content_type: header(reqwest::header::CONTENT_TYPE),
+            bytes: success.body.to_vec(),
+        })
+    }
+
     /// `GET /messages/{id}`: the text of a message a webhook announced.
     pub async fn get_message(&self, id: &str) -> Result<Message, WebexError> {
         self.call_json(Method::GET, self.url(&["messages", id]), &Body::Empty)
@@ -311,6 +362,41 @@ impl WebexClient {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_filename_of_a_download_is_read_from_content_disposition() {
+        assert_eq!(
+            disposition_filename(
+                "attachment; filename=\"prices.csv\"; filename*=UTF-8''prices.csv"
+            ),
+            Some("prices.csv".into())
+        );
+        assert_eq!(disposition_filename("attachment"), None);
+    }
+
+    #[tokio::test]
+    async fn a_file_url_on_another_host_is_refused_so_the_token_stays_with_webex() {
+        let client = WebexClient::new(
+            "https://webexapis.com/v1",
+            secrecy::SecretString::from("bot-token".to_string()),
+            crate::ClientSettings::default(),
+        )
+        .unwrap();
+        for url in [
+            "https://evil.example/v1/contents/1",
+            "http://webexapis.com/v1/contents/1",
+            "https://webexapis.com:8443/v1/contents/1",
+            "not a url",
+        ] {
+            assert!(
+                matches!(
+                    client.download_file(url).await,
+                    Err(WebexError::InvalidInput(_))
+                ),
+                "{url}"
+            );
+        }
+    }
 
     #[test]
     fn a_new_message_serialises_to_webex_field_names_with_one_card_and_one_file() {

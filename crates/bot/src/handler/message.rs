@@ -58,6 +58,20 @@ impl Bot {
             &self.me,
         );
         let started = std::time::Instant::now();
+        if ctx.room_type == RoomType::Direct && !message.files.is_empty() {
+            if let Some(answer) = self.price_upload(&ctx, &message.files).await {
+                let undelivered = self.deliver(&ctx, Privacy::Personal, &answer).await;
+                let took = started.elapsed();
+                self.metrics.command("prices", true, took);
+                tracing::info!(
+                    event_id = %data.id,
+                    command = "prices",
+                    ms = took.as_millis() as u64,
+                    "price file handled"
+                );
+                return super::card::retry_when_undelivered(undelivered);
+            }
+        }
         let public = |answer: Answer| (Privacy::Public, answer);
         let (name, answered, (privacy, answer)) = match slbot_chat::parse(&text) {
             Err(e) => (
@@ -104,6 +118,7 @@ impl Bot {
                 self.cache.forget_person(&ctx.person_id).await;
                 // And the snapshots kept of their inventory go with the sign-in.
                 self.history.forget(&ctx.person_id).await;
+                self.forget_prices(&ctx.person_id).await;
                 return match self.tokens.sign_out(&ctx.room_id, &ctx.person_id).await {
                     Ok(SignOutOutcome::Forgotten) => Ok(Answer::text(replies::SIGNED_OUT)),
                     Ok(SignOutOutcome::NothingToForget) => Ok(Answer::text(replies::NOT_SIGNED_IN)),
@@ -181,12 +196,14 @@ impl Bot {
         } else {
             None
         };
+        let prices = self.prices_for(command, person_id).await;
         let (owned_command, owned_inventory) = (command.clone(), Arc::clone(inventory));
         let built = tokio::task::spawn_blocking(move || {
             slbot_chat::answer_with_history(
                 &owned_command,
                 &owned_inventory,
                 history.as_deref(),
+                prices.as_ref(),
                 now,
             )
         })

@@ -28,6 +28,7 @@
 mod card;
 mod deliver;
 mod message;
+mod prices;
 mod progress;
 pub mod replies;
 

@@ -16,6 +16,43 @@ pub const PERSONAL_SPACE_FAILED: &str =
 pub const CARD_FAILED: &str =
     "I couldn't read what that card sent from Webex. Please press the button again in a minute.";
 
+/// A price file larger than this is refused (a price list is a few kilobytes).
+pub const MAX_PRICE_FILE_BYTES: usize = 1 << 20;
+pub const PRICE_FILE_TOO_BIG: &str =
+    "That price file is too big for me (at most 1 MB). Send a CSV with the header `license,unitPrice,currency`.";
+pub const FILE_DOWNLOAD_FAILED: &str =
+    "I couldn't download the file you sent from Webex. Please send it again in a minute.";
+pub const PRICES_NOT_SAVED: &str =
+    "I couldn't keep your prices right now. Please send the file again in a minute.";
+
+/// The reply to a price file: how many prices `renewals` will use and which rows were skipped.
+pub fn prices_saved(prices: usize, skipped: &[String]) -> String {
+    let noun = if prices == 1 { "price" } else { "prices" };
+    let mut text = format!("I'll use these {prices} {noun} in `renewals`");
+    match skipped.len() {
+        0 => text.push('.'),
+        n => {
+            let shown: Vec<&str> = skipped.iter().take(5).map(String::as_str).collect();
+            let more = if n > 5 {
+                format!("; and {} more", n - 5)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!(
+                " ({n} {} skipped: {}{more}).",
+                if n == 1 { "row" } else { "rows" },
+                shown.join("; ")
+            ));
+        }
+    }
+    text
+}
+
+/// A price file whose header is wrong: what it must look like.
+pub fn price_file_refused(reason: &str) -> String {
+    format!("I can't read that price file: {reason}.")
+}
+
 pub fn no_pending_sign_in(link: &str) -> String {
     format!(
         "That code doesn't match a sign-in waiting for you (codes last 10 minutes). \

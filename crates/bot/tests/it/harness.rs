@@ -633,6 +633,23 @@ impl TestApp {
         self.bot_messages(room, said.seq).await
     }
 
+    /// Sends a text file (as a Webex client attaches one) with `text` in a 1:1 space and waits
+    /// until the bot is done; returns the bot's replies.
+    pub async fn say_with_file(
+        &self,
+        person: &Person,
+        room: &str,
+        text: &str,
+        filename: &str,
+        contents: &str,
+    ) -> Vec<Posted> {
+        let body = json!({"personId": person.id, "roomId": room, "text": text,
+            "file": {"filename": filename, "contentType": "text/csv", "text": contents}});
+        let said = Posted::from_json(&self.control("/_sim/say", body).await);
+        self.settle().await;
+        self.bot_messages(room, said.seq).await
+    }
+
     /// Says `text` in a group space, mentioning the bot, and waits until the bot is done.
     pub async fn say_in_group(&self, person: &Person, room: &str, text: &str) -> Posted {
         let said = self.post(person, room, text, true, None).await;

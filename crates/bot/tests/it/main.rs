@@ -15,4 +15,5 @@ mod history;
 mod isolation;
 mod lifecycle;
 mod notify;
+mod prices;
 mod webhooks;

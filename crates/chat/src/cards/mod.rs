@@ -114,6 +114,10 @@ const FILTER_REPORTS: &[(Kind, &str)] = &[
     (Kind::Report(ReportKind::AtRisk), "Smart accounts at risk"),
     (Kind::Changes, "Changes over the days above"),
     (
+        Kind::Report(ReportKind::Renewals(slbot_inventory::Calendar::DEFAULT)),
+        "Renewal calendar (4 quarters)",
+    ),
+    (
         Kind::Chart(ChartKind::Expirations(Horizon::DEFAULT)),
         "Chart: expirations within the days above",
     ),

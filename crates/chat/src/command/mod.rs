@@ -30,7 +30,7 @@ pub use chrono_tz::Tz;
 /// the charts crate's own type, so the grammar and the chart cannot disagree on the range.
 pub use slbot_charts::{ChartKind, Horizon};
 pub use slbot_inventory::history::Window;
-pub use slbot_inventory::{Days, Filters, ReportKind};
+pub use slbot_inventory::{Calendar, Days, Filters, Quarters, ReportKind};
 
 /// The file format of `export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,7 +289,11 @@ impl Kind {
     pub fn of_report(report: ReportKind) -> Kind {
         match report {
             ReportKind::Export => Kind::Export,
-            report => Kind::Report(report.with_days(Days::DEFAULT)),
+            report => Kind::Report(
+                report
+                    .with_days(Days::DEFAULT)
+                    .with_calendar(Calendar::DEFAULT),
+            ),
         }
     }
 

@@ -1,7 +1,7 @@
 //! The one table of chat commands ([`COMMANDS`]): canonical names, accepted forms (the pattern
 //! language of [`Form`]) and help lines, read by the parser, the suggestions and `help`.
 
-use super::{ChartKind, Days, ExportFormat, Horizon, Kind, ReportKind};
+use super::{Calendar, ChartKind, Days, ExportFormat, Horizon, Kind, ReportKind};
 
 /// One row of the command table.
 #[derive(Debug)]
@@ -53,6 +53,8 @@ pub enum FormArg {
     Changes,
     /// The `LICENSE` words of `trend`.
     License,
+    /// The renewal calendar: `N` quarters (4 without `N`) and an optional `tz Area/City`.
+    Quarters,
 }
 
 const fn form(text: &'static str) -> Form {
@@ -224,6 +226,20 @@ pub static COMMANDS: &[CommandSpec] = &[
         ],
         "smart accounts ranked by risk: 3 × expired licenses still in use + 2 × short + \
          1 × expiring in 30 days, each with its main reason and the command to look closer",
+    ),
+    report(
+        ReportKind::Renewals(Calendar::DEFAULT),
+        &[
+            with("renewals [N|N quarters] [tz Area/City]", FormArg::Quarters),
+            with(
+                "renewal calendar [N|N quarters] [tz Area/City]",
+                FormArg::Quarters,
+            ),
+            with("renewals for N quarters [tz Area/City]", FormArg::Quarters),
+        ],
+        "licenses to renew by calendar quarter, with totals per quarter, for the next 4 \
+         quarters unless you say (1 to 20; quarter boundaries in UTC unless you give a time \
+         zone); with amounts once you send me a CSV file `license,unitPrice,currency`",
     ),
     CommandSpec {
         kind: Kind::Changes,

@@ -96,6 +96,7 @@ fn canonical_names_are_the_chat_words_joined_by_dashes() {
             "export",
             "rebalance",
             "at-risk",
+            "renewals",
             "changes",
             "trend",
             "chart-mix",

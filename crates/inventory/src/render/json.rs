@@ -213,6 +213,11 @@ pub(super) fn report(r: &Report<'_>) -> Value {
                 Value::Array(rows.iter().map(|x| x.to_json()).collect()),
             );
         }
+        ReportBody::Renewals(cal) => {
+            if let Value::Object(fields) = cal.to_json() {
+                m.extend(fields);
+            }
+        }
     }
     m.insert("partial".into(), json!(r.partial));
     m.insert(

@@ -106,6 +106,7 @@ pub(crate) fn columns(kind: ReportKind) -> Option<&'static [&'static str]> {
         ReportKind::Export => Some(EXPORT_COLUMNS),
         ReportKind::Rebalance => Some(crate::rebalance::COLUMNS),
         ReportKind::AtRisk => Some(crate::at_risk::COLUMNS),
+        ReportKind::Renewals(_) => Some(crate::renewals::COLUMNS),
         ReportKind::Accounts
         | ReportKind::VirtualAccounts
         | ReportKind::Mix
@@ -179,7 +180,7 @@ fn export_cells<'a>(r: &ExportRow<'a>, now: i64, out: &mut Vec<Cell<'a>>) {
 /// Calls `f` with the cells of every row, in report order (one reused buffer). Reports
 /// without a file form (see [`columns`]) have no rows here.
 pub(super) fn for_each_row<'a>(
-    report: &Report<'a>,
+    report: &'a Report<'_>,
     mut f: impl FnMut(&[Cell<'a>]) -> Result<(), RenderError>,
 ) -> Result<(), RenderError> {
     let mut buf: Vec<Cell<'a>> = Vec::with_capacity(EXPORT_COLUMNS.len());
@@ -217,6 +218,7 @@ pub(super) fn for_each_row<'a>(
                 f(&buf)?;
             }
         }
+        ReportBody::Renewals(cal) => cal.for_each_file_row(None, &mut buf, &mut f)?,
         ReportBody::Accounts(_)
         | ReportBody::VirtualAccounts(_)
         | ReportBody::Mix(_)

@@ -300,6 +300,7 @@ pub(super) fn report(r: &Report<'_>) -> String {
                 t.render(&mut out);
             }
         }
+        ReportBody::Renewals(cal) => renewals(cal, &mut out),
         ReportBody::AtRisk(rows) => {
             let (e, s, x) = crate::at_risk::WEIGHTS;
             let _ = writeln!(
@@ -313,4 +314,99 @@ pub(super) fn report(r: &Report<'_>) -> String {
         }
     }
     out
+}
+
+/// Amounts as `1,100.00 USD + 5.00 EUR` (no currency word when the file gave none).
+pub(crate) fn amounts_text(amounts: &[crate::renewals::Amount]) -> String {
+    amounts
+        .iter()
+        .map(|a| {
+            if a.currency.is_empty() {
+                format!("{:.2}", a.amount)
+            } else {
+                format!("{:.2} {}", a.amount, a.currency)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// One block per quarter: its dates and totals, then its lines.
+fn renewals(cal: &crate::renewals::Renewals<'_>, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "Renewals in {} ({}): {} (quantity {}){}",
+        plural(cal.quarters.len(), "quarter", "quarters"),
+        cal.calendar.zone.name(),
+        plural(cal.count(), "license line", "license lines"),
+        cal.quantity(),
+        if cal.priced {
+            format!(", amount {}", amounts_or_none(&cal.amounts()))
+        } else {
+            String::new()
+        }
+    );
+    for q in &cal.quarters {
+        let _ = write!(
+            out,
+            "\n{} ({} to {}): {} (quantity {})",
+            q.label,
+            crate::date::ymd(q.first_day),
+            crate::date::ymd(q.last_day),
+            plural(q.rows.len(), "line", "lines"),
+            q.quantity
+        );
+        if cal.priced {
+            let _ = write!(out, ", amount {}", amounts_or_none(&q.amounts));
+            if q.unpriced > 0 {
+                let _ = write!(
+                    out,
+                    ", {} with no price",
+                    plural(q.unpriced, "line", "lines")
+                );
+            }
+        }
+        out.push('\n');
+        if q.rows.is_empty() {
+            continue;
+        }
+        let mut headers = vec!["Account", "Virtual account", "License", "Qty", "Ends"];
+        let mut right = vec![false, false, false, true, false];
+        if cal.priced {
+            headers.extend(["Unit price", "Amount"]);
+            right.extend([true, true]);
+        }
+        let mut t = Table::new(&headers, &right);
+        for r in &q.rows {
+            let mut cells = vec![
+                r.account.trim().to_string(),
+                r.virtual_account.trim().to_string(),
+                r.license.trim().to_string(),
+                r.quantity.to_string(),
+                crate::date::ymd(r.local_end_date),
+            ];
+            if cal.priced {
+                match (&r.price, r.amount()) {
+                    (Some(p), Some(a)) => cells.extend([
+                        format!("{:.2}", p.unit_price),
+                        amounts_text(&[crate::renewals::Amount {
+                            currency: p.currency.clone(),
+                            amount: a,
+                        }]),
+                    ]),
+                    _ => cells.extend([String::new(), crate::renewals::NO_PRICE.to_string()]),
+                }
+            }
+            t.rows.push(cells);
+        }
+        t.render(out);
+    }
+}
+
+fn amounts_or_none(amounts: &[crate::renewals::Amount]) -> String {
+    if amounts.is_empty() {
+        "0.00".to_string()
+    } else {
+        amounts_text(amounts)
+    }
 }

@@ -1,9 +1,10 @@
-//! XLSX workbook of a line/record report or `export`: one sheet, bold frozen header row,
+//! XLSX workbook of a line/record report or `export`: one sheet (`renewals`: a summary and
+//! one sheet per quarter), bold frozen header row,
 //! autofilter, numbers as numbers, dates as real date cells (`yyyy-mm-dd`), sized columns.
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use crate::report::{DateValue, Report};
+use crate::report::{DateValue, Report, ReportBody};
 
 use super::sheet::{columns, for_each_row, Cell};
 use super::RenderError;
@@ -62,35 +63,102 @@ fn write_cell(
     Ok(width)
 }
 
+/// One sheet being written: bold frozen header, then rows, then autofilter and widths.
+struct SheetWriter<'w> {
+    ws: &'w mut Worksheet,
+    widths: Vec<usize>,
+    row: u32,
+    columns: usize,
+}
+
+impl<'w> SheetWriter<'w> {
+    fn new(
+        ws: &'w mut Worksheet,
+        name: &str,
+        columns: &[&str],
+        header: &Format,
+    ) -> Result<Self, XlsxError> {
+        ws.set_name(name)?;
+        for (c, col) in columns.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *col, header)?;
+        }
+        Ok(Self {
+            ws,
+            widths: columns.iter().map(|c| c.len() + 2).collect(),
+            row: 0,
+            columns: columns.len(),
+        })
+    }
+
+    fn row(&mut self, cells: &[Cell<'_>], date_fmt: &Format) -> Result<(), XlsxError> {
+        self.row += 1;
+        for (c, cell) in cells.iter().enumerate() {
+            let w = write_cell(self.ws, self.row, c as u16, cell, date_fmt)?;
+            if let Some(max) = self.widths.get_mut(c) {
+                *max = (*max).max(w + 1);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), XlsxError> {
+        self.ws.set_freeze_panes(1, 0)?;
+        self.ws
+            .autofilter(0, 0, self.row, (self.columns - 1) as u16)?;
+        for (c, w) in self.widths.iter().enumerate() {
+            self.ws
+                .set_column_width(c as u16, (*w).min(MAX_WIDTH) as f64)?;
+        }
+        Ok(())
+    }
+}
+
+/// `renewals`: a "Summary" sheet (one row per quarter and currency), then one sheet per
+/// quarter named by its label (`2027-Q1`) with that quarter's lines.
+fn renewals(
+    wb: &mut Workbook,
+    cal: &crate::renewals::Renewals<'_>,
+    header: &Format,
+    date_fmt: &Format,
+) -> Result<(), RenderError> {
+    let mut buf = Vec::new();
+    let mut sheet = SheetWriter::new(
+        wb.add_worksheet(),
+        "Summary",
+        crate::renewals::SUMMARY_COLUMNS,
+        header,
+    )
+    .map_err(err)?;
+    cal.for_each_summary_row(&mut buf, |cells| sheet.row(cells, date_fmt))
+        .map_err(err)?;
+    sheet.finish().map_err(err)?;
+    for (i, q) in cal.quarters.iter().enumerate() {
+        let mut sheet = SheetWriter::new(
+            wb.add_worksheet(),
+            &q.label,
+            crate::renewals::COLUMNS,
+            header,
+        )
+        .map_err(err)?;
+        cal.for_each_file_row(Some(i), &mut buf, |cells| sheet.row(cells, date_fmt))
+            .map_err(err)?;
+        sheet.finish().map_err(err)?;
+    }
+    Ok(())
+}
+
 pub(super) fn workbook(report: &Report<'_>) -> Result<Vec<u8>, RenderError> {
     let columns = columns(report.kind()).ok_or(RenderError::NoFileFormat(report.kind()))?;
     let mut wb = Workbook::new();
     let header = Format::new().set_bold();
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
-    let ws = wb.add_worksheet();
-    ws.set_name(report.kind().name()).map_err(err)?;
-    let mut widths: Vec<usize> = columns.iter().map(|c| c.len() + 2).collect();
-    for (c, name) in columns.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *name, &header)
-            .map_err(err)?;
+    if let ReportBody::Renewals(cal) = &report.body {
+        renewals(&mut wb, cal, &header, &date_fmt)?;
+        return wb.save_to_buffer().map_err(err);
     }
-    let mut row: u32 = 0;
-    for_each_row(report, |cells| {
-        row += 1;
-        for (c, cell) in cells.iter().enumerate() {
-            let w = write_cell(ws, row, c as u16, cell, &date_fmt).map_err(err)?;
-            if let Some(max) = widths.get_mut(c) {
-                *max = (*max).max(w + 1);
-            }
-        }
-        Ok(())
-    })?;
-    ws.set_freeze_panes(1, 0).map_err(err)?;
-    ws.autofilter(0, 0, row, (columns.len() - 1) as u16)
+    let mut sheet = SheetWriter::new(wb.add_worksheet(), report.kind().name(), columns, &header)
         .map_err(err)?;
-    for (c, w) in widths.iter().enumerate() {
-        ws.set_column_width(c as u16, (*w).min(MAX_WIDTH) as f64)
-            .map_err(err)?;
-    }
+    for_each_row(report, |cells| sheet.row(cells, &date_fmt).map_err(err))?;
+    sheet.finish().map_err(err)?;
     wb.save_to_buffer().map_err(err)
 }

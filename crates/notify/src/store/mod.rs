@@ -17,12 +17,15 @@
 //! that each is answered once across restarts and replicas, and queues them until a worker
 //! has finished them ([`queue::EventQueue`]).
 //!
+//! It also keeps the unit-price file each person sent for `renewals` ([`prices::PriceFiles`]).
+//!
 //! Only one scheduler pass runs at a time across processes: [`NotifyStore::try_lead`] takes
 //! a PostgreSQL transaction-level advisory lock (released when the pass ends, or when the
 //! connection drops with a crashed process), or on SQLite a lease row with an expiry.
 
 pub mod history;
 pub mod postgres;
+pub mod prices;
 pub mod queue;
 pub mod sending;
 pub mod sqlite;
@@ -178,7 +181,7 @@ impl Singleton {
 
 /// The store interface.
 pub trait NotifyStore:
-    queue::EventQueue + sending::SendingMarks + history::History + Send + Sync
+    queue::EventQueue + sending::SendingMarks + history::History + prices::PriceFiles + Send + Sync
 {
     /// Creates or updates the person's subscription (schedule and room). Returns whether it
     /// existed before. An update keeps the window, the start and the announcements.

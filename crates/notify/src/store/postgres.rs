@@ -114,6 +114,10 @@ impl super::history::History for PostgresNotifyStore {
     super::history::history_methods!(numbered, "BEGIN");
 }
 
+impl super::prices::PriceFiles for PostgresNotifyStore {
+    super::prices::prices_methods!(numbered);
+}
+
 impl NotifyStore for PostgresNotifyStore {
     store_methods!(numbered, "BEGIN");
 

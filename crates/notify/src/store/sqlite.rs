@@ -108,6 +108,10 @@ impl super::history::History for SqliteNotifyStore {
     super::history::history_methods!(as_written, "BEGIN IMMEDIATE");
 }
 
+impl super::prices::PriceFiles for SqliteNotifyStore {
+    super::prices::prices_methods!(as_written);
+}
+
 impl NotifyStore for SqliteNotifyStore {
     store_methods!(as_written, "BEGIN IMMEDIATE");
 

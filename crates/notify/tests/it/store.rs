@@ -297,3 +297,41 @@ on_both_engines!(
     of_concurrent_deliveries_of_one_event_exactly_one_is_first,
     super::of_concurrent_deliveries_of_one_event_exactly_one_is_first
 );
+
+async fn a_persons_price_file_is_replaced_by_the_next_and_forgotten_on_request(engine: Engine) {
+    let Some(db) = TestDb::new(engine).await else {
+        return;
+    };
+    let store = db.open().await;
+    let t0 = at(2026, 12, 7, 9, 0);
+    assert_eq!(store.prices("alice").await.unwrap(), None);
+    store
+        .save_prices("alice", "license,unitPrice\nApex,10\n", t0)
+        .await
+        .unwrap();
+    store
+        .save_prices("bob", "license,unitPrice\nApex,99\n", t0)
+        .await
+        .unwrap();
+    store
+        .save_prices("alice", "license,unitPrice\nApex,12\n", t0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.prices("alice").await.unwrap().as_deref(),
+        Some("license,unitPrice\nApex,12\n")
+    );
+    assert!(store.forget_prices("alice").await.unwrap());
+    assert!(!store.forget_prices("alice").await.unwrap());
+    assert_eq!(store.prices("alice").await.unwrap(), None);
+    assert_eq!(
+        store.prices("bob").await.unwrap().as_deref(),
+        Some("license,unitPrice\nApex,99\n")
+    );
+    db.cleanup().await;
+}
+
+on_both_engines!(
+    price_files,
+    super::a_persons_price_file_is_replaced_by_the_next_and_forgotten_on_request
+);

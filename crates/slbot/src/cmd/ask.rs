@@ -43,6 +43,9 @@ pub struct Args {
     /// snapshot files, or one file; repeatable). The --snapshot itself is the newest point.
     #[arg(long, value_name = "PATH")]
     pub history: Vec<PathBuf>,
+    /// Unit prices for `renewals` (a CSV `license,unitPrice[,currency]`), as if uploaded to the bot
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
     /// Directory to write attachments (CSV/XLSX) into; without it they are not written
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -64,7 +67,14 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
                 } else {
                     None
                 };
-                answer_with_history(&command, &inventory, history.as_deref(), now)
+                let prices = inputs::prices(args.prices.as_deref())?;
+                answer_with_history(
+                    &command,
+                    &inventory,
+                    history.as_deref(),
+                    prices.as_ref(),
+                    now,
+                )
             }
         },
     };

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use slbot_config::Config;
 use slbot_cssm::FetchOptions;
-use slbot_inventory::{Catalog, Inventory};
+use slbot_inventory::{Catalog, Inventory, PriceList};
 
 use crate::cmd::snapshot::{cssm_settings, fetch_live, CssmFlags};
 use crate::exit::CliError;
@@ -41,6 +41,26 @@ pub fn catalog(flag: Option<&Path>, config: &Config) -> Result<Catalog, CliError
         ))
     })?;
     Catalog::with_overrides(&text).map_err(|e| CliError::input(format!("{}: {e}", path.display())))
+}
+
+/// `--prices FILE` (a CSV `license,unitPrice[,currency]`): the prices, with one line on
+/// stderr per row skipped; `None` without the flag. A file without the header is exit 2.
+pub fn prices(flag: Option<&Path>) -> Result<Option<PriceList>, CliError> {
+    let Some(path) = flag else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(path).map_err(|e| {
+        CliError::input(format!(
+            "cannot read the price file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let parsed = PriceList::parse(&bytes)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    for warning in &parsed.warnings {
+        eprintln!("warning: {}: {warning}", path.display());
+    }
+    Ok(Some(parsed.prices))
 }
 
 /// `--now` as an instant, or the current time when it is not given.

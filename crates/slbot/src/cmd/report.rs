@@ -12,9 +12,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use slbot_charts::{ChartError, ChartKind, Horizon, RenderOptions};
 use slbot_config::Config;
-use slbot_inventory::{Days, Filters, Inventory, Report, ReportKind};
+use slbot_inventory::{Calendar, Days, Filters, Inventory, Quarters, Report, ReportKind};
 
 use crate::cmd::inputs::{self, Source};
 use crate::cmd::snapshot::CssmFlags;
@@ -40,8 +41,8 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// accounts, virtual-accounts, expired, expiring, shortages, usage, mix, status, export,
-    /// rebalance, at-risk, a chart (chart-mix, chart-expirations, chart-usage, status-chart),
-    /// or a history report over --history (changes, trend)
+    /// rebalance, at-risk, renewals, a chart (chart-mix, chart-expirations, chart-usage,
+    /// status-chart), or a history report over --history (changes, trend)
     #[arg(value_name = "REPORT")]
     pub report: String,
     /// Snapshot file to report on (instead of fetching from CSSM)
@@ -55,6 +56,15 @@ pub struct Args {
     /// Days ahead for `expiring` [default: 30] or `chart-expirations`, 1 to 3650
     #[arg(long, value_name = "N")]
     pub days: Option<String>,
+    /// Quarters for `renewals`, 1 to 20 [default: 4]
+    #[arg(long, value_name = "N")]
+    pub quarters: Option<String>,
+    /// Time zone of the quarter boundaries of `renewals`, an IANA name [default: UTC]
+    #[arg(long, value_name = "Area/City")]
+    pub tz: Option<String>,
+    /// Unit prices for `renewals`: a CSV `license,unitPrice[,currency]`, to show amounts
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
     /// Months ahead for `chart-expirations`, 1 to 120 [default: 12]
     #[arg(long, value_name = "N", conflicts_with = "days")]
     pub months: Option<String>,
@@ -167,6 +177,11 @@ fn parse_chart(
 fn parse_what(args: &Args) -> Result<What, CliError> {
     if let Some(chart) = parse_chart(&args.report, args.days.as_deref(), args.months.as_deref()) {
         let kind = chart?;
+        if args.quarters.is_some() || args.tz.is_some() || args.prices.is_some() {
+            return Err(CliError::input(
+                "--quarters, --tz and --prices apply only to the renewals report, not to charts.",
+            ));
+        }
         return match (args.format, &args.out) {
             (Format::Png, Some(_)) => Ok(What::Chart(kind)),
             (Format::Png, None) => Err(CliError::input(
@@ -183,7 +198,38 @@ fn parse_what(args: &Args) -> Result<What, CliError> {
             "--months applies only to chart-expirations.",
         ));
     }
-    parse_kind(&args.report, args.days.as_deref()).map(What::Report)
+    let kind = parse_kind(&args.report, args.days.as_deref())?;
+    let calendar = parse_calendar(args.quarters.as_deref(), args.tz.as_deref())?;
+    match kind {
+        ReportKind::Renewals(_) => Ok(What::Report(kind.with_calendar(calendar))),
+        _ if args.quarters.is_some() || args.tz.is_some() || args.prices.is_some() => {
+            Err(CliError::input(format!(
+                "--quarters, --tz and --prices apply only to the renewals report, not to {}.",
+                kind.name()
+            )))
+        }
+        _ => Ok(What::Report(kind)),
+    }
+}
+
+/// `--quarters N` and `--tz Area/City` of `renewals` (4 quarters in UTC when absent).
+fn parse_calendar(quarters: Option<&str>, tz: Option<&str>) -> Result<Calendar, CliError> {
+    let mut calendar = Calendar::DEFAULT;
+    if let Some(q) = quarters {
+        calendar.quarters = Quarters::parse(q).map_err(|_| {
+            CliError::input(format!(
+                "I can show 1 to 20 quarters of renewals, for example `--quarters 4` (got `{q}`)."
+            ))
+        })?;
+    }
+    if let Some(zone) = tz {
+        calendar.zone = zone.trim().parse::<Tz>().map_err(|_| {
+            CliError::input(format!(
+                "--tz `{zone}` is not a time zone; give an IANA name such as Europe/Paris or UTC."
+            ))
+        })?;
+    }
+    Ok(calendar)
 }
 
 /// The formats a report (not a chart) can be written in.
@@ -278,12 +324,16 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
     }
     let request = check(&args)?;
     let catalog = inputs::catalog(args.catalog.as_deref(), config)?;
+    let prices = inputs::prices(args.prices.as_deref())?;
     let inv = inputs::inventory(&request.source, &args.cssm, config, &catalog).await?;
     let bytes = match request.what {
         What::Report(kind) => {
-            let report = inv
+            let mut report = inv
                 .report(kind, request.now, &request.filters)
                 .map_err(CliError::input)?;
+            if let Some(prices) = &prices {
+                report = report.with_prices(prices);
+            }
             render(&report, args.format, &inv)?
         }
         What::Chart(kind) => slbot_charts::chart_png(

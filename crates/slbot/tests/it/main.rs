@@ -4,6 +4,7 @@ mod ask;
 mod doctor;
 mod fetch;
 mod history;
+mod renewals;
 mod replicas;
 mod report;
 mod services;
