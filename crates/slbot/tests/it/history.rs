@@ -1,19 +1,9 @@
 //! `slbot report changes|trend --history` and `slbot ask --history`: the binary over a
 //! directory of hand-written snapshots, expected figures worked out by hand below.
 
-use std::process::{Command, Output};
+use crate::report::slbot;
 
 use serde_json::{json, Value};
-
-fn slbot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slbot"))
-        .args(args)
-        .env_remove("SLBOT_CONFIG")
-        .env_remove("SLBOT_CATALOG")
-        .env("SLBOT_LOG", "error")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run slbot: {e}"))
-}
 
 /// A snapshot of Acme taken at `at` with `(va, licence, quantity, inUse)` records.
 fn snapshot(at: &str, records: &[(&str, &str, i64, i64)]) -> String {

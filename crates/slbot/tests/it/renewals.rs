@@ -2,7 +2,9 @@
 //! the test, with and without `--prices`, checked against totals worked out by hand.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::report::slbot;
 
 use serde_json::{json, Value};
 
@@ -61,16 +63,6 @@ fn fixture() -> Fixture {
         dir: dir.path().to_path_buf(),
         _dir: dir,
     }
-}
-
-fn slbot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_slbot"))
-        .args(args)
-        .env_remove("SLBOT_CONFIG")
-        .env_remove("SLBOT_CATALOG")
-        .env("SLBOT_LOG", "error")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run slbot: {e}"))
 }
 
 fn renewals(f: &Fixture, args: &[&str]) -> Output {

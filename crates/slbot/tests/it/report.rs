@@ -59,7 +59,8 @@ fn fixture(text: &str) -> Fixture {
     }
 }
 
-fn slbot(args: &[&str]) -> Output {
+/// The binary with `args`, without the caller's configuration (shared by the report tests).
+pub(crate) fn slbot(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_slbot"))
         .args(args)
         .env_remove("SLBOT_CONFIG")
