@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use slbot_chat::Command;
-use slbot_inventory::history::{Point, MAX_POINT_JSON_BYTES};
+use slbot_inventory::history::Point;
+use slbot_notify::store::history::{read_points, Wanted};
 use slbot_notify::NotifyStore;
 
 /// Keeps and reads the points of every person in the bot store.
@@ -58,45 +59,14 @@ impl HistoryKeeper {
         person_id: &str,
         now: DateTime<Utc>,
     ) -> Option<Vec<Point>> {
-        let rows = match command {
-            Command::Changes { window, .. } => {
-                let times = self
-                    .store
-                    .point_times(person_id)
-                    .await
-                    .map_err(|e| tracing::warn!(error = %e, "cannot read the history"))
-                    .ok()?;
-                let taken: Vec<i64> = times.iter().map(|t| t.taken_at.timestamp()).collect();
-                match window.pick(&taken, now.timestamp()) {
-                    Ok((base, latest, _)) => {
-                        let wanted = [times[base].taken_at, times[latest].taken_at];
-                        self.store.points(person_id, Some(&wanted)).await
-                    }
-                    // Fewer than two: the report says how many there are.
-                    Err(_) => self.store.points(person_id, None).await,
-                }
-            }
-            _ => self.store.points(person_id, None).await,
+        let wanted = match command {
+            Command::Changes { window, .. } => Wanted::Compared(*window, now.timestamp()),
+            _ => Wanted::All,
         };
-        let rows = rows
+        read_points(self.store.as_ref(), person_id, wanted)
+            .await
             .map_err(|e| tracing::warn!(error = %e, "cannot read the history"))
-            .ok()?;
-        let decoded = tokio::task::spawn_blocking(move || {
-            rows.iter()
-                .filter_map(|row| {
-                    Point::decode(
-                        &row.bytes,
-                        row.times.taken_at.timestamp(),
-                        row.times.seen_until.timestamp(),
-                        MAX_POINT_JSON_BYTES,
-                    )
-                    .map_err(|e| tracing::warn!(error = %e, "a kept snapshot is skipped"))
-                    .ok()
-                })
-                .collect::<Vec<Point>>()
-        })
-        .await;
-        decoded.ok()
+            .ok()
     }
 
     /// Deletes the person's whole history (`sign out`). Logged, never fatal.

@@ -3,9 +3,10 @@
 //! history in the bot store.
 
 use chrono::{DateTime, Utc};
-use slbot_inventory::history::{ChangesReport, Point, Window, MAX_POINT_JSON_BYTES};
+use slbot_inventory::history::{ChangesReport, Window};
 use slbot_inventory::Filters;
 
+use crate::store::history::{read_points, Wanted};
 use crate::store::NotifyStore;
 
 /// How many changed licences the section names before pointing to `changes`.
@@ -20,31 +21,16 @@ pub async fn since_last_digest(
     now: DateTime<Utc>,
 ) -> Option<String> {
     let last = last_digest?;
-    let times = store.point_times(person_id).await.ok()?;
     let window = Window::Since(last.timestamp());
-    let taken: Vec<i64> = times.iter().map(|t| t.taken_at.timestamp()).collect();
-    let (base, latest, starts_later) = window.pick(&taken, now.timestamp()).ok()?;
-    if starts_later || base == latest {
-        // No point from before the last digest, or nothing kept since: nothing to compare.
-        return None;
-    }
-    let wanted = [times[base].taken_at, times[latest].taken_at];
-    let rows = store.points(person_id, Some(&wanted)).await.ok()?;
-    let points: Vec<Point> = rows
-        .iter()
-        .filter_map(|r| {
-            Point::decode(
-                &r.bytes,
-                r.times.taken_at.timestamp(),
-                r.times.seen_until.timestamp(),
-                MAX_POINT_JSON_BYTES,
-            )
-            .ok()
-        })
-        .collect();
+    let wanted = Wanted::Compared(window, now.timestamp());
+    let points = read_points(store, person_id, wanted).await.ok()?;
     let [b, l] = points.as_slice() else {
         return None;
     };
+    if b.taken_at > last.timestamp() || b.taken_at == l.taken_at {
+        // No point from before the last digest, or nothing kept since: nothing to compare.
+        return None;
+    }
     let report =
         ChangesReport::between(b, l, window, false, now.timestamp(), &Filters::none()).ok()?;
     Some(render(&report, last))

@@ -282,3 +282,56 @@ macro_rules! history_methods {
 }
 
 pub(crate) use history_methods;
+
+/// Which kept points to read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// Every point of the person (`trend`, the forecast of `status`).
+    All,
+    /// The two that `changes` over this window compares at `now` (seconds); every point when
+    /// there are fewer than two, so the report can say how many there are.
+    Compared(slbot_inventory::history::Window, i64),
+}
+
+/// The person's kept points, decoded on the blocking pool, oldest first; a row that cannot
+/// be decoded is skipped with a warning. The one reader of the history: the bot's commands
+/// and the digests' "since the last digest" section both read through it.
+pub async fn read_points(
+    store: &dyn super::NotifyStore,
+    person_id: &str,
+    wanted: Wanted,
+) -> Result<Vec<slbot_inventory::history::Point>, StoreError> {
+    use slbot_inventory::history::{Point, MAX_POINT_JSON_BYTES};
+    let rows = match wanted {
+        Wanted::All => store.points(person_id, None).await?,
+        Wanted::Compared(window, now) => {
+            let times = store.point_times(person_id).await?;
+            let taken: Vec<i64> = times.iter().map(|t| t.taken_at.timestamp()).collect();
+            match window.pick(&taken, now) {
+                Ok((base, latest, _)) => {
+                    // The same point twice when nothing was kept since the window start: the
+                    // comparison then says nothing changed.
+                    let wanted = [times[base].taken_at, times[latest].taken_at];
+                    store.points(person_id, Some(&wanted)).await?
+                }
+                Err(_) => store.points(person_id, None).await?,
+            }
+        }
+    };
+    tokio::task::spawn_blocking(move || {
+        rows.iter()
+            .filter_map(|row| {
+                Point::decode(
+                    &row.bytes,
+                    row.times.taken_at.timestamp(),
+                    row.times.seen_until.timestamp(),
+                    MAX_POINT_JSON_BYTES,
+                )
+                .map_err(|e| tracing::warn!(error = %e, "a kept snapshot is skipped"))
+                .ok()
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| StoreError::Unavailable(format!("decoding the history: {e}")))
+}
