@@ -190,7 +190,20 @@ impl Control {
     /// The markdown of the first message from the bot in `room` after `since` that starts with
     /// `**` (a headline or a fixed sentence in bold; progress notes are skipped), waiting for
     /// events as the web chat does.
-    pub async fn next_bot_answer(&self, person: &str, room: &str, mut since: u64) -> String {
+    pub async fn next_bot_answer(&self, person: &str, room: &str, since: u64) -> String {
+        self.next_bot_answer_but(person, room, since, |_| false)
+            .await
+    }
+
+    /// [`Control::next_bot_answer`], passing over the messages `skip` picks (the rest of an
+    /// earlier answer still being posted).
+    pub async fn next_bot_answer_but(
+        &self,
+        person: &str,
+        room: &str,
+        mut since: u64,
+        skip: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
         loop {
             assert!(
@@ -209,7 +222,7 @@ impl Control {
                     && m["personEmail"] == BOT_EMAIL
                 {
                     let md = m["markdown"].as_str().unwrap_or_default();
-                    if md.starts_with("**") || md.contains("Sign in") {
+                    if (md.starts_with("**") || md.contains("Sign in")) && !skip(md) {
                         return md.to_string();
                     }
                 }
