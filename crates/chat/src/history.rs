@@ -66,8 +66,9 @@ pub fn answer_with_history(
     }
 }
 
-/// The sentence of a history report that has no answer.
-fn history_error(e: &HistoryError, what: &str) -> String {
+/// The sentence of a history report that has no answer (`what` names the report, e.g.
+/// `` `changes` ``).
+pub fn history_error(e: &HistoryError, what: &str) -> String {
     match e {
         HistoryError::NotEnough { kept: 0, .. } => format!(
             "I have no history of your licenses yet. I keep one snapshot per complete fetch, \
@@ -290,6 +291,24 @@ pub fn trend_answer(
         Ok(r) => r,
         Err(e) => return Answer::text(history_error(&e, "`trend`")),
     };
+    let last = report.series.last().map_or(0, |p| p.at);
+    let messages = vec![
+        Message::text(trend_text(&report)),
+        trend_chart(&report, filters, now),
+        Message::file(
+            sentences::FULL_LIST,
+            Attachment {
+                filename: format!("trend-{}.csv", ymd(last)),
+                content_type: CSV_CONTENT_TYPE.to_string(),
+                bytes: report.to_csv(),
+            },
+        ),
+    ];
+    Answer { messages }
+}
+
+/// The text of `trend`: the forecast, then the newest [`TREND_ROWS`] points.
+pub fn trend_text(report: &TrendReport<'_>) -> String {
     let (first, last) = (
         report.series.first().map_or(0, |p| p.at),
         report.series.last().map_or(0, |p| p.at),
@@ -320,17 +339,7 @@ pub fn trend_answer(
             p.quantity
         );
     }
-    let mut messages = vec![Message::text(out)];
-    messages.push(trend_chart(&report, filters, now));
-    messages.push(Message::file(
-        sentences::FULL_LIST,
-        Attachment {
-            filename: format!("trend-{}.csv", ymd(last)),
-            content_type: CSV_CONTENT_TYPE.to_string(),
-            bytes: report.to_csv(),
-        },
-    ));
-    Answer { messages }
+    out
 }
 
 /// The `status` section: licences forecast to run out within [`STATUS_RUN_OUT_DAYS`].
@@ -406,5 +415,213 @@ fn trend_chart(report: &TrendReport<'_>, filters: &Filters, now: DateTime<Utc>) 
             },
         ),
         Err(_) => Message::text(sentences::CHART_FAILED),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slbot_inventory::Catalog;
+
+    const DAY: i64 = 86_400;
+    /// 2026-11-01T00:00:00Z.
+    const NOV_1: i64 = 1_793_491_200;
+
+    /// A point of account Acme (acme.com) with `(va, licence, quantity, inUse, line end)`.
+    fn point(day: i64, records: &[(&str, &str, i64, i64, Option<&str>)]) -> Point {
+        let records: Vec<serde_json::Value> = records
+            .iter()
+            .map(|(va, license, q, u, end)| {
+                let lines: Vec<serde_json::Value> = end
+                    .iter()
+                    .map(|e| serde_json::json!({"quantity": q, "endDate": e}))
+                    .collect();
+                serde_json::json!({"license": license, "virtualAccount": va, "quantity": q,
+                                   "inUse": u, "licenseDetails": lines})
+            })
+            .collect();
+        let json = serde_json::json!({
+            "accounts": [{"accountName": "Acme", "accountDomain": "acme.com"}],
+            "licenses": {"acme.com": records},
+        });
+        let bytes = serde_json::to_vec(&json).unwrap();
+        Inventory::from_json_slice(&bytes, &Catalog::shipped())
+            .unwrap()
+            .history_point(NOV_1 + day * DAY)
+    }
+
+    fn inventory() -> Inventory {
+        let json = br#"{"accounts": [{"accountName": "Acme", "accountDomain": "acme.com"}],
+            "licenses": {"acme.com": []}}"#;
+        Inventory::from_json_slice(json, &Catalog::shipped()).unwrap()
+    }
+
+    fn at(day: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(NOV_1 + day * DAY, 0).unwrap()
+    }
+
+    fn ask(command: &Command, history: Option<&[Point]>, day: i64) -> Answer {
+        answer_with_history(command, &inventory(), history, None, at(day))
+    }
+
+    #[test]
+    fn changes_say_the_totals_first_then_each_list_with_what_moved() {
+        // Nov 1: Apex 10/8 (DEFAULT, line ending Nov 10), Plus 5/5 (DEFAULT).
+        // Nov 15: Apex 20/12 (its line now 20), Plus gone, DNA 3/4 (Lab, new and short by 1).
+        let points = [
+            point(
+                0,
+                &[
+                    ("DEFAULT", "Apex", 10, 8, Some("2026-11-10")),
+                    ("DEFAULT", "Plus", 5, 5, None),
+                ],
+            ),
+            point(
+                14,
+                &[
+                    ("DEFAULT", "Apex", 20, 12, Some("2026-11-10")),
+                    ("Lab", "DNA", 3, 4, None),
+                ],
+            ),
+        ];
+        let command = Command::Changes {
+            window: Window::Days(14),
+            filters: Filters::none(),
+        };
+        let answer = ask(&command, Some(&points), 15);
+        assert_eq!(answer.messages.len(), 1);
+        // Owned (20 + 3) − (10 + 5) = +8; in use (12 + 4) − (8 + 5) = +3; the Nov 10 line
+        // counts once, with the newest quantity (20).
+        assert_eq!(
+            answer.messages[0].markdown,
+            "**Changes over the last 14 days** (snapshots of 2026-11-01 and 2026-11-15)\n\
+             1 license added, 1 removed, 1 changed; owned +8, in use +3; 1 new expiration (20 licenses); \
+             1 new shortage, 0 resolved.\n\n\
+             **Added** (1)\n- Acme / Lab: **DNA**: 3 owned, 4 in use\n\n\
+             **Removed** (1)\n- Acme / DEFAULT: **Plus**: was 5 owned, 5 in use\n\n\
+             **Changed** (1)\n- Acme / DEFAULT: **Apex**: owned 10 → 20, in use 8 → 12\n\n\
+             **Expired** (1)\n- Acme / DEFAULT: **Apex**: 20 on 2026-11-10\n\n\
+             **New shortages** (1)\n- Acme / Lab: **DNA**: short 1"
+        );
+    }
+
+    #[test]
+    fn changes_with_one_snapshot_or_no_store_say_what_to_do() {
+        let one = [point(0, &[("DEFAULT", "Apex", 10, 8, None)])];
+        let command = Command::Changes {
+            window: Window::Days(7),
+            filters: Filters::none(),
+        };
+        let answer = ask(&command, Some(&one), 1);
+        assert_eq!(
+            answer.messages[0].markdown,
+            "I have one snapshot of your licenses so far (2026-11-01). `changes` needs two: ask \
+             again after the next fetch (`refresh` fetches now)."
+        );
+        let answer = ask(&command, None, 1);
+        assert_eq!(answer.messages[0].markdown, sentences::HISTORY_UNAVAILABLE);
+        let same = [
+            point(0, &[("DEFAULT", "Apex", 10, 8, None)]),
+            point(7, &[("DEFAULT", "Apex", 10, 8, None)]),
+        ];
+        let answer = ask(&command, Some(&same), 8);
+        assert!(
+            answer.messages[0].markdown.ends_with("\nNothing changed."),
+            "{}",
+            answer.messages[0].markdown
+        );
+    }
+
+    #[test]
+    fn trend_states_the_forecast_lists_the_points_and_attaches_the_chart_and_csv() {
+        // In use 10, 20, 30 of 100 on Nov 1, 8, 15: runs out on day 63, 2027-01-03.
+        let points = [
+            point(0, &[("DEFAULT", "Apex", 100, 10, None)]),
+            point(7, &[("DEFAULT", "Apex", 100, 20, None)]),
+            point(14, &[("DEFAULT", "Apex", 100, 30, None)]),
+        ];
+        let command = Command::Trend {
+            license: "apex".into(),
+            filters: Filters::none(),
+        };
+        let answer = ask(&command, Some(&points), 15);
+        assert_eq!(
+            answer.messages[0].markdown,
+            "**Trend of Apex** (3 points from 2026-11-01 to 2026-11-15)\n\
+             Runs out around **2027-01-03**: 30 of 100 in use (least squares over 3 snapshots \
+             from 2026-11-01 to 2026-11-15, +1.4 a day, R² 1.00 (high confidence)).\n\n\
+             - 2026-11-01: 10 in use of 100\n- 2026-11-08: 20 in use of 100\n- 2026-11-15: 30 in use of 100"
+        );
+        let files: Vec<&str> = answer
+            .messages
+            .iter()
+            .filter_map(|m| m.attachment.as_ref().map(|a| a.content_type.as_str()))
+            .collect();
+        assert_eq!(files, [PNG_CONTENT_TYPE, CSV_CONTENT_TYPE]);
+        let csv = &answer.messages[2].attachment.as_ref().unwrap().bytes;
+        assert_eq!(
+            String::from_utf8_lossy(csv),
+            "date,quantity,inUse\n2026-11-01T00:00:00Z,100,10\n2026-11-08T00:00:00Z,100,20\n2026-11-15T00:00:00Z,100,30\n"
+        );
+        let unknown = Command::Trend {
+            license: "Apx".into(),
+            filters: Filters::none(),
+        };
+        let answer = ask(&unknown, Some(&points), 15);
+        assert_eq!(
+            answer.messages[0].markdown,
+            "No license `Apx` in the history I keep. Closest: `Apex`."
+        );
+    }
+
+    #[test]
+    fn status_gains_the_run_out_section_or_says_the_history_is_too_short() {
+        let status = Command::Report {
+            report: slbot_inventory::ReportKind::Status,
+            filters: Filters::none(),
+        };
+        let short = [point(0, &[("DEFAULT", "Apex", 100, 10, None)])];
+        let answer = ask(&status, Some(&short), 1);
+        assert!(
+            answer.messages[0].markdown.ends_with(
+                "**Run-out forecast**: not enough history yet (1 snapshot over 0 days; I need 3 \
+                 over 14 days, one per complete fetch)."
+            ),
+            "{}",
+            answer.messages[0].markdown
+        );
+        let points = [
+            point(
+                0,
+                &[
+                    ("DEFAULT", "Apex", 100, 10, None),
+                    ("DEFAULT", "Plus", 10, 1, None),
+                ],
+            ),
+            point(
+                7,
+                &[
+                    ("DEFAULT", "Apex", 100, 20, None),
+                    ("DEFAULT", "Plus", 10, 1, None),
+                ],
+            ),
+            point(
+                14,
+                &[
+                    ("DEFAULT", "Apex", 100, 30, None),
+                    ("DEFAULT", "Plus", 10, 1, None),
+                ],
+            ),
+        ];
+        let answer = ask(&status, Some(&points), 15);
+        assert!(
+            answer.messages[0].markdown.ends_with(
+                "**Run-out forecast**: 1 license runs out within 180 days (least squares over \
+                 each license's snapshots; `trend LICENSE` shows one)\n- Acme / DEFAULT: \
+                 **Apex**: around 2027-01-03, 30 of 100 in use, +1.4 a day, R² 1.00 (high)"
+            ),
+            "{}",
+            answer.messages[0].markdown
+        );
     }
 }
