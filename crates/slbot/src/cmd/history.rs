@@ -7,7 +7,7 @@
 
 use std::io::Write as _;
 
-use slbot_chat::history::{changes_answer, trend_answer};
+use slbot_chat::history::{changes_answer, history_error, trend_text};
 use slbot_config::Config;
 use slbot_inventory::history::{ChangesReport, TrendReport, Window};
 use slbot_inventory::Filters;
@@ -43,6 +43,13 @@ fn window(args: &Args) -> Result<Window, CliError> {
     }
 }
 
+/// A JSON document, pretty, with a trailing newline.
+fn pretty(value: &serde_json::Value) -> Vec<u8> {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
+    s.push('\n');
+    s.into_bytes()
+}
+
 /// Markdown of the bot's first message, without its bold and escapes, for a terminal.
 fn plain(markdown: &str) -> String {
     let mut out = markdown.replace("**", "");
@@ -71,41 +78,30 @@ pub async fn run(args: Args, config: &Config, which: HistoryReport) -> CliResult
         accounts: args.accounts.clone(),
         vas: args.vas.clone(),
     };
+    let refused = |e: &slbot_inventory::history::HistoryError, what: &str| {
+        CliError::input(plain(&history_error(e, what)).trim_end())
+    };
+    let text = |markdown: &str| match args.format {
+        Format::Table => plain(markdown).into_bytes(),
+        _ => format!("{markdown}\n").into_bytes(),
+    };
     let bytes = match which {
         HistoryReport::Changes => {
             if args.license.is_some() {
                 return Err(CliError::input("--license applies to trend only."));
             }
+            if matches!(args.format, Format::Xlsx | Format::Png) {
+                return Err(CliError::input(
+                    "changes has table, markdown, JSON and CSV forms.",
+                ));
+            }
             let window = window(&args)?;
-            let report = ChangesReport::of(&points, window, now.timestamp(), &filters);
-            match (args.format, report) {
-                (Format::Json, Ok(r)) => {
-                    let mut s = serde_json::to_string_pretty(&r.to_json()).unwrap_or_default();
-                    s.push('\n');
-                    s.into_bytes()
-                }
-                (Format::Csv, Ok(r)) => r.to_csv(),
-                (Format::Xlsx | Format::Png, _) => {
-                    return Err(CliError::input(
-                        "changes has table, markdown, JSON and CSV forms.",
-                    ))
-                }
-                (Format::Table | Format::Markdown, report) => {
-                    let failed = report.is_err();
-                    let text = changes_answer(report, window).messages[0].markdown.clone();
-                    if failed {
-                        return Err(CliError::input(plain(&text).trim_end()));
-                    }
-                    if args.format == Format::Table {
-                        plain(&text).into_bytes()
-                    } else {
-                        format!("{text}\n").into_bytes()
-                    }
-                }
-                (_, Err(e)) => {
-                    let text = changes_answer(Err(e), window).messages[0].markdown.clone();
-                    return Err(CliError::input(plain(&text).trim_end()));
-                }
+            let report = ChangesReport::of(&points, window, now.timestamp(), &filters)
+                .map_err(|e| refused(&e, "`changes`"))?;
+            match args.format {
+                Format::Json => pretty(&report.to_json()),
+                Format::Csv => report.to_csv(),
+                _ => text(&changes_answer(Ok(report), window).messages[0].markdown),
             }
         }
         HistoryReport::Trend => {
@@ -119,47 +115,32 @@ pub async fn run(args: Args, config: &Config, which: HistoryReport) -> CliResult
                     "--window and --since apply to changes only.",
                 ));
             }
-            let report = TrendReport::of(&points, license, &filters);
-            match (args.format, report) {
-                (Format::Json, Ok(r)) => {
-                    let mut s = serde_json::to_string_pretty(&r.to_json()).unwrap_or_default();
-                    s.push('\n');
-                    s.into_bytes()
-                }
-                (Format::Csv, Ok(r)) => r.to_csv(),
-                (Format::Png, Ok(r)) => {
-                    if args.out.is_none() {
-                        return Err(CliError::input(
-                            "PNG is a binary file: give --out FILE to write it.",
-                        ));
-                    }
-                    slbot_charts::trend_png(
-                        &r,
-                        now,
-                        &filters,
-                        slbot_charts::RenderOptions::default(),
-                    )
-                    .map_err(CliError::internal)?
-                }
+            match (args.format, &args.out) {
                 (Format::Xlsx, _) => {
                     return Err(CliError::input(
                         "trend has table, markdown, JSON, CSV and PNG forms.",
                     ))
                 }
-                (format, report) => {
-                    let failed = report.is_err();
-                    let text = trend_answer(report, &filters, now).messages[0]
-                        .markdown
-                        .clone();
-                    if failed {
-                        return Err(CliError::input(plain(&text).trim_end()));
-                    }
-                    if format == Format::Markdown {
-                        format!("{text}\n").into_bytes()
-                    } else {
-                        plain(&text).into_bytes()
-                    }
+                (Format::Png, None) => {
+                    return Err(CliError::input(
+                        "PNG is a binary file: give --out FILE to write it.",
+                    ))
                 }
+                _ => {}
+            }
+            let report =
+                TrendReport::of(&points, license, &filters).map_err(|e| refused(&e, "`trend`"))?;
+            match args.format {
+                Format::Json => pretty(&report.to_json()),
+                Format::Csv => report.to_csv(),
+                Format::Png => slbot_charts::trend_png(
+                    &report,
+                    now,
+                    &filters,
+                    slbot_charts::RenderOptions::default(),
+                )
+                .map_err(CliError::internal)?,
+                _ => text(&trend_text(&report)),
             }
         }
     };
