@@ -1,0 +1,13 @@
+//! The Alexa custom skill (alexa.md): everything about Alexa that does not need the bot.
+//!
+//! Layout:
+//! - [`model`]: the request and response JSON (only what the skill reads and writes).
+//! - [`verify`]: the checks Amazon requires of a self-hosted endpoint, with the trust anchors,
+//!   the certificate fetcher, the clock and the skill ids injected.
+//! - [`duration`]: the AMAZON.DURATION slot (ISO 8601) as a number of days from a date.
+//! - [`speech`]: SSML with escaping and Amazon's length limits.
+
+pub mod duration;
+pub mod model;
+pub mod speech;
+pub mod verify;
