@@ -6,8 +6,12 @@
 //!   the certificate fetcher, the clock and the skill ids injected.
 //! - [`duration`]: the AMAZON.DURATION slot (ISO 8601) as a number of days from a date.
 //! - [`speech`]: SSML with escaping and Amazon's length limits.
+//! - [`skill`]: which request needs the person's licences, and the spoken summary of a report.
 
 pub mod duration;
 pub mod model;
+pub mod skill;
+#[cfg(test)]
+mod skill_tests;
 pub mod speech;
 pub mod verify;
