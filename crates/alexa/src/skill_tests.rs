@@ -107,3 +107,40 @@ fn a_partial_inventory_says_how_many_accounts_are_left_out_and_a_failed_post_is_
          the details to your Webex space this time."
     );
 }
+
+#[test]
+fn the_shipped_interaction_model_names_exactly_the_intents_the_skill_handles() {
+    use crate::skill::intents as i;
+    let model: Value =
+        serde_json::from_str(include_str!("../../../docs/alexa/interaction-model.json")).unwrap();
+    let language = &model["interactionModel"]["languageModel"];
+    assert_eq!(language["invocationName"], "smart licensing");
+    let mut shipped: Vec<&str> = language["intents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|intent| intent["name"].as_str().unwrap())
+        .collect();
+    shipped.sort_unstable();
+    let mut handled = vec![
+        i::STATUS,
+        i::EXPIRING,
+        i::EXPIRED,
+        i::SHORTAGES,
+        i::HELP,
+        i::STOP,
+        i::CANCEL,
+        i::FALLBACK,
+        i::NAVIGATE_HOME,
+    ];
+    handled.sort_unstable();
+    assert_eq!(shipped, handled);
+    let expiring = language["intents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|intent| intent["name"] == i::EXPIRING)
+        .unwrap();
+    assert_eq!(expiring["slots"][0]["name"], i::PERIOD_SLOT);
+    assert_eq!(expiring["slots"][0]["type"], "AMAZON.DURATION");
+}
