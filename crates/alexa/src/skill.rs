@@ -133,7 +133,7 @@ fn expiring_days(period: Option<&str>, today: NaiveDate) -> Result<Days, String>
     let Some(period) = period else {
         return Ok(Days::DEFAULT);
     };
-    let days = days_from(period, today).map_err(|e| format!("Sorry, {e}."))?;
+    let days = days_from(period, today).map_err(|e| e.to_string())?;
     Days::new(days).map_err(|_| {
         if days == 0 {
             "Sorry, I can only look ahead by at least one day.".to_string()
