@@ -98,6 +98,15 @@ impl SimulatedAlexa {
         &self.chain_pem
     }
 
+    /// A fetcher serving [`Self::chain_pem`] at [`SIM_CERT_URL`] (and nothing else).
+    pub fn fetcher(&self) -> crate::verify::MemoryCertFetcher {
+        let fetcher = crate::verify::MemoryCertFetcher::new();
+        if let Ok(url) = url::Url::parse(SIM_CERT_URL) {
+            fetcher.insert(url, self.chain_pem.clone());
+        }
+        fetcher
+    }
+
     /// The root certificate: the one trust anchor a verifier of these requests needs.
     pub fn root(&self) -> CertificateDer<'static> {
         self.root.clone()
@@ -208,5 +217,36 @@ mod tests {
         assert_eq!(parsed["context"]["System"]["user"]["accessToken"], "t");
         assert_eq!(parsed["request"]["intent"]["name"], "StatusIntent");
         assert_eq!(alexa.headers(&body)[0].1, SIM_CERT_URL);
+    }
+
+    #[tokio::test]
+    async fn a_request_the_simulated_alexa_signs_passes_a_verifier_that_trusts_its_root_only() {
+        use crate::verify::{Verifier, VerifierConfig, MAX_TIMESTAMP_SKEW_SECS};
+        use std::sync::Arc;
+        let alexa = SimulatedAlexa::new("amzn1.ask.skill.sim").unwrap();
+        let now = Utc::now();
+        let verifier = |anchors| {
+            Verifier::new(
+                VerifierConfig {
+                    skill_ids: vec!["amzn1.ask.skill.sim".into()],
+                    trust_anchors: anchors,
+                    max_skew_secs: MAX_TIMESTAMP_SKEW_SECS,
+                },
+                Arc::new(alexa.fetcher()),
+                Arc::new(slbot_base::ManualClock::new(now)),
+            )
+        };
+        let body = alexa.envelope(launch(), None, now);
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in alexa.headers(&body) {
+            headers.insert(name, value.parse().unwrap());
+        }
+        verifier(vec![alexa.root()]).verify(&headers, &body).await.unwrap();
+        // With the Mozilla roots (the production default) the test CA is not trusted.
+        let refused = verifier(Vec::new()).verify(&headers, &body).await;
+        assert!(
+            matches!(refused, Err(crate::verify::Refusal::UntrustedChain(_))),
+            "{refused:?}"
+        );
     }
 }
