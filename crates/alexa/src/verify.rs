@@ -486,3 +486,457 @@ fn chain_error(error: &webpki::Error) -> String {
         other => format!("{other:?}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use rcgen::{
+        date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
+        KeyPair, PKCS_RSA_SHA256,
+    };
+    use rsa::pkcs8::EncodePrivateKey as _;
+    use slbot_base::ManualClock;
+
+    use super::*;
+
+    const URL: &str = "https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem";
+    const OTHER_URL: &str = "https://s3.amazonaws.com/echo.api/echo-api-cert-13.pem";
+    const SKILL: &str = "amzn1.ask.skill.test";
+    const NOW: &str = "2026-06-15T12:00:00Z";
+
+    /// The test CA, made once per test binary (RSA keygen is slow).
+    struct Pki {
+        root: CertificateDer<'static>,
+        signing_key: Vec<u8>,
+        other_key: Vec<u8>,
+        genuine: String,
+        expired: String,
+        not_yet_valid: String,
+        wrong_san: String,
+        untrusted: String,
+    }
+
+    fn rsa_pkcs8() -> Vec<u8> {
+        let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("keygen");
+        key.to_pkcs8_der().expect("pkcs8").as_bytes().to_vec()
+    }
+
+    fn ca(name: &str) -> CertificateParams {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.not_before = date_time_ymd(2020, 1, 1);
+        params.not_after = date_time_ymd(2040, 1, 1);
+        params
+    }
+
+    fn leaf(san: &str, from: i32, to: i32) -> CertificateParams {
+        let mut params = CertificateParams::new(vec![san.to_owned()]).expect("params");
+        params.distinguished_name.push(DnType::CommonName, san);
+        params.extended_key_usages = vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        params.not_before = date_time_ymd(from, 1, 1);
+        params.not_after = date_time_ymd(to, 1, 1);
+        params
+    }
+
+    static PKI: LazyLock<Pki> = LazyLock::new(|| {
+        let signing_key = rsa_pkcs8();
+        let other_key = rsa_pkcs8();
+        let signing = KeyPair::from_pkcs8_der_and_sign_algo(
+            &rustls_pki_types::PrivatePkcs8KeyDer::from(signing_key.clone()),
+            &PKCS_RSA_SHA256,
+        )
+        .expect("rcgen loads the RSA key");
+        let chain = |root_name: &str, params: CertificateParams| {
+            let root_key = KeyPair::generate().expect("key");
+            let root = ca(root_name).self_signed(&root_key).expect("root");
+            let inter_key = KeyPair::generate().expect("key");
+            let inter = ca("Test Intermediate")
+                .signed_by(&inter_key, &root, &root_key)
+                .expect("intermediate");
+            let cert = params
+                .signed_by(&signing, &inter, &inter_key)
+                .expect("leaf");
+            (root.der().clone(), format!("{}{}", cert.pem(), inter.pem()))
+        };
+        // One root for the trusted chains: build it once and sign every leaf under it.
+        let root_key = KeyPair::generate().expect("key");
+        let root = ca("Test Root").self_signed(&root_key).expect("root");
+        let inter_key = KeyPair::generate().expect("key");
+        let inter = ca("Test Intermediate")
+            .signed_by(&inter_key, &root, &root_key)
+            .expect("intermediate");
+        let under_root = |params: CertificateParams| {
+            let cert = params
+                .signed_by(&signing, &inter, &inter_key)
+                .expect("leaf");
+            format!("{}{}", cert.pem(), inter.pem())
+        };
+        let (_, untrusted) = chain("Another Root", leaf(SIGNING_CERT_NAME, 2026, 2027));
+        Pki {
+            root: root.der().clone(),
+            genuine: under_root(leaf(SIGNING_CERT_NAME, 2026, 2027)),
+            expired: under_root(leaf(SIGNING_CERT_NAME, 2025, 2026)),
+            not_yet_valid: under_root(leaf(SIGNING_CERT_NAME, 2027, 2028)),
+            wrong_san: under_root(leaf("echo-api.example.com", 2026, 2027)),
+            untrusted,
+            signing_key,
+            other_key,
+        }
+    });
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    fn verifier(pem: &str) -> (Verifier, Arc<MemoryCertFetcher>) {
+        let fetcher = Arc::new(MemoryCertFetcher::new());
+        fetcher.insert(url(URL), pem);
+        fetcher.insert(url(OTHER_URL), pem);
+        let config = VerifierConfig {
+            skill_ids: vec![SKILL.to_owned()],
+            trust_anchors: vec![PKI.root.clone()],
+            max_skew_secs: MAX_TIMESTAMP_SKEW_SECS,
+        };
+        let clock = Arc::new(ManualClock::new(at(NOW)));
+        (Verifier::new(config, fetcher.clone(), clock), fetcher)
+    }
+
+    fn body(timestamp: &str, skill: &str) -> Vec<u8> {
+        format!(
+            r#"{{"version":"1.0","session":{{"application":{{"applicationId":"{skill}"}}}},"context":{{"System":{{"application":{{"applicationId":"{skill}"}}}}}},"request":{{"type":"LaunchRequest","requestId":"r1","timestamp":"{timestamp}","locale":"en-US"}}}}"#
+        )
+        .into_bytes()
+    }
+
+    fn sign(key: &[u8], body: &[u8]) -> String {
+        let key = ring::signature::RsaKeyPair::from_pkcs8(key).expect("ring loads the key");
+        let mut signature = vec![0; key.public().modulus_len()];
+        key.sign(
+            &ring::signature::RSA_PKCS1_SHA256,
+            &ring::rand::SystemRandom::new(),
+            body,
+            &mut signature,
+        )
+        .expect("sign");
+        base64::engine::general_purpose::STANDARD.encode(signature)
+    }
+
+    fn headers(cert_url: Option<&str>, signature: Option<&str>) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        if let Some(v) = cert_url {
+            headers.insert(SIGNATURE_CERT_CHAIN_URL, v.parse().expect("header"));
+        }
+        if let Some(v) = signature {
+            headers.insert(SIGNATURE_256, v.parse().expect("header"));
+        }
+        headers
+    }
+
+    /// A request signed with the genuine key at `URL`, against the chain `pem`.
+    async fn verify_signed(pem: &str, body: &[u8]) -> Result<Verified, Refusal> {
+        let (verifier, _) = verifier(pem);
+        let signature = sign(&PKI.signing_key, body);
+        verifier
+            .verify(&headers(Some(URL), Some(&signature)), body)
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_genuine_request_is_accepted() {
+        let body = body(NOW, SKILL);
+        let verified = verify_signed(&PKI.genuine, &body).await;
+        assert_eq!(
+            verified,
+            Ok(Verified {
+                application_id: SKILL.to_owned(),
+                timestamp: at(NOW),
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_cert_chain_url_is_refused() {
+        let (verifier, _) = verifier(&PKI.genuine);
+        let body = body(NOW, SKILL);
+        let signature = sign(&PKI.signing_key, &body);
+        for cert_url in [None, Some("")] {
+            let result = verifier
+                .verify(&headers(cert_url, Some(&signature)), &body)
+                .await;
+            assert_eq!(
+                result,
+                Err(Refusal::MissingHeader(SIGNATURE_CERT_CHAIN_URL))
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_signature_is_refused() {
+        let (verifier, _) = verifier(&PKI.genuine);
+        let body = body(NOW, SKILL);
+        for signature in [None, Some("")] {
+            let result = verifier.verify(&headers(Some(URL), signature), &body).await;
+            assert_eq!(result, Err(Refusal::MissingHeader(SIGNATURE_256)));
+        }
+    }
+
+    #[test]
+    fn cert_urls_are_checked_as_amazon_says() {
+        use CertUrlProblem::*;
+        let table: &[(&str, Result<&str, CertUrlProblem>)] = &[
+            (
+                "https://s3.amazonaws.com/echo.api/echo-api-cert.pem",
+                Ok("https://s3.amazonaws.com/echo.api/echo-api-cert.pem"),
+            ),
+            (
+                "https://s3.amazonaws.com:443/echo.api/c",
+                Ok("https://s3.amazonaws.com/echo.api/c"),
+            ),
+            (
+                "https://S3.AMAZONAWS.COM/echo.api/../echo.api/c",
+                Ok("https://s3.amazonaws.com/echo.api/c"),
+            ),
+            (
+                "HTTPS://s3.amazonaws.com/echo.api/c",
+                Ok("https://s3.amazonaws.com/echo.api/c"),
+            ),
+            ("http://s3.amazonaws.com/echo.api/c", Err(Scheme)),
+            ("https://very.bad/echo.api/c", Err(Host)),
+            ("https://s3.amazonaws.com:563/echo.api/c", Err(Port)),
+            ("https://s3.amazonaws.com/ECHO.API/c", Err(Path)),
+            ("https://s3.amazonaws.com/echo.api/../c", Err(Path)),
+            ("https://s3.amazonaws.com/echo.api/%2e%2e/c", Err(Path)),
+            ("https://s3.amazonaws.com/echo.api", Err(Path)),
+            ("not a url", Err(NotParsable)),
+            ("", Err(NotParsable)),
+        ];
+        for (raw, expected) in table {
+            let got = check_cert_url(raw);
+            assert_eq!(
+                got.as_ref().map(Url::as_str).map_err(|e| *e),
+                *expected,
+                "{raw}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_cert_url_is_refused_before_any_fetch() {
+        let (verifier, fetcher) = verifier(&PKI.genuine);
+        let body = body(NOW, SKILL);
+        let signature = sign(&PKI.signing_key, &body);
+        for (raw, problem) in [
+            ("http://s3.amazonaws.com/echo.api/c", CertUrlProblem::Scheme),
+            ("https://very.bad/echo.api/c", CertUrlProblem::Host),
+            (
+                "https://s3.amazonaws.com:563/echo.api/c",
+                CertUrlProblem::Port,
+            ),
+            ("https://s3.amazonaws.com/ECHO.API/c", CertUrlProblem::Path),
+            (
+                "https://s3.amazonaws.com/echo.api/../c",
+                CertUrlProblem::Path,
+            ),
+        ] {
+            let result = verifier
+                .verify(&headers(Some(raw), Some(&signature)), &body)
+                .await;
+            assert_eq!(result, Err(Refusal::CertUrl(problem)), "{raw}");
+        }
+        assert_eq!(fetcher.fetches(), 0);
+    }
+
+    #[tokio::test]
+    async fn accepted_cert_url_variants_reach_the_same_chain() {
+        let (verifier, fetcher) = verifier(&PKI.genuine);
+        let body = body(NOW, SKILL);
+        let signature = sign(&PKI.signing_key, &body);
+        for raw in [
+            "https://s3.amazonaws.com:443/echo.api/echo-api-cert-12.pem",
+            "https://S3.AMAZONAWS.COM/echo.api/../echo.api/echo-api-cert-12.pem",
+            "HTTPS://s3.amazonaws.com/echo.api/echo-api-cert-12.pem",
+        ] {
+            let result = verifier
+                .verify(&headers(Some(raw), Some(&signature)), &body)
+                .await;
+            assert!(result.is_ok(), "{raw}: {result:?}");
+        }
+        assert_eq!(
+            fetcher.fetches(),
+            1,
+            "all three are one URL once normalised"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_expired_certificate_is_refused() {
+        let body = body(NOW, SKILL);
+        assert_eq!(
+            verify_signed(&PKI.expired, &body).await,
+            Err(Refusal::CertExpired)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_not_yet_valid_certificate_is_refused() {
+        let body = body(NOW, SKILL);
+        assert_eq!(
+            verify_signed(&PKI.not_yet_valid, &body).await,
+            Err(Refusal::CertNotYetValid)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_certificate_for_another_name_is_refused() {
+        let body = body(NOW, SKILL);
+        assert_eq!(
+            verify_signed(&PKI.wrong_san, &body).await,
+            Err(Refusal::WrongSan)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_chain_to_an_untrusted_root_is_refused() {
+        let body = body(NOW, SKILL);
+        assert!(matches!(
+            verify_signed(&PKI.untrusted, &body).await,
+            Err(Refusal::UntrustedChain(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_chain_that_is_not_pem_is_refused() {
+        let body = body(NOW, SKILL);
+        assert!(matches!(
+            verify_signed("not a certificate", &body).await,
+            Err(Refusal::CertParse(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_chain_that_cannot_be_fetched_is_refused() {
+        let (verifier, _) = verifier(&PKI.genuine);
+        let body = body(NOW, SKILL);
+        let signature = sign(&PKI.signing_key, &body);
+        let result = verifier
+            .verify(
+                &headers(
+                    Some("https://s3.amazonaws.com/echo.api/absent.pem"),
+                    Some(&signature),
+                ),
+                &body,
+            )
+            .await;
+        assert!(matches!(result, Err(Refusal::CertFetch(_))), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn a_signature_that_is_not_base64_is_refused() {
+        let (verifier, _) = verifier(&PKI.genuine);
+        let body = body(NOW, SKILL);
+        let result = verifier
+            .verify(&headers(Some(URL), Some("not*base64!")), &body)
+            .await;
+        assert_eq!(result, Err(Refusal::BadSignatureEncoding));
+    }
+
+    #[tokio::test]
+    async fn a_signature_over_a_different_body_is_refused() {
+        let (verifier, _) = verifier(&PKI.genuine);
+        let body = body(NOW, SKILL);
+        let signature = sign(&PKI.signing_key, &body);
+        let mut tampered = body.clone();
+        let at = tampered.len() / 2;
+        tampered[at] ^= 1;
+        let result = verifier
+            .verify(&headers(Some(URL), Some(&signature)), &tampered)
+            .await;
+        assert_eq!(result, Err(Refusal::BadSignature));
+    }
+
+    #[tokio::test]
+    async fn a_signature_by_another_key_is_refused() {
+        let (verifier, _) = verifier(&PKI.genuine);
+        let body = body(NOW, SKILL);
+        let signature = sign(&PKI.other_key, &body);
+        let result = verifier
+            .verify(&headers(Some(URL), Some(&signature)), &body)
+            .await;
+        assert_eq!(result, Err(Refusal::BadSignature));
+    }
+
+    #[tokio::test]
+    async fn a_timestamp_151_seconds_old_is_refused_as_stale() {
+        let body = body("2026-06-15T11:57:29Z", SKILL);
+        assert_eq!(
+            verify_signed(&PKI.genuine, &body).await,
+            Err(Refusal::StaleTimestamp { skew_secs: 151 })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_timestamp_151_seconds_ahead_is_refused_as_future() {
+        let body = body("2026-06-15T12:02:31Z", SKILL);
+        assert_eq!(
+            verify_signed(&PKI.genuine, &body).await,
+            Err(Refusal::FutureTimestamp { skew_secs: 151 })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_timestamp_150_seconds_off_either_way_is_still_accepted() {
+        for timestamp in ["2026-06-15T11:57:30Z", "2026-06-15T12:02:30Z"] {
+            let body = body(timestamp, SKILL);
+            let result = verify_signed(&PKI.genuine, &body).await;
+            assert!(result.is_ok(), "{timestamp}: {result:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_for_another_skill_is_refused() {
+        let body = body(NOW, "amzn1.ask.skill.someone-else");
+        assert_eq!(
+            verify_signed(&PKI.genuine, &body).await,
+            Err(Refusal::UnknownSkill)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_signed_body_that_is_not_json_is_refused() {
+        let body = b"this is not json, and must not appear in the refusal";
+        let result = verify_signed(&PKI.genuine, body).await;
+        assert!(matches!(&result, Err(Refusal::BadBody(_))), "{result:?}");
+        let text = result.expect_err("refused").to_string();
+        assert!(!text.contains("must not appear"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn the_chain_is_fetched_once_per_url() {
+        let (verifier, fetcher) = verifier(&PKI.genuine);
+        let body = body(NOW, SKILL);
+        let signature = sign(&PKI.signing_key, &body);
+        for _ in 0..2 {
+            let result = verifier
+                .verify(&headers(Some(URL), Some(&signature)), &body)
+                .await;
+            assert!(result.is_ok(), "{result:?}");
+        }
+        assert_eq!(fetcher.fetches(), 1, "the second request used the cache");
+        let result = verifier
+            .verify(&headers(Some(OTHER_URL), Some(&signature)), &body)
+            .await;
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(fetcher.fetches(), 2, "a new URL is fetched");
+    }
+}
