@@ -3,9 +3,10 @@
 
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
+use crate::alexa;
 use crate::health;
 use crate::signin::{callback, home, login};
 pub use crate::state::{AppState, SignInDeps};
@@ -16,6 +17,8 @@ pub fn signin_router(state: AppState) -> Router {
         .route("/", get(home::page))
         .route("/login", get(login::start))
         .route("/oauth/callback", get(callback::finish))
+        .route("/alexa/authorize", get(alexa::authorize::start))
+        .route("/alexa/token", post(alexa::token::exchange))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(axum::middleware::map_response(page_headers))

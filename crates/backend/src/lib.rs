@@ -10,6 +10,8 @@
 //!   userinfo, revocation) with errors typed by who can act on them.
 //! - [`webex_port`]: the four Webex calls of the sign-in flow behind a trait (fake in tests,
 //!   [`slbot_webex::WebexClient`] in production).
+//! - [`alexa`]: Alexa account linking: `/alexa/authorize` and `/alexa/token`, this backend
+//!   as the skill's OAuth authorization server.
 //! - [`health`]: `/healthz` and `/readyz`.
 //! - [`settings`]: the backend's settings from `slbot_config` (missing secrets named).
 //! - [`server`]: settings → store, clients and one router ([`server::app`]) → served with
@@ -20,6 +22,7 @@
 //! The backend must not: store or log a user's e-mail, put a secret or token in a URL, a log line
 //! or an error, or read the environment (settings arrive typed from `slbot_config`).
 
+pub mod alexa;
 pub mod app;
 pub mod crypto;
 pub mod health;

@@ -140,6 +140,17 @@ pub fn state_from_parts(
         ),
         public_url: settings.public_url.clone(),
         login_limits: settings.login,
+        alexa: match (&settings.alexa, store.alexa_grants()) {
+            (Some(alexa), Some(grants)) => Some(crate::alexa::AlexaLink {
+                settings: alexa.clone(),
+                grants,
+            }),
+            (Some(_), None) => {
+                tracing::warn!("this token store keeps no Alexa grants: account linking is off");
+                None
+            }
+            (None, _) => None,
+        },
     });
     let verifier = Verifier::new(
         settings.signing_version,

@@ -51,6 +51,101 @@ pub struct BackendSettings {
     /// How many sign-ins `/login` starts (`SLBOT_LOGIN_RATE_PER_MINUTE`,
     /// `SLBOT_LOGIN_RATE_GLOBAL_PER_MINUTE`, `SLBOT_LOGIN_MAX_PENDING`).
     pub login: LoginLimits,
+    /// Alexa account linking (`SLBOT_ALEXA_*`); `None` when none of them is set (feature off).
+    pub alexa: Option<AlexaSettings>,
+}
+
+/// The Alexa skill as an OAuth client of this backend (account linking).
+#[derive(Clone)]
+pub struct AlexaSettings {
+    /// `SLBOT_ALEXA_CLIENT_ID`.
+    pub client_id: String,
+    /// `SLBOT_ALEXA_CLIENT_SECRET`.
+    pub client_secret: SecretString,
+    /// `SLBOT_ALEXA_REDIRECT_URLS`: compared byte for byte with Alexa's `redirect_uri`.
+    pub redirect_urls: Vec<String>,
+    /// `SLBOT_ALEXA_TOKEN_TTL_SECS` (default 3600): lifetime of an access token we issue.
+    pub token_ttl: Duration,
+}
+
+impl std::fmt::Debug for AlexaSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlexaSettings")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("redirect_urls", &self.redirect_urls)
+            .field("token_ttl", &self.token_ttl)
+            .finish()
+    }
+}
+
+pub const DEFAULT_ALEXA_TOKEN_TTL_SECS: u64 = 3600;
+
+/// `SLBOT_ALEXA_*`: all absent → `None`; some set → every required one must be, else the
+/// error names the missing ones.
+fn alexa_settings(config: &Config) -> Result<Option<AlexaSettings>, ConfigError> {
+    let set = |name: &str| config.get(name).filter(|v| !v.trim().is_empty());
+    let id = set("ALEXA_CLIENT_ID").map(|v| v.trim().to_string());
+    let secret = config.secret("ALEXA_CLIENT_SECRET", None)?;
+    let urls = config.list("ALEXA_REDIRECT_URLS", &[]);
+    let ttl_set = set("ALEXA_TOKEN_TTL_SECS").is_some();
+    if id.is_none() && secret.is_none() && urls.is_empty() && !ttl_set {
+        return Ok(None);
+    }
+    let mut missing = Vec::new();
+    if id.is_none() {
+        missing.push("SLBOT_ALEXA_CLIENT_ID");
+    }
+    if secret.is_none() {
+        missing.push("SLBOT_ALEXA_CLIENT_SECRET");
+    }
+    if urls.is_empty() {
+        missing.push("SLBOT_ALEXA_REDIRECT_URLS");
+    }
+    let (Some(client_id), Some(client_secret), false) = (id, secret, urls.is_empty()) else {
+        return Err(ConfigError::Missing {
+            name: missing.join(", "),
+            key: "alexa_client_id, alexa_client_secret, alexa_redirect_urls".to_string(),
+            file_hint: " (Alexa account linking is on as soon as one SLBOT_ALEXA_* is set)"
+                .to_string(),
+        });
+    };
+    for raw in &urls {
+        check_alexa_redirect(raw)?;
+    }
+    let secs: u64 = config.value("ALEXA_TOKEN_TTL_SECS", None, DEFAULT_ALEXA_TOKEN_TTL_SECS)?;
+    if secs == 0 {
+        return Err(ConfigError::Invalid {
+            name: "SLBOT_ALEXA_TOKEN_TTL_SECS".to_string(),
+            reason: "must be at least 1".to_string(),
+        });
+    }
+    Ok(Some(AlexaSettings {
+        client_id,
+        client_secret,
+        redirect_urls: urls,
+        token_ttl: Duration::from_secs(secs),
+    }))
+}
+
+/// An Alexa redirect URL: https, or http on 127.0.0.1/localhost (tests, demo); no fragment.
+fn check_alexa_redirect(raw: &str) -> Result<(), ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "SLBOT_ALEXA_REDIRECT_URLS".to_string(),
+        reason,
+    };
+    let url = Url::parse(raw).map_err(|e| invalid(format!("`{raw}`: {e}")))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1") | Some("localhost"));
+    let ok_scheme = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+    if !ok_scheme {
+        return Err(invalid(format!(
+            "`{raw}` must be https:// (http:// only on 127.0.0.1 or localhost)"
+        )));
+    }
+    if url.fragment().is_some() {
+        return Err(invalid(format!("`{raw}` must not have a #fragment")));
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for BackendSettings {
@@ -65,6 +160,7 @@ impl std::fmt::Debug for BackendSettings {
             .field("allowed_email_domains", &self.allowed_email_domains)
             .field("allowed_org_ids", &self.allowed_org_ids)
             .field("login", &self.login)
+            .field("alexa", &self.alexa)
             .finish_non_exhaustive()
     }
 }
@@ -164,6 +260,7 @@ impl BackendSettings {
             allowed_org_ids: config.list("ALLOWED_ORG_IDS", &[]),
             http: slbot_http::Limits::load(config, Duration::from_secs(10))?,
             login: login_limits(config)?,
+            alexa: alexa_settings(config)?,
         })
     }
 }
@@ -286,6 +383,49 @@ mod tests {
                 .to_string();
             assert!(err.contains(missing), "{missing}: {err}");
         }
+    }
+
+    #[test]
+    fn alexa_linking_is_off_when_unset_and_on_with_every_setting() {
+        let s = BackendSettings::from_config(&config(ALL), None, &SecretFiles::default()).unwrap();
+        assert!(s.alexa.is_none());
+        let mut pairs = ALL.to_vec();
+        pairs.extend([
+            ("SLBOT_ALEXA_CLIENT_ID", "alexa"),
+            ("SLBOT_ALEXA_CLIENT_SECRET", "alexa-secret-value"),
+            (
+                "SLBOT_ALEXA_REDIRECT_URLS",
+                "https://pitangui.amazon.com/api/skill/link/M1, http://127.0.0.1:9/cb",
+            ),
+        ]);
+        let s =
+            BackendSettings::from_config(&config(&pairs), None, &SecretFiles::default()).unwrap();
+        let alexa = s.alexa.unwrap();
+        assert_eq!(alexa.client_id, "alexa");
+        assert_eq!(alexa.redirect_urls.len(), 2);
+        assert_eq!(alexa.token_ttl, Duration::from_secs(3600));
+        assert!(!format!("{alexa:?}").contains("alexa-secret-value"));
+    }
+
+    #[test]
+    fn partial_alexa_settings_name_what_is_missing_and_plain_http_is_refused() {
+        let mut pairs = ALL.to_vec();
+        pairs.push(("SLBOT_ALEXA_CLIENT_ID", "alexa"));
+        let err = BackendSettings::from_config(&config(&pairs), None, &SecretFiles::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("SLBOT_ALEXA_CLIENT_SECRET") && err.contains("SLBOT_ALEXA_REDIRECT_URLS"),
+            "{err}"
+        );
+        pairs.extend([
+            ("SLBOT_ALEXA_CLIENT_SECRET", "s"),
+            ("SLBOT_ALEXA_REDIRECT_URLS", "http://alexa.example.com/cb"),
+        ]);
+        let err = BackendSettings::from_config(&config(&pairs), None, &SecretFiles::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SLBOT_ALEXA_REDIRECT_URLS"), "{err}");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct SignInDeps {
     pub public_url: Url,
     /// How many sign-ins `/login` starts (`SLBOT_LOGIN_*`).
     pub login_limits: LoginLimits,
+    /// Alexa account linking; `None` when `SLBOT_ALEXA_*` is unset (its routes answer 404).
+    pub alexa: Option<crate::alexa::AlexaLink>,
 }
 
 /// The state behind the sign-in routes. Cheap to clone.

@@ -14,10 +14,12 @@ use rand::Rng;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::signin::port::NewLogin;
+use crate::alexa::authorize::redirect_with;
+use crate::signin::port::{NewLogin, StoreFailure};
 use crate::signin::{no_store, pages, SignInError, CONFIRM_MINUTES};
 use crate::sso::TokenSet;
 use crate::state::AppState;
+use crate::store::alexa_grants::{grant_hash, AlexaRequest, NewCode};
 use crate::webex_port::Recipient;
 
 #[derive(Deserialize)]
@@ -40,7 +42,7 @@ impl std::fmt::Debug for CallbackQuery {
 
 /// How the sign-in ended.
 enum Outcome {
-    SignedIn,
+    SignedIn { person_id: String, room_id: String },
     Pending { code: String },
 }
 
@@ -59,10 +61,16 @@ pub async fn finish(
         return SignInError::OtherBrowser.into_page(&login);
     }
     let mut response = match complete(&state, &oauth_state, q).await {
-        Ok(outcome) => {
+        Ok((Outcome::SignedIn { person_id, room_id }, Some(alexa))) => {
+            match to_alexa(&state, person_id, room_id, alexa).await {
+                Ok(redirect) => redirect,
+                Err(e) => e.into_page(&login),
+            }
+        }
+        Ok((outcome, _)) => {
             let bot_email = state.bot_email().await;
             let page = match outcome {
-                Outcome::SignedIn => pages::signed_in(bot_email.as_deref()),
+                Outcome::SignedIn { .. } => pages::signed_in(bot_email.as_deref()),
                 Outcome::Pending { code } => {
                     pages::confirm_code(&code, CONFIRM_MINUTES, bot_email.as_deref())
                 }
@@ -91,7 +99,7 @@ async fn complete(
     state: &AppState,
     oauth_state: &str,
     q: CallbackQuery,
-) -> Result<Outcome, SignInError> {
+) -> Result<(Outcome, Option<AlexaRequest>), SignInError> {
     let deps = &state.deps;
     let now = deps.clock.now();
     // The state is consumed first, whatever else the request says: it is single use.
@@ -119,7 +127,47 @@ async fn complete(
     if result.is_err() {
         discard(state, &tokens).await;
     }
-    result
+    result.map(|outcome| (outcome, attempt.alexa_request))
+}
+
+/// The sign-in linked the Alexa skill: a fresh authorization code (stored as its hash, 5
+/// minutes, single use) goes back to Alexa's `redirect_uri` with Alexa's `state`.
+async fn to_alexa(
+    state: &AppState,
+    person_id: String,
+    room_id: String,
+    request: AlexaRequest,
+) -> Result<Response, SignInError> {
+    let Some(alexa) = state.deps.alexa.as_ref() else {
+        // Switched off between /alexa/authorize and now: the sign-in itself stands.
+        return Ok(no_store(
+            Html(pages::signed_in(state.bot_email().await.as_deref())).into_response(),
+        ));
+    };
+    let now = state.deps.clock.now();
+    let code = crate::alexa::fresh_secret();
+    alexa
+        .grants
+        .issue_code(
+            NewCode {
+                hash: grant_hash(&code),
+                link_id: crate::alexa::fresh_secret(),
+                person_id: person_id.clone(),
+                room_id,
+                redirect_uri: request.redirect_uri.clone(),
+                code_challenge: request.code_challenge,
+                expires_at: now + chrono::Duration::minutes(crate::alexa::CODE_MINUTES),
+            },
+            now,
+        )
+        .await
+        .map_err(|e| SignInError::Store(StoreFailure(anyhow::Error::new(e))))?;
+    tracing::info!(person_id = %person_id, "Alexa authorization code issued");
+    Ok(redirect_with(
+        &request.redirect_uri,
+        &[("code", &code)],
+        request.state.as_deref(),
+    ))
 }
 
 /// Everything after the code exchange; on error the caller revokes the tokens.
@@ -169,7 +217,7 @@ async fn bind(
                     .map_err(SignInError::from);
                 after_welcome(state, &room_id, saved).await?;
                 tracing::info!(person_id = %person_id, "signed in from a sign-in link");
-                Ok(Outcome::SignedIn)
+                Ok(Outcome::SignedIn { person_id, room_id })
             } else {
                 let code = confirmation_code();
                 let expires = deps.clock.now() + chrono::Duration::minutes(CONFIRM_MINUTES);
@@ -212,7 +260,7 @@ async fn bind(
             .await;
             let person_id = after_welcome(state, &room_id, finished).await?;
             tracing::info!(person_id = %person_id, "signed in from the dashboard");
-            Ok(Outcome::SignedIn)
+            Ok(Outcome::SignedIn { person_id, room_id })
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::signin::throttle::ClientAddr;
 use crate::signin::{no_store, SignInError, ATTEMPT_MINUTES};
 use crate::sso::{random_token, Pkce};
 use crate::state::AppState;
+use crate::store::alexa_grants::AlexaRequest;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -23,7 +24,12 @@ pub async fn start(
     ClientAddr(client): ClientAddr,
     Query(q): Query<LoginQuery>,
 ) -> Response {
-    match begin(&state, client, q.t.as_deref()).await {
+    to_sso(&state, begin(&state, client, q.t.as_deref(), None).await)
+}
+
+/// The browser's way to Cisco SSO with the binding cookie, or the page of why not.
+pub(crate) fn to_sso(state: &AppState, begun: Result<(String, String), SignInError>) -> Response {
+    match begun {
         Ok((to, oauth_state)) => {
             let mut response = no_store(Redirect::to(&to).into_response());
             response
@@ -36,11 +42,13 @@ pub async fn start(
 }
 
 /// Counts the sign-in against the limits, verifies the link, stores the attempt (unless the
-/// store holds as many as allowed) and returns the authorize URL and the state.
-async fn begin(
+/// store holds as many as allowed) and returns the authorize URL and the state. `alexa`:
+/// Alexa's authorization request when the sign-in links the Alexa skill (`/alexa/authorize`).
+pub(crate) async fn begin(
     state: &AppState,
     client: Option<std::net::IpAddr>,
     link: Option<&str>,
+    alexa: Option<AlexaRequest>,
 ) -> Result<(String, String), SignInError> {
     let deps = &state.deps;
     let now = deps.clock.now();
@@ -67,6 +75,7 @@ async fn begin(
             LoginAttempt {
                 pkce_verifier: pkce.verifier().clone(),
                 link_person_id,
+                alexa_request: alexa,
                 expires_at: now + chrono::Duration::minutes(ATTEMPT_MINUTES),
             },
             now,

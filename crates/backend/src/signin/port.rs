@@ -15,6 +15,8 @@ pub struct LoginAttempt {
     pub pkce_verifier: SecretString,
     /// The personId a verified sign-in link vouched for, if the user came from one.
     pub link_person_id: Option<String>,
+    /// Alexa's authorization request when this sign-in links the Alexa skill.
+    pub alexa_request: Option<crate::store::alexa_grants::AlexaRequest>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -23,6 +25,7 @@ impl fmt::Debug for LoginAttempt {
         f.debug_struct("LoginAttempt")
             .field("pkce_verifier", &"[redacted]")
             .field("link_person_id", &self.link_person_id)
+            .field("alexa_request", &self.alexa_request)
             .field("expires_at", &self.expires_at)
             .finish()
     }

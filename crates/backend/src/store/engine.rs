@@ -133,6 +133,10 @@ macro_rules! token_store_impl {
             use $crate::store::engine::{
                 db, removed, SEALED_TABLES, SEAL_FORMAT, SELECT_TOKEN, UPSERT_TOKEN,
             };
+            use $crate::store::alexa_grants::{
+                AlexaGrants, AlexaOwner, CodeCheck, CodeGrant, IssuedTokens, NewCode, Redeemed,
+                ROTATED_KEEP_SECS,
+            };
             use $crate::store::{
                 seal_tokens, secs, time, BoxFuture,
                 LockedDecision, LockedFn, LockedOutcome, OAuthAttempt, PendingSignIn,
@@ -362,13 +366,21 @@ macro_rules! token_store_impl {
                     person_id: &'a str,
                 ) -> BoxFuture<'a, Result<Option<Removed>, StoreError>> {
                     Box::pin(async move {
+                        let mut tx = self.pool.begin().await.map_err(db)?;
                         let row = sqlx::query(&$sql(
                             "DELETE FROM tokens WHERE person_id = ? RETURNING refresh_token, key_id",
                         ))
                         .bind(person_id)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&mut *tx)
                         .await
                         .map_err(db)?;
+                        // Signing out also unlinks Alexa: its tokens stop working with the login.
+                        sqlx::query(&$sql("DELETE FROM alexa_grants WHERE person_id = ?"))
+                            .bind(person_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        tx.commit().await.map_err(db)?;
                         let Some(row) = row else { return Ok(None) };
                         let blob: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
                         let key_id: String = row.try_get("key_id").map_err(db)?;
@@ -502,9 +514,16 @@ macro_rules! token_store_impl {
                 ) -> BoxFuture<'a, Result<bool, StoreError>> {
                     Box::pin(async move {
                         let verifier = self.keys.seal(state, &attempt.pkce_verifier);
+                        let alexa = match &attempt.alexa_request {
+                            Some(r) => Some(serde_json::to_string(r).map_err(|e| {
+                                StoreError::Unavailable(format!("encoding the Alexa request: {e}"))
+                            })?),
+                            None => None,
+                        };
                         let inserted = sqlx::query(&$sql(
                             "INSERT INTO oauth_attempts (state, pkce_verifier, link_person_id, key_id, \
-                             seal_format, created_at, expires_at) SELECT ?, ?, ?, ?, ?, ?, ? \
+                             seal_format, created_at, expires_at, alexa_request) \
+                             SELECT ?, ?, ?, ?, ?, ?, ?, ? \
                              WHERE (SELECT COUNT(*) FROM oauth_attempts WHERE expires_at > ?) < ?",
                         ))
                         .bind(state)
@@ -514,6 +533,7 @@ macro_rules! token_store_impl {
                         .bind(SEAL_FORMAT)
                         .bind(secs(now))
                         .bind(secs(attempt.expires_at))
+                        .bind(alexa)
                         .bind(secs(now))
                         .bind(i64::try_from(max_live).unwrap_or(i64::MAX))
                         .execute(&self.pool)
@@ -532,7 +552,7 @@ macro_rules! token_store_impl {
                     Box::pin(async move {
                         let row = sqlx::query(&$sql(
                             "DELETE FROM oauth_attempts WHERE state = ? \
-                             RETURNING pkce_verifier, link_person_id, key_id, expires_at",
+                             RETURNING pkce_verifier, link_person_id, key_id, expires_at, alexa_request",
                         ))
                         .bind(state)
                         .fetch_optional(&self.pool)
@@ -545,9 +565,17 @@ macro_rules! token_store_impl {
                         }
                         let blob: Vec<u8> = row.try_get("pkce_verifier").map_err(db)?;
                         let key_id: String = row.try_get("key_id").map_err(db)?;
+                        let alexa: Option<String> = row.try_get("alexa_request").map_err(db)?;
+                        let alexa_request = match alexa {
+                            Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                                StoreError::Unavailable(format!("reading the Alexa request: {e}"))
+                            })?),
+                            None => None,
+                        };
                         Ok(Some(OAuthAttempt {
                             pkce_verifier: self.keys.open(state, &key_id, &blob)?,
                             link_person_id: row.try_get("link_person_id").map_err(db)?,
+                            alexa_request,
                             expires_at: time(expires_at),
                         }))
                     })
@@ -584,6 +612,13 @@ macro_rules! token_store_impl {
                             }
                             LockedDecision::Delete => {
                                 sqlx::query(&$sql("DELETE FROM tokens WHERE person_id = ?"))
+                                    .bind(person_id)
+                                    .execute(&mut *tx)
+                                    .await
+                                    .map_err(db)?;
+                                // A dead login unlinks Alexa too, so a later sign-in does not
+                                // revive old grants.
+                                sqlx::query(&$sql("DELETE FROM alexa_grants WHERE person_id = ?"))
                                     .bind(person_id)
                                     .execute(&mut *tx)
                                     .await
@@ -672,7 +707,13 @@ macro_rules! token_store_impl {
                         .await
                         .map_err(db)?
                         .rows_affected();
-                        Ok(a + b)
+                        let c = sqlx::query(&$sql("DELETE FROM alexa_grants WHERE expires_at <= ?"))
+                            .bind(secs(now))
+                            .execute(&self.pool)
+                            .await
+                            .map_err(db)?
+                            .rows_affected();
+                        Ok(a + b + c)
                     })
                 }
 
@@ -685,9 +726,228 @@ macro_rules! token_store_impl {
                         Ok(())
                     })
                 }
+
+                fn alexa_grants(
+                    &self,
+                ) -> Option<std::sync::Arc<dyn $crate::store::alexa_grants::AlexaGrants>> {
+                    Some(std::sync::Arc::new(self.clone()))
+                }
+            }
+
+            /// Stores an access + refresh pair under `link_id` (inside the caller's transaction).
+            async fn insert_pair(
+                tx: &mut sqlx::Transaction<'_, <$pool as $crate::store::engine::PoolDb>::Db>,
+                link_id: &str,
+                person_id: &str,
+                room_id: &str,
+                issue: &IssuedTokens,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                for (hash, kind, expires_at) in [
+                    (&issue.access_hash, "access", issue.access_expires_at),
+                    (&issue.refresh_hash, "refresh", issue.refresh_expires_at),
+                ] {
+                    sqlx::query(&$sql(
+                        "INSERT INTO alexa_grants (hash, kind, link_id, person_id, room_id, \
+                         expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    ))
+                    .bind(hash)
+                    .bind(kind)
+                    .bind(link_id)
+                    .bind(person_id)
+                    .bind(room_id)
+                    .bind(secs(expires_at))
+                    .bind(secs(now))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                }
+                Ok(())
+            }
+
+            /// Deletes every token of a link (a reused code or refresh token).
+            async fn revoke_link(
+                tx: &mut sqlx::Transaction<'_, <$pool as $crate::store::engine::PoolDb>::Db>,
+                link_id: &str,
+            ) -> Result<(), StoreError> {
+                sqlx::query(&$sql(
+                    "DELETE FROM alexa_grants WHERE link_id = ? AND kind <> 'code'",
+                ))
+                .bind(link_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db)?;
+                Ok(())
+            }
+
+            impl AlexaGrants for $store {
+                fn issue_code(
+                    &self,
+                    code: NewCode,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'_, Result<(), StoreError>> {
+                    Box::pin(async move {
+                        sqlx::query(&$sql(
+                            "INSERT INTO alexa_grants (hash, kind, link_id, person_id, room_id, \
+                             redirect_uri, code_challenge, expires_at, created_at) \
+                             VALUES (?, 'code', ?, ?, ?, ?, ?, ?, ?)",
+                        ))
+                        .bind(&code.hash)
+                        .bind(&code.link_id)
+                        .bind(&code.person_id)
+                        .bind(&code.room_id)
+                        .bind(&code.redirect_uri)
+                        .bind(&code.code_challenge)
+                        .bind(secs(code.expires_at))
+                        .bind(secs(now))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                        Ok(())
+                    })
+                }
+
+                fn redeem_code<'a>(
+                    &'a self,
+                    hash: &'a str,
+                    now: DateTime<Utc>,
+                    check: CodeCheck<'a>,
+                    issue: IssuedTokens,
+                ) -> BoxFuture<'a, Result<Redeemed, StoreError>> {
+                    Box::pin(async move {
+                        // Locked, so two redemptions of one code are serialised: the second
+                        // sees it used and revokes what the first one stored.
+                        let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
+                        let row = sqlx::query(&$sql(&format!(
+                            "SELECT link_id, person_id, room_id, redirect_uri, code_challenge, \
+                             used_at, expires_at FROM alexa_grants WHERE hash = ? AND kind = 'code'{lock}",
+                            lock = $row_lock,
+                        )))
+                        .bind(hash)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                        let Some(row) = row else { return Ok(Redeemed::Unknown) };
+                        let link_id: String = row.try_get("link_id").map_err(db)?;
+                        let used_at: Option<i64> = row.try_get("used_at").map_err(db)?;
+                        if used_at.is_some() {
+                            revoke_link(&mut tx, &link_id).await?;
+                            tx.commit().await.map_err(db)?;
+                            return Ok(Redeemed::Reused);
+                        }
+                        let expires_at: i64 = row.try_get("expires_at").map_err(db)?;
+                        if expires_at <= secs(now) {
+                            return Ok(Redeemed::Expired);
+                        }
+                        sqlx::query(&$sql("UPDATE alexa_grants SET used_at = ? WHERE hash = ?"))
+                            .bind(secs(now))
+                            .bind(hash)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
+                        let grant = CodeGrant {
+                            redirect_uri: row.try_get("redirect_uri").map_err(db)?,
+                            code_challenge: row.try_get("code_challenge").map_err(db)?,
+                        };
+                        if !check(&grant) {
+                            tx.commit().await.map_err(db)?;
+                            return Ok(Redeemed::Refused);
+                        }
+                        let person_id: String = row.try_get("person_id").map_err(db)?;
+                        let room_id: String = row.try_get("room_id").map_err(db)?;
+                        insert_pair(&mut tx, &link_id, &person_id, &room_id, &issue, now).await?;
+                        tx.commit().await.map_err(db)?;
+                        Ok(Redeemed::Issued { person_id, room_id })
+                    })
+                }
+
+                fn rotate_refresh<'a>(
+                    &'a self,
+                    hash: &'a str,
+                    now: DateTime<Utc>,
+                    issue: IssuedTokens,
+                ) -> BoxFuture<'a, Result<Redeemed, StoreError>> {
+                    Box::pin(async move {
+                        let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
+                        let row = sqlx::query(&$sql(&format!(
+                            "SELECT link_id, person_id, room_id, used_at, expires_at FROM alexa_grants \
+                             WHERE hash = ? AND kind = 'refresh'{lock}",
+                            lock = $row_lock,
+                        )))
+                        .bind(hash)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                        let Some(row) = row else { return Ok(Redeemed::Unknown) };
+                        let link_id: String = row.try_get("link_id").map_err(db)?;
+                        let used_at: Option<i64> = row.try_get("used_at").map_err(db)?;
+                        if used_at.is_some() {
+                            // A rotated refresh token comes back only if two parties hold it:
+                            // Alexa and whoever copied it. We cannot tell which one is asking,
+                            // so the whole link goes (OAuth 2.0 Security BCP §4.14.2); the
+                            // person links Alexa again.
+                            revoke_link(&mut tx, &link_id).await?;
+                            tx.commit().await.map_err(db)?;
+                            return Ok(Redeemed::Reused);
+                        }
+                        let expires_at: i64 = row.try_get("expires_at").map_err(db)?;
+                        if expires_at <= secs(now) {
+                            return Ok(Redeemed::Expired);
+                        }
+                        sqlx::query(&$sql(
+                            "UPDATE alexa_grants SET used_at = ?, expires_at = ? WHERE hash = ?",
+                        ))
+                        .bind(secs(now))
+                        .bind(expires_at.min(secs(now) + ROTATED_KEEP_SECS))
+                        .bind(hash)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                        let person_id: String = row.try_get("person_id").map_err(db)?;
+                        let room_id: String = row.try_get("room_id").map_err(db)?;
+                        insert_pair(&mut tx, &link_id, &person_id, &room_id, &issue, now).await?;
+                        tx.commit().await.map_err(db)?;
+                        Ok(Redeemed::Issued { person_id, room_id })
+                    })
+                }
+
+                fn owner_of_access<'a>(
+                    &'a self,
+                    hash: &'a str,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'a, Result<Option<AlexaOwner>, StoreError>> {
+                    Box::pin(async move {
+                        let row = sqlx::query(&$sql(
+                            "SELECT g.person_id AS person_id, g.room_id AS room_id FROM alexa_grants g \
+                             JOIN tokens t ON t.person_id = g.person_id \
+                             WHERE g.hash = ? AND g.kind = 'access' AND g.expires_at > ?",
+                        ))
+                        .bind(hash)
+                        .bind(secs(now))
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?;
+                        match row {
+                            None => Ok(None),
+                            Some(row) => Ok(Some(AlexaOwner {
+                                person_id: row.try_get("person_id").map_err(db)?,
+                                room_id: row.try_get("room_id").map_err(db)?,
+                            })),
+                        }
+                    })
+                }
             }
         };
     };
+}
+
+/// The database type behind a pool, so the macro can name its transactions.
+pub(crate) trait PoolDb {
+    type Db: sqlx::Database;
+}
+
+impl<DB: sqlx::Database> PoolDb for sqlx::Pool<DB> {
+    type Db = DB;
 }
 
 pub(crate) use token_store_impl;

@@ -16,6 +16,7 @@
 //! `seal_format` ([`crate::crypto::SealFormat`]); opening a store re-seals the rows still in
 //! the legacy format, so after start every value the keys can open uses the current one.
 
+pub mod alexa_grants;
 mod engine;
 pub mod postgres;
 pub mod signin_adapter;
@@ -43,16 +44,17 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The versions of `migrations/*/000N_*.sql` in `_sqlx_migrations`: dated, so they cannot
 /// collide with another store's migrations sharing the database (sqlx 0.8 keeps one
 /// migrations table per schema).
-pub const SCHEMA_VERSIONS: [i64; 3] = [2026112801, 2026112802, 2026120101];
+pub const SCHEMA_VERSIONS: [i64; 4] = [2026112801, 2026112802, 2026120101, 2026120701];
 
-const MIGRATION_NAMES: [&str; 3] = [
+const MIGRATION_NAMES: [&str; 4] = [
     "backend token store",
     "backend replay window",
     "backend seal format and code keys",
+    "backend alexa account linking",
 ];
 
 /// The embedded migrations of one dialect (`sql`: the files in version order).
-pub(crate) fn migrator(sql: [&'static str; 3]) -> Migrator {
+pub(crate) fn migrator(sql: [&'static str; 4]) -> Migrator {
     let migrations = SCHEMA_VERSIONS
         .iter()
         .zip(MIGRATION_NAMES)
@@ -191,6 +193,8 @@ pub struct OAuthAttempt {
     pub pkce_verifier: SecretString,
     /// The personId a verified sign-in link vouched for.
     pub link_person_id: Option<String>,
+    /// Alexa's authorization request when the sign-in links the Alexa skill.
+    pub alexa_request: Option<alexa_grants::AlexaRequest>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -252,7 +256,8 @@ pub trait TokenStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
-    /// Forgets the person's login; `None` when there was none.
+    /// Forgets the person's login and everything issued to Alexa for them; `None` when there
+    /// was no login.
     fn delete<'a>(
         &'a self,
         person_id: &'a str,
@@ -311,11 +316,17 @@ pub trait TokenStore: Send + Sync {
     /// Re-encrypts every value not sealed with the current key.
     fn rekey(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<RekeyReport, StoreError>>;
 
-    /// Deletes expired pending sign-ins and OAuth attempts; returns how many.
+    /// Deletes expired pending sign-ins, OAuth attempts and Alexa grants; returns how many.
     fn purge_expired(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>>;
 
     /// Whether the store answers.
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    /// The Alexa grants kept in the same database, if this store keeps them (both engines
+    /// do; wrappers and fakes need not).
+    fn alexa_grants(&self) -> Option<Arc<dyn alexa_grants::AlexaGrants>> {
+        None
+    }
 }
 
 /// The replay window purges nonces older than the window on every this many calls.

@@ -52,6 +52,7 @@ impl SignInStore for SignInAdapter {
             let attempt = OAuthAttempt {
                 pkce_verifier: attempt.pkce_verifier,
                 link_person_id: attempt.link_person_id,
+                alexa_request: attempt.alexa_request,
                 expires_at: attempt.expires_at,
             };
             self.store
@@ -71,6 +72,7 @@ impl SignInStore for SignInAdapter {
             Ok(taken.map(|a| LoginAttempt {
                 pkce_verifier: a.pkce_verifier,
                 link_person_id: a.link_person_id,
+                alexa_request: a.alexa_request,
                 expires_at: a.expires_at,
             }))
         })
