@@ -19,7 +19,10 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use slbot_base::Clock;
 use slbot_signing::scheme::{decode_query, is_valid_id};
-use slbot_signing::{request_nonce, IncomingRequest, Verifier, ACCESS_TOKEN_PATH, CONFIRM_PATH};
+use slbot_signing::{
+    request_nonce, IncomingRequest, Verifier, Version, ACCESS_TOKEN_PATH, ALEXA_PERSON_PATH,
+    CONFIRM_PATH,
+};
 
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -28,6 +31,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 use crate::refresh::{usable_token, Refresher, Usable};
+use crate::store::alexa_grants::{grant_hash, AlexaOwner};
 use crate::store::TokenStore;
 
 /// Requests to this API are tiny; a bigger body is refused (413, signed) unread.
@@ -55,6 +59,7 @@ pub fn router(deps: TokenApiDeps) -> Router {
             get(get_token).delete(delete_token).fallback(wrong_method),
         )
         .route(CONFIRM_PATH, post(confirm).fallback(wrong_method))
+        .route(ALEXA_PERSON_PATH, post(alexa_person).fallback(wrong_method))
         .route("/metrics", get(metrics))
         .with_state(state)
 }
@@ -73,6 +78,7 @@ impl ApiState {
             Some(Operation::Get) => "get",
             Some(Operation::Delete) => "delete",
             Some(Operation::Confirm) => "confirm",
+            Some(Operation::AlexaPerson) => "alexa_person",
             None => "other",
         };
         self.answers
@@ -97,6 +103,10 @@ async fn delete_token(State(api): Api, request: Request) -> Response {
 
 async fn confirm(State(api): Api, request: Request) -> Response {
     api.answer(Some(Operation::Confirm), request).await
+}
+
+async fn alexa_person(State(api): Api, request: Request) -> Response {
+    api.answer(Some(Operation::AlexaPerson), request).await
 }
 
 /// Other methods on the API paths: a signed, empty 405 (every answer is signed).
@@ -137,11 +147,14 @@ enum Operation {
     Get,
     Delete,
     Confirm,
+    /// `POST /api/alexa/person`: whose an Alexa access token is.
+    AlexaPerson,
 }
 
 /// Every outcome of the API.
 enum Reply {
     Token(Usable),
+    Person(AlexaOwner),
     WrongMethod,
     TooLarge,
     NoContent,
@@ -155,6 +168,17 @@ enum Reply {
 struct TokenBody<'a> {
     access_token: &'a str,
     expires_at: String,
+}
+
+#[derive(Serialize)]
+struct PersonBody<'a> {
+    person_id: &'a str,
+    room_id: &'a str,
+}
+
+#[derive(Deserialize)]
+struct AlexaPersonBody {
+    access_token: String,
 }
 
 #[derive(Deserialize)]
@@ -212,17 +236,51 @@ async fn handle(api: &TokenApiDeps, op: Option<Operation>, request: Request) -> 
         headers: &parts.headers,
         body: &body,
     };
+    // v1 signs neither the request body (the Alexa token) nor the response body (whose it
+    // is): the answer could be swapped on the way. So this operation exists only in v2, and a
+    // v1 deployment is refused before anything is read (401: an operator fault, not "not
+    // linked").
+    if matches!(op, Operation::AlexaPerson) && api.verifier.version() == Version::V1 {
+        tracing::warn!("the Alexa lookup needs SLBOT_SIGNING_VERSION=v2; refused on v1");
+        return respond(api, Reply::Refused(StatusCode::UNAUTHORIZED), nonce.as_deref());
+    }
     let reply = match api.verifier.verify(&incoming, api.clock.now()).await {
         Err(rejection) => {
             tracing::warn!(reason = %rejection, path = uri.path(), "token API request refused");
             Reply::Refused(rejection.status())
         }
+        Ok(_) if matches!(op, Operation::AlexaPerson) => alexa_owner(api, &body).await,
         Ok(_) => match ids(uri.query()) {
             None => Reply::BadRequest,
             Some(ids) => operate(api, op, &ids, &body).await,
         },
     };
     respond(api, reply, nonce.as_deref())
+}
+
+/// The person behind an Alexa access token: no ids in the query, the token in the body.
+async fn alexa_owner(api: &TokenApiDeps, body: &[u8]) -> Reply {
+    let Ok(parsed) = serde_json::from_slice::<AlexaPersonBody>(body) else {
+        return Reply::BadRequest;
+    };
+    if parsed.access_token.is_empty() || parsed.access_token.len() > 512 {
+        return Reply::BadRequest;
+    }
+    // A store that keeps no grants has issued none: nobody is behind any token.
+    let Some(grants) = api.store.alexa_grants() else {
+        return Reply::NotFound;
+    };
+    match grants
+        .owner_of_access(&grant_hash(&parsed.access_token), api.clock.now())
+        .await
+    {
+        Ok(Some(owner)) => Reply::Person(owner),
+        Ok(None) => Reply::NotFound,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look up an Alexa token");
+            Reply::Unavailable
+        }
+    }
 }
 
 async fn operate(api: &TokenApiDeps, op: Operation, ids: &Ids, body: &[u8]) -> Reply {
@@ -267,6 +325,8 @@ async fn operate(api: &TokenApiDeps, op: Operation, ids: &Ids, body: &[u8]) -> R
                 Reply::Unavailable
             }
         },
+        // Answered by `alexa_owner` before the ids are read.
+        Operation::AlexaPerson => alexa_owner(api, body).await,
         Operation::Confirm => {
             let Ok(parsed) = serde_json::from_slice::<ConfirmBody>(body) else {
                 return Reply::BadRequest;
@@ -297,6 +357,16 @@ fn respond(api: &TokenApiDeps, reply: Reply, nonce: Option<&str>) -> Response {
             let body = TokenBody {
                 access_token: record.access_token.expose_secret(),
                 expires_at: record.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            };
+            match serde_json::to_vec(&body) {
+                Ok(bytes) => (StatusCode::OK, bytes),
+                Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Vec::new()),
+            }
+        }
+        Reply::Person(owner) => {
+            let body = PersonBody {
+                person_id: &owner.person_id,
+                room_id: &owner.room_id,
             };
             match serde_json::to_vec(&body) {
                 Ok(bytes) => (StatusCode::OK, bytes),

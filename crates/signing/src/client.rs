@@ -25,6 +25,8 @@ use crate::v2;
 /// The token API paths (signing.md).
 pub const ACCESS_TOKEN_PATH: &str = "/api/userinfo/access-token";
 pub const CONFIRM_PATH: &str = "/api/userinfo/confirm";
+/// Whose an Alexa access token is (docs/design/alexa-link.md).
+pub const ALEXA_PERSON_PATH: &str = "/api/alexa/person";
 
 /// The largest response body the client reads; a token response is a few KB at most.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -35,6 +37,19 @@ pub struct AccessToken {
     pub token: SecretString,
     /// Absent when a v1 backend does not send it.
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The Webex person an Alexa access token was issued to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlexaPerson {
+    pub person_id: String,
+    pub room_id: String,
+}
+
+#[derive(Deserialize)]
+struct AlexaPersonBody {
+    person_id: String,
+    room_id: String,
 }
 
 /// `sign out`: what the backend did.
@@ -244,8 +259,39 @@ impl TokenClient {
         }
     }
 
-    /// Signs, sends, reads at most [`MAX_BODY_BYTES`], and verifies the response signature
-    /// before anything looks at the body.
+    /// Whose `alexa_access_token` (one the backend issued to the Alexa skill) is. A verified
+    /// 404 (unknown, expired, revoked, or the person signed out) is [`TokenError::NotSignedIn`].
+    /// Needs signing v2: v1 covers neither the request body nor the response body, so the
+    /// answer could be swapped on the way; with v1 nothing is sent.
+    pub async fn alexa_person(&self, alexa_access_token: &str) -> Result<AlexaPerson, TokenError> {
+        if self.version == Version::V1 {
+            return Err(ServiceCause::Internal(
+                "the Alexa lookup needs SLBOT_SIGNING_VERSION=v2 (v1 does not sign bodies)"
+                    .to_string(),
+            )
+            .into());
+        }
+        let body = serde_json::to_vec(&serde_json::json!({ "access_token": alexa_access_token }))
+            .map_err(|e| ServiceCause::Internal(e.to_string()))?;
+        let (status, body) = self
+            .call_with_query(Method::POST, ALEXA_PERSON_PATH, String::new(), body)
+            .await?;
+        match status {
+            StatusCode::OK => {
+                let parsed: AlexaPersonBody = serde_json::from_slice(&body).map_err(|_| {
+                    ServiceCause::MalformedBody("not the Alexa person JSON".to_string())
+                })?;
+                Ok(AlexaPerson {
+                    person_id: parsed.person_id,
+                    room_id: parsed.room_id,
+                })
+            }
+            StatusCode::NOT_FOUND => Err(TokenError::NotSignedIn),
+            other => Err(status_cause(other).into()),
+        }
+    }
+
+    /// A call about one person: `roomId` and `personId` in the query.
     async fn call(
         &self,
         method: Method,
@@ -254,12 +300,25 @@ impl TokenClient {
         person_id: &str,
         body: Vec<u8>,
     ) -> Result<(StatusCode, Vec<u8>), TokenError> {
-        // The query is built once, and these exact bytes are both signed and sent.
         let query = format!(
             "roomId={}&personId={}",
             v2::encode(room_id.as_bytes()),
             v2::encode(person_id.as_bytes())
         );
+        self.call_with_query(method, path, query, body).await
+    }
+
+    /// Signs, sends, reads at most [`MAX_BODY_BYTES`], and verifies the response signature
+    /// before anything looks at the body. `query`: already encoded, without `?`; empty for
+    /// none.
+    async fn call_with_query(
+        &self,
+        method: Method,
+        path: &str,
+        query: String,
+        body: Vec<u8>,
+    ) -> Result<(StatusCode, Vec<u8>), TokenError> {
+        // The query is built once, and these exact bytes are both signed and sent.
         let nonce = self.nonces.nonce();
         let outgoing = OutgoingRequest {
             method: method.as_str(),
@@ -276,7 +335,11 @@ impl TokenClient {
             &nonce,
         )
         .map_err(|e| ServiceCause::Internal(e.to_string()))?;
-        let url = format!("{}{path}?{query}", self.base_url);
+        let url = if query.is_empty() {
+            format!("{}{path}", self.base_url)
+        } else {
+            format!("{}{path}?{query}", self.base_url)
+        };
         let mut request = self.http.request(method, url).body(body);
         for (name, value) in headers {
             request = request.header(name, value);

@@ -276,6 +276,7 @@ async fn start(options: Options) -> Harness {
             policy: options.policy,
             public_url: Url::parse(&backend).unwrap(),
             login_limits: options.login,
+            alexa: None,
         });
         (signin_router(state), Backing::Memory(store))
     };
@@ -329,6 +330,7 @@ fn backend_settings(
         http: slbot_http::Limits::default(),
         allowed_org_ids: orgs,
         login,
+        alexa: None,
     }
 }
 

@@ -198,6 +198,7 @@ both_engines!(
                 OAuthAttempt {
                     pkce_verifier: secret("verifier-1"),
                     link_person_id: None,
+                    alexa_request: None,
                     expires_at: t0() + Duration::minutes(10),
                 },
                 t0(),
@@ -345,6 +346,7 @@ both_engines!(
         let attempt = |v: &str| OAuthAttempt {
             pkce_verifier: secret(v),
             link_person_id: Some("P1".into()),
+            alexa_request: None,
             expires_at: t0() + Duration::minutes(10),
         };
         assert!(store
@@ -784,6 +786,7 @@ both_engines!(
         let attempt = |minutes: i64| OAuthAttempt {
             pkce_verifier: secret("v"),
             link_person_id: None,
+            alexa_request: None,
             expires_at: t0() + Duration::minutes(minutes),
         };
         // Two that expire at once, one that lives ten minutes: the cap of 3 is reached.
