@@ -242,7 +242,11 @@ async fn handle(api: &TokenApiDeps, op: Option<Operation>, request: Request) -> 
     // linked").
     if matches!(op, Operation::AlexaPerson) && api.verifier.version() == Version::V1 {
         tracing::warn!("the Alexa lookup needs SLBOT_SIGNING_VERSION=v2; refused on v1");
-        return respond(api, Reply::Refused(StatusCode::UNAUTHORIZED), nonce.as_deref());
+        return respond(
+            api,
+            Reply::Refused(StatusCode::UNAUTHORIZED),
+            nonce.as_deref(),
+        );
     }
     let reply = match api.verifier.verify(&incoming, api.clock.now()).await {
         Err(rejection) => {

@@ -28,8 +28,8 @@ pub mod v1;
 pub mod v2;
 
 pub use client::{
-    AccessToken, AlexaPerson, ConfirmOutcome, ServiceCause, SignOutOutcome, TokenClient, TokenClientSettings,
-    TokenError, ACCESS_TOKEN_PATH, ALEXA_PERSON_PATH, CONFIRM_PATH,
+    AccessToken, AlexaPerson, ConfirmOutcome, ServiceCause, SignOutOutcome, TokenClient,
+    TokenClientSettings, TokenError, ACCESS_TOKEN_PATH, ALEXA_PERSON_PATH, CONFIRM_PATH,
 };
 pub use link::{sign_login_token, verify_login_token, LinkError, LINK_LIFETIME_SECS};
 pub use nonce::{MemoryNonceStore, NonceSource, NonceStore, NonceStoreError, OsNonceSource};

@@ -3,6 +3,7 @@
 #[macro_use]
 mod token_harness;
 
+mod alexa_link;
 mod signin;
 mod signin_webex;
 mod sso_answers;
