@@ -27,11 +27,14 @@
 //!   to the commands waiting for them, never kept); with `SLBOT_CACHE_URL`, its Redis tier
 //!   ([`cache::shared`]) spans every replica: one fetch per person, one "please wait", refresh
 //!   and sign-out seen by all, and each replica on its own while Redis does not answer.
+//! - [`alexa`]: `POST /alexa`, the Alexa skill's endpoint: every request verified as Amazon
+//!   requires, then answered by [`Bot::on_alexa`] over the same reports.
 //! - [`settings`]: the typed settings of `slbot bot`.
 //!
 //! Must not: hold a user's CSSM credentials beyond one command, key anything by a token, or
 //! show one person's licenses in a group space.
 
+pub mod alexa;
 pub mod cache;
 pub mod events;
 pub mod handler;

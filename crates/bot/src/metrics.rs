@@ -64,6 +64,7 @@ pub struct Metrics {
     fetching: Gauge,
     digests: Family<Labels, Counter>,
     cache: Family<Labels, Counter>,
+    alexa: Family<Labels, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -94,6 +95,7 @@ impl Default for Metrics {
             fetching: Gauge::default(),
             digests: Family::default(),
             cache: Family::default(),
+            alexa: Family::default(),
         }
     }
 }
@@ -102,6 +104,20 @@ impl Metrics {
     pub fn delivery(&self, outcome: Delivery) {
         self.deliveries
             .get_or_create(&vec![("outcome", outcome.label())])
+            .inc();
+    }
+
+    /// An Alexa request that failed verification (answered 400).
+    pub fn alexa_refused(&self) {
+        self.alexa
+            .get_or_create(&vec![("outcome", "refused")])
+            .inc();
+    }
+
+    /// An Alexa request that passed verification.
+    pub fn alexa_verified(&self) {
+        self.alexa
+            .get_or_create(&vec![("outcome", "verified")])
             .inc();
     }
 
@@ -192,6 +208,11 @@ impl Metrics {
             "webhook_deliveries",
             "Webhook deliveries by outcome",
             self.deliveries.clone(),
+        );
+        registry.register(
+            "alexa_requests",
+            "Alexa requests by verification outcome (refused ones are answered 400)",
+            self.alexa.clone(),
         );
         registry.register(
             "commands",

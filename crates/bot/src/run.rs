@@ -65,6 +65,8 @@ pub struct Injected {
     pub clock: Arc<dyn Clock>,
     /// Timeouts and retry budget of the Webex client.
     pub webex: ClientSettings,
+    /// The Alexa endpoint's certificates and roots (Amazon's when `None`).
+    pub alexa: Option<crate::alexa::AlexaTrust>,
 }
 
 impl Default for Injected {
@@ -72,6 +74,7 @@ impl Default for Injected {
         Self {
             clock: Arc::new(SystemClock),
             webex: ClientSettings::default(),
+            alexa: None,
         }
     }
 }
@@ -175,7 +178,11 @@ pub async fn build_with(
         .with_pass_hook(metrics.pass_hook()),
     );
 
+    let alexa = alexa_verifier(settings, injected.alexa, Arc::clone(&injected.clock))?;
+
     Ok(Arc::new(Bot {
+        alexa,
+        alexa_deadline: settings.alexa_deadline,
         webex,
         me,
         tokens,
@@ -206,6 +213,38 @@ pub async fn build_with(
         history,
         metrics,
     }))
+}
+
+/// The Alexa request verifier when `SLBOT_ALEXA_SKILL_IDS` names a skill.
+fn alexa_verifier(
+    settings: &BotSettings,
+    trust: Option<crate::alexa::AlexaTrust>,
+    clock: Arc<dyn Clock>,
+) -> Result<Option<Arc<slbot_alexa::verify::Verifier>>, StartError> {
+    use slbot_alexa::verify::{HttpCertFetcher, Verifier, VerifierConfig, MAX_TIMESTAMP_SKEW_SECS};
+    if settings.alexa_skill_ids.is_empty() {
+        return Ok(None);
+    }
+    let trust = match trust {
+        Some(trust) => trust,
+        None => crate::alexa::AlexaTrust {
+            anchors: Vec::new(),
+            fetcher: Arc::new(
+                HttpCertFetcher::new()
+                    .map_err(|e| StartError::Config(format!("SLBOT_ALEXA_SKILL_IDS: {e}")))?,
+            ),
+        },
+    };
+    let config = VerifierConfig {
+        skill_ids: settings.alexa_skill_ids.clone(),
+        trust_anchors: trust.anchors,
+        max_skew_secs: MAX_TIMESTAMP_SKEW_SECS,
+    };
+    tracing::info!(
+        skills = settings.alexa_skill_ids.len(),
+        "the Alexa endpoint is on (POST /alexa)"
+    );
+    Ok(Some(Arc::new(Verifier::new(config, trust.fetcher, clock))))
 }
 
 /// The inventory cache: this process's own, or shared by every replica through Redis when
@@ -308,6 +347,12 @@ pub async fn serve(
             m.every,
         ))
     });
+    if let Some(verifier) = bot.alexa.clone() {
+        state = state.with_alexa(Arc::new(crate::alexa::AlexaEndpoint {
+            verifier,
+            bot: Arc::clone(&bot),
+        }));
+    }
     let state = Arc::new(state);
     let keeper = tokio::spawn(keep_webhooks_enabled(
         Arc::clone(&bot),

@@ -65,6 +65,8 @@ pub struct ServiceState {
     metrics: SharedMetrics,
     /// `/metrics/licenses`, when configured.
     licenses: Option<Arc<crate::license_metrics::LicenseMetrics>>,
+    /// `POST /alexa`, when `SLBOT_ALEXA_SKILL_IDS` is set.
+    alexa: Option<Arc<crate::alexa::AlexaEndpoint>>,
 }
 
 impl ServiceState {
@@ -88,6 +90,7 @@ impl ServiceState {
             in_hand: tokio::sync::Mutex::new(None),
             metrics: SharedMetrics::default(),
             licenses: None,
+            alexa: None,
         }
     }
 
@@ -112,6 +115,12 @@ impl ServiceState {
         licenses: Arc<crate::license_metrics::LicenseMetrics>,
     ) -> Self {
         self.licenses = Some(licenses);
+        self
+    }
+
+    /// The same state answering Alexa at `POST /alexa`.
+    pub fn with_alexa(mut self, alexa: Arc<crate::alexa::AlexaEndpoint>) -> Self {
+        self.alexa = Some(alexa);
         self
     }
 
@@ -144,8 +153,21 @@ pub fn app(state: Arc<ServiceState>) -> Router {
         .route("/metrics", get(metrics))
         .route("/metrics/licenses", get(license_metrics))
         .route("/readyz", get(readyz))
+        .route("/alexa", post(alexa))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// `POST /alexa`: 404 unless the skill is configured; 400 for anything not verified.
+async fn alexa(
+    State(state): State<Arc<ServiceState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match &state.alexa {
+        None => StatusCode::NOT_FOUND.into_response(),
+        Some(endpoint) => crate::alexa::answer(endpoint, &headers, &body).await,
+    }
 }
 
 async fn webhook(

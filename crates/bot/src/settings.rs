@@ -92,6 +92,12 @@ pub struct BotSettings {
     pub bot_store_url: SecretString,
     /// How often the notification scheduler runs a pass.
     pub notify_pass_every: Duration,
+    /// `SLBOT_ALEXA_SKILL_IDS` (comma-separated): the Alexa skills whose requests `POST /alexa`
+    /// answers; empty (the default) turns the endpoint off.
+    pub alexa_skill_ids: Vec<String>,
+    /// `SLBOT_ALEXA_DEADLINE_MS` (6000, 100–7500): how long an Alexa answer waits for the
+    /// inventory before saying that the details will come in Webex (Alexa waits 8 s).
+    pub alexa_deadline: Duration,
 }
 
 /// Flags of `slbot bot` (everything else comes from the environment or the file).
@@ -147,6 +153,19 @@ fn license_metrics(config: &Config) -> Result<Option<LicenseMetricsSettings>, Co
         scrape_token,
         every: Duration::from_secs(secs),
     }))
+}
+
+fn alexa_deadline(config: &Config) -> Result<Duration, ConfigError> {
+    let ms: u64 = config.value("ALEXA_DEADLINE_MS", None, 6000)?;
+    if !(100..=7500).contains(&ms) {
+        return Err(ConfigError::Invalid {
+            name: "SLBOT_ALEXA_DEADLINE_MS".into(),
+            reason: format!(
+                "{ms} ms: between 100 and 7500 (Alexa gives an endpoint 8 s for everything)"
+            ),
+        });
+    }
+    Ok(Duration::from_millis(ms))
 }
 
 fn queue_lease(config: &Config) -> Result<Duration, ConfigError> {
@@ -263,6 +282,13 @@ impl BotSettings {
             card_secret,
             bot_store_url: SecretString::from(bot_store_url.trim().to_string()),
             notify_pass_every: slbot_notify::DEFAULT_PASS_EVERY,
+            alexa_skill_ids: config
+                .list("ALEXA_SKILL_IDS", &[])
+                .into_iter()
+                .map(|id| id.trim().to_string())
+                .filter(|id| !id.is_empty())
+                .collect(),
+            alexa_deadline: alexa_deadline(config)?,
         })
     }
 }

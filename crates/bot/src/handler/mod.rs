@@ -20,11 +20,15 @@
 //!
 //! Notifications: `notify …` commands go to the notification service (personal).
 //!
+//! Alexa: a verified skill request (`alexa`) reads the linked person's inventory as a command
+//! does, speaks a summary and posts the details to their 1:1 space.
+//!
 //! Layout: this file holds [`Bot`], what both kinds of event share (the sender and the access
 //! policy, [`Context`], failures and their sentences) and the queue's entry points;
 //! `message` works on a message, `card` on a card submit, `progress` loads an inventory with
 //! its "please wait" message, `deliver` posts answers, [`replies`] holds our sentences.
 
+mod alexa;
 mod card;
 mod deliver;
 mod message;
@@ -66,6 +70,10 @@ pub struct ProgressSettings {
 
 /// Everything the handler needs, injected.
 pub struct Bot {
+    /// Verifies Alexa requests (`POST /alexa`), when `SLBOT_ALEXA_SKILL_IDS` is set.
+    pub(crate) alexa: Option<Arc<slbot_alexa::verify::Verifier>>,
+    /// How long an Alexa answer waits for the inventory (`SLBOT_ALEXA_DEADLINE_MS`).
+    pub(crate) alexa_deadline: Duration,
     pub(crate) webex: WebexClient,
     pub(crate) me: Identity,
     pub(crate) tokens: TokenClient,

@@ -39,6 +39,16 @@ use tokio::task::JoinHandle;
 use crate::naive::Dataset;
 
 pub const WEBHOOK_SECRET: &str = "it-webhook-secret";
+/// The skill id of the Alexa tests.
+pub const ALEXA_SKILL_ID: &str = "amzn1.ask.skill.slbot-it";
+
+/// The tests' simulated Alexa: its own certificate authority, made once per test binary (an
+/// RSA key takes a second to generate in a debug build).
+pub fn simulated_alexa() -> &'static slbot_alexa::sim::SimulatedAlexa {
+    static ALEXA: std::sync::OnceLock<slbot_alexa::sim::SimulatedAlexa> =
+        std::sync::OnceLock::new();
+    ALEXA.get_or_init(|| slbot_alexa::sim::SimulatedAlexa::new(ALEXA_SKILL_ID).unwrap())
+}
 pub const BACKEND_SECRET: &str = "it-backend-secret";
 const STORE_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 /// How long any wait in these tests may take before it fails the test.
@@ -82,6 +92,8 @@ pub struct Options {
     pub tweak: fn(&mut BotSettings),
     /// More static CSSM tokens, all of simulator user 0 (one per person in load tests).
     pub extra_cssm_tokens: Vec<String>,
+    /// Turns `POST /alexa` on for [`ALEXA_SKILL_ID`], trusting [`simulated_alexa`] only.
+    pub alexa: bool,
 }
 
 impl Default for Options {
@@ -99,6 +111,7 @@ impl Default for Options {
             env: Vec::new(),
             tweak: |_| {},
             extra_cssm_tokens: Vec::new(),
+            alexa: false,
         }
     }
 }
@@ -212,6 +225,8 @@ pub struct TestApp {
     served: Option<JoinHandle<Result<(), slbot_bot::StartError>>>,
     _backend: Option<JoinHandle<()>>,
     _dir: tempfile::TempDir,
+    /// Whether the bot trusts [`simulated_alexa`] (kept for restarts).
+    alexa: bool,
 }
 
 /// A refresher that is never needed: stored tokens are valid for a day.
@@ -346,6 +361,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    if options.alexa {
+        env.insert("SLBOT_ALEXA_SKILL_IDS".into(), ALEXA_SKILL_ID.into());
+    }
     for (k, v) in options.env {
         env.insert(k.to_string(), v);
     }
@@ -356,7 +374,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     settings.shutdown_grace = Duration::from_secs(10);
     (options.tweak)(&mut settings);
     let clock = Arc::new(ManualClock::new(now()));
-    let (bot_handle, bot_addr, stop, served) = start_bot(&mut settings, &clock).await;
+    let alexa = options.alexa;
+    let (bot_handle, bot_addr, stop, served) = start_bot(&mut settings, &clock, alexa).await;
 
     let app = TestApp {
         bot_handle,
@@ -373,6 +392,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         served: Some(served),
         _backend: backend,
         _dir: dir,
+        alexa,
     };
     app.wait_until(|| async { app.webhook_count().await == 2 })
         .await;
@@ -384,6 +404,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 async fn start_bot(
     settings: &mut BotSettings,
     clock: &Arc<ManualClock>,
+    alexa: bool,
 ) -> (
     Arc<slbot_bot::Bot>,
     SocketAddr,
@@ -399,6 +420,10 @@ async fn start_bot(
             timeout: Duration::from_secs(10),
             ..ClientSettings::default()
         },
+        alexa: alexa.then(|| slbot_bot::alexa::AlexaTrust {
+            anchors: vec![simulated_alexa().root()],
+            fetcher: Arc::new(simulated_alexa().fetcher()),
+        }),
     };
     let built = slbot_bot::build_with(settings, injected).await.unwrap();
     let bot_handle = Arc::clone(&built);
@@ -429,6 +454,33 @@ impl TestApp {
 
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// Sends `body` to `POST /alexa` with `headers` (as given: tests tamper with them).
+    pub async fn post_alexa(&self, body: Vec<u8>, headers: &[(&str, String)]) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(self.bot_url("/alexa"))
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.body(body).send().await.unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// What Alexa sends for `request` (see `slbot_alexa::sim`), linked with `token`, signed
+    /// by the tests' simulated Alexa and timestamped at the bot's clock.
+    pub async fn ask_alexa(&self, request: Value, token: Option<&str>) -> (u16, Value) {
+        let alexa = simulated_alexa();
+        let body = alexa.envelope(request, token, slbot_base::Clock::now(self.clock.as_ref()));
+        let headers: Vec<(&str, String)> = alexa.headers(&body).into_iter().collect();
+        self.post_alexa(body, &headers).await
     }
 
     async fn control(&self, path: &str, body: Value) -> Value {
@@ -521,6 +573,53 @@ impl TestApp {
             )
             .await
             .unwrap();
+    }
+
+    /// Links the person's Alexa as the backend's `/alexa/token` does after their sign-in (a
+    /// code issued for their 1:1 space `room` and redeemed): returns the Alexa access token.
+    pub async fn link_alexa(&self, person: &Person, room: &str) -> String {
+        use slbot_backend::store::alexa_grants::{grant_hash, IssuedTokens, NewCode, Redeemed};
+        let grants = self
+            .store
+            .alexa_grants()
+            .expect("the SQLite store keeps Alexa grants");
+        let (code, access, refresh) = (
+            slbot_base::random_hex(32),
+            slbot_base::random_hex(32),
+            slbot_base::random_hex(32),
+        );
+        let now = Utc::now();
+        grants
+            .issue_code(
+                NewCode {
+                    hash: grant_hash(&code),
+                    link_id: slbot_base::random_hex(16),
+                    person_id: person.id.clone(),
+                    room_id: room.to_string(),
+                    redirect_uri: "https://alexa.example.com/link".into(),
+                    code_challenge: None,
+                    expires_at: now + chrono::Duration::minutes(5),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let redeemed = grants
+            .redeem_code(
+                &grant_hash(&code),
+                now,
+                Box::new(|_| true),
+                IssuedTokens {
+                    access_hash: grant_hash(&access),
+                    access_expires_at: now + chrono::Duration::hours(1),
+                    refresh_hash: grant_hash(&refresh),
+                    refresh_expires_at: now + chrono::Duration::days(30),
+                },
+            )
+            .await
+            .unwrap();
+        assert!(matches!(redeemed, Redeemed::Issued { .. }), "{redeemed:?}");
+        access
     }
 
     /// A sign-in waiting for `confirm CODE` from this person.
@@ -842,7 +941,8 @@ impl TestApp {
     }
 
     async fn start_bot_again(&mut self) {
-        let (bot_handle, bot_addr, stop, served) = start_bot(&mut self.settings, &self.clock).await;
+        let (bot_handle, bot_addr, stop, served) =
+            start_bot(&mut self.settings, &self.clock, self.alexa).await;
         self.bot_handle = bot_handle;
         self.bot_addr = bot_addr;
         self.shutdown = Some(stop);

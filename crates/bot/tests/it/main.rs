@@ -6,6 +6,7 @@
 mod harness;
 mod naive;
 
+mod alexa;
 mod cards;
 mod commands;
 mod failures;
