@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
+use slbot_alexa::sim::SimulatedAlexa;
 use slbot_backend::server as backend;
 use slbot_backend::settings::{BackendSettings, SecretFiles};
 use slbot_base::{Clock, SystemClock};
@@ -34,6 +35,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::alexa::AlexaPanel;
 use crate::chat;
 use crate::error::DemoError;
 use crate::options::DemoOptions;
@@ -92,6 +94,11 @@ impl DemoHandle {
     /// The web chat.
     pub fn chat_url(&self) -> String {
         format!("{}/chat", self.url)
+    }
+
+    /// The simulated Alexa's panel.
+    pub fn alexa_url(&self) -> String {
+        format!("{}{}", self.url, crate::alexa::PREFIX)
     }
 
     /// Whether the data folder is temporary (deleted at shutdown).
@@ -168,6 +175,14 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
         .local_addr()
         .map_err(|e| DemoError::Unexpected(e.into()))?;
     let bot_url = format!("http://{bot_addr}");
+    // The simulated Alexa's certificate authority (an RSA key: CPU work, off the runtime).
+    let alexa = tokio::task::spawn_blocking(|| SimulatedAlexa::new(crate::alexa::DEMO_SKILL_ID))
+        .await
+        .map_err(|e| DemoError::Unexpected(e.into()))?
+        .map_err(|e| DemoError::part("simulated Alexa", e))?;
+    let alexa = Arc::new(alexa);
+    // Only the simulated Alexa knows it, and only for this run.
+    let alexa_client_secret = SecretString::from(slbot_base::random_hex(24));
     let config = settings_config(
         &base,
         &webex_base,
@@ -175,15 +190,18 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
         &secrets,
         &sims.bot_token,
         &data_dir,
+        &alexa_client_secret,
     )?;
+    let panel = AlexaPanel::new(Arc::clone(&alexa), &base, &bot_url, alexa_client_secret)
+        .map_err(|e| DemoError::part("simulated Alexa", e))?;
 
-    let (stop_http, http_task) = serve_public(&config, listener, &sims).await?;
+    let (stop_http, http_task) = serve_public(&config, listener, &sims, Arc::new(panel)).await?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| DemoError::Unexpected(e.into()))?;
     ensure_spaces(&http, &webex_base, &sims.people).await?;
-    let (stop_bot, bot_task) = start_bot(&config, bot_listener, &sims.bot_token).await?;
+    let (stop_bot, bot_task) = start_bot(&config, bot_listener, &sims.bot_token, &alexa).await?;
 
     let saver = tokio::spawn(keep_saving(
         sims.webex.clone(),
@@ -283,6 +301,7 @@ async fn serve_public(
     config: &Config,
     listener: TcpListener,
     sims: &Simulators,
+    panel: Arc<AlexaPanel>,
 ) -> Result<Running, DemoError> {
     let addr = listener
         .local_addr()
@@ -302,7 +321,8 @@ async fn serve_public(
             slbot_sim_webex::router(sims.webex.clone()),
         )
         .nest("/cssm", slbot_sim_cssm::router(sims.cssm.clone()))
-        .merge(chat::router());
+        .merge(chat::router())
+        .merge(crate::alexa::router(panel));
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         // Dropping the sender (a failed start) stops the server too.
@@ -319,10 +339,19 @@ async fn start_bot(
     config: &Config,
     listener: TcpListener,
     bot_token: &SecretString,
+    alexa: &SimulatedAlexa,
 ) -> Result<Running, DemoError> {
     let settings =
         BotSettings::load(config, &BotFlags::default()).map_err(|e| DemoError::part("bot", e))?;
-    let bot = slbot_bot::build(&settings)
+    // The bot trusts the simulated Alexa's authority, and nothing else, for `POST /alexa`.
+    let injected = slbot_bot::Injected {
+        alexa: Some(slbot_bot::alexa::AlexaTrust {
+            anchors: vec![alexa.root()],
+            fetcher: Arc::new(alexa.fetcher()),
+        }),
+        ..slbot_bot::Injected::default()
+    };
+    let bot = slbot_bot::build_with(&settings, injected)
         .await
         .map_err(|e| DemoError::part("bot", e))?;
     let public_url = settings
@@ -454,6 +483,7 @@ fn settings_config(
     secrets: &Secrets,
     bot_token: &SecretString,
     data_dir: &Path,
+    alexa_client_secret: &SecretString,
 ) -> Result<Config, DemoError> {
     let store = data_dir.join(BACKEND_DB);
     let store = store.to_str().ok_or_else(|| DemoError::DataDir {
@@ -461,7 +491,7 @@ fn settings_config(
         reason: "the path is not valid UTF-8".to_string(),
     })?;
     let sso = format!("{base}/sso");
-    let pairs: [(&str, String); 22] = [
+    let pairs: [(&str, String); 26] = [
         ("BACKEND_PUBLIC_URL", base.to_string()),
         ("BACKEND_URL", base.to_string()),
         ("LOGIN_URL", format!("{base}/login")),
@@ -499,6 +529,15 @@ fn settings_config(
         ("BOT_QUEUE_CAPACITY", "64".to_string()),
         ("CACHE_MAX_MB", "64".to_string()),
         ("BOT_STORE_URL", bot_store_url(data_dir)),
+        // The Alexa skill: the bot answers the demo's skill; the backend links the simulated
+        // Alexa, whose redirect URL is the panel's.
+        ("ALEXA_SKILL_IDS", crate::alexa::DEMO_SKILL_ID.to_string()),
+        ("ALEXA_CLIENT_ID", crate::alexa::DEMO_CLIENT_ID.to_string()),
+        (
+            "ALEXA_CLIENT_SECRET",
+            alexa_client_secret.expose_secret().to_string(),
+        ),
+        ("ALEXA_REDIRECT_URLS", AlexaPanel::redirect_url(base)),
     ];
     let env: HashMap<String, String> = pairs
         .into_iter()

@@ -36,18 +36,28 @@ pub async fn sign_in_over_http(url: &str, email: &str) -> String {
         .build()
         .unwrap();
     let form_page = browser.get(format!("{url}/login")).send().await.unwrap();
+    let done = submit_sso_form(&browser, form_page, email).await;
+    assert!(done.status().is_success(), "callback: {}", done.status());
+    done.text().await.unwrap()
+}
+
+/// Fills in the SSO simulator's login form of `form_page` as `email` and submits it with
+/// `browser` (which follows the redirects after it).
+pub async fn submit_sso_form(
+    browser: &reqwest::Client,
+    form_page: reqwest::Response,
+    email: &str,
+) -> reqwest::Response {
     assert!(
         form_page.url().path().starts_with("/sso/authorize"),
-        "login should lead to the SSO form, got {}",
+        "expected the SSO form, got {}",
         form_page.url()
     );
     let html = form_page.text().await.unwrap();
     let action = attribute_after(&html, "<form", "action").expect("the form's action");
     let mut fields: Vec<(String, String)> = hidden_fields(&html);
     fields.push(("person".into(), email.into()));
-    let done = browser.post(action).form(&fields).send().await.unwrap();
-    assert!(done.status().is_success(), "callback: {}", done.status());
-    done.text().await.unwrap()
+    browser.post(action).form(&fields).send().await.unwrap()
 }
 
 fn unescape(s: &str) -> String {

@@ -2,6 +2,7 @@
 //! the listen-address refusal, the past written into the bot store, and the whole journey in
 //! headless Chromium through WebDriver.
 
+mod alexa;
 mod browser;
 mod harness;
 mod history;

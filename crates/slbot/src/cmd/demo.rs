@@ -85,6 +85,10 @@ pub async fn run(args: Args, _config: &Config) -> CliResult {
         |name| format!("`trend {name}`"),
     );
     println!("     For the past five weeks: `changes 7d`, `changes 30d`, {trend} or `status`.");
+    println!(
+        "  3. Open {} — a simulated Alexa — link the skill and ask it for a status.",
+        demo.alexa_url()
+    );
     println!();
     if demo.is_temporary() {
         println!(
