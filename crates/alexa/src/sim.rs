@@ -241,7 +241,10 @@ mod tests {
         for (name, value) in alexa.headers(&body) {
             headers.insert(name, value.parse().unwrap());
         }
-        verifier(vec![alexa.root()]).verify(&headers, &body).await.unwrap();
+        verifier(vec![alexa.root()])
+            .verify(&headers, &body)
+            .await
+            .unwrap();
         // With the Mozilla roots (the production default) the test CA is not trusted.
         let refused = verifier(Vec::new()).verify(&headers, &body).await;
         assert!(
