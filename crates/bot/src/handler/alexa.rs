@@ -37,33 +37,35 @@ impl Bot {
             Route::Inventory(ask) => ask,
         };
         let started = std::time::Instant::now();
-        let response = self.answer_ask(envelope, ask).await;
+        let (response, answered) = self.answer_ask(envelope, ask).await;
         let took = started.elapsed();
-        self.metrics.command(metric_name(ask), true, took);
+        self.metrics.command(metric_name(ask), answered, took);
         tracing::info!(
             command = metric_name(ask),
+            answered,
             ms = took.as_millis() as u64,
             "alexa question handled"
         );
         response
     }
 
+    /// The response, and whether the question was answered (for `/metrics`).
     async fn answer_ask(
         self: &Arc<Self>,
         envelope: &RequestEnvelope,
         ask: Ask,
-    ) -> ResponseEnvelope {
+    ) -> (ResponseEnvelope, bool) {
         // `route` answers a question without a token with the LinkAccount card.
         let Some(alexa_token) = envelope.access_token() else {
-            return skill::link_account();
+            return (skill::link_account(), true);
         };
         let person = match self.tokens.alexa_person(alexa_token).await {
             Ok(person) => person,
-            Err(TokenError::NotSignedIn) => return skill::link_account(),
+            Err(TokenError::NotSignedIn) => return (skill::link_account(), true),
             Err(TokenError::Service { cause }) => {
                 let reference = slbot_base::random_hex(4);
                 tracing::error!(reference = %reference, cause = %cause, "the sign-in service failed an Alexa lookup");
-                return tell(SIGN_IN_SERVICE_FAILED);
+                return (tell(SIGN_IN_SERVICE_FAILED), false);
             }
         };
         let ctx = Context {
@@ -77,11 +79,11 @@ impl Bot {
             Ok(Decision::Allowed) => {}
             Ok(Decision::Refused) => {
                 tracing::info!("alexa question refused by the access policy");
-                return tell(NOT_ALLOWED);
+                return (tell(NOT_ALLOWED), true);
             }
             Err(e) => {
                 tracing::error!(error = %e, tracking_id = e.tracking_id(), "access policy lookup failed");
-                return tell(WEBEX_FAILED);
+                return (tell(WEBEX_FAILED), false);
             }
         }
 
@@ -93,12 +95,14 @@ impl Bot {
             let _ = done.send(outcome);
         });
         match tokio::time::timeout(self.alexa_deadline, outcome).await {
-            Ok(Ok(Outcome::Answered(inventory, details))) => {
-                skill::respond(ask, &inventory, self.clock.now(), details)
-            }
-            Ok(Ok(Outcome::Failed(failure))) => self.spoken_failure(failure),
-            Ok(Err(_)) => tell(SOMETHING_WENT_WRONG),
-            Err(_) => tell(STILL_READING),
+            Ok(Ok(Outcome::Answered(inventory, details))) => (
+                skill::respond(ask, &inventory, self.clock.now(), details),
+                true,
+            ),
+            Ok(Ok(Outcome::Failed(failure))) => (self.spoken_failure(failure), false),
+            Ok(Err(_)) => (tell(SOMETHING_WENT_WRONG), false),
+            // Answered in Webex when the fetch ends.
+            Err(_) => (tell(STILL_READING), true),
         }
     }
 
@@ -111,7 +115,7 @@ impl Bot {
                 // The chat says what failed too, so the person can act on it there.
                 let reply = match &failure {
                     Failure::NotSignedIn => None,
-                    _ => Some(self.failure_reply(failure_copy(&failure), &ctx)),
+                    _ => Some(self.failure_reply(failure.clone(), &ctx)),
                 };
                 if let Some(reply) = reply {
                     self.deliver(&ctx, Privacy::Personal, &reply).await;
@@ -155,15 +159,6 @@ impl Bot {
                 _ => tell(CSSM_FAILED),
             },
         }
-    }
-}
-
-/// A failure is logged where it becomes words; the chat and the speech each need one.
-fn failure_copy(failure: &Failure) -> Failure {
-    match failure {
-        Failure::NotSignedIn => Failure::NotSignedIn,
-        Failure::SignInService(cause) => Failure::SignInService(cause.clone()),
-        Failure::Cssm(load) => Failure::Cssm(Arc::clone(load)),
     }
 }
 

@@ -177,7 +177,7 @@ impl Context {
 }
 
 /// Why a personal command could not be answered.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Failure {
     NotSignedIn,
     SignInService(ServiceCause),
