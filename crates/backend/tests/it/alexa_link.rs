@@ -545,3 +545,139 @@ async fn a_v1_signed_alexa_lookup_is_refused() {
     }
     assert_eq!(request.send().await.unwrap().status(), 401);
 }
+
+/// The grant store itself, on both engines (SQLite always, PostgreSQL when configured).
+mod grants {
+    use crate::token_harness::{keys, t0, tokens, K1};
+    use chrono::Duration;
+    use slbot_backend::store::alexa_grants::{
+        grant_hash, AlexaGrants, IssuedTokens, NewCode, Redeemed,
+    };
+
+    fn pair(tag: &str, at: chrono::DateTime<chrono::Utc>) -> IssuedTokens {
+        IssuedTokens {
+            access_hash: grant_hash(&format!("access-{tag}")),
+            access_expires_at: at + Duration::hours(1),
+            refresh_hash: grant_hash(&format!("refresh-{tag}")),
+            refresh_expires_at: at + Duration::days(30),
+        }
+    }
+
+    both_engines!(
+        codes_redeem_once_refresh_tokens_rotate_and_sign_out_forgets_every_grant,
+        keys(K1, &[]),
+        |ts| {
+            let store = &ts.store;
+            let grants: std::sync::Arc<dyn AlexaGrants> = store.alexa_grants().unwrap();
+            store
+                .put(
+                    "P1",
+                    Some("R1"),
+                    tokens("at", Some("rt"), t0() + Duration::hours(1)),
+                    t0(),
+                )
+                .await
+                .unwrap();
+            grants
+                .issue_code(
+                    NewCode {
+                        hash: grant_hash("code-1"),
+                        link_id: "L1".into(),
+                        person_id: "P1".into(),
+                        room_id: "R1".into(),
+                        redirect_uri: "https://a.example/cb".into(),
+                        code_challenge: None,
+                        expires_at: t0() + Duration::minutes(5),
+                    },
+                    t0(),
+                )
+                .await
+                .unwrap();
+            let got = grants
+                .redeem_code(
+                    &grant_hash("code-1"),
+                    t0(),
+                    Box::new(|_| true),
+                    pair("1", t0()),
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                got,
+                Redeemed::Issued {
+                    person_id: "P1".into(),
+                    room_id: "R1".into()
+                }
+            );
+            let owner = grants
+                .owner_of_access(&grant_hash("access-1"), t0())
+                .await
+                .unwrap();
+            assert_eq!(owner.unwrap().person_id, "P1");
+            // Rotation: the new pair works, the old refresh token is refused and revokes all.
+            assert!(matches!(
+                grants
+                    .rotate_refresh(&grant_hash("refresh-1"), t0(), pair("2", t0()))
+                    .await
+                    .unwrap(),
+                Redeemed::Issued { .. }
+            ));
+            assert!(grants
+                .owner_of_access(&grant_hash("access-2"), t0())
+                .await
+                .unwrap()
+                .is_some());
+            assert_eq!(
+                grants
+                    .rotate_refresh(&grant_hash("refresh-1"), t0(), pair("3", t0()))
+                    .await
+                    .unwrap(),
+                Redeemed::Reused
+            );
+            assert!(grants
+                .owner_of_access(&grant_hash("access-2"), t0())
+                .await
+                .unwrap()
+                .is_none());
+            assert_eq!(
+                grants
+                    .rotate_refresh(&grant_hash("refresh-2"), t0(), pair("4", t0()))
+                    .await
+                    .unwrap(),
+                Redeemed::Unknown
+            );
+            // A second link, then sign out: nothing of it is left.
+            grants
+                .issue_code(
+                    NewCode {
+                        hash: grant_hash("code-2"),
+                        link_id: "L2".into(),
+                        person_id: "P1".into(),
+                        room_id: "R1".into(),
+                        redirect_uri: "https://a.example/cb".into(),
+                        code_challenge: None,
+                        expires_at: t0() + Duration::minutes(5),
+                    },
+                    t0(),
+                )
+                .await
+                .unwrap();
+            grants
+                .redeem_code(
+                    &grant_hash("code-2"),
+                    t0(),
+                    Box::new(|_| true),
+                    pair("5", t0()),
+                )
+                .await
+                .unwrap();
+            assert!(store.delete("P1").await.unwrap().is_some());
+            assert!(grants
+                .owner_of_access(&grant_hash("access-5"), t0())
+                .await
+                .unwrap()
+                .is_none());
+            assert_eq!(ts.raw_count("alexa_grants").await, 0);
+        }
+    );
+}
