@@ -26,6 +26,7 @@ pub struct SecretFiles {
     pub store_key: Option<PathBuf>,
     pub sso_client_secret: Option<PathBuf>,
     pub webex_bot_token: Option<PathBuf>,
+    pub alexa_client_secret: Option<PathBuf>,
 }
 
 /// Everything `slbot backend` (or the demo) needs to run the backend.
@@ -83,10 +84,13 @@ pub const DEFAULT_ALEXA_TOKEN_TTL_SECS: u64 = 3600;
 
 /// `SLBOT_ALEXA_*`: all absent → `None`; some set → every required one must be, else the
 /// error names the missing ones.
-fn alexa_settings(config: &Config) -> Result<Option<AlexaSettings>, ConfigError> {
+fn alexa_settings(
+    config: &Config,
+    files: &SecretFiles,
+) -> Result<Option<AlexaSettings>, ConfigError> {
     let set = |name: &str| config.get(name).filter(|v| !v.trim().is_empty());
     let id = set("ALEXA_CLIENT_ID").map(|v| v.trim().to_string());
-    let secret = config.secret("ALEXA_CLIENT_SECRET", None)?;
+    let secret = config.secret("ALEXA_CLIENT_SECRET", files.alexa_client_secret.as_deref())?;
     let urls = config.list("ALEXA_REDIRECT_URLS", &[]);
     let ttl_set = set("ALEXA_TOKEN_TTL_SECS").is_some();
     if id.is_none() && secret.is_none() && urls.is_empty() && !ttl_set {
@@ -260,7 +264,7 @@ impl BackendSettings {
             allowed_org_ids: config.list("ALLOWED_ORG_IDS", &[]),
             http: slbot_http::Limits::load(config, Duration::from_secs(10))?,
             login: login_limits(config)?,
-            alexa: alexa_settings(config)?,
+            alexa: alexa_settings(config, files)?,
         })
     }
 }

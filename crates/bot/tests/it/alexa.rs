@@ -288,12 +288,17 @@ async fn a_fetch_slower_than_alexa_waits_is_announced_and_its_details_still_reac
 async fn a_linked_person_outside_the_allowed_email_domains_is_refused_aloud_and_nothing_is_read() {
     let app = spawn_app_with(Options {
         alexa: true,
-        env: vec![("SLBOT_ALLOWED_EMAIL_DOMAINS", "elsewhere.example".to_string())],
+        env: vec![(
+            "SLBOT_ALLOWED_EMAIL_DOMAINS",
+            "elsewhere.example".to_string(),
+        )],
         ..Options::default()
     })
     .await;
     let (_, _, token) = linked(&app, "ada").await;
-    let (status, response) = app.ask_alexa(intent("StatusIntent", &[]), Some(&token)).await;
+    let (status, response) = app
+        .ask_alexa(intent("StatusIntent", &[]), Some(&token))
+        .await;
     assert_eq!(status, 200);
     assert!(
         speech(&response).starts_with("Your organization is not on this service's list"),

@@ -33,6 +33,9 @@ pub struct Args {
     /// Read SLBOT_WEBEX_BOT_TOKEN from this file.
     #[arg(long, value_name = "PATH")]
     pub webex_bot_token_file: Option<PathBuf>,
+    /// Read SLBOT_ALEXA_CLIENT_SECRET from this file.
+    #[arg(long, value_name = "PATH")]
+    pub alexa_client_secret_file: Option<PathBuf>,
 }
 
 /// The one place a start-up failure becomes an exit code.
@@ -49,6 +52,7 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
         store_key: args.store_key_file,
         sso_client_secret: args.sso_client_secret_file,
         webex_bot_token: args.webex_bot_token_file,
+        alexa_client_secret: args.alexa_client_secret_file,
     };
     let settings = BackendSettings::from_config(config, args.listen, &files)?;
     super::warn_at_start(settings.signing_version.risk());
