@@ -45,10 +45,6 @@ pub const PREFIX: &str = "/alexa-sim";
 /// Names this browser's slot (linking state and tokens).
 const COOKIE: &str = "slbot_alexa_sim";
 
-/// Same rules as the chat: nothing from the internet, no inline script.
-const CSP: &str = "default-src 'self'; style-src 'self'; script-src 'self'; connect-src 'self'; \
-                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
-
 /// The simulated Alexa and the links it holds.
 pub struct AlexaPanel {
     alexa: Arc<SimulatedAlexa>,
@@ -389,21 +385,12 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
     secure(([(header::CONTENT_TYPE, content_type)], body).into_response())
 }
 
+/// The chat's security headers, and no caching: answers carry the person's figures.
 fn secure(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    crate::chat::secure(&mut response);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

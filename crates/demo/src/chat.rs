@@ -68,7 +68,9 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
     response
 }
 
-fn secure(response: &mut Response) {
+/// The security headers of every page and answer the demo's own pages serve (also the Alexa
+/// panel's).
+pub(crate) fn secure(response: &mut Response) {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
