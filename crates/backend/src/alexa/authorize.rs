@@ -64,11 +64,12 @@ pub async fn start(
         return redirect_with(&redirect_uri, &[("error", "invalid_request")], None);
     }
     let code_challenge = match (q.code_challenge, q.code_challenge_method.as_deref()) {
-        (None, None) => None,
+        // PKCE is required (RFC 9700 §2.1.1): a request without a challenge could be a
+        // stripped one, and its code would be redeemable without proof of possession.
         // An S256 challenge is base64url(SHA-256): exactly 43 characters.
         (Some(c), Some("S256")) if is_pkce_text(&c, 43, 43) => Some(c),
-        // "plain" (also the default without a method), other methods, a malformed challenge
-        // or a method without a challenge.
+        // No challenge, "plain" (also the default without a method), other methods, a
+        // malformed challenge or a method without a challenge.
         _ => return back("invalid_request"),
     };
     let request = AlexaRequest {

@@ -236,7 +236,8 @@ fn code_matches(grant: &CodeGrant, redirect_uri: &str, verifier: Option<&str>) -
         return false;
     }
     match (&grant.code_challenge, verifier) {
-        (None, _) => true,
+        // Every code is issued with a challenge; one without cannot be redeemed.
+        (None, _) => false,
         (Some(_), None) => false,
         (Some(challenge), Some(verifier)) => {
             let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));

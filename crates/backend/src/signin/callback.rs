@@ -61,13 +61,27 @@ pub async fn finish(
         return SignInError::OtherBrowser.into_page(&login);
     }
     let mut response = match complete(&state, &oauth_state, q).await {
-        Ok((Outcome::SignedIn { person_id, room_id }, Some(alexa))) => {
+        (Ok(Outcome::SignedIn { person_id, room_id }), Some(alexa)) => {
             match to_alexa(&state, person_id, room_id, alexa).await {
                 Ok(redirect) => redirect,
                 Err(e) => e.into_page(&login),
             }
         }
-        Ok((outcome, _)) => {
+        // Alexa waits for its redirect_uri (RFC 6749 §4.1.2.1): it hears the refusal there.
+        (Err(e), Some(alexa)) => {
+            let error = match e {
+                SignInError::Cancelled(_) | SignInError::NotAllowed(_) => "access_denied",
+                SignInError::Sso(ref sso) if sso.is_transient() => "temporarily_unavailable",
+                _ => "server_error",
+            };
+            tracing::info!(error = %e, answer = error, "Alexa linking did not complete");
+            crate::alexa::authorize::redirect_with(
+                &alexa.redirect_uri,
+                &[("error", error)],
+                alexa.state.as_deref(),
+            )
+        }
+        (Ok(outcome), _) => {
             let bot_email = state.bot_email().await;
             let page = match outcome {
                 Outcome::SignedIn { .. } => pages::signed_in(bot_email.as_deref()),
@@ -77,7 +91,7 @@ pub async fn finish(
             };
             no_store(Html(page).into_response())
         }
-        Err(e) => e.into_page(&login),
+        (Err(e), None) => e.into_page(&login),
     };
     // The state is used up (or was unknown) either way: the cookie has done its job.
     response
@@ -94,20 +108,33 @@ see.\n\nTry:\n- `expired` (licenses that already expired)\n- `expire 90` (licens
 the next 90 days)\n- `shortages` (where you use more than you own)\n- `usage`\n- `export` (everything \
 as a spreadsheet)\n\nSend `help` for every command, and `sign out` to forget your sign-in.";
 
-/// Everything after the browser check, for the `oauth_state` the query carries.
+/// Everything after the browser check, for the `oauth_state` the query carries; with the
+/// Alexa request the attempt carried (known as soon as the attempt is), so that a failed
+/// Alexa linking goes back to Alexa too.
 async fn complete(
     state: &AppState,
     oauth_state: &str,
     q: CallbackQuery,
-) -> Result<(Outcome, Option<AlexaRequest>), SignInError> {
+) -> (Result<Outcome, SignInError>, Option<AlexaRequest>) {
     let deps = &state.deps;
     let now = deps.clock.now();
     // The state is consumed first, whatever else the request says: it is single use.
-    let attempt = deps
-        .store
-        .take_attempt(oauth_state, now)
-        .await?
-        .ok_or(SignInError::UnknownState)?;
+    let attempt = match deps.store.take_attempt(oauth_state, now).await {
+        Ok(Some(attempt)) => attempt,
+        Ok(None) => return (Err(SignInError::UnknownState), None),
+        Err(e) => return (Err(e.into()), None),
+    };
+    let alexa = attempt.alexa_request.clone();
+    (sign_in(state, attempt, q).await, alexa)
+}
+
+/// The code exchange and the binding of a taken attempt.
+async fn sign_in(
+    state: &AppState,
+    attempt: crate::signin::port::LoginAttempt,
+    q: CallbackQuery,
+) -> Result<Outcome, SignInError> {
+    let deps = &state.deps;
     if let Some(error) = q.error {
         return Err(SignInError::Cancelled(error.chars().take(64).collect()));
     }
@@ -127,7 +154,7 @@ async fn complete(
     if result.is_err() {
         discard(state, &tokens).await;
     }
-    result.map(|outcome| (outcome, attempt.alexa_request))
+    result
 }
 
 /// The sign-in linked the Alexa skill: a fresh authorization code (stored as its hash, 5

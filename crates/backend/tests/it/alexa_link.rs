@@ -368,13 +368,15 @@ async fn an_unknown_client_or_an_unregistered_redirect_uri_gets_a_page_and_no_re
 }
 
 #[tokio::test]
-async fn a_bad_response_type_or_challenge_method_goes_back_to_alexa_with_the_error() {
+async fn a_bad_response_type_or_a_missing_or_bad_challenge_goes_back_to_alexa_with_the_error() {
     let h = start(Version::V2).await;
     for (pairs, error) in [
         (
             vec![("response_type", "token")],
             "unsupported_response_type",
         ),
+        // PKCE is required: a request without a challenge may have had it stripped.
+        (vec![("response_type", "code")], "invalid_request"),
         (
             vec![
                 ("response_type", "code"),
@@ -680,4 +682,39 @@ mod grants {
             assert_eq!(ts.raw_count("alexa_grants").await, 0);
         }
     );
+}
+
+#[tokio::test]
+async fn a_linking_cancelled_at_cisco_goes_back_to_alexa_with_access_denied_and_its_state() {
+    let h = start(Version::V2).await;
+    let browser = browser();
+    let r = browser
+        .get(h.authorize_url(&[
+            ("response_type", "code"),
+            ("client_id", ALEXA_ID),
+            ("redirect_uri", REDIRECT),
+            ("state", "alexa-state"),
+            ("code_challenge", &challenge(VERIFIER)),
+            ("code_challenge_method", "S256"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let authorize = Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    let sso: HashMap<String, String> = authorize.query_pairs().into_owned().collect();
+    // Cisco answers the callback as it does when the person presses Cancel.
+    let mut callback = Url::parse(&sso["redirect_uri"]).unwrap();
+    callback
+        .query_pairs_mut()
+        .append_pair("state", &sso["state"])
+        .append_pair("error", "access_denied");
+    let r = browser.get(callback).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let to = Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    assert!(to.as_str().starts_with(REDIRECT), "{to}");
+    let got: HashMap<String, String> = to.query_pairs().into_owned().collect();
+    assert_eq!(got["error"], "access_denied");
+    assert_eq!(got["state"], "alexa-state");
+    assert!(!got.contains_key("code"));
 }
