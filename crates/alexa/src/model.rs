@@ -168,7 +168,8 @@ pub struct Intent {
 }
 
 impl Intent {
-    /// The value of slot `name`, `None` when missing, empty or Alexa's unknown `?`.
+    /// The value of slot `name`, `None` when missing or empty (Alexa's unknown `?` is kept:
+    /// the duration parser says it did not catch the period).
     pub fn slot(&self, name: &str) -> Option<&str> {
         self.slots
             .get(name)
@@ -320,7 +321,7 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_without_a_value_or_with_alexas_unknown_marker_reads_as_missing() {
+    fn a_slot_without_a_value_or_with_only_spaces_reads_as_missing() {
         let body =
             br#"{"request":{"type":"IntentRequest","intent":{"name":"ExpiringLicensesIntent",
             "slots":{"period":{"name":"period","confirmationStatus":"NONE"},

@@ -101,7 +101,7 @@ fn intent_route(intent: &crate::model::Intent, today: NaiveDate) -> Route {
             Ok(days) => Route::Inventory(Ask::Expiring(days)),
             Err(sentence) => Route::Answer(ResponseEnvelope::tell(
                 &Speech::new(sentence)
-                    .then("Try again with a period from 1 day to 10 years, for example 90 days."),
+                    .then("Try again with a period of 1 to 3650 days, for example 90 days."),
                 CARD_TITLE,
             )),
         },
@@ -139,7 +139,7 @@ fn expiring_days(period: Option<&str>, today: NaiveDate) -> Result<Days, String>
             "Sorry, I can only look ahead by at least one day.".to_string()
         } else {
             format!(
-                "Sorry, {} is too far ahead: I can look at most 10 years, or {} days, ahead.",
+                "Sorry, {} is too far ahead: I can look at most {} days, just under ten years, ahead.",
                 count(days as usize, "day", "days"),
                 Days::MAX
             )

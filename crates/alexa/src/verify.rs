@@ -102,6 +102,10 @@ pub enum CertUrlProblem {
     /// The path (dot segments removed) does not start with /echo.api/.
     #[error("the path is not under /echo.api/")]
     Path,
+    /// A query, fragment or user name: Amazon's URLs have none, and each variant would be
+    /// fetched and cached apart (unsigned requests could make us fetch at will).
+    #[error("a query, fragment or user info")]
+    Extra,
 }
 
 /// Checks the SignatureCertChainUrl before anything is fetched (alexa.md §3.2): https (any case),
@@ -122,6 +126,13 @@ pub fn check_cert_url(raw: &str) -> Result<Url, CertUrlProblem> {
     }
     if !url.path().starts_with("/echo.api/") {
         return Err(CertUrlProblem::Path);
+    }
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(CertUrlProblem::Extra);
     }
     Ok(url)
 }
@@ -718,6 +729,9 @@ mod tests {
             ("https://s3.amazonaws.com/echo.api/../c", Err(Path)),
             ("https://s3.amazonaws.com/echo.api/%2e%2e/c", Err(Path)),
             ("https://s3.amazonaws.com/echo.api", Err(Path)),
+            ("https://s3.amazonaws.com/echo.api/c?v=1", Err(Extra)),
+            ("https://s3.amazonaws.com/echo.api/c#x", Err(Extra)),
+            ("https://someone@s3.amazonaws.com/echo.api/c", Err(Extra)),
             ("not a url", Err(NotParsable)),
             ("", Err(NotParsable)),
         ];

@@ -118,10 +118,10 @@ fn alexa_settings(
         check_alexa_redirect(raw)?;
     }
     let secs: u64 = config.value("ALEXA_TOKEN_TTL_SECS", None, DEFAULT_ALEXA_TOKEN_TTL_SECS)?;
-    if secs == 0 {
+    if !(60..=86_400).contains(&secs) {
         return Err(ConfigError::Invalid {
             name: "SLBOT_ALEXA_TOKEN_TTL_SECS".to_string(),
-            reason: "must be at least 1".to_string(),
+            reason: format!("{secs} s: between 60 and 86400 (Alexa refreshes by itself)"),
         });
     }
     Ok(Some(AlexaSettings {

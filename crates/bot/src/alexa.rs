@@ -36,6 +36,8 @@ pub struct AlexaEndpoint {
 
 /// Answers one request: 400 unless verified, then the skill's JSON.
 pub async fn answer(endpoint: &AlexaEndpoint, headers: &HeaderMap, body: &Bytes) -> Response {
+    // Alexa's 8 seconds run from here: verification (a certificate fetch) counts too.
+    let received = std::time::Instant::now();
     if let Err(refusal) = endpoint.verifier.verify(headers, body).await {
         // The reason names the rule that failed; never the body, a signature or a token.
         tracing::warn!(reason = %refusal, "refused an Alexa request");
@@ -51,6 +53,6 @@ pub async fn answer(endpoint: &AlexaEndpoint, headers: &HeaderMap, body: &Bytes)
         }
     };
     endpoint.bot.metrics.alexa_verified();
-    let response = endpoint.bot.on_alexa(&envelope).await;
+    let response = endpoint.bot.on_alexa(&envelope, received).await;
     Json(response.to_json()).into_response()
 }

@@ -225,6 +225,14 @@ fn alexa_verifier(
     if settings.alexa_skill_ids.is_empty() {
         return Ok(None);
     }
+    if settings.signing_version == slbot_signing::Version::V1 {
+        // The Alexa lookup sends the Alexa token in the body, which v1 does not sign.
+        return Err(StartError::Config(
+            "SLBOT_ALEXA_SKILL_IDS needs SLBOT_SIGNING_VERSION=v2: v1 signs no request body, \
+             and the backend refuses the Alexa lookup over it"
+                .to_string(),
+        ));
+    }
     let trust = match trust {
         Some(trust) => trust,
         None => crate::alexa::AlexaTrust {

@@ -30,14 +30,19 @@ enum Outcome {
 
 impl Bot {
     /// The response to a verified Alexa request.
-    pub async fn on_alexa(self: &Arc<Self>, envelope: &RequestEnvelope) -> ResponseEnvelope {
+    /// `received`: when the request arrived; the deadline counts from then.
+    pub async fn on_alexa(
+        self: &Arc<Self>,
+        envelope: &RequestEnvelope,
+        received: std::time::Instant,
+    ) -> ResponseEnvelope {
         let now = self.clock.now();
         let ask = match skill::route(envelope, now.date_naive()) {
             Route::Answer(response) => return response,
             Route::Inventory(ask) => ask,
         };
         let started = std::time::Instant::now();
-        let (response, answered) = self.answer_ask(envelope, ask).await;
+        let (response, answered) = self.answer_ask(envelope, ask, received).await;
         let took = started.elapsed();
         self.metrics.command(metric_name(ask), answered, took);
         tracing::info!(
@@ -54,6 +59,7 @@ impl Bot {
         self: &Arc<Self>,
         envelope: &RequestEnvelope,
         ask: Ask,
+        received: std::time::Instant,
     ) -> (ResponseEnvelope, bool) {
         // `route` answers a question without a token with the LinkAccount card.
         let Some(alexa_token) = envelope.access_token() else {
@@ -94,7 +100,8 @@ impl Bot {
             let outcome = bot.details(ctx, ask).await;
             let _ = done.send(outcome);
         });
-        match tokio::time::timeout(self.alexa_deadline, outcome).await {
+        let left = self.alexa_deadline.saturating_sub(received.elapsed());
+        match tokio::time::timeout(left, outcome).await {
             Ok(Ok(Outcome::Answered(inventory, details))) => (
                 skill::respond(ask, &inventory, self.clock.now(), details),
                 true,
