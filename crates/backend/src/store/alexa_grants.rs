@@ -15,6 +15,10 @@ use super::{BoxFuture, StoreError};
 /// as a reuse (and revokes its link) rather than as an unknown token.
 pub const ROTATED_KEEP_SECS: i64 = 7 * 24 * 3600;
 
+/// How long after its rotation a refresh token presented again counts as Alexa retrying a
+/// refresh whose answer it lost (a new pair), not as a stolen copy (the link revoked).
+pub const REFRESH_RETRY_GRACE_SECS: i64 = 30;
+
 /// The hex SHA-256 of an issued code or token: the only form in which it is stored. (A plain
 /// hash suffices: the values are 32 random bytes, so there is nothing to guess.)
 pub fn grant_hash(value: &str) -> String {

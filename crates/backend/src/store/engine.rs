@@ -135,7 +135,7 @@ macro_rules! token_store_impl {
             };
             use $crate::store::alexa_grants::{
                 AlexaGrants, AlexaOwner, CodeCheck, CodeGrant, IssuedTokens, NewCode, Redeemed,
-                ROTATED_KEEP_SECS,
+                REFRESH_RETRY_GRACE_SECS, ROTATED_KEEP_SECS,
             };
             use $crate::store::{
                 seal_tokens, secs, time, BoxFuture,
@@ -881,7 +881,11 @@ macro_rules! token_store_impl {
                         let Some(row) = row else { return Ok(Redeemed::Unknown) };
                         let link_id: String = row.try_get("link_id").map_err(db)?;
                         let used_at: Option<i64> = row.try_get("used_at").map_err(db)?;
-                        if used_at.is_some() {
+                        // Alexa retries a refresh whose answer it did not get (a timeout, a
+                        // dropped connection): within the grace the same token gets a new
+                        // pair instead of revoking a link nobody stole.
+                        let retried = used_at.is_some_and(|at| secs(now) - at <= REFRESH_RETRY_GRACE_SECS);
+                        if used_at.is_some() && !retried {
                             // A rotated refresh token comes back only if two parties hold it:
                             // Alexa and whoever copied it. We cannot tell which one is asking,
                             // so the whole link goes (OAuth 2.0 Security BCP §4.14.2); the
@@ -897,7 +901,7 @@ macro_rules! token_store_impl {
                         sqlx::query(&$sql(
                             "UPDATE alexa_grants SET used_at = ?, expires_at = ? WHERE hash = ?",
                         ))
-                        .bind(secs(now))
+                        .bind(used_at.unwrap_or(secs(now)))
                         .bind(expires_at.min(secs(now) + ROTATED_KEEP_SECS))
                         .bind(hash)
                         .execute(&mut *tx)

@@ -304,6 +304,12 @@ async fn alexa_links_through_cisco_sso_refreshes_and_loses_the_link_when_the_per
         h.bot.alexa_person(&new_access).await.unwrap().person_id,
         h.ana_id
     );
+    // Alexa retrying a refresh whose answer it lost, within the grace, gets a new pair.
+    h.clock.advance(chrono::Duration::seconds(10));
+    let (status, retried) = h.refresh(&refresh).await;
+    assert_eq!(status, 200, "{retried}");
+    // Past the grace, the old refresh token is a copy: refused.
+    h.clock.advance(chrono::Duration::seconds(21));
     let (status, body) = h.refresh(&refresh).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -629,9 +635,19 @@ mod grants {
                 .await
                 .unwrap()
                 .is_some());
+            // Within 30 s of its rotation the same token is a retry: a new pair.
+            let retry_at = t0() + chrono::Duration::seconds(30);
+            assert!(matches!(
+                grants
+                    .rotate_refresh(&grant_hash("refresh-1"), retry_at, pair("3", t0()))
+                    .await
+                    .unwrap(),
+                Redeemed::Issued { .. }
+            ));
+            let copied_at = t0() + chrono::Duration::seconds(31);
             assert_eq!(
                 grants
-                    .rotate_refresh(&grant_hash("refresh-1"), t0(), pair("3", t0()))
+                    .rotate_refresh(&grant_hash("refresh-1"), copied_at, pair("4", t0()))
                     .await
                     .unwrap(),
                 Redeemed::Reused
