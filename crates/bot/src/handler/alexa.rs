@@ -69,8 +69,7 @@ impl Bot {
             Ok(person) => person,
             Err(TokenError::NotSignedIn) => return (skill::link_account(), true),
             Err(TokenError::Service { cause }) => {
-                let reference = slbot_base::random_hex(4);
-                tracing::error!(reference = %reference, cause = %cause, "the sign-in service failed an Alexa lookup");
+                tracing::error!(cause = %cause, "the sign-in service failed an Alexa lookup");
                 return (tell(SIGN_IN_SERVICE_FAILED), false);
             }
         };
@@ -150,10 +149,8 @@ impl Bot {
     fn spoken_failure(&self, failure: Failure) -> ResponseEnvelope {
         match failure {
             Failure::NotSignedIn => skill::link_account(),
-            Failure::SignInService(cause) => {
-                tracing::error!(cause = %cause, "the sign-in service failed an Alexa question");
-                tell(SIGN_IN_SERVICE_FAILED)
-            }
+            // Logged once already, where the chat's sentence was made.
+            Failure::SignInService(_) => tell(SIGN_IN_SERVICE_FAILED),
             Failure::Cssm(load) => match load.as_ref() {
                 LoadFailure::Cssm(e)
                     if matches!(
