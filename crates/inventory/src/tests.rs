@@ -1362,3 +1362,62 @@ fn the_xlsx_header_is_bold_frozen_and_filtered_and_dates_have_a_date_format() {
     assert!(styles.contains("<b/>"), "a bold font exists for the header");
     assert!(styles.contains(r#"formatCode="yyyy-mm-dd""#), "{styles}");
 }
+
+/// Every report of `inv` written by the streaming writers is byte for byte what the in-memory
+/// renderers give (issue 14: streamed exports may not change a byte).
+fn assert_streams_match(inv: &Inventory, what: &str) {
+    for &kind in ReportKind::ALL {
+        let report = run(inv, kind);
+        let mut streamed = Vec::new();
+        report.write_json(&mut streamed).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            report.to_json_string(),
+            "{what}: JSON of {}",
+            kind.name()
+        );
+        match report.to_csv() {
+            Ok(bytes) => {
+                let mut streamed = Vec::new();
+                report.write_csv(&mut streamed).unwrap();
+                assert_eq!(streamed, bytes, "{what}: CSV of {}", kind.name());
+            }
+            Err(_) => assert!(report.write_csv(&mut Vec::new()).is_err()),
+        }
+    }
+}
+
+#[test]
+fn streamed_json_and_csv_are_byte_identical_to_the_in_memory_outputs() {
+    let snapshot = json!({
+        "accounts": [account("Acme", "acme.com"), account("Globex \"HQ\"", "globex.com")],
+        "licenses": {
+            "acme.com": [
+                record("DNA Advantage", "DEFAULT", 100, 120,
+                       vec![line("TERM", 60, day(10)), line("TERM", 40, day(-5))]),
+                record("ISE Base", "Lab, East", 10, 3, vec![line("PERPETUAL", 10, Value::Null)]),
+                record("Webex, Calling", "DEFAULT", 0, 4, vec![]),
+            ],
+            "globex.com": [
+                record("Meraki MX", "DEFAULT", 5, 5, vec![line("TERM", 5, json!("not a date"))]),
+                record("Umbrella DNS", "Ops", 200, 50, vec![line("TERM", 200, day(200))]),
+            ]
+        },
+        "missingAccounts": [{"name": "Initech", "domain": "initech.com", "reason": "CSSM answered 503"}],
+        "warnings": ["one warning with \"quotes\" and ünïcode"]
+    });
+    assert_streams_match(&load(snapshot), "the fixture");
+    assert_streams_match(&one_account(vec![]), "an empty account");
+
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/snapshot");
+    let mut loaded = 0;
+    for entry in std::fs::read_dir(&corpus).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        if let Ok(inv) = Inventory::from_json_slice(&bytes, &catalog()) {
+            assert_streams_match(&inv, &path.display().to_string());
+            loaded += 1;
+        }
+    }
+    assert!(loaded >= 5, "only {loaded} corpus snapshots load");
+}

@@ -139,6 +139,12 @@ fn export_row(r: &crate::report::ExportRow<'_>, now: i64) -> Value {
 }
 
 pub(super) fn report(r: &Report<'_>) -> Value {
+    document(r, true)
+}
+
+/// [`report`], with the export's `items` left `null` unless `export_items` (the streamed
+/// writer makes them one at a time instead).
+fn document(r: &Report<'_>, export_items: bool) -> Value {
     let mut m = Map::new();
     m.insert("report".into(), json!(r.kind().name()));
     match &r.body {
@@ -189,10 +195,12 @@ pub(super) fn report(r: &Report<'_>) -> Value {
         }
         ReportBody::Export(rows) => {
             m.insert("count".into(), json!(rows.len()));
-            m.insert(
-                "items".into(),
-                Value::Array(rows.iter().map(|x| export_row(x, r.now)).collect()),
-            );
+            let items = if export_items {
+                Value::Array(rows.iter().map(|x| export_row(x, r.now)).collect())
+            } else {
+                Value::Null
+            };
+            m.insert("items".into(), items);
         }
         ReportBody::Rebalance(rows) => {
             m.insert("count".into(), json!(rows.len()));
@@ -229,4 +237,63 @@ pub(super) fn report(r: &Report<'_>) -> Value {
     );
     m.insert("warnings".into(), json!(r.warnings));
     Value::Object(m)
+}
+
+/// [`report`] pretty-printed to `out` with a trailing newline, byte for byte what
+/// `to_json_string` gives, without building the document: an export's rows become JSON one at
+/// a time, so memory stays at the inventory plus one row whatever the output's size.
+pub(super) fn write_report(r: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use serde::Serialize;
+    let mut ser = serde_json::Serializer::pretty(&mut *out);
+    match &r.body {
+        ReportBody::Export(rows) => {
+            let head = document(r, false);
+            Streamed {
+                head: &head,
+                rows,
+                now: r.now,
+            }
+            .serialize(&mut ser)?;
+        }
+        _ => report(r).serialize(&mut ser)?,
+    }
+    out.write_all(b"\n")
+}
+
+/// The export document: `head`'s entries in their order, `items` made row by row.
+struct Streamed<'a, 'r> {
+    head: &'a Value,
+    rows: &'a [crate::report::ExportRow<'r>],
+    now: i64,
+}
+
+impl serde::Serialize for Streamed<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(head) = self.head else {
+            return self.head.serialize(s);
+        };
+        let mut map = s.serialize_map(Some(head.len()))?;
+        for (key, value) in head {
+            if key == "items" {
+                map.serialize_entry(key, &Rows(self.rows, self.now))?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct Rows<'a, 'r>(&'a [crate::report::ExportRow<'r>], i64);
+
+impl serde::Serialize for Rows<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for row in self.0 {
+            seq.serialize_element(&export_row(row, self.1))?;
+        }
+        seq.end()
+    }
 }

@@ -41,6 +41,17 @@ impl Report<'_> {
         s
     }
 
+    /// [`Report::to_json_string`] written to `out`, byte for byte, without building the
+    /// document (an export's rows are made one at a time).
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        json::write_report(self, out)
+    }
+
+    /// [`Report::to_csv`] written row by row to `out`.
+    pub fn write_csv(&self, out: &mut dyn std::io::Write) -> Result<(), RenderError> {
+        sheet::write_csv(self, out)
+    }
+
     /// A plain-text table with aligned columns, for a terminal.
     pub fn to_table(&self) -> String {
         table::report(self)

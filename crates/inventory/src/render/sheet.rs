@@ -228,8 +228,18 @@ pub(super) fn for_each_row<'a>(
 }
 
 pub(super) fn csv(report: &Report<'_>) -> Result<Vec<u8>, RenderError> {
+    let mut bytes = Vec::with_capacity(1 << 16);
+    write_csv(report, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`csv`] written row by row to `out` (buffered by the CSV writer).
+pub(super) fn write_csv(
+    report: &Report<'_>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), RenderError> {
     let columns = columns(report.kind()).ok_or(RenderError::NoFileFormat(report.kind()))?;
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::with_capacity(1 << 16));
+    let mut w = csv::WriterBuilder::new().from_writer(out);
     w.write_record(columns)
         .map_err(|e| RenderError::Csv(e.to_string()))?;
     let mut texts: Vec<String> = vec![String::new(); columns.len()];
@@ -241,5 +251,5 @@ pub(super) fn csv(report: &Report<'_>) -> Result<Vec<u8>, RenderError> {
         w.write_record(&texts)
             .map_err(|e| RenderError::Csv(e.to_string()))
     })?;
-    w.into_inner().map_err(|e| RenderError::Csv(e.to_string()))
+    w.flush().map_err(|e| RenderError::Csv(e.to_string()))
 }

@@ -145,6 +145,18 @@ pub fn warnings(inv: &Inventory) -> Vec<String> {
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: a reader
 /// never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    write_atomic_with(path, &mut |w| {
+        w.write_all(bytes)
+            .map_err(|e| CliError::internal(format!("cannot write {}: {e}", path.display())))
+    })
+}
+
+/// [`write_atomic`] with the content written by `write` into the temporary file (buffered),
+/// so a large output is streamed to disk rather than held in memory.
+pub fn write_atomic_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> Result<(), CliError>,
+) -> Result<(), CliError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -153,7 +165,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         CliError::internal(format!("cannot write {}: {e}", path.display()))
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    tmp.write_all(bytes).map_err(|e| fail(&e))?;
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut buffered)?;
+        buffered.flush().map_err(|e| fail(&e))?;
+    }
     tmp.as_file().sync_all().map_err(|e| fail(&e))?;
     tmp.persist(path).map_err(|e| fail(&e.error))?;
     Ok(())

@@ -334,6 +334,14 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
             if let Some(prices) = &prices {
                 report = report.with_prices(prices);
             }
+            // JSON and CSV are written row by row: memory stays at the inventory and its rows,
+            // however large the document (issue 14).
+            if matches!(args.format, Format::Json | Format::Csv) {
+                output(args.out.as_deref(), &mut |w| {
+                    stream(&report, args.format, w)
+                })?;
+                return finish(&inv, args.strict);
+            }
             render(&report, args.format, &inv)?
         }
         What::Chart(kind) => slbot_charts::chart_png(
@@ -348,17 +356,48 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
             other => CliError::input(other),
         })?,
     };
-    match &args.out {
-        Some(path) => inputs::write_atomic(path, &bytes)?,
-        None => std::io::stdout()
-            .lock()
-            .write_all(&bytes)
-            .map_err(|e| CliError::internal(format!("cannot write to stdout: {e}")))?,
+    output(args.out.as_deref(), &mut |w| {
+        w.write_all(&bytes).map_err(write_error)
+    })?;
+    finish(&inv, args.strict)
+}
+
+/// Writes through `write` to `out` (atomically) or to stdout, buffered.
+fn output(
+    out: Option<&std::path::Path>,
+    write: &mut dyn FnMut(&mut dyn Write) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    match out {
+        Some(path) => inputs::write_atomic_with(path, write),
+        None => {
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            write(&mut stdout)?;
+            stdout.flush().map_err(write_error)
+        }
     }
-    for line in inputs::warnings(&inv) {
+}
+
+fn write_error(e: std::io::Error) -> CliError {
+    CliError::internal(format!("cannot write the output: {e}"))
+}
+
+/// The JSON or CSV form of `report`, streamed to `w`.
+fn stream(report: &Report<'_>, format: Format, w: &mut dyn Write) -> Result<(), CliError> {
+    match format {
+        Format::Json => report.write_json(w).map_err(write_error),
+        _ => report.write_csv(w).map_err(|e| match e {
+            slbot_inventory::RenderError::NoFileFormat(_) => CliError::input(e),
+            other => CliError::internal(other),
+        }),
+    }
+}
+
+/// The warnings on stderr, and `--strict`'s verdict on a partial answer.
+fn finish(inv: &Inventory, strict: bool) -> CliResult {
+    for line in inputs::warnings(inv) {
         eprintln!("{line}");
     }
-    if inv.partial() && args.strict {
+    if inv.partial() && strict {
         return Err(CliError::remote(
             "the answer is partial (some accounts could not be read) and --strict was given",
         ));
