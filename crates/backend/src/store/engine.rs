@@ -78,6 +78,18 @@ pub(crate) const SEALED_TABLES: [SealedTable; 3] = [
     ),
 ];
 
+/// A code or refresh token read under its row lock, as both the code exchange and the refresh
+/// rotation need it.
+pub(crate) struct LockedGrant {
+    pub link_id: String,
+    pub person_id: String,
+    pub room_id: String,
+    pub redirect_uri: Option<String>,
+    pub code_challenge: Option<String>,
+    pub used_at: Option<i64>,
+    pub expires_at: i64,
+}
+
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
     StoreError::from_sqlx(e)
 }
@@ -765,6 +777,34 @@ macro_rules! token_store_impl {
                 Ok(())
             }
 
+            /// The grant `hash` of `kind`, locked for the rest of `tx`.
+            async fn locked_grant(
+                tx: &mut sqlx::Transaction<'_, <$pool as $crate::store::engine::PoolDb>::Db>,
+                hash: &str,
+                kind: &str,
+            ) -> Result<Option<$crate::store::engine::LockedGrant>, StoreError> {
+                let row = sqlx::query(&$sql(&format!(
+                    "SELECT link_id, person_id, room_id, redirect_uri, code_challenge, used_at, \
+                     expires_at FROM alexa_grants WHERE hash = ? AND kind = ?{lock}",
+                    lock = $row_lock,
+                )))
+                .bind(hash)
+                .bind(kind)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(db)?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some($crate::store::engine::LockedGrant {
+                    link_id: row.try_get("link_id").map_err(db)?,
+                    person_id: row.try_get("person_id").map_err(db)?,
+                    room_id: row.try_get("room_id").map_err(db)?,
+                    redirect_uri: row.try_get("redirect_uri").map_err(db)?,
+                    code_challenge: row.try_get("code_challenge").map_err(db)?,
+                    used_at: row.try_get("used_at").map_err(db)?,
+                    expires_at: row.try_get("expires_at").map_err(db)?,
+                }))
+            }
+
             /// Deletes every token of a link (a reused code or refresh token).
             async fn revoke_link(
                 tx: &mut sqlx::Transaction<'_, <$pool as $crate::store::engine::PoolDb>::Db>,
@@ -818,25 +858,15 @@ macro_rules! token_store_impl {
                         // Locked, so two redemptions of one code are serialised: the second
                         // sees it used and revokes what the first one stored.
                         let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
-                        let row = sqlx::query(&$sql(&format!(
-                            "SELECT link_id, person_id, room_id, redirect_uri, code_challenge, \
-                             used_at, expires_at FROM alexa_grants WHERE hash = ? AND kind = 'code'{lock}",
-                            lock = $row_lock,
-                        )))
-                        .bind(hash)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                        let Some(row) = row else { return Ok(Redeemed::Unknown) };
-                        let link_id: String = row.try_get("link_id").map_err(db)?;
-                        let used_at: Option<i64> = row.try_get("used_at").map_err(db)?;
-                        if used_at.is_some() {
-                            revoke_link(&mut tx, &link_id).await?;
+                        let Some(g) = locked_grant(&mut tx, hash, "code").await? else {
+                            return Ok(Redeemed::Unknown);
+                        };
+                        if g.used_at.is_some() {
+                            revoke_link(&mut tx, &g.link_id).await?;
                             tx.commit().await.map_err(db)?;
                             return Ok(Redeemed::Reused);
                         }
-                        let expires_at: i64 = row.try_get("expires_at").map_err(db)?;
-                        if expires_at <= secs(now) {
+                        if g.expires_at <= secs(now) {
                             return Ok(Redeemed::Expired);
                         }
                         sqlx::query(&$sql("UPDATE alexa_grants SET used_at = ? WHERE hash = ?"))
@@ -846,18 +876,20 @@ macro_rules! token_store_impl {
                             .await
                             .map_err(db)?;
                         let grant = CodeGrant {
-                            redirect_uri: row.try_get("redirect_uri").map_err(db)?,
-                            code_challenge: row.try_get("code_challenge").map_err(db)?,
+                            redirect_uri: g.redirect_uri,
+                            code_challenge: g.code_challenge,
                         };
                         if !check(&grant) {
                             tx.commit().await.map_err(db)?;
                             return Ok(Redeemed::Refused);
                         }
-                        let person_id: String = row.try_get("person_id").map_err(db)?;
-                        let room_id: String = row.try_get("room_id").map_err(db)?;
-                        insert_pair(&mut tx, &link_id, &person_id, &room_id, &issue, now).await?;
+                        insert_pair(&mut tx, &g.link_id, &g.person_id, &g.room_id, &issue, now)
+                            .await?;
                         tx.commit().await.map_err(db)?;
-                        Ok(Redeemed::Issued { person_id, room_id })
+                        Ok(Redeemed::Issued {
+                            person_id: g.person_id,
+                            room_id: g.room_id,
+                        })
                     })
                 }
 
@@ -869,18 +901,10 @@ macro_rules! token_store_impl {
                 ) -> BoxFuture<'a, Result<Redeemed, StoreError>> {
                     Box::pin(async move {
                         let mut tx = $begin_locked(&self.pool).await.map_err(db)?;
-                        let row = sqlx::query(&$sql(&format!(
-                            "SELECT link_id, person_id, room_id, used_at, expires_at FROM alexa_grants \
-                             WHERE hash = ? AND kind = 'refresh'{lock}",
-                            lock = $row_lock,
-                        )))
-                        .bind(hash)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db)?;
-                        let Some(row) = row else { return Ok(Redeemed::Unknown) };
-                        let link_id: String = row.try_get("link_id").map_err(db)?;
-                        let used_at: Option<i64> = row.try_get("used_at").map_err(db)?;
+                        let Some(g) = locked_grant(&mut tx, hash, "refresh").await? else {
+                            return Ok(Redeemed::Unknown);
+                        };
+                        let used_at = g.used_at;
                         // Alexa retries a refresh whose answer it did not get (a timeout, a
                         // dropped connection): within the grace the same token gets a new
                         // pair instead of revoking a link nobody stole.
@@ -890,28 +914,29 @@ macro_rules! token_store_impl {
                             // Alexa and whoever copied it. We cannot tell which one is asking,
                             // so the whole link goes (OAuth 2.0 Security BCP §4.14.2); the
                             // person links Alexa again.
-                            revoke_link(&mut tx, &link_id).await?;
+                            revoke_link(&mut tx, &g.link_id).await?;
                             tx.commit().await.map_err(db)?;
                             return Ok(Redeemed::Reused);
                         }
-                        let expires_at: i64 = row.try_get("expires_at").map_err(db)?;
-                        if expires_at <= secs(now) {
+                        if g.expires_at <= secs(now) {
                             return Ok(Redeemed::Expired);
                         }
                         sqlx::query(&$sql(
                             "UPDATE alexa_grants SET used_at = ?, expires_at = ? WHERE hash = ?",
                         ))
                         .bind(used_at.unwrap_or(secs(now)))
-                        .bind(expires_at.min(secs(now) + ROTATED_KEEP_SECS))
+                        .bind(g.expires_at.min(secs(now) + ROTATED_KEEP_SECS))
                         .bind(hash)
                         .execute(&mut *tx)
                         .await
                         .map_err(db)?;
-                        let person_id: String = row.try_get("person_id").map_err(db)?;
-                        let room_id: String = row.try_get("room_id").map_err(db)?;
-                        insert_pair(&mut tx, &link_id, &person_id, &room_id, &issue, now).await?;
+                        insert_pair(&mut tx, &g.link_id, &g.person_id, &g.room_id, &issue, now)
+                            .await?;
                         tx.commit().await.map_err(db)?;
-                        Ok(Redeemed::Issued { person_id, room_id })
+                        Ok(Redeemed::Issued {
+                            person_id: g.person_id,
+                            room_id: g.room_id,
+                        })
                     })
                 }
 
