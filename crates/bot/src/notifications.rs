@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use secrecy::SecretString;
-use slbot_cssm::{CssmClient, ErrorKind};
+use slbot_cssm::CssmClient;
 use slbot_inventory::{Catalog, Inventory};
 use slbot_notify::ports::BoxFuture;
 use slbot_notify::{InventoryProblem, InventorySource};
@@ -57,12 +57,8 @@ impl InventorySource for CachedInventories {
 
 /// A failed load as the scheduler reads it: CSSM refusing the token means "sign in again".
 fn problem(failure: &LoadFailure) -> InventoryProblem {
-    match failure {
-        LoadFailure::Cssm(e)
-            if matches!(e.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden) =>
-        {
-            InventoryProblem::SignInRefused
-        }
-        other => InventoryProblem::Failed(other.to_string()),
+    match failure.refused_sign_in() {
+        Some(_) => InventoryProblem::SignInRefused,
+        None => InventoryProblem::Failed(failure.to_string()),
     }
 }

@@ -18,7 +18,7 @@ use slbot_chat::{Answer, Command};
 use slbot_inventory::{Filters, Inventory};
 use slbot_signing::TokenError;
 
-use super::{Bot, Context, Failure, LoadFailure, PostLog};
+use super::{Bot, Context, Failure, PostLog};
 use crate::policy::Decision;
 use crate::routing::{Privacy, RoomType};
 
@@ -151,17 +151,8 @@ impl Bot {
             Failure::NotSignedIn => skill::link_account(),
             // Logged once already, where the chat's sentence was made.
             Failure::SignInService(_) => tell(SIGN_IN_SERVICE_FAILED),
-            Failure::Cssm(load) => match load.as_ref() {
-                LoadFailure::Cssm(e)
-                    if matches!(
-                        e.kind(),
-                        slbot_cssm::ErrorKind::Unauthorized | slbot_cssm::ErrorKind::Forbidden
-                    ) =>
-                {
-                    skill::link_account()
-                }
-                _ => tell(CSSM_FAILED),
-            },
+            Failure::Cssm(load) if load.refused_sign_in().is_some() => skill::link_account(),
+            Failure::Cssm(_) => tell(CSSM_FAILED),
         }
     }
 }

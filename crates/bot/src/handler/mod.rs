@@ -193,6 +193,20 @@ pub enum LoadFailure {
     Internal(String),
 }
 
+impl LoadFailure {
+    /// CSSM refused the person's token (401/403): they must sign in again.
+    pub(crate) fn refused_sign_in(&self) -> Option<&CssmError> {
+        match self {
+            LoadFailure::Cssm(e)
+                if matches!(e.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden) =>
+            {
+                Some(e)
+            }
+            _ => None,
+        }
+    }
+}
+
 impl Bot {
     /// Whether the event is the bot's own (answering it would loop).
     fn is_own(&self, data: &EventData) -> bool {
@@ -250,17 +264,15 @@ impl Bot {
                 tracing::error!(reference = %reference, cause = %cause, "the sign-in service failed");
                 Answer::text(sentences::sign_in_service_failing(&reference))
             }
-            Failure::Cssm(load) => match load.as_ref() {
-                LoadFailure::Cssm(e)
-                    if matches!(e.kind(), ErrorKind::Unauthorized | ErrorKind::Forbidden) =>
-                {
+            Failure::Cssm(load) => match load.refused_sign_in() {
+                Some(e) => {
                     tracing::warn!(error = %e, "CSSM refused the person's token");
                     Answer::text(sentences::cssm_refused_sign_in(
                         &self.sign_in_link(&ctx.person_id),
                     ))
                 }
-                other => {
-                    tracing::error!(error = %other, "loading the inventory failed");
+                None => {
+                    tracing::error!(error = %load, "loading the inventory failed");
                     Answer::text(sentences::CSSM_NOT_ANSWERING)
                 }
             },
