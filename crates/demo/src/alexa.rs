@@ -24,12 +24,10 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use slbot_alexa::sim::{self, SimulatedAlexa};
 
 const PAGE: &str = include_str!("../assets/alexa.html");
@@ -242,9 +240,9 @@ async fn link(State(panel): Panel, headers: HeaderMap) -> Response {
         return Redirect::to(PREFIX).into_response();
     };
     let oauth_state = slbot_base::random_hex(16);
-    let verifier = slbot_base::random_hex(32);
-    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(Sha256::digest(verifier.as_bytes()));
+    let pkce = slbot_backend::sso::Pkce::generate();
+    let challenge = pkce.challenge().to_string();
+    let verifier = pkce.verifier().expose_secret().to_string();
     panel.slots().entry(slot).or_default().pending = Some((oauth_state.clone(), verifier));
     let Ok(mut to) = url::Url::parse(&format!("{}/alexa/authorize", panel.base)) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();

@@ -16,10 +16,6 @@ pub mod token;
 
 use std::sync::Arc;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use rand::RngCore;
-
 use crate::settings::AlexaSettings;
 use crate::store::alexa_grants::AlexaGrants;
 
@@ -45,9 +41,7 @@ impl std::fmt::Debug for AlexaLink {
 
 /// 32 bytes from the OS CSPRNG as unpadded base64url: a code, token or link id.
 pub fn fresh_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    crate::sso::random_token(32)
 }
 
 /// An S256 challenge or a verifier-shaped value: `len` limits, RFC 7636 unreserved characters.

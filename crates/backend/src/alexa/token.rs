@@ -9,11 +9,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use chrono::Duration;
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
 use slbot_signing::scheme::constant_time_eq;
 
 use super::{fresh_secret, is_pkce_text, AlexaLink, REFRESH_DAYS};
@@ -240,7 +239,7 @@ fn code_matches(grant: &CodeGrant, redirect_uri: &str, verifier: Option<&str>) -
         (None, _) => false,
         (Some(_), None) => false,
         (Some(challenge), Some(verifier)) => {
-            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            let computed = crate::sso::s256_challenge(verifier);
             is_pkce_text(verifier, 43, 128)
                 && constant_time_eq(computed.as_bytes(), challenge.as_bytes())
         }
