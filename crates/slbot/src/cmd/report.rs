@@ -291,10 +291,19 @@ fn check(args: &Args) -> Result<Request, CliError> {
     })
 }
 
-fn render(report: &Report<'_>, format: Format, inv: &Inventory) -> Result<Vec<u8>, CliError> {
-    Ok(match format {
+/// Writes `report` in `format` to `w`. JSON and CSV are written row by row: memory stays at
+/// the inventory and its rows, however large the document (issue 14).
+fn render(
+    report: &Report<'_>,
+    format: Format,
+    inv: &Inventory,
+    w: &mut dyn Write,
+) -> Result<(), CliError> {
+    let bytes = match format {
+        Format::Json => return report.write_json(w).map_err(write_error),
+        // `check` refused CSV and XLSX for a report without a file form.
+        Format::Csv => return report.write_csv(w).map_err(CliError::internal),
         Format::Table => report.to_table().into_bytes(),
-        Format::Json => report.to_json_string().into_bytes(),
         Format::Markdown => {
             let chat = slbot_chat::report_markdown(report, inv.account_count());
             if chat.rows_left_out > 0 {
@@ -308,14 +317,14 @@ fn render(report: &Report<'_>, format: Format, inv: &Inventory) -> Result<Vec<u8
             md.push('\n');
             md.into_bytes()
         }
-        Format::Csv => report.to_csv().map_err(CliError::internal)?,
         Format::Xlsx => report.to_xlsx().map_err(CliError::internal)?,
         Format::Png => {
             return Err(CliError::internal(
                 "a report cannot be rendered as PNG (only charts)",
             ))
         }
-    })
+    };
+    w.write_all(&bytes).map_err(write_error)
 }
 
 pub async fn run(args: Args, config: &Config) -> CliResult {
@@ -326,7 +335,7 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
     let catalog = inputs::catalog(args.catalog.as_deref(), config)?;
     let prices = inputs::prices(args.prices.as_deref())?;
     let inv = inputs::inventory(&request.source, &args.cssm, config, &catalog).await?;
-    let bytes = match request.what {
+    match request.what {
         What::Report(kind) => {
             let mut report = inv
                 .report(kind, request.now, &request.filters)
@@ -334,31 +343,27 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
             if let Some(prices) = &prices {
                 report = report.with_prices(prices);
             }
-            // JSON and CSV are written row by row: memory stays at the inventory and its rows,
-            // however large the document (issue 14).
-            if matches!(args.format, Format::Json | Format::Csv) {
-                output(args.out.as_deref(), &mut |w| {
-                    stream(&report, args.format, w)
-                })?;
-                return finish(&inv, args.strict);
-            }
-            render(&report, args.format, &inv)?
+            output(args.out.as_deref(), &mut |w| {
+                render(&report, args.format, &inv, w)
+            })?;
         }
-        What::Chart(kind) => slbot_charts::chart_png(
-            &inv,
-            kind,
-            request.now,
-            &request.filters,
-            RenderOptions::default(),
-        )
-        .map_err(|e| match e {
-            ChartError::Unexpected(_) => CliError::internal(e),
-            other => CliError::input(other),
-        })?,
-    };
-    output(args.out.as_deref(), &mut |w| {
-        w.write_all(&bytes).map_err(write_error)
-    })?;
+        What::Chart(kind) => {
+            let png = slbot_charts::chart_png(
+                &inv,
+                kind,
+                request.now,
+                &request.filters,
+                RenderOptions::default(),
+            )
+            .map_err(|e| match e {
+                ChartError::Unexpected(_) => CliError::internal(e),
+                other => CliError::input(other),
+            })?;
+            output(args.out.as_deref(), &mut |w| {
+                w.write_all(&png).map_err(write_error)
+            })?;
+        }
+    }
     finish(&inv, args.strict)
 }
 
@@ -379,17 +384,6 @@ fn output(
 
 fn write_error(e: std::io::Error) -> CliError {
     CliError::internal(format!("cannot write the output: {e}"))
-}
-
-/// The JSON or CSV form of `report`, streamed to `w`.
-fn stream(report: &Report<'_>, format: Format, w: &mut dyn Write) -> Result<(), CliError> {
-    match format {
-        Format::Json => report.write_json(w).map_err(write_error),
-        _ => report.write_csv(w).map_err(|e| match e {
-            slbot_inventory::RenderError::NoFileFormat(_) => CliError::input(e),
-            other => CliError::internal(other),
-        }),
-    }
 }
 
 /// The warnings on stderr, and `--strict`'s verdict on a partial answer.
