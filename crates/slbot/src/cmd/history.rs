@@ -5,8 +5,6 @@
 //! `history`), over points made from the files; `--format markdown` is exactly the bot's
 //! message, `png` (trend only) its chart.
 
-use std::io::Write as _;
-
 use slbot_chat::history::{changes_answer, history_error, trend_text};
 use slbot_config::Config;
 use slbot_inventory::history::{ChangesReport, TrendReport, Window};
@@ -144,12 +142,7 @@ pub async fn run(args: Args, config: &Config, which: HistoryReport) -> CliResult
             }
         }
     };
-    match &args.out {
-        Some(path) => inputs::write_atomic(path, &bytes)?,
-        None => std::io::stdout()
-            .lock()
-            .write_all(&bytes)
-            .map_err(|e| CliError::internal(format!("cannot write to stdout: {e}")))?,
-    }
-    Ok(())
+    inputs::write_output(args.out.as_deref(), &mut |w| {
+        w.write_all(&bytes).map_err(inputs::output_error)
+    })
 }

@@ -151,6 +151,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     })
 }
 
+/// Writes through `write` to `out` (atomically, see [`write_atomic_with`]) or to stdout,
+/// buffered.
+pub fn write_output(
+    out: Option<&Path>,
+    write: &mut dyn FnMut(&mut dyn Write) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    match out {
+        Some(path) => write_atomic_with(path, write),
+        None => {
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            write(&mut stdout)?;
+            stdout.flush().map_err(output_error)
+        }
+    }
+}
+
+/// A failed write of a command's output.
+pub fn output_error(e: std::io::Error) -> CliError {
+    CliError::internal(format!("cannot write the output: {e}"))
+}
+
 /// [`write_atomic`] with the content written by `write` into the temporary file (buffered),
 /// so a large output is streamed to disk rather than held in memory.
 pub fn write_atomic_with(

@@ -300,7 +300,7 @@ fn render(
     w: &mut dyn Write,
 ) -> Result<(), CliError> {
     let bytes = match format {
-        Format::Json => return report.write_json(w).map_err(write_error),
+        Format::Json => return report.write_json(w).map_err(inputs::output_error),
         // `check` refused CSV and XLSX for a report without a file form.
         Format::Csv => return report.write_csv(w).map_err(CliError::internal),
         Format::Table => report.to_table().into_bytes(),
@@ -324,7 +324,7 @@ fn render(
             ))
         }
     };
-    w.write_all(&bytes).map_err(write_error)
+    w.write_all(&bytes).map_err(inputs::output_error)
 }
 
 pub async fn run(args: Args, config: &Config) -> CliResult {
@@ -343,7 +343,7 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
             if let Some(prices) = &prices {
                 report = report.with_prices(prices);
             }
-            output(args.out.as_deref(), &mut |w| {
+            inputs::write_output(args.out.as_deref(), &mut |w| {
                 render(&report, args.format, &inv, w)
             })?;
         }
@@ -359,31 +359,12 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
                 ChartError::Unexpected(_) => CliError::internal(e),
                 other => CliError::input(other),
             })?;
-            output(args.out.as_deref(), &mut |w| {
-                w.write_all(&png).map_err(write_error)
+            inputs::write_output(args.out.as_deref(), &mut |w| {
+                w.write_all(&png).map_err(inputs::output_error)
             })?;
         }
     }
     finish(&inv, args.strict)
-}
-
-/// Writes through `write` to `out` (atomically) or to stdout, buffered.
-fn output(
-    out: Option<&std::path::Path>,
-    write: &mut dyn FnMut(&mut dyn Write) -> Result<(), CliError>,
-) -> Result<(), CliError> {
-    match out {
-        Some(path) => inputs::write_atomic_with(path, write),
-        None => {
-            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            write(&mut stdout)?;
-            stdout.flush().map_err(write_error)
-        }
-    }
-}
-
-fn write_error(e: std::io::Error) -> CliError {
-    CliError::internal(format!("cannot write the output: {e}"))
 }
 
 /// The warnings on stderr, and `--strict`'s verdict on a partial answer.
