@@ -201,14 +201,9 @@ type Panel = State<Arc<AlexaPanel>>;
 
 /// This browser's slot id, from the cookie.
 fn slot_of(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_string())
+    slbot_http::cookie_values(headers, COOKIE)
+        .next()
+        .map(str::to_string)
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 

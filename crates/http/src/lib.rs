@@ -15,6 +15,8 @@
 //! - on shutdown the listener closes, in-flight requests finish (for up to
 //!   [`Limits::shutdown_grace`]), idle connections close at once.
 //!
+//! [`cookie_values`] reads a request's cookies, for the pages that set them.
+//!
 //! Must not: know about any route, or read the environment (callers load [`Limits`] from their
 //! [`slbot_config::Config`]).
 
@@ -196,8 +198,34 @@ pub async fn serve(
 /// The peer address type handlers extract: `ConnectInfo<SocketAddr>`.
 pub type Peer = ConnectInfo<SocketAddr>;
 
+/// The values of every cookie called `name` in a request's `Cookie` headers (a browser may
+/// send several headers, and a name more than once), in order.
+pub fn cookie_values<'a>(
+    headers: &'a axum::http::HeaderMap,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(move |(n, _)| *n == name)
+        .map(|(_, value)| value)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cookie_values_reads_every_cookie_header_and_every_pair_of_that_name() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append("cookie", "a=1; b=2".parse().unwrap());
+        headers.append("cookie", "b=3;c=4".parse().unwrap());
+        let b: Vec<&str> = super::cookie_values(&headers, "b").collect();
+        assert_eq!(b, ["2", "3"]);
+        assert_eq!(super::cookie_values(&headers, "d").count(), 0);
+    }
+
     use super::*;
 
     fn config(env: &[(&str, &str)]) -> Config {

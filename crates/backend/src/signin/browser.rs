@@ -12,7 +12,7 @@
 //! One cookie per browser: a second sign-in started in the same browser replaces the first
 //! one's binding, and the first can then no longer be finished (it says so, and to start again).
 
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
@@ -101,16 +101,9 @@ impl BrowserBinding {
     /// each candidate compared in constant time).
     pub fn matches(&self, headers: &HeaderMap, state: &str) -> bool {
         let want = self.value(state);
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .filter(|(name, _)| *name == COOKIE)
-            .fold(false, |found, (_, value)| {
-                slbot_signing::scheme::constant_time_eq(value.as_bytes(), want.as_bytes()) | found
-            })
+        slbot_http::cookie_values(headers, COOKIE).fold(false, |found, value| {
+            slbot_signing::scheme::constant_time_eq(value.as_bytes(), want.as_bytes()) | found
+        })
     }
 }
 
@@ -135,7 +128,10 @@ mod tests {
 
     fn cookie_header(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_str(value).unwrap());
+        headers.insert(
+            axum::http::header::COOKIE,
+            HeaderValue::from_str(value).unwrap(),
+        );
         headers
     }
 

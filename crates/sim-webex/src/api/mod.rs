@@ -124,15 +124,8 @@ impl FromRequestParts<SimState> for Downloader {
         if let Some(id) = bearer(parts).and_then(|t| state.authenticate(t)) {
             return Ok(Downloader(id));
         }
-        parts
-            .headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|c| c.trim().split_once('='))
-            .filter(|(name, _)| *name == SESSION_COOKIE)
-            .find_map(|(_, token)| state.authenticate(token))
+        slbot_http::cookie_values(&parts.headers, SESSION_COOKIE)
+            .find_map(|token| state.authenticate(token))
             .map(Downloader)
             .ok_or(ApiError::Unauthorized)
     }
