@@ -105,7 +105,8 @@ pub fn spoken_name(name: &str) -> String {
     truncate_chars(name.trim(), MAX_SPOKEN_NAME_CHARS)
 }
 
-/// "1 licence" / "3 licences" (British spelling, as the skill's invocation says it).
+/// "1 license line" / "3 license lines" (the same rule as the chat's counts, which live in a
+/// crate the skill does not depend on).
 pub fn count(n: usize, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
