@@ -259,6 +259,7 @@ fn open_simulators(
             virtual_accounts: opts.virtual_accounts,
             licenses_per_va: opts.licenses_per_va,
             anchor: opts.anchor,
+            lines_per_record: None,
         }),
         users: cssm_users,
         introspect_url: Some(format!("{base}/sso/introspect")),

@@ -105,6 +105,10 @@ pub struct GenParams {
     pub licenses_per_va: usize,
     /// The day every date is relative to (midnight UTC).
     pub anchor: NaiveDate,
+    /// Mean number of entitlement lines of an ordinary record (one to `2 × n - 1`, evenly).
+    /// `None` is the usual mix (one 60 %, two 28 %, three 12 %: about 1.5 lines per record);
+    /// the million-line MSP shape (300 accounts × 25 VAs × 40 licences) uses `Some(4)`.
+    pub lines_per_record: Option<usize>,
 }
 
 impl Default for GenParams {
@@ -116,6 +120,7 @@ impl Default for GenParams {
             virtual_accounts: 4,
             licenses_per_va: 20,
             anchor: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap_or_default(),
+            lines_per_record: None,
         }
     }
 }
@@ -219,7 +224,7 @@ pub fn generate(params: &GenParams) -> Snapshot {
             };
             for name_index in sample(&mut rng, names.len(), count).into_iter() {
                 let license = licence_name(&mut rng, &names[name_index]);
-                let record = record(&mut rng, params.anchor, license, va.clone());
+                let record = record(&mut rng, params, license, va.clone());
                 records.push(to_raw(&record));
             }
         }
@@ -343,7 +348,8 @@ fn licence_name(rng: &mut ChaCha8Rng, name: &str) -> String {
 
 const QUANTITIES: &[u64] = &[1, 2, 3, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000];
 
-fn record(rng: &mut ChaCha8Rng, anchor: NaiveDate, license: String, va: String) -> Record {
+fn record(rng: &mut ChaCha8Rng, params: &GenParams, license: String, va: String) -> Record {
+    let anchor = params.anchor;
     let shape = rng.gen_range(0..100);
     let (quantity, lines, billing) = match shape {
         // No entitlement lines at all (usage-billed).
@@ -366,10 +372,13 @@ fn record(rng: &mut ChaCha8Rng, anchor: NaiveDate, license: String, va: String) 
         }
         _ => {
             let q = QUANTITIES[rng.gen_range(0..QUANTITIES.len())];
-            let n = match rng.gen_range(0..100) {
-                0..=59 => 1,
-                60..=87 => 2,
-                _ => 3,
+            let n = match params.lines_per_record {
+                Some(mean) => rng.gen_range(1..=(2 * mean.max(1) - 1)),
+                None => match rng.gen_range(0..100) {
+                    0..=59 => 1,
+                    60..=87 => 2,
+                    _ => 3,
+                },
             };
             let kind = match rng.gen_range(0..100) {
                 0..=16 => "PERPETUAL",

@@ -109,6 +109,7 @@ async fn world(people: usize, pg: &str, redis: Option<&str>) -> World {
             virtual_accounts: 2,
             licenses_per_va: 6,
             anchor: Utc::now().date_naive(),
+            lines_per_record: None,
         }),
         tokens: tokens
             .iter()

@@ -70,6 +70,7 @@ async fn a_report_over_the_size_limit_is_cut_and_the_full_list_follows_as_csv() 
             virtual_accounts: 4,
             licenses_per_va: 30,
             anchor: anchor(),
+            lines_per_record: None,
         },
         ..Options::default()
     })

@@ -105,6 +105,7 @@ impl Default for Options {
                 virtual_accounts: 3,
                 licenses_per_va: 8,
                 anchor: anchor(),
+                lines_per_record: None,
             },
             cssm_faults: FaultSettings::default(),
             backend: Backend::Real,

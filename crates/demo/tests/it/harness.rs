@@ -274,6 +274,7 @@ fn snapshot(opts: &DemoOptions) -> Value {
         virtual_accounts: opts.virtual_accounts,
         licenses_per_va: opts.licenses_per_va,
         anchor: opts.anchor,
+        lines_per_record: None,
     });
     serde_json::to_value(&snapshot).unwrap()
 }

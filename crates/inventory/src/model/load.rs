@@ -6,9 +6,11 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::Value;
-use slbot_cssm::{MissingAccount, Snapshot};
+use slbot_cssm::MissingAccount;
 
-use super::{strip_position, Account, Inventory, Line, Record, StoredDate, Strings, Sym, NO_SYM};
+use super::{
+    strip_position, Account, Inventory, Line, Record, StoredDate, Strings, Sym, View, NO_SYM,
+};
 use crate::catalog::Catalog;
 use crate::date;
 use crate::raw::{RawRecord, Text};
@@ -106,8 +108,8 @@ impl<'c> Builder<'c> {
         self.intern(t.as_deref().unwrap_or(""))
     }
 
-    pub(super) fn build(mut self, snap: &Snapshot) -> Inventory {
-        let mut warnings = snap.warnings.clone();
+    pub(super) fn build(mut self, snap: &View<'_>) -> Inventory {
+        let mut warnings = snap.warnings.to_vec();
         // 1. Accounts as CSSM returned them; duplicates of a domain are ignored.
         let mut seen_domains: HashSet<String> = HashSet::new();
         for (i, acc) in snap.accounts.iter().enumerate() {
@@ -143,11 +145,7 @@ impl<'c> Builder<'c> {
             let mut vas = Vec::new();
             let mut seen = HashSet::new();
             // VA call first, then roles.
-            if let Some(list) = snap
-                .virtual_accounts
-                .as_ref()
-                .and_then(|m| m.get(domain.as_ref()))
-            {
+            if let Some(list) = snap.virtual_accounts.and_then(|m| m.get(domain.as_ref())) {
                 for va in list {
                     if let Some(n) = json_text(va.get("name")) {
                         let sym = self.intern(&n);
@@ -172,14 +170,14 @@ impl<'c> Builder<'c> {
             }
         }
         // Licences of a domain no account lists still load, under an account named by domain.
-        for domain in snap.licenses.keys() {
+        for &domain in snap.licenses.keys() {
             if !seen_domains.contains(domain) {
                 self.warnings.push(format!(
                     "License records of {domain} were loaded although that smart account is not in the account list."
                 ));
                 let sym = self.intern(domain);
                 let empty = self.intern("");
-                self.domains.push(domain.clone());
+                self.domains.push(domain.to_string());
                 self.names.push(domain.trim().to_string());
                 self.accounts.push(Account {
                     name: sym,
@@ -197,7 +195,7 @@ impl<'c> Builder<'c> {
             let domain_text = self.domains[idx].clone();
             let mut seen: HashSet<Sym> = self.accounts[idx].vas.iter().copied().collect();
             let mut new_vas = Vec::new();
-            if let Some(list) = snap.licenses.get(&domain_text) {
+            if let Some(list) = snap.licenses.get(domain_text.as_str()) {
                 for raw in list {
                     if let Some(va) = self.add_record(idx as u32, raw.get()) {
                         if seen.insert(va) {
@@ -231,7 +229,7 @@ impl<'c> Builder<'c> {
             ));
         }
         warnings.append(&mut self.warnings);
-        self.finish(warnings, snap.missing_accounts.clone())
+        self.finish(warnings, snap.missing_accounts.to_vec())
     }
 
     /// Parses one record; on failure warns and returns `None`. Returns the record's VA.

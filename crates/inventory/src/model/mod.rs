@@ -8,7 +8,12 @@
 
 use std::ops::Range;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
 use slbot_cssm::{MissingAccount, Snapshot};
 
 use crate::catalog::Catalog;
@@ -106,6 +111,34 @@ pub enum LoadError {
     NotSnapshot { reason: String },
 }
 
+/// A snapshot file as the loader reads it: the licence records stay where they are in the
+/// file's bytes (borrowed raw JSON, parsed one by one by the builder). The fields and their
+/// defaults are those of [`Snapshot`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SnapshotFile<'a> {
+    #[serde(default)]
+    format: Option<String>,
+    accounts: Vec<Value>,
+    #[serde(borrow, default)]
+    licenses: BTreeMap<String, Vec<&'a RawValue>>,
+    #[serde(default)]
+    virtual_accounts: Option<BTreeMap<String, Vec<Value>>>,
+    #[serde(default)]
+    missing_accounts: Vec<MissingAccount>,
+    #[serde(default)]
+    warnings: Vec<String>,
+}
+
+/// What the builder reads, from a [`Snapshot`] in memory or a [`SnapshotFile`]'s bytes.
+pub(crate) struct View<'s> {
+    pub accounts: &'s [Value],
+    pub licenses: BTreeMap<&'s str, Vec<&'s RawValue>>,
+    pub virtual_accounts: Option<&'s BTreeMap<String, Vec<Value>>>,
+    pub missing_accounts: &'s [MissingAccount],
+    pub warnings: &'s [String],
+}
+
 /// Every licence of one snapshot, ready for reports. Built once; reports borrow from it.
 ///
 /// Loading never fails on bad records: they are skipped and described in [`warnings`].
@@ -126,13 +159,27 @@ impl Inventory {
     /// Builds the model of a snapshot. Never fails: unreadable records are skipped and
     /// described in [`Inventory::warnings`].
     pub fn from_snapshot(snapshot: &Snapshot, catalog: &Catalog) -> Inventory {
-        Builder::new(catalog).build(snapshot)
+        let view = View {
+            accounts: &snapshot.accounts,
+            licenses: snapshot
+                .licenses
+                .iter()
+                .map(|(domain, records)| (domain.as_str(), records.iter().map(|r| &**r).collect()))
+                .collect(),
+            virtual_accounts: snapshot.virtual_accounts.as_ref(),
+            missing_accounts: &snapshot.missing_accounts,
+            warnings: &snapshot.warnings,
+        };
+        Builder::new(catalog).build(&view)
     }
 
     /// Reads a snapshot file's bytes and builds the model. The error says where the file
     /// stops being JSON, or why it is not a snapshot.
+    ///
+    /// The records are read straight from `bytes` into the model: no copy of their JSON is
+    /// made, so loading needs the file's bytes, a pointer per record and the model.
     pub fn from_json_slice(bytes: &[u8], catalog: &Catalog) -> Result<Inventory, LoadError> {
-        let snapshot: Snapshot = serde_json::from_slice(bytes).map_err(|e| {
+        let file: SnapshotFile<'_> = serde_json::from_slice(bytes).map_err(|e| {
             use serde_json::error::Category;
             match e.classify() {
                 Category::Syntax | Category::Eof | Category::Io => LoadError::NotJson {
@@ -141,18 +188,31 @@ impl Inventory {
                     reason: strip_position(&e.to_string()),
                 },
                 Category::Data => LoadError::NotSnapshot {
-                    reason: e.to_string(),
+                    reason: e
+                        .to_string()
+                        .replace("struct SnapshotFile", "a CSSM snapshot"),
                 },
             }
         })?;
-        if let Some(format) = snapshot.format.as_deref() {
+        if let Some(format) = file.format.as_deref() {
             if !format.starts_with("slbot-cssm-snapshot/") {
                 return Err(LoadError::NotSnapshot {
                     reason: format!("unknown format `{format}`"),
                 });
             }
         }
-        Ok(Self::from_snapshot(&snapshot, catalog))
+        let view = View {
+            accounts: &file.accounts,
+            licenses: file
+                .licenses
+                .iter()
+                .map(|(domain, records)| (domain.as_str(), records.clone()))
+                .collect(),
+            virtual_accounts: file.virtual_accounts.as_ref(),
+            missing_accounts: &file.missing_accounts,
+            warnings: &file.warnings,
+        };
+        Ok(Builder::new(catalog).build(&view))
     }
 
     /// Whether some accounts could not be read (the answer is incomplete).

@@ -67,6 +67,15 @@ impl Report<'_> {
         xlsx::workbook(self)
     }
 
+    /// [`Report::to_xlsx`] written to a file (or any seekable writer) without holding the
+    /// workbook: the sheet's rows go through a temporary file, one row in memory at a time.
+    pub fn write_xlsx<W: std::io::Write + std::io::Seek + Send>(
+        &self,
+        out: W,
+    ) -> Result<(), RenderError> {
+        xlsx::write_workbook(self, out)
+    }
+
     /// The column names of the CSV/XLSX form, or `None` when the report has none.
     pub fn file_columns(&self) -> Option<&'static [&'static str]> {
         sheet::columns(self.kind())

@@ -2,6 +2,8 @@
 //! one sheet per quarter), bold frozen header row,
 //! autofilter, numbers as numbers, dates as real date cells (`yyyy-mm-dd`), sized columns.
 
+use std::io::{Seek, Write};
+
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use crate::report::{DateValue, Report, ReportBody};
@@ -18,27 +20,43 @@ fn err(e: XlsxError) -> RenderError {
     RenderError::Xlsx(e.to_string())
 }
 
+/// The width (in characters) a cell needs: the text's characters, a number's digits, 10 for a
+/// date, 8 for a fraction, 5 for a boolean.
+fn cell_width(cell: &Cell<'_>) -> usize {
+    match *cell {
+        Cell::Text(s) | Cell::Date(DateValue::Unparsed(s)) => s.chars().count(),
+        Cell::Int(n) => {
+            let digits = n
+                .unsigned_abs()
+                .checked_ilog10()
+                .map_or(1, |d| d as usize + 1);
+            digits + usize::from(n < 0)
+        }
+        Cell::Float(_) => 8,
+        Cell::Date(DateValue::At(_)) => 10,
+        Cell::Bool(_) => 5,
+        Cell::Date(DateValue::Absent) | Cell::Empty => 0,
+    }
+}
+
 fn write_cell(
     ws: &mut Worksheet,
     row: u32,
     col: u16,
     cell: &Cell<'_>,
     date_fmt: &Format,
-) -> Result<usize, XlsxError> {
-    let width = match *cell {
+) -> Result<(), XlsxError> {
+    match *cell {
         Cell::Text(s) => {
             if !s.is_empty() {
                 ws.write_string(row, col, s)?;
             }
-            s.chars().count()
         }
         Cell::Int(n) => {
             ws.write_number(row, col, n as f64)?;
-            n.to_string().len()
         }
         Cell::Float(f) => {
             ws.write_number(row, col, f)?;
-            8
         }
         Cell::Date(DateValue::At(s)) => {
             let (y, _, _) = crate::date::civil(s);
@@ -48,43 +66,61 @@ fn write_cell(
             } else {
                 ws.write_string(row, col, crate::date::ymd(s))?;
             }
-            10
         }
         Cell::Date(DateValue::Unparsed(raw)) => {
             ws.write_string(row, col, raw)?;
-            raw.chars().count()
         }
         Cell::Bool(b) => {
             ws.write_boolean(row, col, b)?;
-            5
         }
-        Cell::Date(DateValue::Absent) | Cell::Empty => 0,
-    };
-    Ok(width)
+        Cell::Date(DateValue::Absent) | Cell::Empty => {}
+    }
+    Ok(())
 }
 
-/// One sheet being written: bold frozen header, then rows, then autofilter and widths.
+/// Column widths of a sheet: each column's name plus 2, or its widest cell plus 1.
+struct Widths(Vec<usize>);
+
+impl Widths {
+    fn new(columns: &[&str]) -> Self {
+        Self(columns.iter().map(|c| c.len() + 2).collect())
+    }
+
+    fn add(&mut self, cells: &[Cell<'_>]) {
+        for (max, cell) in self.0.iter_mut().zip(cells) {
+            *max = (*max).max(cell_width(cell) + 1);
+        }
+    }
+}
+
+/// One sheet being written row by row (rust_xlsxwriter's low-memory mode: each row goes to a
+/// temporary file when the next begins, so memory does not grow with the rows). The column
+/// widths are known before the first row (a first pass over the rows measures them).
 struct SheetWriter<'w> {
     ws: &'w mut Worksheet,
-    widths: Vec<usize>,
     row: u32,
     columns: usize,
 }
 
 impl<'w> SheetWriter<'w> {
     fn new(
-        ws: &'w mut Worksheet,
+        wb: &'w mut Workbook,
         name: &str,
         columns: &[&str],
+        widths: &Widths,
         header: &Format,
     ) -> Result<Self, XlsxError> {
+        let ws = wb.add_worksheet_with_low_memory();
         ws.set_name(name)?;
+        for (c, w) in widths.0.iter().enumerate() {
+            ws.set_column_width(c as u16, (*w).min(MAX_WIDTH) as f64)?;
+        }
+        ws.set_freeze_panes(1, 0)?;
         for (c, col) in columns.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, *col, header)?;
         }
         Ok(Self {
             ws,
-            widths: columns.iter().map(|c| c.len() + 2).collect(),
             row: 0,
             columns: columns.len(),
         })
@@ -93,22 +129,14 @@ impl<'w> SheetWriter<'w> {
     fn row(&mut self, cells: &[Cell<'_>], date_fmt: &Format) -> Result<(), XlsxError> {
         self.row += 1;
         for (c, cell) in cells.iter().enumerate() {
-            let w = write_cell(self.ws, self.row, c as u16, cell, date_fmt)?;
-            if let Some(max) = self.widths.get_mut(c) {
-                *max = (*max).max(w + 1);
-            }
+            write_cell(self.ws, self.row, c as u16, cell, date_fmt)?;
         }
         Ok(())
     }
 
     fn finish(self) -> Result<(), XlsxError> {
-        self.ws.set_freeze_panes(1, 0)?;
         self.ws
             .autofilter(0, 0, self.row, (self.columns - 1) as u16)?;
-        for (c, w) in self.widths.iter().enumerate() {
-            self.ws
-                .set_column_width(c as u16, (*w).min(MAX_WIDTH) as f64)?;
-        }
         Ok(())
     }
 }
@@ -121,25 +149,27 @@ fn renewals(
     header: &Format,
     date_fmt: &Format,
 ) -> Result<(), RenderError> {
+    use crate::renewals::{COLUMNS, SUMMARY_COLUMNS};
     let mut buf = Vec::new();
-    let mut sheet = SheetWriter::new(
-        wb.add_worksheet(),
-        "Summary",
-        crate::renewals::SUMMARY_COLUMNS,
-        header,
-    )
+    let mut widths = Widths::new(SUMMARY_COLUMNS);
+    cal.for_each_summary_row(&mut buf, |cells| {
+        widths.add(cells);
+        Ok::<(), XlsxError>(())
+    })
     .map_err(err)?;
+    let mut sheet =
+        SheetWriter::new(wb, "Summary", SUMMARY_COLUMNS, &widths, header).map_err(err)?;
     cal.for_each_summary_row(&mut buf, |cells| sheet.row(cells, date_fmt))
         .map_err(err)?;
     sheet.finish().map_err(err)?;
     for (i, q) in cal.quarters.iter().enumerate() {
-        let mut sheet = SheetWriter::new(
-            wb.add_worksheet(),
-            &q.label,
-            crate::renewals::COLUMNS,
-            header,
-        )
+        let mut widths = Widths::new(COLUMNS);
+        cal.for_each_file_row(Some(i), &mut buf, |cells| {
+            widths.add(cells);
+            Ok::<(), XlsxError>(())
+        })
         .map_err(err)?;
+        let mut sheet = SheetWriter::new(wb, &q.label, COLUMNS, &widths, header).map_err(err)?;
         cal.for_each_file_row(Some(i), &mut buf, |cells| sheet.row(cells, date_fmt))
             .map_err(err)?;
         sheet.finish().map_err(err)?;
@@ -147,18 +177,34 @@ fn renewals(
     Ok(())
 }
 
-pub(super) fn workbook(report: &Report<'_>) -> Result<Vec<u8>, RenderError> {
+/// The workbook of `report`, written to `out` (a file, or a buffer for [`workbook`]). The rows
+/// are read twice (widths, then cells); memory holds one row and the distinct strings.
+pub(super) fn write_workbook<W: Write + Seek + Send>(
+    report: &Report<'_>,
+    out: W,
+) -> Result<(), RenderError> {
     let columns = columns(report.kind()).ok_or(RenderError::NoFileFormat(report.kind()))?;
     let mut wb = Workbook::new();
     let header = Format::new().set_bold();
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     if let ReportBody::Renewals(cal) = &report.body {
         renewals(&mut wb, cal, &header, &date_fmt)?;
-        return wb.save_to_buffer().map_err(err);
+        return wb.save_to_writer(out).map_err(err);
     }
-    let mut sheet = SheetWriter::new(wb.add_worksheet(), report.kind().name(), columns, &header)
-        .map_err(err)?;
+    let mut widths = Widths::new(columns);
+    for_each_row(report, |cells| {
+        widths.add(cells);
+        Ok(())
+    })?;
+    let mut sheet =
+        SheetWriter::new(&mut wb, report.kind().name(), columns, &widths, &header).map_err(err)?;
     for_each_row(report, |cells| sheet.row(cells, &date_fmt).map_err(err))?;
     sheet.finish().map_err(err)?;
-    wb.save_to_buffer().map_err(err)
+    wb.save_to_writer(out).map_err(err)
+}
+
+pub(super) fn workbook(report: &Report<'_>) -> Result<Vec<u8>, RenderError> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    write_workbook(report, &mut out)?;
+    Ok(out.into_inner())
 }

@@ -26,6 +26,7 @@ pub fn params(seed: u64, accounts: usize, vas: usize, licenses: usize) -> GenPar
         virtual_accounts: vas,
         licenses_per_va: licenses,
         anchor: anchor(),
+        lines_per_record: None,
     }
 }
 

@@ -8,7 +8,7 @@
 //! Chart reports (`chart-mix`, `chart-expirations`, `chart-usage`, `status-chart`) take the same
 //! source, filters and `--now`, and render a PNG (`--format png --out FILE`).
 
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -291,8 +291,9 @@ fn check(args: &Args) -> Result<Request, CliError> {
     })
 }
 
-/// Writes `report` in `format` to `w`. JSON and CSV are written row by row: memory stays at
-/// the inventory and its rows, however large the document (issue 14).
+/// Writes `report` in `format` to `w`. JSON and CSV are written row by row and XLSX through
+/// temporary files: memory stays at the inventory and its rows, however large the document
+/// (issue 14).
 fn render(
     report: &Report<'_>,
     format: Format,
@@ -317,7 +318,20 @@ fn render(
             md.push('\n');
             md.into_bytes()
         }
-        Format::Xlsx => report.to_xlsx().map_err(CliError::internal)?,
+        Format::Xlsx => {
+            // The zip writer needs to seek: the workbook goes to an unnamed temporary file
+            // (its sheet rows already through rust_xlsxwriter's own), then is copied out.
+            let tmp_error = |e: std::io::Error| {
+                CliError::internal(format!(
+                    "cannot create a temporary file for the workbook: {e}"
+                ))
+            };
+            let mut file = tempfile::tempfile().map_err(tmp_error)?;
+            report.write_xlsx(&mut file).map_err(CliError::internal)?;
+            file.seek(std::io::SeekFrom::Start(0)).map_err(tmp_error)?;
+            std::io::copy(&mut file, w).map_err(inputs::output_error)?;
+            return Ok(());
+        }
         Format::Png => {
             return Err(CliError::internal(
                 "a report cannot be rendered as PNG (only charts)",
