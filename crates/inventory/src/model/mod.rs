@@ -310,6 +310,32 @@ impl Inventory {
         }
     }
 
+    /// The bytes this inventory holds on the heap (its tables, strings, warnings), counted
+    /// from the capacities it owns: what a cache of inventories should weigh it by.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let text = |s: &String| s.capacity();
+        std::mem::size_of::<Inventory>()
+            + self.strings.buf.capacity()
+            + self.strings.starts.capacity() * size_of::<u32>()
+            + self.accounts.capacity() * size_of::<Account>()
+            + self
+                .accounts
+                .iter()
+                .map(|a| a.vas.capacity() * size_of::<Sym>())
+                .sum::<usize>()
+            + self.records.capacity() * size_of::<Record>()
+            + self.lines.capacity() * size_of::<Line>()
+            + self.missing_accounts.capacity() * size_of::<MissingAccount>()
+            + self
+                .missing_accounts
+                .iter()
+                .map(|m| text(&m.name) + text(&m.domain) + text(&m.reason))
+                .sum::<usize>()
+            + self.warnings.capacity() * size_of::<String>()
+            + self.warnings.iter().map(text).sum::<usize>()
+    }
+
     /// Number of interned strings (memory diagnostics).
     pub fn interned_strings(&self) -> usize {
         self.strings.starts.len().saturating_sub(1)

@@ -33,6 +33,7 @@ fn line(l: &LineRow<'_>) -> Value {
     })
 }
 
+#[derive(Clone, Copy)]
 enum Figure {
     Shortage,
     Utilization,
@@ -63,23 +64,34 @@ fn record(r: &RecordRow<'_>, figure: &Figure) -> Value {
     v
 }
 
-fn lines(s: &LinesSection<'_>, items_key: &str) -> Map<String, Value> {
+/// The items of a section, or `null` where the streamed writer puts them row by row.
+fn items<T>(rows: &[T], streamed: bool, f: impl Fn(&T) -> Value) -> Value {
+    if streamed {
+        Value::Null
+    } else {
+        Value::Array(rows.iter().map(f).collect())
+    }
+}
+
+fn lines(s: &LinesSection<'_>, items_key: &str, streamed: bool) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("count".into(), json!(s.count));
     m.insert("quantity".into(), json!(s.quantity));
-    m.insert(
-        items_key.into(),
-        Value::Array(s.items.iter().map(line).collect()),
-    );
+    m.insert(items_key.into(), items(&s.items, streamed, line));
     m
 }
 
-fn records(s: &RecordsSection<'_>, items_key: &str, figure: Figure) -> Map<String, Value> {
+fn records(
+    s: &RecordsSection<'_>,
+    items_key: &str,
+    figure: Figure,
+    streamed: bool,
+) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("count".into(), json!(s.count));
     m.insert(
         items_key.into(),
-        Value::Array(s.items.iter().map(|r| record(r, &figure)).collect()),
+        items(&s.items, streamed, |r| record(r, &figure)),
     );
     m
 }
@@ -139,12 +151,12 @@ fn export_row(r: &crate::report::ExportRow<'_>, now: i64) -> Value {
 }
 
 pub(super) fn report(r: &Report<'_>) -> Value {
-    document(r, true)
+    document(r, false)
 }
 
-/// [`report`], with the export's `items` left `null` unless `export_items` (the streamed
-/// writer makes them one at a time instead).
-fn document(r: &Report<'_>, export_items: bool) -> Value {
+/// [`report`], with the `items` of the line, record and export reports left `null` when
+/// `streamed` (the streamed writer makes them one at a time instead).
+fn document(r: &Report<'_>, streamed: bool) -> Value {
     let mut m = Map::new();
     m.insert("report".into(), json!(r.kind().name()));
     match &r.body {
@@ -168,39 +180,40 @@ fn document(r: &Report<'_>, export_items: bool) -> Value {
                     .collect(),
             );
         }
-        ReportBody::Expired(s) => m.extend(lines(s, "items")),
+        ReportBody::Expired(s) => m.extend(lines(s, "items", streamed)),
         ReportBody::Expiring(d, s) => {
             m.insert("days".into(), json!(d.get()));
-            m.extend(lines(s, "items"));
+            m.extend(lines(s, "items", streamed));
         }
-        ReportBody::Shortages(s) => m.extend(records(s, "items", Figure::Shortage)),
-        ReportBody::Usage(s) => m.extend(records(s, "items", Figure::Utilization)),
+        ReportBody::Shortages(s) => m.extend(records(s, "items", Figure::Shortage, streamed)),
+        ReportBody::Usage(s) => m.extend(records(s, "items", Figure::Utilization, streamed)),
         ReportBody::Mix(accounts) => {
             m.insert("accounts".into(), mix(accounts));
         }
         ReportBody::Status(st) => {
-            m.insert("expired".into(), Value::Object(lines(&st.expired, "top")));
-            let mut exp = lines(&st.expiring, "top");
+            m.insert(
+                "expired".into(),
+                Value::Object(lines(&st.expired, "top", false)),
+            );
+            let mut exp = lines(&st.expiring, "top", false);
             exp.insert("days".into(), json!(crate::report::Days::STATUS.get()));
             m.insert("expiring".into(), Value::Object(exp));
             m.insert(
                 "shortages".into(),
-                Value::Object(records(&st.shortages, "top", Figure::Shortage)),
+                Value::Object(records(&st.shortages, "top", Figure::Shortage, false)),
             );
             m.insert(
                 "usage".into(),
-                Value::Object(records(&st.usage, "top", Figure::Utilization)),
+                Value::Object(records(&st.usage, "top", Figure::Utilization, false)),
             );
             m.insert("mix".into(), mix(&st.mix));
         }
         ReportBody::Export(rows) => {
             m.insert("count".into(), json!(rows.len()));
-            let items = if export_items {
-                Value::Array(rows.iter().map(|x| export_row(x, r.now)).collect())
-            } else {
-                Value::Null
-            };
-            m.insert("items".into(), items);
+            m.insert(
+                "items".into(),
+                items(rows, streamed, |x| export_row(x, r.now)),
+            );
         }
         ReportBody::Rebalance(rows) => {
             m.insert("count".into(), json!(rows.len()));
@@ -245,26 +258,27 @@ fn document(r: &Report<'_>, export_items: bool) -> Value {
 pub(super) fn write_report(r: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use serde::Serialize;
     let mut ser = serde_json::Serializer::pretty(&mut *out);
-    match &r.body {
-        ReportBody::Export(rows) => {
-            let head = document(r, false);
-            Streamed {
-                head: &head,
-                rows,
-                now: r.now,
-            }
-            .serialize(&mut ser)?;
+    let rows = match &r.body {
+        ReportBody::Export(rows) => Some(Rows::Export(rows, r.now)),
+        ReportBody::Expired(s) | ReportBody::Expiring(_, s) => Some(Rows::Lines(&s.items)),
+        ReportBody::Shortages(s) => Some(Rows::Records(&s.items, Figure::Shortage)),
+        ReportBody::Usage(s) => Some(Rows::Records(&s.items, Figure::Utilization)),
+        _ => None,
+    };
+    match rows {
+        Some(rows) => {
+            let head = document(r, true);
+            Streamed { head: &head, rows }.serialize(&mut ser)?;
         }
-        _ => report(r).serialize(&mut ser)?,
+        None => report(r).serialize(&mut ser)?,
     }
     out.write_all(b"\n")
 }
 
-/// The export document: `head`'s entries in their order, `items` made row by row.
+/// A document: `head`'s entries in their order, its `items` made row by row from `rows`.
 struct Streamed<'a, 'r> {
     head: &'a Value,
-    rows: &'a [crate::report::ExportRow<'r>],
-    now: i64,
+    rows: Rows<'a, 'r>,
 }
 
 impl serde::Serialize for Streamed<'_, '_> {
@@ -276,7 +290,7 @@ impl serde::Serialize for Streamed<'_, '_> {
         let mut map = s.serialize_map(Some(head.len()))?;
         for (key, value) in head {
             if key == "items" {
-                map.serialize_entry(key, &Rows(self.rows, self.now))?;
+                map.serialize_entry(key, &self.rows)?;
             } else {
                 map.serialize_entry(key, value)?;
             }
@@ -285,15 +299,38 @@ impl serde::Serialize for Streamed<'_, '_> {
     }
 }
 
-struct Rows<'a, 'r>(&'a [crate::report::ExportRow<'r>], i64);
+/// The rows of a streamed document's `items`.
+enum Rows<'a, 'r> {
+    Export(&'a [crate::report::ExportRow<'r>], i64),
+    Lines(&'a [LineRow<'r>]),
+    Records(&'a [RecordRow<'r>], Figure),
+}
 
 impl serde::Serialize for Rows<'_, '_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for row in self.0 {
-            seq.serialize_element(&export_row(row, self.1))?;
+        match *self {
+            Rows::Export(rows, now) => {
+                let mut seq = s.serialize_seq(Some(rows.len()))?;
+                for row in rows {
+                    seq.serialize_element(&export_row(row, now))?;
+                }
+                seq.end()
+            }
+            Rows::Lines(rows) => {
+                let mut seq = s.serialize_seq(Some(rows.len()))?;
+                for row in rows {
+                    seq.serialize_element(&line(row))?;
+                }
+                seq.end()
+            }
+            Rows::Records(rows, figure) => {
+                let mut seq = s.serialize_seq(Some(rows.len()))?;
+                for row in rows {
+                    seq.serialize_element(&record(row, &figure))?;
+                }
+                seq.end()
+            }
         }
-        seq.end()
     }
 }
