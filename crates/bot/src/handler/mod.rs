@@ -115,7 +115,7 @@ pub(crate) const MAX_REMEMBERED_OFFERS: u64 = 100_000;
 
 impl Weighed for Inventory {
     fn weight_bytes(&self) -> usize {
-        // What it really holds (the bench `scale` checks this against a counting allocator).
+        // What it really holds; the `scale` bench prints it beside the process's RSS growth.
         self.heap_bytes()
     }
 

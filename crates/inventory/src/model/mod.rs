@@ -315,7 +315,7 @@ impl Inventory {
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
         let text = |s: &String| s.capacity();
-        std::mem::size_of::<Inventory>()
+        size_of::<Inventory>()
             + self.strings.buf.capacity()
             + self.strings.starts.capacity() * size_of::<u32>()
             + self.accounts.capacity() * size_of::<Account>()
