@@ -145,6 +145,23 @@ impl Snapshot {
                 source,
             }
         };
+        let write = |out: &mut dyn Write| {
+            let mut writer = std::io::BufWriter::new(out);
+            serde_json::to_writer(&mut writer, self)
+                .map_err(std::io::Error::from)
+                .map_err(io("write"))?;
+            writer.write_all(b"\n").map_err(io("write"))?;
+            writer.flush().map_err(io("write"))
+        };
+        // `/dev/null`, a FIFO or a terminal is written in place: renaming the temporary file
+        // onto it would replace the device with a regular file.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(io("open"))?;
+            return write(&mut file);
+        }
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -154,14 +171,7 @@ impl Snapshot {
             .suffix(".tmp")
             .tempfile_in(dir)
             .map_err(io("create a temporary file for"))?;
-        {
-            let mut writer = std::io::BufWriter::new(temp.as_file_mut());
-            serde_json::to_writer(&mut writer, self)
-                .map_err(std::io::Error::from)
-                .map_err(io("write"))?;
-            writer.write_all(b"\n").map_err(io("write"))?;
-            writer.flush().map_err(io("write"))?;
-        }
+        write(temp.as_file_mut())?;
         temp.as_file().sync_all().map_err(io("write"))?;
         temp.persist(path)
             .map_err(|e| e.error)
@@ -230,6 +240,31 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names, vec!["snap.json".to_string()]);
+    }
+
+    #[test]
+    fn a_snapshot_written_to_a_fifo_goes_through_it_and_leaves_it_a_fifo() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("snap.fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success(), "mkfifo failed");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        let s = Snapshot::from_json_slice(br#"{"accounts":[]}"#).unwrap();
+        s.write_atomic(&fifo).unwrap();
+        // Checked before joining: had the FIFO been replaced, the reader would wait forever.
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+        assert_eq!(
+            reader.join().unwrap(),
+            b"{\"accounts\":[],\"licenses\":{}}\n"
+        );
     }
 
     #[test]

@@ -185,6 +185,17 @@ pub fn write_atomic_with(
     let fail = |e: &dyn std::fmt::Display| {
         CliError::internal(format!("cannot write {}: {e}", path.display()))
     };
+    // `/dev/null`, a FIFO or a terminal is written in place: renaming the temporary file onto
+    // it would replace the device with a regular file (for every program on the machine).
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| fail(&e))?;
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
+        write(&mut buffered)?;
+        return buffered.flush().map_err(|e| fail(&e));
+    }
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
     {
         let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
@@ -291,6 +302,28 @@ mod tests {
         write_atomic(&file, b"new").unwrap();
         assert_eq!(std::fs::read(&file).unwrap(), b"new");
         // No temporary file is left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_output_that_is_not_a_regular_file_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("out.fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success(), "mkfifo failed");
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        write_atomic(&fifo, b"through the pipe").unwrap();
+        // Checked before joining: had the FIFO been replaced, the reader would wait forever.
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the FIFO was replaced by {kind:?}");
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
