@@ -73,7 +73,7 @@ impl LicenseMetrics {
         };
         let mut totals = Totals::new();
         let now_s = now.timestamp();
-        let mut previous: Option<&slbot_inventory::ExportRow<'_>> = None;
+        let mut previous: Option<slbot_inventory::ExportRow<'_>> = None;
         for row in rows {
             let key = (
                 row.domain.to_string(),
@@ -83,7 +83,7 @@ impl LicenseMetrics {
             let entry = totals.entry(key).or_insert((0, 0, None));
             // One export row per line, the record's figures on each: they count once, on
             // the record's first row (its rows are adjacent).
-            if !previous.is_some_and(|p| same_record(p, row)) {
+            if !previous.is_some_and(|p| same_record(&p, &row)) {
                 entry.0 = entry.0.saturating_add(row.quantity);
                 entry.1 = entry.1.saturating_add(row.in_use);
             }

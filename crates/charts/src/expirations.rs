@@ -13,7 +13,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Datelike, Months, NaiveDate, TimeZone, Utc};
-use slbot_inventory::{Days, ExportRow, Filters, Inventory, ReportBody, ReportKind};
+use slbot_inventory::{Days, Filters, Inventory, ReportBody, ReportKind};
 
 use crate::{ChartError, Scope};
 
@@ -140,9 +140,9 @@ pub fn expirations_chart_data(
     // `export` is the one report that carries each line with its record's architecture;
     // the selection below is the `expiring`/`expired` rule applied to its lines.
     let report = inventory.report(ReportKind::Export, now, filters)?;
-    let rows: &[ExportRow<'_>] = match &report.body {
-        ReportBody::Export(rows) => rows,
-        _ => &[],
+    let rows = match &report.body {
+        ReportBody::Export(rows) => Some(rows),
+        _ => None,
     };
     let now_s = now.timestamp();
     let first_month = month_start(now.year(), now.month());
@@ -152,7 +152,7 @@ pub fn expirations_chart_data(
 
     // (architecture, bucket: None = recent, Some(i) = month i, quantity)
     let mut hits: Vec<(&str, Option<usize>, i64)> = Vec::new();
-    for row in rows {
+    for row in rows.into_iter().flatten() {
         let Some(end_date) = row.line.and_then(|l| l.end_date.seconds()) else {
             continue;
         };

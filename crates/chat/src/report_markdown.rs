@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use slbot_inventory::{
-    AccountRow, Amount, AtRiskRow, ExportRow, LineRow, MixAccount, RebalanceRow, RecordRow,
+    AccountRow, Amount, AtRiskRow, ExportRows, LineRow, MixAccount, RebalanceRow, RecordRow,
     RenewalRow, Renewals, Report, ReportBody, RiskReason, VirtualAccountsRow, NO_PRICE,
 };
 
@@ -229,7 +229,7 @@ fn partial(report: &Report<'_>, total_accounts: usize) -> Option<String> {
 }
 
 /// The one-line summary of `export` (the file carries the rows).
-fn export_summary(report: &Report<'_>, rows: &[ExportRow<'_>], total_accounts: usize) -> String {
+fn export_summary(report: &Report<'_>, rows: &ExportRows<'_>, total_accounts: usize) -> String {
     let accounts: HashSet<(&str, &str)> =
         rows.iter().map(|row| (row.account, row.domain)).collect();
     let accounts = accounts.len();

@@ -6,10 +6,10 @@
 
 use std::cmp::Ordering;
 
-use crate::model::{Inventory, Line, Record, StoredDate};
+use crate::model::{Inventory, StoredDate};
 use crate::report::{
-    utilization, AccountRow, Days, ExportLine, ExportRow, LineRow, LinesSection, MixAccount,
-    MixArchitecture, RecordRow, RecordsSection, ReportBody, ReportKind, StatusReport,
+    utilization, AccountRow, Days, ExportLine, ExportRow, ExportRows, LineRow, LinesSection,
+    MixAccount, MixArchitecture, RecordRow, RecordsSection, ReportBody, ReportKind, StatusReport,
     VirtualAccountsRow,
 };
 use crate::select::Selection;
@@ -133,35 +133,14 @@ impl Inventory {
     }
 
     /// Ties between records: account name, domain, VA, licence name.
-    fn record_identity_cmp(&self, a: &Record, b: &Record) -> Ordering {
-        let (aa, ab) = (
-            &self.accounts[a.account as usize],
-            &self.accounts[b.account as usize],
-        );
-        aa.name
-            .cmp(&ab.name)
-            .then(aa.domain.cmp(&ab.domain))
-            .then(a.va.cmp(&b.va))
-            .then(a.license.cmp(&b.license))
-    }
-
-    /// The full tie-break chain for two lines (by index).
+    /// The full tie-break chain for two lines (by index): see [`crate::model::Order`].
     pub(crate) fn line_tie(&self, a: u32, b: u32) -> Ordering {
-        let (la, lb): (&Line, &Line) = (&self.lines[a as usize], &self.lines[b as usize]);
-        self.record_identity_cmp(
-            &self.records[la.record as usize],
-            &self.records[lb.record as usize],
-        )
-        .then(la.license_type.cmp(&lb.license_type))
-        // NO_SYM is greater than every symbol: a null subscriptionId sorts last.
-        .then(la.subscription_id.cmp(&lb.subscription_id))
-        .then(la.start.tie_key().cmp(&lb.start.tie_key()))
-        .then(a.cmp(&b))
+        self.order.line_rank[a as usize].cmp(&self.order.line_rank[b as usize])
     }
 
+    /// The full tie-break chain for two records (by index).
     pub(crate) fn record_tie(&self, a: u32, b: u32) -> Ordering {
-        self.record_identity_cmp(&self.records[a as usize], &self.records[b as usize])
-            .then(a.cmp(&b))
+        self.order.record_rank[a as usize].cmp(&self.order.record_rank[b as usize])
     }
 
     fn lines_section(
@@ -171,7 +150,8 @@ impl Inventory {
         sel: &Selection,
         limit: Option<usize>,
     ) -> LinesSection<'_> {
-        let mut hits: Vec<(i64, i64, u32)> = Vec::new(); // (endDate, quantity, line)
+        // (endDate, quantity, tie-break rank, line)
+        let mut hits: Vec<(i64, i64, u32, u32)> = Vec::new();
         let mut quantity = 0i64;
         for r in self.selected_records(sel) {
             let rec = &self.records[r as usize];
@@ -187,27 +167,23 @@ impl Inventory {
                 };
                 if keep {
                     quantity = quantity.saturating_add(line.quantity);
-                    hits.push((end, line.quantity, li));
+                    hits.push((end, line.quantity, self.order.line_rank[li as usize], li));
                 }
             }
         }
         let count = hits.len();
         match which {
             LineReport::Expired => sort_top(&mut hits, limit, |a, b| {
-                b.0.cmp(&a.0)
-                    .then(b.1.cmp(&a.1))
-                    .then_with(|| self.line_tie(a.2, b.2))
+                b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2))
             }),
             LineReport::Expiring(_) => sort_top(&mut hits, limit, |a, b| {
-                a.0.cmp(&b.0)
-                    .then(b.1.cmp(&a.1))
-                    .then_with(|| self.line_tie(a.2, b.2))
+                a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2))
             }),
         }
         LinesSection {
             count,
             quantity,
-            items: hits.iter().map(|h| self.line_row(h.2)).collect(),
+            items: hits.iter().map(|h| self.line_row(h.3)).collect(),
         }
     }
 
@@ -235,39 +211,50 @@ impl Inventory {
         sel: &Selection,
         limit: Option<usize>,
     ) -> RecordsSection<'_> {
-        let mut hits: Vec<u32> = self
+        // Each hit carries what its sort reads, so comparisons never leave the vector.
+        struct Hit {
+            in_use: i64,
+            quantity: i64,
+            rank: u32,
+            record: u32,
+        }
+
+        let mut hits: Vec<Hit> = self
             .selected_records(sel)
-            .filter(|&r| {
+            .filter_map(|r| {
                 let rec = &self.records[r as usize];
-                match which {
+                let keep = match which {
                     RecordReport::Shortages => rec.in_use > rec.quantity,
                     RecordReport::Usage => rec.quantity > 0 && rec.in_use > 0,
-                }
+                };
+                keep.then(|| Hit {
+                    in_use: rec.in_use,
+                    quantity: rec.quantity,
+                    rank: self.order.record_rank[r as usize],
+                    record: r,
+                })
             })
             .collect();
         let count = hits.len();
-        let rec = |i: &u32| &self.records[*i as usize];
         match which {
             RecordReport::Shortages => sort_top(&mut hits, limit, |a, b| {
-                let (ra, rb) = (rec(a), rec(b));
-                rb.in_use
-                    .saturating_sub(rb.quantity)
-                    .cmp(&ra.in_use.saturating_sub(ra.quantity))
-                    .then_with(|| self.record_tie(*a, *b))
+                b.in_use
+                    .saturating_sub(b.quantity)
+                    .cmp(&a.in_use.saturating_sub(a.quantity))
+                    .then(a.rank.cmp(&b.rank))
             }),
             RecordReport::Usage => sort_top(&mut hits, limit, |a, b| {
-                let (ra, rb) = (rec(a), rec(b));
                 // Utilization descending, compared exactly: ia/qa vs ib/qb with qa, qb > 0.
-                let lhs = i128::from(rb.in_use) * i128::from(ra.quantity);
-                let rhs = i128::from(ra.in_use) * i128::from(rb.quantity);
+                let lhs = i128::from(b.in_use) * i128::from(a.quantity);
+                let rhs = i128::from(a.in_use) * i128::from(b.quantity);
                 lhs.cmp(&rhs)
-                    .then(rb.in_use.cmp(&ra.in_use))
-                    .then_with(|| self.record_tie(*a, *b))
+                    .then(b.in_use.cmp(&a.in_use))
+                    .then(a.rank.cmp(&b.rank))
             }),
         }
         RecordsSection {
             count,
-            items: hits.iter().map(|&r| self.record_row(r)).collect(),
+            items: hits.iter().map(|h| self.record_row(h.record)).collect(),
         }
     }
 
@@ -327,51 +314,53 @@ impl Inventory {
         out
     }
 
-    fn export_rows(&self, sel: &Selection) -> Vec<ExportRow<'_>> {
-        let mut recs: Vec<u32> = self.selected_records(sel).collect();
-        recs.sort_unstable_by(|&a, &b| self.record_tie(a, b));
-        let mut out = Vec::with_capacity(recs.len() * 2);
-        for r in recs {
-            let rec = &self.records[r as usize];
-            let acc = &self.accounts[rec.account as usize];
-            let base = ExportRow {
-                account: self.s(acc.name),
-                domain: self.s(acc.domain),
-                account_status: self.s(acc.status),
-                account_type: self.s(acc.account_type),
-                virtual_account: self.s(rec.va),
-                license: self.s(rec.license),
-                architecture: self.s(rec.architecture),
-                sub_architecture: self.s(rec.sub_architecture),
-                quantity: rec.quantity,
-                in_use: rec.in_use,
-                available: rec.available,
-                status: self.s(rec.status),
-                billing_type: self.s(rec.billing_type),
-                pending_quantity: rec.pending_quantity,
-                reserved: rec.reserved,
-                is_portable: rec.is_portable,
-                line: None,
-            };
-            if rec.line_count == 0 {
-                out.push(base);
-                continue;
-            }
-            for li in rec.first_line..rec.first_line + rec.line_count {
+    fn export_rows<'s>(&'s self, sel: &Selection) -> ExportRows<'s> {
+        let records: Vec<u32> = self
+            .order
+            .records
+            .iter()
+            .copied()
+            .filter(|&r| {
+                let rec = &self.records[r as usize];
+                sel.account(rec.account) && sel.va(rec.va)
+            })
+            .collect();
+        ExportRows::new(self, records)
+    }
+
+    /// Export row `line` (an index into `lines`, or `None` for a record without lines) of
+    /// record `r`.
+    pub(crate) fn export_row(&self, r: u32, line: Option<u32>) -> ExportRow<'_> {
+        let rec = &self.records[r as usize];
+        let acc = &self.accounts[rec.account as usize];
+        ExportRow {
+            account: self.s(acc.name),
+            domain: self.s(acc.domain),
+            account_status: self.s(acc.status),
+            account_type: self.s(acc.account_type),
+            virtual_account: self.s(rec.va),
+            license: self.s(rec.license),
+            architecture: self.s(rec.architecture),
+            sub_architecture: self.s(rec.sub_architecture),
+            quantity: rec.quantity,
+            in_use: rec.in_use,
+            available: rec.available,
+            status: self.s(rec.status),
+            billing_type: self.s(rec.billing_type),
+            pending_quantity: rec.pending_quantity,
+            reserved: rec.reserved,
+            is_portable: rec.is_portable,
+            line: line.map(|li| {
                 let line = &self.lines[li as usize];
-                out.push(ExportRow {
-                    line: Some(ExportLine {
-                        license_type: self.s(line.license_type),
-                        quantity: line.quantity,
-                        start_date: self.date(line.start),
-                        end_date: self.date(line.end),
-                        subscription_id: self.opt(line.subscription_id),
-                        status: self.s(line.status),
-                    }),
-                    ..base
-                });
-            }
+                ExportLine {
+                    license_type: self.s(line.license_type),
+                    quantity: line.quantity,
+                    start_date: self.date(line.start),
+                    end_date: self.date(line.end),
+                    subscription_id: self.opt(line.subscription_id),
+                    status: self.s(line.status),
+                }
+            }),
         }
-        out
     }
 }

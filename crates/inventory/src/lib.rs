@@ -86,10 +86,10 @@ pub use renewals::{
     QUARTERS_RANGE_SENTENCE,
 };
 pub use report::{
-    AccountRow, DateValue, Days, DaysOutOfRange, ExportLine, ExportRow, FilterKey, Filters,
-    LineRow, LinesSection, MixAccount, MixArchitecture, RecordRow, RecordsSection, Report,
-    ReportBody, Reserved, StatusReport, UnknownFilterValue, VirtualAccountsRow,
-    DAYS_RANGE_SENTENCE,
+    AccountRow, DateValue, Days, DaysOutOfRange, ExportIter, ExportLine, ExportRow, ExportRows,
+    FilterKey, Filters, LineRow, LinesSection, MixAccount, MixArchitecture, RecordRow,
+    RecordsSection, Report, ReportBody, Reserved, StatusReport, UnknownFilterValue,
+    VirtualAccountsRow, DAYS_RANGE_SENTENCE,
 };
 pub use slbot_cssm::MissingAccount;
 

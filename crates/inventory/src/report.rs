@@ -342,6 +342,97 @@ pub enum Reserved {
     Flag(bool),
 }
 
+/// The rows of `export`, in order: made one at a time as they are read, so an export of a
+/// million lines never holds more than the row being written (rows borrow from the
+/// inventory; the report holds only the selected record indices).
+#[derive(Clone)]
+pub struct ExportRows<'a> {
+    inventory: &'a crate::Inventory,
+    records: Vec<u32>,
+    len: usize,
+}
+
+impl<'a> ExportRows<'a> {
+    pub(crate) fn new(inventory: &'a crate::Inventory, records: Vec<u32>) -> Self {
+        let len = records
+            .iter()
+            .map(|&r| (inventory.records[r as usize].line_count as usize).max(1))
+            .sum();
+        ExportRows {
+            inventory,
+            records,
+            len,
+        }
+    }
+
+    /// Number of rows: one per entitlement line, one for each record without lines.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The rows, in the order of reports.md §2.
+    pub fn iter(&self) -> ExportIter<'a, '_> {
+        ExportIter {
+            inventory: self.inventory,
+            records: self.records.iter(),
+            current: None,
+        }
+    }
+}
+
+impl<'a, 'r> IntoIterator for &'r ExportRows<'a> {
+    type Item = ExportRow<'a>;
+    type IntoIter = ExportIter<'a, 'r>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl PartialEq for ExportRows<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for ExportRows<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Iterator over [`ExportRows`].
+pub struct ExportIter<'a, 'r> {
+    inventory: &'a crate::Inventory,
+    records: std::slice::Iter<'r, u32>,
+    /// The record being read and the range of its lines still to give.
+    current: Option<(u32, std::ops::Range<u32>)>,
+}
+
+impl<'a> Iterator for ExportIter<'a, '_> {
+    type Item = ExportRow<'a>;
+    fn next(&mut self) -> Option<ExportRow<'a>> {
+        loop {
+            if let Some((r, lines)) = &mut self.current {
+                if let Some(li) = lines.next() {
+                    return Some(self.inventory.export_row(*r, Some(li)));
+                }
+                self.current = None;
+            }
+            let &r = self.records.next()?;
+            let rec = &self.inventory.records[r as usize];
+            if rec.line_count == 0 {
+                return Some(self.inventory.export_row(r, None));
+            }
+            self.current = Some((r, rec.first_line..rec.first_line + rec.line_count));
+        }
+    }
+}
+
 /// One row of `export`: a record and one of its lines (`line: None` for a record without lines).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ExportRow<'a> {
@@ -424,7 +515,7 @@ pub enum ReportBody<'a> {
     /// `status`.
     Status(Box<StatusReport<'a>>),
     /// `export`.
-    Export(Vec<ExportRow<'a>>),
+    Export(ExportRows<'a>),
     /// `rebalance`: shortages with suggested transfers first, those nothing covers last.
     Rebalance(Vec<RebalanceRow<'a>>),
     /// `at-risk`: accounts by score, highest first.

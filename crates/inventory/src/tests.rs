@@ -784,6 +784,35 @@ fn record_reports_break_ties_by_account_va_license_then_cssm_order() {
     );
 }
 
+#[test]
+fn lines_of_two_records_of_the_same_license_interleave_by_license_type_while_the_export_keeps_each_record_whole(
+) {
+    let l = |ty: &str, status: &str| json!({"licenseType": ty, "quantity": 1, "endDate": day(10), "status": status});
+    let inv = one_account(vec![
+        record(
+            "L",
+            "V",
+            2,
+            0,
+            vec![l("TERM", "first-term"), l("DEMO", "first-demo")],
+        ),
+        record("L", "V", 1, 0, vec![l("DEMO", "second-demo")]),
+    ]);
+    let r = run(&inv, ReportKind::Expiring(days(30)));
+    let got: Vec<&str> = lines_of(&r).items.iter().map(|l| l.status).collect();
+    assert_eq!(got, vec!["first-demo", "second-demo", "first-term"]);
+    let export = run(&inv, ReportKind::Export);
+    let ReportBody::Export(rows) = &export.body else {
+        panic!("not an export")
+    };
+    let got: Vec<&str> = rows
+        .iter()
+        .map(|r| r.line.map_or("", |l| l.status))
+        .collect();
+    assert_eq!(got, vec!["first-term", "first-demo", "second-demo"]);
+    assert_eq!(rows.len(), 3);
+}
+
 // ---------------------------------------------------------------- §2 mix and status
 
 #[test]

@@ -9,7 +9,7 @@ use serde_json::Value;
 use slbot_cssm::MissingAccount;
 
 use super::{
-    strip_position, Account, Inventory, Line, Record, StoredDate, Strings, Sym, View, NO_SYM,
+    strip_position, Account, Inventory, Line, Order, Record, StoredDate, Strings, Sym, View, NO_SYM,
 };
 use crate::catalog::Catalog;
 use crate::date;
@@ -455,11 +455,13 @@ impl<'c> Builder<'c> {
             l.end = md(l.end);
         }
         lines.shrink_to_fit();
+        let order = Order::of(&accounts, &records, &lines);
         Inventory {
             strings: Strings { buf, starts },
             accounts,
             records,
             lines,
+            order,
             missing_accounts,
             warnings,
         }

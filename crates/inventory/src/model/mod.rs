@@ -88,6 +88,91 @@ pub(crate) struct Line {
     pub end: StoredDate,
 }
 
+/// The tie-break order of reports.md §2, computed once per inventory so that sorting a report
+/// compares two integers instead of walking the chain (account name, domain, VA, licence,
+/// licenseType, subscriptionId, startDate, CSSM order) for every comparison.
+#[derive(Debug, Default)]
+pub(crate) struct Order {
+    /// Record indices in tie-break order (account name, domain, VA, licence, CSSM order):
+    /// the order of `export`.
+    pub records: Vec<u32>,
+    /// Position of each record in `records`.
+    pub record_rank: Vec<u32>,
+    /// Position of each line in the line tie-break order (its record's identity, then
+    /// licenseType, subscriptionId with null last, startDate, CSSM order).
+    pub line_rank: Vec<u32>,
+}
+
+impl Order {
+    /// Symbols are already numbered in byte order of their text, so comparing them compares
+    /// the strings.
+    pub(crate) fn of(accounts: &[Account], records: &[Record], lines: &[Line]) -> Order {
+        // Accounts by (name, domain); domains are unique, so this order is total.
+        let mut by_name: Vec<u32> = (0..accounts.len() as u32).collect();
+        by_name.sort_unstable_by_key(|&a| {
+            let acc = &accounts[a as usize];
+            (acc.name, acc.domain)
+        });
+        let mut account_rank = vec![0u32; accounts.len()];
+        for (rank, &a) in by_name.iter().enumerate() {
+            account_rank[a as usize] = rank as u32;
+        }
+        let identity = |r: u32| {
+            let rec = &records[r as usize];
+            (account_rank[rec.account as usize], rec.va, rec.license)
+        };
+        let mut order: Vec<u32> = (0..records.len() as u32).collect();
+        order.sort_unstable_by_key(|&r| (identity(r), r));
+        let mut record_rank = vec![0u32; records.len()];
+        for (rank, &r) in order.iter().enumerate() {
+            record_rank[r as usize] = rank as u32;
+        }
+        // Lines: records of one identity are adjacent in `order`; their lines are ranked
+        // together by the line fields, then CSSM order.
+        let mut line_rank = vec![0u32; lines.len()];
+        let mut next = 0u32;
+        let mut group: Vec<u32> = Vec::new();
+        let mut i = 0;
+        while i < order.len() {
+            let key = identity(order[i]);
+            group.clear();
+            let mut j = i;
+            while j < order.len() && identity(order[j]) == key {
+                let rec = &records[order[j] as usize];
+                group.extend(rec.first_line..rec.first_line + rec.line_count);
+                j += 1;
+            }
+            if group.len() > 1 {
+                group.sort_unstable_by_key(|&l| {
+                    let line = &lines[l as usize];
+                    // NO_SYM is greater than every symbol: a null subscriptionId sorts last.
+                    (
+                        line.license_type,
+                        line.subscription_id,
+                        line.start.tie_key(),
+                        l,
+                    )
+                });
+            }
+            for &l in &group {
+                line_rank[l as usize] = next;
+                next += 1;
+            }
+            i = j;
+        }
+        Order {
+            records: order,
+            record_rank,
+            line_rank,
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        (self.records.capacity() + self.record_rank.capacity() + self.line_rank.capacity())
+            * std::mem::size_of::<u32>()
+    }
+}
+
 /// All strings of an inventory in one buffer; `starts[i]..starts[i + 1]` is symbol `i`.
 #[derive(Debug, Default)]
 struct Strings {
@@ -151,6 +236,7 @@ pub struct Inventory {
     pub(crate) accounts: Vec<Account>,
     pub(crate) records: Vec<Record>,
     pub(crate) lines: Vec<Line>,
+    pub(crate) order: Order,
     missing_accounts: Vec<MissingAccount>,
     warnings: Vec<String>,
 }
@@ -326,6 +412,7 @@ impl Inventory {
                 .sum::<usize>()
             + self.records.capacity() * size_of::<Record>()
             + self.lines.capacity() * size_of::<Line>()
+            + self.order.heap_bytes()
             + self.missing_accounts.capacity() * size_of::<MissingAccount>()
             + self
                 .missing_accounts

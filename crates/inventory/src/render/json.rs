@@ -65,11 +65,11 @@ fn record(r: &RecordRow<'_>, figure: &Figure) -> Value {
 }
 
 /// The items of a section, or `null` where the streamed writer puts them row by row.
-fn items<T>(rows: &[T], streamed: bool, f: impl Fn(&T) -> Value) -> Value {
+fn items<I: IntoIterator>(rows: I, streamed: bool, f: impl FnMut(I::Item) -> Value) -> Value {
     if streamed {
         Value::Null
     } else {
-        Value::Array(rows.iter().map(f).collect())
+        Value::Array(rows.into_iter().map(f).collect())
     }
 }
 
@@ -212,7 +212,7 @@ fn document(r: &Report<'_>, streamed: bool) -> Value {
             m.insert("count".into(), json!(rows.len()));
             m.insert(
                 "items".into(),
-                items(rows, streamed, |x| export_row(x, r.now)),
+                items(rows, streamed, |x| export_row(&x, r.now)),
             );
         }
         ReportBody::Rebalance(rows) => {
@@ -301,7 +301,7 @@ impl serde::Serialize for Streamed<'_, '_> {
 
 /// The rows of a streamed document's `items`.
 enum Rows<'a, 'r> {
-    Export(&'a [crate::report::ExportRow<'r>], i64),
+    Export(&'a crate::report::ExportRows<'r>, i64),
     Lines(&'a [LineRow<'r>]),
     Records(&'a [RecordRow<'r>], Figure),
 }
@@ -313,7 +313,7 @@ impl serde::Serialize for Rows<'_, '_> {
             Rows::Export(rows, now) => {
                 let mut seq = s.serialize_seq(Some(rows.len()))?;
                 for row in rows {
-                    seq.serialize_element(&export_row(row, now))?;
+                    seq.serialize_element(&export_row(&row, now))?;
                 }
                 seq.end()
             }

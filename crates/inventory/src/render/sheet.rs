@@ -203,7 +203,7 @@ pub(super) fn for_each_row<'a>(
         ReportBody::Export(rows) => {
             for r in rows {
                 buf.clear();
-                export_cells(r, report.now, &mut buf);
+                export_cells(&r, report.now, &mut buf);
                 f(&buf)?;
             }
         }
