@@ -4,6 +4,7 @@
 
 mod alexa;
 mod browser;
+mod dashboard;
 mod harness;
 mod history;
 mod journey;
