@@ -86,7 +86,9 @@ pub fn router(dashboard: Arc<Dashboard>) -> Router {
 async fn headers(mut response: Response) -> Response {
     let h = response.headers_mut();
     for (name, value) in [
-        (header::REFERRER_POLICY, "no-referrer"),
+        // `same-origin`, not `no-referrer`: with no referrer at all a browser sends
+        // `Origin: null` on its form posts, and the Origin check below needs the real one.
+        (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (

@@ -62,13 +62,15 @@ pub fn columns(title: &str, rows: &[(String, i64)]) -> String {
             s,
             "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" fill=\"{c}\"></rect>\
              <text x=\"{cx:.1}\" y=\"{vy:.1}\" class=\"value\" text-anchor=\"middle\">{value}</text>\
-             <text x=\"{cx:.1}\" y=\"212\" class=\"label\" text-anchor=\"middle\">{l}</text>",
+             <text x=\"{cx:.1}\" y=\"200\" class=\"label\" text-anchor=\"middle\">{l}</text>\
+             <text x=\"{cx:.1}\" y=\"214\" class=\"label\" text-anchor=\"middle\">{yl}</text>",
             y = 180.0 - h,
             w = slot * 0.7,
             c = PALETTE[0],
             cx = x + slot * 0.35,
             vy = 175.0 - h,
-            l = escape(label.get(2..).unwrap_or(label)),
+            l = escape(&month_label(label).0),
+            yl = escape(&month_label(label).1),
         );
     }
     s.push_str("</svg>");
@@ -136,6 +138,22 @@ pub fn stacked(title: &str, accounts: &[(String, Vec<(String, f64)>)]) -> String
     s
 }
 
+/// `2026-12` → (`Dec`, `2026`), drawn on two lines (other labels as they are).
+fn month_label(ym: &str) -> (String, String) {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    match (
+        ym.get(2..4),
+        ym.get(5..7).and_then(|m| m.parse::<usize>().ok()),
+    ) {
+        (Some(_), Some(m)) if (1..=12).contains(&m) => {
+            (MONTHS[m - 1].to_string(), ym[..4].to_string())
+        }
+        _ => (ym.to_string(), String::new()),
+    }
+}
+
 fn shorten(s: &str, n: usize) -> String {
     let s = s.trim();
     if s.chars().count() <= n {
@@ -154,6 +172,19 @@ fn slug(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_columns_are_labelled_with_the_month_name_over_the_year() {
+        let svg = columns("Per month", &[("2026-12".into(), 2), ("2027-01".into(), 0)]);
+        assert!(
+            svg.contains(">Dec</text>") && svg.contains(">2026</text>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(">Jan</text>") && svg.contains(">2027</text>"),
+            "{svg}"
+        );
+    }
 
     #[test]
     fn chart_labels_are_escaped_and_every_bar_writes_its_value() {

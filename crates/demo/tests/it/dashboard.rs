@@ -254,24 +254,8 @@ async fn two_accounts_and_a_licence_search_in_the_url_give_the_naive_rows_and_th
     assert!(domains.len() >= 3, "{domains:?}");
     let chosen = [domains[1].clone(), domains[2].clone()];
     let lines = naive_lines(&opts, demo.cssm_users, ANA);
-    let now = Utc::now().timestamp();
     let days = 365;
-    let in_scope = |l: &&NaiveLine, term: &str| {
-        chosen.contains(&l.domain)
-            && now < l.end
-            && l.end < now + days * 86_400
-            && l.license.trim().to_lowercase().contains(term)
-    };
-    // A search term that keeps some lines of the two accounts but not all of them.
-    let all = lines.iter().filter(|l| in_scope(l, "")).count();
-    let term = ["dna", "advantage", "essentials", "security", "ise", "a"]
-        .into_iter()
-        .find(|t| {
-            let n = lines.iter().filter(|l| in_scope(l, t)).count();
-            n > 0 && n < all
-        })
-        .expect("a search term that narrows the list");
-    let want = lines.iter().filter(|l| in_scope(l, term)).count();
+    let (term, want) = narrowing_term(&lines, &chosen, days);
 
     let query = format!(
         "account={}&account={}&q={term}&days={days}&sort=endDate&dir=asc",
@@ -297,45 +281,9 @@ async fn two_accounts_and_a_licence_search_in_the_url_give_the_naive_rows_and_th
         .contains("attachment"));
     let csv = csv.text().await.unwrap();
 
-    // The engine's own CSV of the same data and filter (its order is end date ascending), with
-    // the licence search applied here.
-    let snap = snapshot(&opts);
-    let visible: HashSet<&str> = domains.iter().map(String::as_str).collect();
-    let mut seen = snap.clone();
-    seen["accounts"] = Value::Array(
-        snap["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| visible.contains(a["accountDomain"].as_str().unwrap()))
-            .cloned()
-            .collect(),
-    );
-    let inv = slbot_inventory::Inventory::from_json_slice(
-        &serde_json::to_vec(&seen).unwrap(),
-        &slbot_inventory::Catalog::shipped(),
-    )
-    .unwrap();
-    let filters = slbot_inventory::Filters {
-        accounts: chosen.to_vec(),
-        vas: vec![],
-    };
-    let kind = slbot_inventory::ReportKind::Expiring(slbot_inventory::Days::new(365).unwrap());
-    let engine = inv
-        .report(kind, Utc::now(), &filters)
-        .unwrap()
-        .to_csv()
-        .unwrap();
-    let engine = String::from_utf8(engine).unwrap();
-    let mut engine_lines = engine.lines();
-    let header = engine_lines.next().unwrap();
-    let license_col = header.split(',').position(|c| c == "license").unwrap();
-    let mut reader = csv::Reader::from_reader(engine.as_bytes());
-    let expected: Vec<Vec<String>> = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
-        .filter(|r| r[license_col].trim().to_lowercase().contains(term))
-        .collect();
+    // The engine's own CSV of the same data and filter, with the licence search applied here.
+    let (header, expected) =
+        engine_expiring_csv(&opts, demo.cssm_users, ANA, &chosen, days as u32, term);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(
         reader
@@ -506,4 +454,76 @@ async fn sign_out_without_the_csrf_token_is_refused_and_with_it_ends_the_session
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+/// The inventory engine's CSV of `expiring` (`days`) for a snapshot of exactly the accounts
+/// `email` sees, filtered to the `accounts`, with the rows whose licence contains `term` (the
+/// dashboard's search, applied here naively): (header line, rows).
+pub fn engine_expiring_csv(
+    opts: &DemoOptions,
+    users: usize,
+    email: &str,
+    accounts: &[String],
+    days: u32,
+    term: &str,
+) -> (String, Vec<Vec<String>>) {
+    let domains = visible_domains(opts, users, email);
+    let snap = snapshot(opts);
+    let visible: HashSet<&str> = domains.iter().map(String::as_str).collect();
+    let mut seen = snap.clone();
+    seen["accounts"] = Value::Array(
+        snap["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| visible.contains(a["accountDomain"].as_str().unwrap()))
+            .cloned()
+            .collect(),
+    );
+    let inv = slbot_inventory::Inventory::from_json_slice(
+        &serde_json::to_vec(&seen).unwrap(),
+        &slbot_inventory::Catalog::shipped(),
+    )
+    .unwrap();
+    let filters = slbot_inventory::Filters {
+        accounts: accounts.to_vec(),
+        vas: vec![],
+    };
+    let kind = slbot_inventory::ReportKind::Expiring(slbot_inventory::Days::new(days).unwrap());
+    let engine = inv
+        .report(kind, Utc::now(), &filters)
+        .unwrap()
+        .to_csv()
+        .unwrap();
+    let engine = String::from_utf8(engine).unwrap();
+    let header = engine.lines().next().unwrap().to_string();
+    let license_col = header.split(',').position(|c| c == "license").unwrap();
+    let mut reader = csv::Reader::from_reader(engine.as_bytes());
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect::<Vec<_>>())
+        .filter(|r| r[license_col].trim().to_lowercase().contains(term))
+        .collect();
+    (header, rows)
+}
+
+/// A search term that keeps some of the lines expiring within `days` in `accounts`, not all.
+pub fn narrowing_term(
+    lines: &[NaiveLine],
+    accounts: &[String],
+    days: i64,
+) -> (&'static str, usize) {
+    let now = Utc::now().timestamp();
+    let in_scope = |l: &&NaiveLine, term: &str| {
+        accounts.contains(&l.domain)
+            && now < l.end
+            && l.end < now + days * 86_400
+            && l.license.trim().to_lowercase().contains(term)
+    };
+    let all = lines.iter().filter(|l| in_scope(l, "")).count();
+    ["dna", "advantage", "essentials", "security", "ise", "a"]
+        .into_iter()
+        .map(|t| (t, lines.iter().filter(|l| in_scope(l, t)).count()))
+        .find(|(_, n)| *n > 0 && *n < all)
+        .expect("a search term that narrows the list")
 }

@@ -5,6 +5,7 @@
 mod alexa;
 mod browser;
 mod dashboard;
+mod dashboard_browser;
 mod harness;
 mod history;
 mod journey;
