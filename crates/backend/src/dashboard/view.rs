@@ -19,6 +19,9 @@ pub const PAGES: &[(&str, &str)] = &[
     ("mix", "Architecture mix"),
     ("accounts", "Smart accounts"),
     ("virtual-accounts", "Virtual accounts"),
+    ("rebalance", "Rebalance"),
+    ("at-risk", "At risk"),
+    ("renewals", "Renewals"),
 ];
 
 /// Sort direction.
@@ -390,6 +393,95 @@ pub fn table(report: &Report<'_>) -> Option<Table> {
                     a.virtual_accounts
                         .iter()
                         .map(move |va| vec![text(a.name), text(a.domain), text(va)])
+                })
+                .collect(),
+        },
+        ReportBody::Rebalance(rows) => Table {
+            columns: vec![
+                col("account", "Smart account", false, false),
+                col("virtualAccount", "Virtual account", false, false),
+                col("license", "License", false, false),
+                col("quantity", "Quantity", true, false),
+                col("inUse", "In use", true, false),
+                col("shortage", "Shortage", true, false),
+                col("transfers", "Move from (VA: quantity)", false, false),
+                col("covered", "Covered", true, false),
+            ],
+            rows: rows
+                .iter()
+                .map(|r| {
+                    let moves: Vec<String> = r
+                        .transfers
+                        .iter()
+                        .map(|t| format!("{}: {}", t.from.trim(), t.quantity))
+                        .collect();
+                    vec![
+                        text(r.account),
+                        text(r.virtual_account),
+                        text(r.license),
+                        number(r.quantity),
+                        number(r.in_use),
+                        number(r.shortage),
+                        text(&if moves.is_empty() {
+                            "nothing to spare in this account".to_string()
+                        } else {
+                            moves.join("; ")
+                        }),
+                        number(r.covered()),
+                    ]
+                })
+                .collect(),
+        },
+        ReportBody::AtRisk(rows) => Table {
+            columns: vec![
+                col("account", "Smart account", false, false),
+                col("domain", "Domain", false, false),
+                col("expiredInUse", "Expired in use", true, false),
+                col("short", "Short", true, false),
+                col("expiring30", "Expiring in 30 days", true, false),
+                col("score", "Score", true, false),
+                col("topReason", "Main reason", false, false),
+            ],
+            rows: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        text(r.account),
+                        text(r.domain),
+                        number(r.expired_in_use),
+                        number(r.short),
+                        number(r.expiring_30),
+                        number(r.score),
+                        text(r.top_reason.as_str()),
+                    ]
+                })
+                .collect(),
+        },
+        ReportBody::Renewals(r) => Table {
+            columns: vec![
+                col("quarter", "Quarter", false, false),
+                col("account", "Smart account", false, false),
+                col("virtualAccount", "Virtual account", false, false),
+                col("license", "License", false, false),
+                col("licenseType", "Type", false, false),
+                col("quantity", "Quantity", true, false),
+                col("endDate", "End date", false, false),
+            ],
+            rows: r
+                .quarters
+                .iter()
+                .flat_map(|q| {
+                    q.rows.iter().map(move |row| {
+                        vec![
+                            text(&q.label),
+                            text(row.account),
+                            text(row.virtual_account),
+                            text(row.license),
+                            text(row.license_type),
+                            number(row.quantity),
+                            text(&slbot_inventory::date::ymd(row.local_end_date)),
+                        ]
+                    })
                 })
                 .collect(),
         },

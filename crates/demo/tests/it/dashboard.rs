@@ -527,3 +527,27 @@ pub fn narrowing_term(
         .find(|(_, n)| *n > 0 && *n < all)
         .expect("a search term that narrows the list")
 }
+
+#[tokio::test]
+async fn the_advisor_reports_have_pages_and_downloads_and_rebalance_lists_every_shortage() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+    let opts = options(dir.path());
+    let ana = sign_in(&demo, ANA).await;
+    let page = ana.page(&format!("{}/report/rebalance", ana.base)).await;
+    // Rebalance has one row per shortage (reports of the inventory crate, "rebalance").
+    assert_eq!(
+        table_rows(&page),
+        naive_shortages(&opts, demo.cssm_users, ANA)
+    );
+    for name in ["rebalance", "at-risk", "renewals"] {
+        let page = ana.page(&format!("{}/report/{name}", ana.base)).await;
+        assert!(page.contains("<table class=\"report\">"), "{name}");
+        assert!(page.contains("<th scope=\"col\""), "{name}");
+        for ext in ["csv", "xlsx"] {
+            let r = ana.get(&format!("{}/report/{name}.{ext}", ana.base)).await;
+            assert_eq!(r.status(), 200, "{name}.{ext}");
+            assert!(!r.bytes().await.unwrap().is_empty(), "{name}.{ext}");
+        }
+    }
+}
