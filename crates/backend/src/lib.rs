@@ -12,6 +12,8 @@
 //!   [`slbot_webex::WebexClient`] in production).
 //! - [`alexa`]: Alexa account linking: `/alexa/authorize` and `/alexa/token`, this backend
 //!   as the skill's OAuth authorization server.
+//! - [`dashboard`]: the Smart Licensing Dashboard under `/dashboard`: the signed-in person's
+//!   reports as pages, charts, CSV/XLSX downloads and a JSON API, behind a session cookie.
 //! - [`health`]: `/healthz` and `/readyz`.
 //! - [`settings`]: the backend's settings from `slbot_config` (missing secrets named).
 //! - [`server`]: settings → store, clients and one router ([`server::app`]) → served with
@@ -25,6 +27,7 @@
 pub mod alexa;
 pub mod app;
 pub mod crypto;
+pub mod dashboard;
 pub mod health;
 pub mod refresh;
 pub mod server;

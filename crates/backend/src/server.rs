@@ -13,6 +13,7 @@ use slbot_signing::{NonceStore, Verifier};
 
 use crate::app::signin_router;
 use crate::crypto::{KeyError, Keyring};
+use crate::dashboard::Dashboard;
 use crate::refresh::Refresher;
 use crate::settings::BackendSettings;
 use crate::sso::{SsoClient, SsoError};
@@ -53,6 +54,8 @@ pub enum StartError {
 pub struct BackendState {
     pub signin: AppState,
     pub token_api: TokenApiDeps,
+    /// The dashboard; `None` when the store keeps no sessions or CSSM's URL is unusable.
+    pub dashboard: Option<Arc<Dashboard>>,
 }
 
 impl std::fmt::Debug for BackendState {
@@ -65,7 +68,11 @@ impl std::fmt::Debug for BackendState {
 
 /// The whole backend: sign-in pages, health checks and the signed token API.
 pub fn app(state: BackendState) -> Router {
-    signin_router(state.signin).merge(token_api::router(state.token_api))
+    let router = signin_router(state.signin).merge(token_api::router(state.token_api));
+    match state.dashboard {
+        Some(dashboard) => router.merge(crate::dashboard::router(dashboard)),
+        None => router,
+    }
 }
 
 /// A started backend's parts a caller may still need (e.g. the demo's `tokens` view).
@@ -128,6 +135,7 @@ pub fn state_from_parts(
     clock: Arc<dyn Clock>,
 ) -> BackendState {
     let refresher: Arc<dyn Refresher> = Arc::new(sso.clone());
+    let dashboard_sso = sso.clone();
     let signin = AppState::new(SignInDeps {
         sso,
         webex,
@@ -152,6 +160,17 @@ pub fn state_from_parts(
             (None, _) => None,
         },
     });
+    let dashboard = match dashboard(settings, &dashboard_sso, store.clone(), clock.clone()) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "the dashboard is off");
+            None
+        }
+    };
+    let signin = match &dashboard {
+        Some(d) => signin.with_dashboard_sessions(d.sessions.clone()),
+        None => signin,
+    };
     let verifier = Verifier::new(
         settings.signing_version,
         settings.backend_secret.clone(),
@@ -166,7 +185,101 @@ pub fn state_from_parts(
             verifier,
             clock,
         },
+        dashboard,
     }
+}
+
+/// How long a dashboard page waits for a first CSSM fetch before it shows the progress page.
+const FIRST_FETCH_WAIT: Duration = Duration::from_secs(3);
+
+/// The dashboard over the store's sessions, a CSSM client and an inventory cache (the bot's,
+/// through Redis, when `SLBOT_CACHE_URL` and `SLBOT_WEBHOOK_SECRET` are both set).
+fn dashboard(
+    settings: &BackendSettings,
+    sso: &SsoClient,
+    store: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+) -> Result<Option<Arc<Dashboard>>, String> {
+    use crate::dashboard::data::{snapshot_decoder, Loader};
+    use crate::dashboard::session::{SessionKeys, Sessions};
+    let Some(session_store) = store.dashboard_sessions() else {
+        return Ok(None);
+    };
+    let d = &settings.dashboard;
+    let cssm_url =
+        slbot_cssm::Url::parse(&d.cssm_api_url).map_err(|e| format!("SLBOT_CSSM_API_URL: {e}"))?;
+    let fetch = slbot_cssm::FetchSettings {
+        page_size: d.cssm_page_size,
+        concurrency: d.cssm_concurrency,
+        request_timeout: d.cssm_timeout,
+        ..slbot_cssm::FetchSettings::default()
+    };
+    let cssm = slbot_cssm::CssmClient::new(
+        &cssm_url,
+        fetch,
+        Arc::new(tokio::sync::Semaphore::new(d.cssm_max_inflight)),
+    )
+    .map_err(|e| format!("SLBOT_CSSM_API_URL: {e}"))?
+    .with_clock(clock.clone());
+    let catalog = Arc::new(match &d.catalog {
+        None => slbot_inventory::Catalog::shipped(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("SLBOT_CATALOG {}: {e}", path.display()))?;
+            slbot_inventory::Catalog::with_overrides(&text)
+                .map_err(|e| format!("SLBOT_CATALOG {}: {e}", path.display()))?
+        }
+    });
+    let cache = match (&d.cache_url, &d.cache_secret) {
+        (Some(url), Some(secret)) => {
+            let shared = slbot_cache::shared::SharedSettings::new(url.clone(), d.cache_ttl);
+            let tier = slbot_cache::shared::SharedTier::new(
+                shared,
+                slbot_cache::derive(secret, b"slbot cache person key v1"),
+            )?;
+            tracing::info!("the dashboard shares the bot's inventory cache (SLBOT_CACHE_URL)");
+            slbot_cache::InventoryCache::shared(
+                d.cache_ttl,
+                d.cache_max_bytes,
+                tier,
+                secret,
+                snapshot_decoder(Arc::clone(&catalog), 64 * 1024 * 1024 * 40),
+            )
+        }
+        _ => slbot_cache::InventoryCache::new(d.cache_ttl, d.cache_max_bytes),
+    };
+    let public = settings.public_url.as_str().trim_end_matches('/');
+    let origin = settings.public_url.origin().ascii_serialization();
+    let sessions = Arc::new(Sessions {
+        keys: SessionKeys::new(
+            &settings.backend_secret,
+            &settings.public_url,
+            d.session_ttl.as_secs(),
+        ),
+        store: session_store,
+        clock: clock.clone(),
+        ttl: d.session_ttl,
+    });
+    let refresher: Arc<dyn Refresher> = Arc::new(sso.clone());
+    Ok(Some(Arc::new(Dashboard {
+        sessions,
+        loader: Loader {
+            cache: Arc::new(cache),
+            cssm,
+            catalog,
+            tokens: store,
+            refresher,
+            clock,
+            wait: FIRST_FETCH_WAIT,
+            progress: moka::sync::Cache::builder()
+                .time_to_live(Duration::from_secs(3600))
+                .max_capacity(100_000)
+                .build(),
+        },
+        root: format!("{public}/dashboard"),
+        login_url: format!("{public}/login"),
+        origin,
+    })))
 }
 
 /// Binds `addr`, naming it when that fails (in use, not local, no permission).

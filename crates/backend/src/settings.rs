@@ -54,6 +54,91 @@ pub struct BackendSettings {
     pub login: LoginLimits,
     /// Alexa account linking (`SLBOT_ALEXA_*`); `None` when none of them is set (feature off).
     pub alexa: Option<AlexaSettings>,
+    /// The dashboard: CSSM, the inventory cache and the session lifetime.
+    pub dashboard: DashboardSettings,
+}
+
+/// What the dashboard needs besides the sign-in: where CSSM is, how inventories are cached
+/// (the bot's `SLBOT_CSSM_*` and `SLBOT_CACHE_*` names), and how long a session lives.
+#[derive(Clone)]
+pub struct DashboardSettings {
+    /// `SLBOT_CSSM_API_URL` (scheme and host).
+    pub cssm_api_url: String,
+    /// `SLBOT_CSSM_PAGE_SIZE`, `SLBOT_CSSM_CONCURRENCY`, `SLBOT_CSSM_TIMEOUT_SECS`,
+    /// `SLBOT_CSSM_MAX_INFLIGHT`.
+    pub cssm_page_size: u32,
+    pub cssm_concurrency: usize,
+    pub cssm_timeout: Duration,
+    pub cssm_max_inflight: usize,
+    /// `SLBOT_CATALOG`: overrides of the shipped architecture catalogue.
+    pub catalog: Option<PathBuf>,
+    /// `SLBOT_CACHE_TTL_SECS`, `SLBOT_CACHE_MAX_MB`.
+    pub cache_ttl: Duration,
+    pub cache_max_bytes: u64,
+    /// `SLBOT_CACHE_URL` (Redis) with `SLBOT_WEBHOOK_SECRET`, the key the bot's shared cache
+    /// is keyed with: both set, the dashboard reads and fills the bot's cache.
+    pub cache_url: Option<SecretString>,
+    pub cache_secret: Option<SecretString>,
+    /// `SLBOT_DASHBOARD_SESSION_MINUTES` (default 60): how long a dashboard session lives.
+    pub session_ttl: Duration,
+}
+
+impl std::fmt::Debug for DashboardSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DashboardSettings")
+            .field("cssm_api_url", &self.cssm_api_url)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("shared_cache", &self.cache_url.is_some())
+            .field("session_ttl", &self.session_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for DashboardSettings {
+    /// The defaults of every `SLBOT_*` name above (no shared cache).
+    fn default() -> Self {
+        Self {
+            cssm_api_url: "https://swapi.cisco.com".to_string(),
+            cssm_page_size: 500,
+            cssm_concurrency: 4,
+            cssm_timeout: Duration::from_secs(30),
+            cssm_max_inflight: 16,
+            catalog: None,
+            cache_ttl: Duration::from_secs(300),
+            cache_max_bytes: 512 * 1024 * 1024,
+            cache_url: None,
+            cache_secret: None,
+            session_ttl: Duration::from_secs(3600),
+        }
+    }
+}
+
+fn dashboard_settings(config: &Config) -> Result<DashboardSettings, ConfigError> {
+    let minutes: u64 = config.value("DASHBOARD_SESSION_MINUTES", None, 60)?;
+    if !(1..=24 * 60).contains(&minutes) {
+        return Err(ConfigError::Invalid {
+            name: "SLBOT_DASHBOARD_SESSION_MINUTES".to_string(),
+            reason: format!("{minutes}: between 1 and 1440 (sessions are short-lived)"),
+        });
+    }
+    Ok(DashboardSettings {
+        cssm_api_url: config
+            .value("CSSM_API_URL", None, "https://swapi.cisco.com".to_string())?
+            .trim_end_matches('/')
+            .to_string(),
+        cssm_page_size: config.value("CSSM_PAGE_SIZE", None, 500)?,
+        cssm_concurrency: config.value("CSSM_CONCURRENCY", None, 4)?,
+        cssm_timeout: Duration::from_secs(config.value("CSSM_TIMEOUT_SECS", None, 30)?),
+        cssm_max_inflight: config.value("CSSM_MAX_INFLIGHT", None, 16)?,
+        catalog: config.parse::<PathBuf>("CATALOG")?,
+        cache_ttl: Duration::from_secs(config.value("CACHE_TTL_SECS", None, 300)?),
+        cache_max_bytes: config.value::<u64>("CACHE_MAX_MB", None, 512)? * 1024 * 1024,
+        cache_url: config
+            .secret("CACHE_URL", None)?
+            .filter(|u| !secrecy::ExposeSecret::expose_secret(u).trim().is_empty()),
+        cache_secret: config.secret("WEBHOOK_SECRET", None)?,
+        session_ttl: Duration::from_secs(minutes * 60),
+    })
 }
 
 /// The Alexa skill as an OAuth client of this backend (account linking).
@@ -265,6 +350,7 @@ impl BackendSettings {
             http: slbot_http::Limits::load(config, Duration::from_secs(10))?,
             login: login_limits(config)?,
             alexa: alexa_settings(config, files)?,
+            dashboard: dashboard_settings(config)?,
         })
     }
 }

@@ -43,6 +43,8 @@ pub struct AppState {
     pub(crate) throttle: Arc<LoginThrottle>,
     /// The cookie binding a sign-in to its browser.
     pub(crate) binding: Arc<BrowserBinding>,
+    /// The dashboard's sessions, issued when a sign-in completes (`None`: no dashboard).
+    pub(crate) sessions: Option<Arc<crate::dashboard::session::Sessions>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -61,7 +63,17 @@ impl AppState {
             binding: Arc::new(BrowserBinding::new(&deps.link_secret, &deps.public_url)),
             deps: Arc::new(deps),
             bot: Arc::new(tokio::sync::OnceCell::new()),
+            sessions: None,
         }
+    }
+
+    /// Issues a dashboard session with every completed sign-in.
+    pub fn with_dashboard_sessions(
+        mut self,
+        sessions: Arc<crate::dashboard::session::Sessions>,
+    ) -> Self {
+        self.sessions = Some(sessions);
+        self
     }
 
     /// The bot's person (id and e-mails), fetched on first use.

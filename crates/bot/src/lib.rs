@@ -35,7 +35,9 @@
 //! show one person's licenses in a group space.
 
 pub mod alexa;
-pub mod cache;
+/// The per-person inventory cache, moved to its own crate (`slbot-cache`) so the backend's
+/// dashboard shares it; re-exported under its old path.
+pub use slbot_cache as cache;
 pub mod events;
 pub mod handler;
 pub mod history;

@@ -83,13 +83,29 @@ pub async fn finish(
         }
         (Ok(outcome), _) => {
             let bot_email = state.bot_email().await;
+            let mut session_cookie = None;
             let page = match outcome {
-                Outcome::SignedIn { .. } => pages::signed_in(bot_email.as_deref()),
+                Outcome::SignedIn { person_id, .. } => {
+                    // The dashboard opens for this browser now: the policy checks have passed.
+                    if let Some(sessions) = &state.sessions {
+                        match sessions.issue(&person_id).await {
+                            Ok(cookie) => session_cookie = Some(cookie),
+                            Err(e) => {
+                                tracing::warn!(error = %e, "could not open a dashboard session")
+                            }
+                        }
+                    }
+                    pages::signed_in(bot_email.as_deref(), &state.public("dashboard/"))
+                }
                 Outcome::Pending { code } => {
                     pages::confirm_code(&code, CONFIRM_MINUTES, bot_email.as_deref())
                 }
             };
-            no_store(Html(page).into_response())
+            let mut response = no_store(Html(page).into_response());
+            if let Some(cookie) = session_cookie {
+                response.headers_mut().append(SET_COOKIE, cookie);
+            }
+            response
         }
         (Err(e), None) => e.into_page(&login),
     };
@@ -168,7 +184,11 @@ async fn to_alexa(
     let Some(alexa) = state.deps.alexa.as_ref() else {
         // Switched off between /alexa/authorize and now: the sign-in itself stands.
         return Ok(no_store(
-            Html(pages::signed_in(state.bot_email().await.as_deref())).into_response(),
+            Html(pages::signed_in(
+                state.bot_email().await.as_deref(),
+                &state.public("dashboard/"),
+            ))
+            .into_response(),
         ));
     };
     let now = state.deps.clock.now();

@@ -55,14 +55,17 @@ pub fn home(login_path: &str, bot_email: Option<&str>) -> String {
     )
 }
 
-/// After a successful sign-in.
-pub fn signed_in(bot_email: Option<&str>) -> String {
+/// After a successful sign-in: the bot in Webex, and the dashboard in this browser.
+pub fn signed_in(bot_email: Option<&str>, dashboard: &str) -> String {
     page(
         "You're signed in — open Webex",
         &format!(
             "<p>The bot sent you a welcome message in your 1:1 space. Ask it <code>help</code> \
-             to see what it can do.</p>{}",
-            open_webex(bot_email)
+             to see what it can do.</p>{}\
+             <p>Or see your licenses here: <a class=\"button\" id=\"open-dashboard\" \
+             href=\"{}\">Open your dashboard</a></p>",
+            open_webex(bot_email),
+            escape(dashboard)
         ),
     )
 }
@@ -111,7 +114,7 @@ mod tests {
 
     #[test]
     fn the_open_link_carries_the_bots_address_encoded() {
-        let html = signed_in(Some("slbot@webex.bot"));
+        let html = signed_in(Some("slbot@webex.bot"), "http://127.0.0.1:8082/dashboard/");
         assert!(
             html.contains("webexteams://im?email=slbot@webex.bot"),
             "{html}"

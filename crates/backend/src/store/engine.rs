@@ -392,6 +392,12 @@ macro_rules! token_store_impl {
                             .execute(&mut *tx)
                             .await
                             .map_err(db)?;
+                        // ... and ends the person's dashboard sessions.
+                        sqlx::query(&$sql("DELETE FROM dashboard_sessions WHERE person_id = ?"))
+                            .bind(person_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db)?;
                         tx.commit().await.map_err(db)?;
                         let Some(row) = row else { return Ok(None) };
                         let blob: Option<Vec<u8>> = row.try_get("refresh_token").map_err(db)?;
@@ -635,6 +641,11 @@ macro_rules! token_store_impl {
                                     .execute(&mut *tx)
                                     .await
                                     .map_err(db)?;
+                                sqlx::query(&$sql("DELETE FROM dashboard_sessions WHERE person_id = ?"))
+                                    .bind(person_id)
+                                    .execute(&mut *tx)
+                                    .await
+                                    .map_err(db)?;
                                 LockedOutcome::Deleted
                             }
                             LockedDecision::Replace(tokens) => {
@@ -725,7 +736,15 @@ macro_rules! token_store_impl {
                             .await
                             .map_err(db)?
                             .rows_affected();
-                        Ok(a + b + c)
+                        let d = sqlx::query(&$sql(
+                            "DELETE FROM dashboard_sessions WHERE expires_at <= ?",
+                        ))
+                        .bind(secs(now))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?
+                        .rows_affected();
+                        Ok(a + b + c + d)
                     })
                 }
 
@@ -743,6 +762,69 @@ macro_rules! token_store_impl {
                     &self,
                 ) -> Option<std::sync::Arc<dyn $crate::store::alexa_grants::AlexaGrants>> {
                     Some(std::sync::Arc::new(self.clone()))
+                }
+
+                fn dashboard_sessions(
+                    &self,
+                ) -> Option<std::sync::Arc<dyn $crate::store::sessions::DashboardSessions>> {
+                    Some(std::sync::Arc::new(self.clone()))
+                }
+            }
+
+            impl $crate::store::sessions::DashboardSessions for $store {
+                fn create<'a>(
+                    &'a self,
+                    hash: &'a str,
+                    person_id: &'a str,
+                    expires_at: DateTime<Utc>,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'a, Result<(), StoreError>> {
+                    Box::pin(async move {
+                        sqlx::query(&$sql(
+                            "INSERT INTO dashboard_sessions (hash, person_id, expires_at, created_at) \
+                             VALUES (?, ?, ?, ?)",
+                        ))
+                        .bind(hash)
+                        .bind(person_id)
+                        .bind(secs(expires_at))
+                        .bind(secs(now))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db)?;
+                        Ok(())
+                    })
+                }
+
+                fn person_of<'a>(
+                    &'a self,
+                    hash: &'a str,
+                    now: DateTime<Utc>,
+                ) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+                    Box::pin(async move {
+                        let row = sqlx::query(&$sql(
+                            "SELECT person_id FROM dashboard_sessions WHERE hash = ? AND expires_at > ?",
+                        ))
+                        .bind(hash)
+                        .bind(secs(now))
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?;
+                        match row {
+                            None => Ok(None),
+                            Some(row) => Ok(Some(row.try_get("person_id").map_err(db)?)),
+                        }
+                    })
+                }
+
+                fn revoke<'a>(&'a self, hash: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+                    Box::pin(async move {
+                        let done = sqlx::query(&$sql("DELETE FROM dashboard_sessions WHERE hash = ?"))
+                            .bind(hash)
+                            .execute(&self.pool)
+                            .await
+                            .map_err(db)?;
+                        Ok(done.rows_affected() > 0)
+                    })
                 }
             }
 

@@ -19,6 +19,7 @@
 pub mod alexa_grants;
 mod engine;
 pub mod postgres;
+pub mod sessions;
 pub mod signin_adapter;
 pub mod sqlite;
 
@@ -44,17 +45,18 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The versions of `migrations/*/000N_*.sql` in `_sqlx_migrations`: dated, so they cannot
 /// collide with another store's migrations sharing the database (sqlx 0.8 keeps one
 /// migrations table per schema).
-pub const SCHEMA_VERSIONS: [i64; 4] = [2026112801, 2026112802, 2026120101, 2026120701];
+pub const SCHEMA_VERSIONS: [i64; 5] = [2026112801, 2026112802, 2026120101, 2026120701, 2026120702];
 
-const MIGRATION_NAMES: [&str; 4] = [
+const MIGRATION_NAMES: [&str; 5] = [
     "backend token store",
     "backend replay window",
     "backend seal format and code keys",
     "backend alexa account linking",
+    "backend dashboard sessions",
 ];
 
 /// The embedded migrations of one dialect (`sql`: the files in version order).
-pub(crate) fn migrator(sql: [&'static str; 4]) -> Migrator {
+pub(crate) fn migrator(sql: [&'static str; 5]) -> Migrator {
     let migrations = SCHEMA_VERSIONS
         .iter()
         .zip(MIGRATION_NAMES)
@@ -325,6 +327,12 @@ pub trait TokenStore: Send + Sync {
     /// The Alexa grants kept in the same database, if this store keeps them (both engines
     /// do; wrappers and fakes need not).
     fn alexa_grants(&self) -> Option<Arc<dyn alexa_grants::AlexaGrants>> {
+        None
+    }
+
+    /// The dashboard's sessions kept in the same database, if this store keeps them (both
+    /// engines do; wrappers and fakes need not).
+    fn dashboard_sessions(&self) -> Option<Arc<dyn sessions::DashboardSessions>> {
         None
     }
 }

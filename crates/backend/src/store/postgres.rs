@@ -18,11 +18,12 @@ use super::StoreError;
 use crate::crypto::Keyring;
 
 /// The schema, oldest migration first.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("../../migrations/postgres/0001_token_store.sql"),
     include_str!("../../migrations/postgres/0002_seen_nonces.sql"),
     include_str!("../../migrations/postgres/0003_seal_format.sql"),
     include_str!("../../migrations/postgres/0004_alexa_link.sql"),
+    include_str!("../../migrations/postgres/0005_dashboard_sessions.sql"),
 ];
 
 /// How long to wait for a pooled connection.

@@ -111,6 +111,7 @@ async fn start(version: Version) -> Linking {
             redirect_urls: vec![REDIRECT.to_string()],
             token_ttl: Duration::from_secs(3600),
         }),
+        dashboard: Default::default(),
     };
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let started = server::start(&settings, clock.clone()).await.unwrap();

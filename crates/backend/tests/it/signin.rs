@@ -331,6 +331,7 @@ fn backend_settings(
         allowed_org_ids: orgs,
         login,
         alexa: None,
+        dashboard: Default::default(),
     }
 }
 

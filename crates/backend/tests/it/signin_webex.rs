@@ -90,6 +90,7 @@ async fn a_dashboard_sign_in_opens_the_real_1_1_space_and_the_bot_can_then_fetch
         allowed_org_ids: vec![],
         login: slbot_backend::signin::throttle::LoginLimits::default(),
         alexa: None,
+        dashboard: Default::default(),
     };
     let clock = Arc::new(SystemClock);
     let started = server::start(&settings, clock.clone()).await.unwrap();

@@ -51,7 +51,7 @@ use slbot_signing::{ServiceCause, TokenClient, TokenError};
 use slbot_webex::WebexClient;
 use tracing::Instrument;
 
-use crate::cache::{CacheKey, Decode, Fetched, InventoryCache, Weighed};
+use crate::cache::{CacheKey, Decode, Fetched, InventoryCache};
 use crate::events::{EventData, Job, Resource};
 use crate::mention::Identity;
 use crate::policy::{Decision, Policy};
@@ -112,18 +112,6 @@ const INVENTORY_NOT_READ: &str = "not read yet";
 
 /// How many people's last filter-card offer one replica remembers.
 pub(crate) const MAX_REMEMBERED_OFFERS: u64 = 100_000;
-
-impl Weighed for Inventory {
-    fn weight_bytes(&self) -> usize {
-        // What it really holds; the `scale` bench prints it beside the process's RSS growth.
-        self.heap_bytes()
-    }
-
-    /// A partial inventory says "try again later": trying again must fetch again.
-    fn keep(&self) -> bool {
-        !self.partial()
-    }
-}
 
 /// The sender and the place of one message.
 #[derive(Debug, Clone)]

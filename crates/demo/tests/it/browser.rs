@@ -27,14 +27,14 @@ use crate::harness::{
 /// How long one page element may take to appear (the first CSSM fetch included).
 const WAIT: Duration = Duration::from_secs(60);
 
-struct Browser {
-    client: Client,
-    _driver: Child,
-    _profile: tempfile::TempDir,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
+    pub(crate) _driver: Child,
+    pub(crate) _profile: tempfile::TempDir,
 }
 
 /// `None` (and a SKIPPED line) when no browser is configured and skips are allowed.
-async fn browser() -> Option<Browser> {
+pub(crate) async fn browser() -> Option<Browser> {
     let Ok(chromium) = std::env::var("SLBOT_TEST_CHROMIUM") else {
         if std::env::var("SLBOT_TEST_REQUIRE_ALL").as_deref() == Ok("1") {
             panic!("SLBOT_TEST_CHROMIUM is not set and SLBOT_TEST_REQUIRE_ALL=1");
@@ -100,7 +100,7 @@ async fn browser() -> Option<Browser> {
 }
 
 /// Saves what the browser shows under `target/tmp/screenshots/` (docs/ has a copy of some).
-async fn save_screenshot(client: &Client, name: &str) {
+pub(crate) async fn save_screenshot(client: &Client, name: &str) {
     save_png(name, &client.screenshot().await.unwrap());
 }
 

@@ -267,7 +267,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The generated CSSM snapshot of the demo's options, as JSON.
-fn snapshot(opts: &DemoOptions) -> Value {
+pub fn snapshot(opts: &DemoOptions) -> Value {
     let snapshot = slbot_sim_cssm::generate(&slbot_sim_cssm::GenParams {
         seed: opts.seed,
         accounts: opts.accounts,

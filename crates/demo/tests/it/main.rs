@@ -4,6 +4,8 @@
 
 mod alexa;
 mod browser;
+mod dashboard;
+mod dashboard_browser;
 mod harness;
 mod history;
 mod journey;

@@ -1,4 +1,4 @@
-//! The per-user inventory cache.
+//! The per-user inventory cache, used by the bot's commands and the backend's dashboard.
 //!
 //! Keyed by the person's id plus HMAC-SHA256(a key, their CSSM token) — never the token
 //! itself, so a dump of the cache reveals no credential, and a new token (after a refresh or a
@@ -13,6 +13,19 @@
 //! When Redis does not answer, each replica goes on with its own entries.
 
 pub mod shared;
+
+/// An inventory weighs what it really holds; a partial one says "try again later", so trying
+/// again must fetch again (it is served to the callers waiting for it, never kept).
+impl Weighed for slbot_inventory::Inventory {
+    fn weight_bytes(&self) -> usize {
+        // What it really holds; the `scale` bench prints it beside the process's RSS growth.
+        self.heap_bytes()
+    }
+
+    fn keep(&self) -> bool {
+        !self.partial()
+    }
+}
 
 use std::future::Future;
 use std::sync::Arc;
