@@ -31,6 +31,6 @@ pub use settings::{
     FetchSettings, Jitter, RandomJitter, SettingsError, TokenRefresher, DEFAULT_BASE_URL,
     DEFAULT_CONCURRENCY, DEFAULT_MAX_INFLIGHT, DEFAULT_PAGE_SIZE, DEFAULT_TIMEOUT_SECS,
 };
-pub use snapshot::{MissingAccount, Snapshot, SnapshotError};
+pub use snapshot::{write_atomic_with, MissingAccount, Snapshot, SnapshotError};
 /// Re-exported so callers can build a base URL without depending on `url` themselves.
 pub use url::Url;

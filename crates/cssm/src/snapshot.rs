@@ -145,39 +145,60 @@ impl Snapshot {
                 source,
             }
         };
-        let write = |out: &mut dyn Write| {
-            let mut writer = std::io::BufWriter::new(out);
-            serde_json::to_writer(&mut writer, self)
-                .map_err(std::io::Error::from)
-                .map_err(io("write"))?;
-            writer.write_all(b"\n").map_err(io("write"))?;
-            writer.flush().map_err(io("write"))
-        };
-        // `/dev/null`, a FIFO or a terminal is written in place: renaming the temporary file
-        // onto it would replace the device with a regular file.
-        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(io("open"))?;
-            return write(&mut file);
-        }
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut temp = tempfile::Builder::new()
-            .prefix(".slbot-snapshot-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(io("create a temporary file for"))?;
-        write(temp.as_file_mut())?;
-        temp.as_file().sync_all().map_err(io("write"))?;
-        temp.persist(path)
-            .map_err(|e| e.error)
-            .map_err(io("replace"))?;
-        Ok(())
+        write_atomic_with(
+            path,
+            ".slbot-snapshot-",
+            |out| {
+                serde_json::to_writer(&mut *out, self)
+                    .map_err(std::io::Error::from)
+                    .map_err(io("write"))?;
+                out.write_all(b"\n").map_err(io("write"))
+            },
+            |action, source| io(action)(source),
+        )
     }
+}
+
+/// Writes `path` whole or not at all: `write` fills a temporary file in the same directory
+/// (buffered, so a large output streams to disk), which is then synced and renamed onto `path`;
+/// readers see the old file or the new one, never half of one. `io` turns a failed step
+/// (`"open"`, `"create a temporary file for"`, `"write"`, `"replace"`) into the caller's error.
+///
+/// `/dev/null`, a FIFO or a terminal is written in place: renaming the temporary file onto it
+/// would replace the device with a regular file (for every program on the machine).
+pub fn write_atomic_with<E>(
+    path: &Path,
+    temp_prefix: &str,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+    io: impl Fn(&'static str, std::io::Error) -> E,
+) -> Result<(), E> {
+    const BUFFER: usize = 1 << 16;
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| io("open", e))?;
+        let mut buffered = std::io::BufWriter::with_capacity(BUFFER, file);
+        write(&mut buffered)?;
+        return buffered.flush().map_err(|e| io("write", e));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(temp_prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| io("create a temporary file for", e))?;
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(BUFFER, temp.as_file_mut());
+        write(&mut buffered)?;
+        buffered.flush().map_err(|e| io("write", e))?;
+    }
+    temp.as_file().sync_all().map_err(|e| io("write", e))?;
+    temp.persist(path).map_err(|e| io("replace", e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]

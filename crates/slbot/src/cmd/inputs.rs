@@ -178,33 +178,9 @@ pub fn write_atomic_with(
     path: &Path,
     write: &mut dyn FnMut(&mut dyn Write) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let fail = |e: &dyn std::fmt::Display| {
+    slbot_cssm::write_atomic_with(path, ".slbot-out-", write, |_, e| {
         CliError::internal(format!("cannot write {}: {e}", path.display()))
-    };
-    // `/dev/null`, a FIFO or a terminal is written in place: renaming the temporary file onto
-    // it would replace the device with a regular file (for every program on the machine).
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| fail(&e))?;
-        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, file);
-        write(&mut buffered)?;
-        return buffered.flush().map_err(|e| fail(&e));
-    }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
-    {
-        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
-        write(&mut buffered)?;
-        buffered.flush().map_err(|e| fail(&e))?;
-    }
-    tmp.as_file().sync_all().map_err(|e| fail(&e))?;
-    tmp.persist(path).map_err(|e| fail(&e.error))?;
-    Ok(())
+    })
 }
 
 /// The history points of snapshot files: each `PATH` is a snapshot file or a directory whose
