@@ -200,8 +200,9 @@ fn dashboard(
     store: Arc<dyn TokenStore>,
     clock: Arc<dyn Clock>,
 ) -> Result<Option<Arc<Dashboard>>, String> {
-    use crate::dashboard::data::{snapshot_decoder, Loader};
+    use crate::dashboard::data::Loader;
     use crate::dashboard::session::{SessionKeys, Sessions};
+    use slbot_cache::snapshot::snapshot_decoder;
     let Some(session_store) = store.dashboard_sessions() else {
         return Ok(None);
     };

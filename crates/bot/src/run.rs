@@ -284,7 +284,7 @@ fn inventory_cache(
         settings.cache_max_bytes,
         tier,
         &settings.webhook_secret,
-        crate::handler::snapshot_decoder(Arc::clone(catalog), max_json),
+        slbot_cache::snapshot::snapshot_decoder(Arc::clone(catalog), max_json),
     ))
 }
 

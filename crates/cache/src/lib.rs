@@ -13,6 +13,7 @@
 //! When Redis does not answer, each replica goes on with its own entries.
 
 pub mod shared;
+pub mod snapshot;
 
 /// An inventory weighs what it really holds; a partial one says "try again later", so trying
 /// again must fetch again (it is served to the callers waiting for it, never kept).

@@ -95,7 +95,7 @@ impl Loader {
                     tokio::task::spawn_blocking(move || {
                         let value = Inventory::from_snapshot(&snapshot, &catalog);
                         let shared = if share {
-                            encode_snapshot(&snapshot)
+                            slbot_cache::snapshot::encode_snapshot(&snapshot)
                         } else {
                             None
                         };
@@ -132,37 +132,4 @@ impl Loader {
     pub async fn forget(&self, person_id: &str) {
         self.cache.forget_person(person_id).await;
     }
-}
-
-/// The snapshot as the shared cache tier holds it (the bot's format: its JSON, gzipped).
-pub fn encode_snapshot(snapshot: &slbot_cssm::Snapshot) -> Option<Vec<u8>> {
-    use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    let written = serde_json::to_writer(&mut gz, snapshot)
-        .map_err(|e| e.to_string())
-        .and_then(|()| gz.flush().map_err(|e| e.to_string()));
-    match written.and_then(|()| gz.finish().map_err(|e| e.to_string())) {
-        Ok(bytes) => Some(bytes),
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot encode an inventory for the shared cache");
-            None
-        }
-    }
-}
-
-/// Rebuilds an inventory another replica (or the bot) fetched: gunzip at most `max_json`
-/// bytes, then the snapshot loader.
-pub fn snapshot_decoder(catalog: Arc<Catalog>, max_json: u64) -> slbot_cache::Decode<Inventory> {
-    Arc::new(move |bytes: Vec<u8>| {
-        use std::io::Read;
-        let mut json = Vec::new();
-        flate2::read::GzDecoder::new(bytes.as_slice())
-            .take(max_json + 1)
-            .read_to_end(&mut json)
-            .map_err(|e| format!("not gzip: {e}"))?;
-        if json.len() as u64 > max_json {
-            return Err(format!("larger than {max_json} bytes once decompressed"));
-        }
-        Inventory::from_json_slice(&json, &catalog).map_err(|e| e.to_string())
-    })
 }
