@@ -18,16 +18,25 @@ use crate::harness::{options, start, visible_domains, ANA};
 
 const WAIT: Duration = Duration::from_secs(60);
 
-async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+/// Asserts that the first `css` element's text becomes `expected` within [`WAIT`]. It polls
+/// rather than reading once: after a click the old page may still be shown, and its elements
+/// go stale (or say something else) as the new page replaces it.
+async fn assert_text(client: &Client, css: &str, expected: &str) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let text = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await.ok(),
+            Err(_) => None,
+        };
+        if text.as_deref() == Some(expected) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "`{css}` says {text:?} after {WAIT:?}, not {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn sign_in(client: &Client, url: &str, email: &str) {
@@ -104,23 +113,16 @@ async fn in_a_browser_the_dashboard_shows_the_naive_counts_filters_sorts_and_dow
             .to_string()
     };
     let expired = lines.iter().filter(|l| l.end < now).count().to_string();
-    assert_eq!(text_of(&client, "#tile-expired .value").await, expired);
-    assert_eq!(
-        text_of(&client, "#tile-expiring-30 .value").await,
-        within(30)
-    );
-    assert_eq!(
-        text_of(&client, "#tile-expiring-90 .value").await,
-        within(90)
-    );
-    assert_eq!(
-        text_of(&client, "#tile-expiring-180 .value").await,
-        within(180)
-    );
-    assert_eq!(
-        text_of(&client, "#tile-shortages .value").await,
-        naive_shortages(&opts, demo.cssm_users, ANA).to_string()
-    );
+    assert_text(&client, "#tile-expired .value", &expired).await;
+    assert_text(&client, "#tile-expiring-30 .value", &within(30)).await;
+    assert_text(&client, "#tile-expiring-90 .value", &within(90)).await;
+    assert_text(&client, "#tile-expiring-180 .value", &within(180)).await;
+    assert_text(
+        &client,
+        "#tile-shortages .value",
+        &naive_shortages(&opts, demo.cssm_users, ANA).to_string(),
+    )
+    .await;
     let ana_overview = client.current_url().await.unwrap().to_string();
     save_screenshot(&client, "dashboard-overview.png").await;
 
@@ -244,7 +246,7 @@ async fn in_a_browser_the_dashboard_shows_the_naive_counts_filters_sorts_and_dow
     // Paul signs in in the same browser: his cookie, Ana's URL → refused.
     sign_in(&client, &demo.url, PAUL).await;
     client.goto(&ana_overview).await.unwrap();
-    assert_eq!(text_of(&client, "h1").await, "This is not your dashboard");
+    assert_text(&client, "h1", "This is not your dashboard").await;
     assert!(client.find(Locator::Css("#tile-expired")).await.is_err());
 
     // Sign out with the page's button; then the dashboard asks to sign in.
@@ -264,14 +266,11 @@ async fn in_a_browser_the_dashboard_shows_the_naive_counts_filters_sorts_and_dow
         .click()
         .await
         .unwrap();
-    assert_eq!(
-        text_of(&client, "h1").await,
-        "You're signed out of the dashboard"
-    );
+    assert_text(&client, "h1", "You're signed out of the dashboard").await;
     client
         .goto(&format!("{}/dashboard/", demo.url))
         .await
         .unwrap();
-    assert_eq!(text_of(&client, "h1").await, "Please sign in");
+    assert_text(&client, "h1", "Please sign in").await;
     client.close().await.unwrap();
 }
