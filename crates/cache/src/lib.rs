@@ -837,10 +837,12 @@ mod tests {
         );
     }
 
-    #[tokio::test]
+    // A second worker thread keeps the renewals on time while the other waits on Redis, and the
+    // lock outlives a renewal's period by two seconds, so a loaded CI machine cannot let it lapse.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_fetch_longer_than_the_lock_keeps_its_lock_renewed_so_nobody_fetches_twice() {
         let Some(url) = redis_url() else { return };
-        let lock_ttl = Duration::from_millis(300);
+        let lock_ttl = Duration::from_millis(3000);
         let a = Arc::new(replica(&url, lock_ttl, 1 << 20));
         let b = replica(&url, lock_ttl, 1 << 20);
         let who = person();
@@ -850,8 +852,8 @@ mod tests {
             tokio::spawn(async move {
                 a.get_or_fetch::<(), _>(a.key(&who, &token("t")), async move {
                     fetches.fetch_add(1, Ordering::SeqCst);
-                    // Four lock lifetimes.
-                    tokio::time::sleep(Duration::from_millis(1200)).await;
+                    // Two lock lifetimes.
+                    tokio::time::sleep(Duration::from_millis(6000)).await;
                     Ok(fetched("slow"))
                 })
                 .await
