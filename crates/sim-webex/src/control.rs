@@ -17,7 +17,7 @@ use crate::api::{JsonBody, QueryMap, SESSION_COOKIE};
 use crate::error::ApiError;
 use crate::model::PersonType;
 use crate::ops::{Dest, Draft, NewPerson};
-use crate::state::{Faults, SimState};
+use crate::state::{Faults, SimState, WebsocketFaults};
 
 /// Longest wait of `GET /_sim/events`.
 const MAX_POLL: Duration = Duration::from_secs(60);
@@ -41,6 +41,11 @@ pub(crate) fn routes() -> Router<SimState> {
         .route(
             "/_sim/faults",
             get(get_faults).post(set_faults).delete(clear_faults),
+        )
+        .route("/_sim/websocket", get(websocket))
+        .route(
+            "/_sim/websocket/faults",
+            get(get_websocket_faults).post(set_websocket_faults),
         )
 }
 
@@ -291,4 +296,20 @@ async fn set_faults(
 async fn clear_faults(State(state): State<SimState>) -> Result<StatusCode, ApiError> {
     state.set_faults(Faults::default())?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn websocket(State(state): State<SimState>) -> Json<Value> {
+    Json(state.websocket_json())
+}
+
+async fn get_websocket_faults(State(state): State<SimState>) -> Json<Value> {
+    Json(json!(state.websocket_faults()))
+}
+
+async fn set_websocket_faults(
+    State(state): State<SimState>,
+    JsonBody(faults): JsonBody<WebsocketFaults>,
+) -> Result<Json<Value>, ApiError> {
+    state.set_websocket_faults(faults)?;
+    Ok(Json(json!(state.websocket_faults())))
 }

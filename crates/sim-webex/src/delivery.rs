@@ -111,9 +111,34 @@ fn build(world: &World, wh: &Webhook, event: &str, actor: &str, data: Value) -> 
     }
 }
 
-/// Deliveries for a message `event` ("created", "updated", "deleted"). A webhook is notified when
-/// its owner did not write the message, is in the room, and — for a bot in a group room — is
-/// mentioned; then its filter must match. The data carries no text.
+/// Whether Webex tells `person` of `msg` (by webhook or on their devices' websockets): they did
+/// not write it, are in its room, and — for a bot in a group room — are mentioned.
+pub(crate) fn message_reaches(world: &World, msg: &Message, person: &str) -> bool {
+    let Some(room) = world.room(&msg.room_id) else {
+        return false;
+    };
+    if person == msg.person_id || !world.is_member(&room.id, person) {
+        return false;
+    }
+    let is_bot = world
+        .person(person)
+        .is_some_and(|p| p.kind == PersonType::Bot);
+    let mentioned = msg.mentioned_people.iter().any(|m| m == person);
+    !(room.kind == RoomType::Group && is_bot && !mentioned)
+}
+
+/// Whether Webex tells `person` of a card submit: they wrote the card, did not submit it
+/// themselves, and are still in the room.
+pub(crate) fn action_reaches(world: &World, action: &AttachmentAction, person: &str) -> bool {
+    world
+        .message(&action.message_id)
+        .is_some_and(|card| card.person_id == person)
+        && person != action.person_id
+        && world.is_member(&action.room_id, person)
+}
+
+/// Deliveries for a message `event` ("created", "updated", "deleted"): to the webhooks whose
+/// owner [`message_reaches`], when their filter matches. The data carries no text.
 pub(crate) fn for_message(world: &World, msg: &Message, event: &str) -> Vec<Delivery> {
     let Some(room) = world.room(&msg.room_id) else {
         return Vec::new();
@@ -128,14 +153,7 @@ pub(crate) fn for_message(world: &World, msg: &Message, event: &str) -> Vec<Deli
         .iter()
         .filter(|w| wants(w, "messages", event))
     {
-        if wh.owner_id == msg.person_id || !world.is_member(&room.id, &wh.owner_id) {
-            continue;
-        }
-        let owner_is_bot = world
-            .person(&wh.owner_id)
-            .is_some_and(|p| p.kind == PersonType::Bot);
-        let mentioned = msg.mentioned_people.contains(&wh.owner_id);
-        if room.kind == RoomType::Group && owner_is_bot && !mentioned {
+        if !message_reaches(world, msg, &wh.owner_id) {
             continue;
         }
         let filter_ok = filter_pairs(&wh.filter)
@@ -170,22 +188,16 @@ pub(crate) fn for_message(world: &World, msg: &Message, event: &str) -> Vec<Deli
     out
 }
 
-/// Deliveries for a card submit: to webhooks owned by the author of the card message (who must
-/// still be in the room and is not the submitter), when the filter matches. No inputs in data.
+/// Deliveries for a card submit: to webhooks whose owner [`action_reaches`], when the filter
+/// matches. No inputs in data.
 pub(crate) fn for_action(world: &World, action: &AttachmentAction) -> Vec<Delivery> {
-    let Some(card) = world.message(&action.message_id) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
     for wh in world
         .webhooks
         .iter()
         .filter(|w| wants(w, "attachmentActions", "created"))
     {
-        if wh.owner_id != card.person_id
-            || wh.owner_id == action.person_id
-            || !world.is_member(&action.room_id, &wh.owner_id)
-        {
+        if !action_reaches(world, action, &wh.owner_id) {
             continue;
         }
         let filter_ok = filter_pairs(&wh.filter)

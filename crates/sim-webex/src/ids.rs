@@ -1,7 +1,8 @@
 //! Webex-shaped identifiers and access tokens.
 //!
 //! Ids are opaque to clients: unpadded URL-safe base64 of `ciscospark://us/<TYPE>/<uuid>`, as
-//! Webex issues them. The simulator never parses them back; it only compares them.
+//! Webex issues them. The simulator compares them, and reads the uuid back out of one only where
+//! Webex shows bare uuids: the activities of the device websocket.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -46,6 +47,14 @@ pub(crate) fn new_id(kind: Kind) -> String {
 /// The id of `kind` for a fixed `uuid` (stable ids such as the default organisation).
 pub(crate) fn id_for(kind: Kind, uuid: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("ciscospark://us/{}/{uuid}", kind.as_str()))
+}
+
+/// The uuid inside an id made by [`id_for`] (`None` for anything else).
+pub(crate) fn uuid_of(id: &str) -> Option<String> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(id).ok()?).ok()?;
+    let rest = text.strip_prefix("ciscospark://us/")?;
+    let (_, uuid) = rest.split_once('/')?;
+    Some(uuid.to_owned())
 }
 
 /// A new random access token (256 bits, URL-safe text).

@@ -10,6 +10,9 @@
 //!   one file per resource, like `api`, plus `faults` (request counting and fault injection).
 //! - `api`: the Webex REST routes under `/v1`, one file per resource; authentication,
 //!   pagination, fault injection and request counting.
+//! - `wdm`: receiving events with no public URL: the catalog `GET /u2c/api/v1/catalog`, the
+//!   device registry `/wdm/api/v1/devices` and the device websocket `GET /mercury/ws/{id}`; the
+//!   rules (queues, acks, replays, websocket faults) are in `ops::devices`.
 //! - `control`: the `/_sim` routes below.
 //! - `delivery`: webhook envelopes, `X-Spark-Signature`, asynchronous POSTs, disabling after
 //!   repeated failures.
@@ -43,6 +46,29 @@
 //!   [`SimConfig::webhook_failure_limit`] (100) failures within
 //!   [`SimConfig::webhook_failure_window`] (5 min) the webhook turns `inactive` until a `PUT`
 //!   sets `status: "active"`. No redelivery.
+//! - Devices and their websocket (bearer tokens; a person sees only their own devices):
+//!   `GET /u2c/api/v1/catalog?format=hostmap` → `{serviceLinks: {wdm, hydra, u2c}, format,
+//!   timestamp}`; `GET|POST /wdm/api/v1/devices` (`{devices: [device]}` / register
+//!   `{name, deviceName?, deviceType?, localizedModel?, model?, systemName?, systemVersion?}`);
+//!   `GET|DELETE /wdm/api/v1/devices/{id}` (204; 404 when unknown or another's). A device is
+//!   `{url: "{public_base}/wdm/api/v1/devices/{uuid}", webSocketUrl:
+//!   "ws(s)://{public_base host and prefix}/mercury/ws/{uuid}", name, deviceName, deviceType,
+//!   localizedModel, model, systemName, systemVersion, creationTime, modificationTime}`.
+//!   Devices live in memory only (not in the state file).
+//! - `GET /mercury/ws/{uuid}`: 404 before the upgrade for an unknown device (or a pending
+//!   `handshake404` fault). The first client text frame must be `{"id", "type": "authorization",
+//!   "data": {"token": "Bearer <token of the device's owner>"}}`, else the server closes with
+//!   code 4401. One live connection per device: a newer one closes the older (code 4000, as
+//!   does deleting the device). Whenever a new message would fire a `messages created` webhook
+//!   for a person (the same rule, without filters), and for card submits to the card's author,
+//!   each of that person's devices queues `{"id": frame uuid, "data": {"eventType":
+//!   "conversation.activity", "activity": {id, objectType: "activity", verb: "post" | "share"
+//!   (with files) | "cardAction", actor: {id, objectType: "person", emailAddress, entryUUID},
+//!   object, target: {id, objectType: "conversation", tags: ["ONE_ON_ONE"] | []}, published}},
+//!   "timestamp": ms, "trackingId"}`, where the ids are the bare uuids inside the REST ids.
+//!   Frames go out in order; one stays queued until the client sends `{"type": "ack",
+//!   "messageId": frame id}`, and is replayed to the device's next connection if none came.
+//!   Frames queued while no connection is open are sent when one opens. Pings are answered.
 //!
 //! # Control API (`/_sim`, JSON, no authentication)
 //! | route | body / query | answer |
@@ -63,6 +89,9 @@
 //! | `GET /_sim/webhooks` | | `{items: [webhook without secret]}` of every owner |
 //! | `POST /_sim/faults` | [`Faults`]: `{rateLimitEvery?, retryAfter?: "S", fail5xxEvery?, lockedEvery?, delayMs?, paths?: "/v1/x" \| ["/v1/x", …]}` | the settings; restarts the count |
 //! | `GET /_sim/faults`, `DELETE /_sim/faults` | | the settings / 204 (none) |
+//! | `POST /_sim/websocket/faults` | [`WebsocketFaults`]: `{dropAfterFrames?: n, handshake404?: n}` (replaces both) | what is left of them; `dropAfterFrames`: the connection that sends the n-th further frame is closed abruptly (no close frame) right after it; `handshake404`: the next n handshakes are answered 404 |
+//! | `GET /_sim/websocket/faults` | | what is left of the websocket faults |
+//! | `GET /_sim/websocket` | | `{devices: [{id, ownerId, name, connected, unacked, sent, acked, replayed}], connections, drops, handshake404s}`: `connections` opened (upgraded), faults fired |
 //!
 //! A control-API message is the Webex message plus `seq`, `personDisplayName`, `edits` and
 //! `fileLinks: [{url, filename, contentType, size}]`; cards are in `attachments` as JSON.
@@ -81,10 +110,11 @@ mod model;
 mod ops;
 pub mod server;
 pub mod state;
+mod wdm;
 
 pub use api::SESSION_COOKIE;
 pub use error::{ApiError, SimError, TOO_LONG_MESSAGE, TRACKING_HEADER};
 pub use model::{PersonType, RoomType, WebhookStatus};
 pub use ops::{NewPerson, ADAPTIVE_CARD, MAX_EDITS, MAX_MESSAGE_BYTES};
 pub use server::{router, serve, spawn, SimHandle};
-pub use state::{DeliveryRecord, Faults, PathFilter, SimConfig, SimState, Stats};
+pub use state::{DeliveryRecord, Faults, PathFilter, SimConfig, SimState, Stats, WebsocketFaults};

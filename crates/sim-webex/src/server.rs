@@ -11,19 +11,21 @@ use tokio::task::JoinHandle;
 
 use crate::error::{ApiError, SimError};
 use crate::state::{SimConfig, SimState};
-use crate::{api, control};
+use crate::{api, control, wdm};
 
 /// Room for form fields and multipart framing around the largest file.
 const BODY_OVERHEAD: usize = 1024 * 1024;
 /// How long [`SimHandle::shutdown`] lets open requests (long polls) finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
-/// Every route: `/v1/…` (Webex) and `/_sim/…` (control), with no other prefix. Nest it where
+/// Every route: `/v1/…` (Webex), `/u2c/…`, `/wdm/…` and `/mercury/…` (the device websocket)
+/// and `/_sim/…` (control), with no other prefix. Nest it where
 /// you like, and set [`SimConfig::public_base`] to match.
 pub fn router(state: SimState) -> Router {
     let limit = state.config().max_file_bytes + BODY_OVERHEAD;
     Router::new()
         .merge(api::routes(state.clone()))
+        .merge(wdm::routes())
         .merge(control::routes())
         .fallback(|| async { ApiError::not_found("resource") })
         .layer(DefaultBodyLimit::max(limit))

@@ -102,6 +102,22 @@ pub struct Faults {
     pub paths: Option<PathFilter>,
 }
 
+/// Websocket faults of `POST /_sim/websocket/faults`; `GET /_sim/websocket/faults` shows what is
+/// left of them (each fires once its count runs out, then clears).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebsocketFaults {
+    /// After sending this many further frames (on any device's connection), the connection that
+    /// sent the last one is closed abruptly: the TCP connection ends with no close frame, so that
+    /// frame stays unacked and is replayed to the device's next connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drop_after_frames: Option<u64>,
+    /// The next this many handshakes (`GET /mercury/ws/{id}`) are answered 404 even for known
+    /// devices, as Webex does for a registration it has expired.
+    #[serde(rename = "handshake404", skip_serializing_if = "Option::is_none")]
+    pub handshake_404: Option<u64>,
+}
+
 /// One prefix or several.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -164,6 +180,8 @@ pub(crate) struct Live {
     /// Webhook id → times of recent failed deliveries.
     pub failures: HashMap<String, VecDeque<DateTime<Utc>>>,
     pub deliveries: VecDeque<DeliveryRecord>,
+    /// Registered devices, their websocket queues and counters.
+    pub devices: crate::ops::DeviceHub,
 }
 
 impl Live {

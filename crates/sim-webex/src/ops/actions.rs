@@ -46,6 +46,7 @@ impl SimState {
             ev.action = Some(json.clone());
             s.live.push_event(ev);
             s.live.stats.attachment_actions += 1;
+            super::devices::queue_action(s, &action);
             s.world.actions.push(action);
             Ok((json, deliveries))
         })?;

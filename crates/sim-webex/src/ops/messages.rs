@@ -208,6 +208,7 @@ impl SimState {
             ev.message = Some(s.world.render_sim_message(&msg, &public_base));
             s.live.push_event(ev);
             let deliveries = delivery::for_message(&s.world, &msg, "created");
+            super::devices::queue_message(s, &msg);
             let id = msg.id.clone();
             s.world.messages.push(msg);
             Ok((id, deliveries))

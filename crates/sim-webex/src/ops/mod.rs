@@ -2,11 +2,13 @@
 //! messages, files, webhooks and card submits. REST handlers and the control API both call these;
 //! each mutation records its event and statistics and starts the webhook deliveries it causes.
 //!
-//! One file per resource, like `api/`; each adds its own `impl SimState` block. This file holds
+//! One file per resource, like `api/` (plus `devices`, the WDM devices and their websocket
+//! queues, and `faults`); each adds its own `impl SimState` block. This file holds
 //! what they share: the destination of a message or membership, "not found" errors, and events.
 
 mod actions;
 mod contents;
+mod devices;
 mod faults;
 mod memberships;
 mod messages;
@@ -14,6 +16,7 @@ mod people;
 mod rooms;
 mod webhooks;
 
+pub(crate) use devices::{DeviceHub, NewDevice, Next};
 pub(crate) use messages::{Draft, MessageQuery, Upload};
 pub use messages::{ADAPTIVE_CARD, MAX_EDITS, MAX_MESSAGE_BYTES};
 pub use people::NewPerson;

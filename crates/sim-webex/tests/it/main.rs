@@ -9,3 +9,4 @@ mod messages;
 mod pagination;
 mod persistence;
 mod webhooks;
+mod websocket;
