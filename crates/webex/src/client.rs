@@ -153,6 +153,16 @@ impl WebexClient {
         &self.inner.base
     }
 
+    /// The bot token, for the one line that puts it in a websocket authorization message.
+    pub(crate) fn token(&self) -> &SecretString {
+        &self.inner.token
+    }
+
+    /// The whole-request timeout, also the limit on opening a websocket.
+    pub(crate) fn timeout(&self) -> Duration {
+        self.inner.settings.timeout
+    }
+
     /// The base URL with `segments` appended, each percent-encoded as one path segment (so an
     /// id can never add path components or a query).
     pub(crate) fn url(&self, segments: &[&str]) -> Url {

@@ -14,18 +14,27 @@
 //! - [`events`]: the webhook delivery envelope and its typed `data`.
 //! - [`signature`]: `X-Spark-Signature` verification (constant time) and signing.
 //! - [`register`]: [`ensure_webhooks`], keeping the bot's two webhooks present and active.
+//! - [`devices`] and [`mercury`]: receiving events with no public URL. [`devices`] finds the
+//!   device service (`discover_wdm`) and keeps one device registration ([`Device`],
+//!   `ensure_device`, `replace_device`); [`mercury`] opens its websocket (`open_websocket`,
+//!   [`ConnectError::NotFound`] when Webex no longer knows the device), reads frames
+//!   ([`Mercury::next`] → [`Incoming`], mapping activities to REST ids: [`Activity`]) and acks
+//!   them ([`Mercury::ack`]).
 //!
 //! Must not: know anything about licences, commands or users' CSSM tokens; read the environment
 //! (the caller passes the base URL, token and settings); log or display the bot token or a
-//! webhook secret.
+//! webhook secret (the websocket's authorization message is the one place the token is written
+//! besides the `Authorization` header).
 
 mod answer;
 pub mod attachment_actions;
 mod body;
 pub mod client;
+pub mod devices;
 pub mod error;
 pub mod events;
 pub mod memberships;
+pub mod mercury;
 pub mod messages;
 mod paging;
 pub mod people;
@@ -39,9 +48,11 @@ pub use attachment_actions::AttachmentAction;
 pub use client::{
     CallObserver, ClientSettings, WebexClient, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES,
 };
+pub use devices::{Device, DEFAULT_U2C_URL, DEVICE_NAME};
 pub use error::{ApiFailure, WebexError};
 pub use events::{AttachmentActionEventData, EventData, MessageEventData, WebhookEvent};
 pub use memberships::{Member, Membership};
+pub use mercury::{Activity, ActivityKind, ConnectError, Incoming, Mercury, MercuryError};
 pub use messages::{
     Attachment, Destination, DownloadedFile, FileUpload, Message, MessageEdit, NewFileMessage,
     NewMessage, RoomType, ADAPTIVE_CARD_CONTENT_TYPE, MAX_MESSAGE_BYTES,

@@ -1,4 +1,5 @@
-//! Integration tests of the Webex client against small in-test HTTP servers on 127.0.0.1:0.
+//! Integration tests of the Webex client against small in-test HTTP servers on 127.0.0.1:0, and
+//! (the websocket transport) against the Webex simulator.
 
 mod calls;
 mod harness;
@@ -7,3 +8,4 @@ mod register;
 mod retries;
 mod secrecy_checks;
 mod signature;
+mod websocket;
