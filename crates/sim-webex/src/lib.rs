@@ -91,7 +91,7 @@
 //! | `GET /_sim/faults`, `DELETE /_sim/faults` | | the settings / 204 (none) |
 //! | `POST /_sim/websocket/faults` | [`WebsocketFaults`]: `{dropAfterFrames?: n, handshake404?: n}` (replaces both) | what is left of them; `dropAfterFrames`: the connection that sends the n-th further frame is closed abruptly (no close frame) right after it; `handshake404`: the next n handshakes are answered 404 |
 //! | `GET /_sim/websocket/faults` | | what is left of the websocket faults |
-//! | `GET /_sim/websocket` | | `{devices: [{id, ownerId, name, connected, unacked, sent, acked, replayed}], connections, drops, handshake404s}`: `connections` opened (upgraded), faults fired |
+//! | `GET /_sim/websocket` | | `{devices: [{id, ownerId, name, connected, unacked, sent, acked, replayed}], connections, drops, handshake404s}`: `connections`: handshakes accepted; `drops`, `handshake404s`: faults fired |
 //!
 //! A control-API message is the Webex message plus `seq`, `personDisplayName`, `edits` and
 //! `fileLinks: [{url, filename, contentType, size}]`; cards are in `attachments` as JSON.

@@ -294,3 +294,27 @@ async fn a_websocket_authorized_with_a_token_that_does_not_own_the_device_ends_w
     let shown = format!("{m:?}");
     assert!(!shown.contains(token["token"].as_str().unwrap()), "{shown}");
 }
+
+#[tokio::test]
+async fn a_wss_handshake_with_a_server_that_does_not_speak_tls_fails_without_panicking() {
+    // Exercises the TLS set-up (rustls on ring with the webpki roots) without a network.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        if let Ok((mut s, _)) = listener.accept().await {
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        }
+    });
+    let (c, _) = crate::harness::client("http://127.0.0.1:9");
+    let device = Device {
+        url: "http://127.0.0.1:9/wdm/api/v1/devices/d1".into(),
+        web_socket_url: format!("wss://localhost:{port}/mercury/ws/d1"),
+        name: DEVICE_NAME.into(),
+        device_type: None,
+        creation_time: None,
+    };
+    let err = c.open_websocket(&device).await.unwrap_err();
+    assert!(matches!(err, ConnectError::Failed(_)), "{err:?}");
+    assert!(!err.to_string().contains(crate::harness::TOKEN));
+}
