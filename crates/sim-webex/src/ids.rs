@@ -75,3 +75,24 @@ pub(crate) fn token_digest(token: &str) -> String {
 pub(crate) fn tracking_id() -> String {
     format!("SIMWEBEX_{}", uuid::Uuid::new_v4())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_uuid_comes_back_out_of_an_id_and_nothing_comes_out_of_other_text() {
+        // Webex's documented example message id.
+        let id = "Y2lzY29zcGFyazovL3VzL01FU1NBR0UvOTJkYjNiZTAtNDNiZC0xMWU2LThhZTktZGQ1YjNkZmM1NjVk";
+        assert_eq!(
+            uuid_of(id).as_deref(),
+            Some("92db3be0-43bd-11e6-8ae9-dd5b3dfc565d")
+        );
+        assert_eq!(
+            id_for(Kind::Message, "92db3be0-43bd-11e6-8ae9-dd5b3dfc565d"),
+            id
+        );
+        assert_eq!(uuid_of("not base64!"), None);
+        assert_eq!(uuid_of(&URL_SAFE_NO_PAD.encode("https://x/y")), None);
+    }
+}

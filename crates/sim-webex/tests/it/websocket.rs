@@ -391,3 +391,17 @@ async fn the_handshake_fault_answers_404_for_a_known_device_then_clears() {
         other => panic!("expected a 404 handshake, got {:?}", other.map(|_| ())),
     }
 }
+
+#[tokio::test]
+async fn deleting_a_device_closes_its_live_connection() {
+    let sim = Sim::start().await;
+    let bot = sim.bot().await;
+    let device = register(&sim, &bot, "slbot").await;
+    let mut ws = connect(&device, &bot.token).await;
+    status_until(&sim, |s| s["devices"][0]["connected"] == true).await;
+    assert_eq!(delete(&sim, &bot, &device).await, StatusCode::NO_CONTENT);
+    match tokio::time::timeout(GUARD, ws.next()).await.unwrap() {
+        Some(Ok(Message::Close(Some(f)))) => assert_eq!(f.code, CloseCode::from(4000)),
+        other => panic!("expected the connection closed, got {other:?}"),
+    }
+}
