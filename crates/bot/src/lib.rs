@@ -29,6 +29,10 @@
 //!   and sign-out seen by all, and each replica on its own while Redis does not answer.
 //! - [`alexa`]: `POST /alexa`, the Alexa skill's endpoint: every request verified as Amazon
 //!   requires, then answered by [`Bot::on_alexa`] over the same reports.
+//! - [`websocket`]: the other transport (`SLBOT_TRANSPORT=websocket`, no public URL): one
+//!   replica holds the bot's Webex websocket and puts its activities through the same door
+//!   as webhooks ([`service::ServiceState::ingest`]: the same deduplication, the same durable
+//!   queue), acknowledging each once queued; reconnects with jittered backoff.
 //! - [`settings`]: the typed settings of `slbot bot`.
 //!
 //! Must not: hold a user's CSSM credentials beyond one command, key anything by a token, or
@@ -52,7 +56,8 @@ pub mod routing;
 pub mod run;
 pub mod service;
 pub mod settings;
+pub mod websocket;
 
 pub use handler::Bot;
 pub use run::{build, build_with, serve, Injected, StartError};
-pub use settings::{BotFlags, BotSettings};
+pub use settings::{BotFlags, BotSettings, Transport};

@@ -201,6 +201,7 @@ impl Metrics {
         stats: &QueueStats,
         queue: Option<QueueDepth>,
         shared_cache_up: Option<bool>,
+        websocket: Option<crate::websocket::WebsocketView>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> String {
         let mut registry = Registry::with_prefix("slbot");
@@ -290,6 +291,53 @@ impl Metrics {
                 "shared_cache_up",
                 "1 when the shared inventory cache (SLBOT_CACHE_URL) answered its last call",
                 gauge(i64::from(up)),
+            );
+        }
+        if let Some(ws) = websocket {
+            use crate::websocket::State;
+            let states = Family::<Labels, Gauge>::default();
+            for state in [
+                State::Standby,
+                State::Connecting,
+                State::Connected,
+                State::Reconnecting,
+                State::Stopped,
+            ] {
+                states
+                    .get_or_create(&vec![("state", state.label())])
+                    .set(i64::from(ws.state == state));
+            }
+            registry.register(
+                "websocket_state",
+                "1 for what the Webex websocket is doing on this replica (connected; standby \
+                 while another replica holds it; connecting; reconnecting; stopped)",
+                states,
+            );
+            registry.register(
+                "websocket_reconnects",
+                "Webex websocket connections that broke or could not be opened and were tried again",
+                counter(ws.reconnects),
+            );
+            registry.register(
+                "websocket_reregistrations",
+                "Fresh device registrations after a websocket handshake answered 404",
+                counter(ws.reregistrations),
+            );
+            let activities = Family::<Labels, Counter>::default();
+            for (outcome, n) in [
+                ("accepted", ws.accepted),
+                ("repeated", ws.repeated),
+                ("ignored", ws.ignored),
+            ] {
+                activities
+                    .get_or_create(&vec![("outcome", outcome)])
+                    .inc_by(n);
+            }
+            registry.register(
+                "websocket_activities",
+                "Activities received over the Webex websocket by outcome (repeated: replayed \
+                 after a reconnect, already taken)",
+                activities,
             );
         }
         if let Some(depth) = queue {

@@ -33,7 +33,8 @@ use crate::notifications::{BackendTokens, CachedInventories, WebexPoster};
 use crate::policy::Policy;
 use crate::queue::{Dispatcher, OVERFLOW_FACTOR};
 use crate::service::{app, ServiceState};
-use crate::settings::BotSettings;
+use crate::settings::{BotSettings, Transport};
+use crate::websocket::{Transport as WebsocketTransport, WebsocketSettings, WebsocketStatus};
 use slbot_notify::{
     EventQueue, NotifyDeps, NotifyService, Scheduler, SchedulerSettings, Singleton,
 };
@@ -300,7 +301,11 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    if let Some(public_url) = &settings.public_url {
+    let websocket = settings.transport == Transport::Websocket;
+    if websocket && settings.public_url.is_some() {
+        tracing::warn!("SLBOT_BOT_PUBLIC_URL is set but events come over the websocket (SLBOT_TRANSPORT=websocket): the webhooks are neither registered nor kept");
+    }
+    if let Some(public_url) = settings.public_url.as_ref().filter(|_| !websocket) {
         let registered = as_webhook_leader(
             bot.store.as_ref(),
             bot.clock.now(),
@@ -361,17 +366,37 @@ pub async fn serve(
             bot: Arc::clone(&bot),
         }));
     }
+    let status = Arc::new(WebsocketStatus::default());
+    if websocket {
+        state = state.with_websocket(Arc::clone(&status));
+    }
     let state = Arc::new(state);
-    let keeper = tokio::spawn(keep_webhooks_enabled(
-        Arc::clone(&bot),
-        settings.webhook_secret.clone(),
-        settings.public_url.clone(),
-        settings.webhook_check_every,
-    ));
+    let keeper = (!websocket).then(|| {
+        tokio::spawn(keep_webhooks_enabled(
+            Arc::clone(&bot),
+            settings.webhook_secret.clone(),
+            settings.public_url.clone(),
+            settings.webhook_check_every,
+        ))
+    });
     // One shutdown signal for both the HTTP service and the notification scheduler: the
     // sender fires (or is dropped with the server's shutdown future) and the loop stops
     // after the pass in progress.
     let (stop_scheduler, stopped) = tokio::sync::watch::channel(());
+    let transport = websocket.then(|| {
+        let transport = WebsocketTransport {
+            webex: bot.webex.clone(),
+            store: Arc::clone(&bot.store),
+            service: Arc::clone(&state),
+            status,
+            settings: WebsocketSettings {
+                u2c_url: settings.webex_u2c_url.clone(),
+                device_name: settings.webex_device_name.clone(),
+                backoff: settings.websocket_backoff,
+            },
+        };
+        transport.run(stopped.clone())
+    });
     let scheduler = {
         let scheduler = Arc::clone(&bot.scheduler);
         let clock = Arc::clone(&bot.clock);
@@ -385,12 +410,22 @@ pub async fn serve(
                 .await;
         })
     };
-    slbot_http::serve(listener, app(state), settings.http, async move {
+    let serving = slbot_http::serve(listener, app(state), settings.http, async move {
         shutdown.await;
         let _ = stop_scheduler.send(());
-    })
-    .await;
-    keeper.abort();
+    });
+    // The websocket runs inside this future, not as a task of its own: it stops taking events
+    // (and frees its lead) on the same signal, and nothing of it outlives a `serve` that is
+    // dropped.
+    match transport {
+        Some(transport) => {
+            tokio::join!(serving, transport);
+        }
+        None => serving.await,
+    }
+    if let Some(keeper) = keeper {
+        keeper.abort();
+    }
     if let Some(fetcher) = license_fetcher {
         fetcher.abort();
     }

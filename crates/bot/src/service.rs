@@ -67,6 +67,8 @@ pub struct ServiceState {
     licenses: Option<Arc<crate::license_metrics::LicenseMetrics>>,
     /// `POST /alexa`, when `SLBOT_ALEXA_SKILL_IDS` is set.
     alexa: Option<Arc<crate::alexa::AlexaEndpoint>>,
+    /// The websocket transport's state, when it is the transport.
+    websocket: Option<Arc<crate::websocket::WebsocketStatus>>,
 }
 
 impl ServiceState {
@@ -91,6 +93,7 @@ impl ServiceState {
             metrics: SharedMetrics::default(),
             licenses: None,
             alexa: None,
+            websocket: None,
         }
     }
 
@@ -139,6 +142,12 @@ impl ServiceState {
     }
 
     /// The same state with `warnings` shown by `/healthz` (e.g. v1 signing's risk).
+    /// Shows the websocket transport's state in `/readyz` and `/metrics`.
+    pub fn with_websocket(mut self, status: Arc<crate::websocket::WebsocketStatus>) -> Self {
+        self.websocket = Some(status);
+        self
+    }
+
     pub fn with_warnings(mut self, warnings: Vec<&'static str>) -> Self {
         self.warnings = warnings;
         self
@@ -204,63 +213,91 @@ async fn webhook(
         state.metrics.delivery(Delivery::Ignored);
         return StatusCode::OK.into_response();
     };
-    let key = format!(
-        "{}:{}:{}",
-        envelope.resource, envelope.event, envelope.data.id
-    );
-    let entry = state.seen.entry(key.clone()).or_insert(()).await;
-    if !entry.is_fresh() {
-        tracing::debug!(event = %key, "ignored a repeated delivery");
-        state.metrics.delivery(Delivery::Repeated);
-        return StatusCode::OK.into_response();
-    }
+    let key = event_key(&envelope.resource, &envelope.event, &envelope.data.id);
     let job = Job {
         resource,
         data: envelope.data,
     };
-    let stats = &state.dispatcher.stats;
-    let full = match &state.intake {
-        Some(_) => state.durable_in_hand().await >= state.max_pending,
-        None => !state.dispatcher.has_room(),
-    };
-    if full {
-        // Not recorded anywhere, so a redelivery is worked on once there is room again.
-        state.seen.invalidate(&key).await;
-        stats.refused.fetch_add(1, Ordering::Relaxed);
-        tracing::error!(event = %key, "the bot has too many events in hand: refusing the delivery with 503");
-        state.metrics.delivery(Delivery::Refused);
-        return saturated();
-    }
-    if let Some(intake) = &state.intake {
-        match intake.accept(&key, &job).await {
-            Ok(true) => {
-                stats.durable_accepted.fetch_add(1, Ordering::Release);
-                state.metrics.delivery(Delivery::Accepted);
-                return StatusCode::OK.into_response();
-            }
-            Ok(false) => {
-                tracing::info!(event = %key, "ignored a delivery already accepted (by this or another replica, or before a restart)");
-                state.metrics.delivery(Delivery::Repeated);
-                return StatusCode::OK.into_response();
-            }
-            // The store is down: this process works on it from memory rather than not at all
-            // (its own set still keeps it from being answered twice here).
-            Err(why) => {
-                tracing::warn!(event = %key, error = %why, "the bot store cannot queue the delivery: working on it from memory");
-            }
-        }
-    }
-    match state.dispatcher.submit(job) {
-        Ok(()) => {
+    match state.ingest(key, job).await {
+        Ingested::Accepted => {
             state.metrics.delivery(Delivery::Accepted);
             StatusCode::OK.into_response()
         }
-        // The in-memory path is full (logged and counted): not taken, so not remembered
-        // either, or a redelivery would be ignored as a repeat.
-        Err(_) => {
-            state.seen.invalidate(&key).await;
+        Ingested::Repeated => {
+            state.metrics.delivery(Delivery::Repeated);
+            StatusCode::OK.into_response()
+        }
+        Ingested::Refused => {
             state.metrics.delivery(Delivery::Refused);
             saturated()
+        }
+    }
+}
+
+/// The deduplication key of an event, whichever transport brought it:
+/// `resource:event:data.id` (`messages:created:…`, `attachmentActions:created:…`).
+pub fn event_key(resource: &str, event: &str, id: &str) -> String {
+    format!("{resource}:{event}:{id}")
+}
+
+/// What became of an event offered to [`ServiceState::ingest`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ingested {
+    /// Queued (durably, or in this process's memory when the store is down): it will be
+    /// answered.
+    Accepted,
+    /// Seen before (a retry, a replay, another replica's): not worked on again.
+    Repeated,
+    /// The bot has too many events in hand and took nothing: offer it again later.
+    Refused,
+}
+
+impl ServiceState {
+    /// Takes one event of either transport: deduplicated by `key` (this process's set, then
+    /// the bot store in the same transaction as the queueing), bounded by the flood limit.
+    pub async fn ingest(&self, key: String, job: Job) -> Ingested {
+        let entry = self.seen.entry(key.clone()).or_insert(()).await;
+        if !entry.is_fresh() {
+            tracing::debug!(event = %key, "ignored a repeated delivery");
+            return Ingested::Repeated;
+        }
+        let stats = &self.dispatcher.stats;
+        let full = match &self.intake {
+            Some(_) => self.durable_in_hand().await >= self.max_pending,
+            None => !self.dispatcher.has_room(),
+        };
+        if full {
+            // Not recorded anywhere, so a redelivery is worked on once there is room again.
+            self.seen.invalidate(&key).await;
+            stats.refused.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(event = %key, "the bot has too many events in hand: refusing the event");
+            return Ingested::Refused;
+        }
+        if let Some(intake) = &self.intake {
+            match intake.accept(&key, &job).await {
+                Ok(true) => {
+                    stats.durable_accepted.fetch_add(1, Ordering::Release);
+                    return Ingested::Accepted;
+                }
+                Ok(false) => {
+                    tracing::info!(event = %key, "ignored an event already accepted (by this or another replica, or before a restart)");
+                    return Ingested::Repeated;
+                }
+                // The store is down: this process works on it from memory rather than not at
+                // all (its own set still keeps it from being answered twice here).
+                Err(why) => {
+                    tracing::warn!(event = %key, error = %why, "the bot store cannot queue the event: working on it from memory");
+                }
+            }
+        }
+        match self.dispatcher.submit(job) {
+            Ok(()) => Ingested::Accepted,
+            // The in-memory path is full (logged and counted): not taken, so not remembered
+            // either, or a redelivery would be ignored as a repeat.
+            Err(_) => {
+                self.seen.invalidate(&key).await;
+                Ingested::Refused
+            }
         }
     }
 }
@@ -309,6 +346,7 @@ async fn metrics(State(state): State<Arc<ServiceState>>) -> Response {
         &state.dispatcher.stats,
         queue,
         state.readiness.shared_cache_up(),
+        state.websocket.as_ref().map(|w| w.view()),
         now,
     );
     (
@@ -355,13 +393,22 @@ async fn healthz(State(state): State<Arc<ServiceState>>) -> Json<serde_json::Val
     }))
 }
 
+/// Ready when Webex answers and the bot knows who it is; with the websocket transport the
+/// body also says what the websocket is doing on this replica (`connected`, `standby` while
+/// another replica holds it, `connecting`, `reconnecting`) and how often it reconnected.
 async fn readyz(State(state): State<Arc<ServiceState>>) -> Response {
-    match state.readiness.check().await {
-        Ok(()) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))).into_response(),
+    let (status, mut body) = match state.readiness.check().await {
+        Ok(()) => (StatusCode::OK, serde_json::json!({"status": "ready"})),
         Err(why) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"status": "not ready", "reason": why})),
-        )
-            .into_response(),
+            serde_json::json!({"status": "not ready", "reason": why}),
+        ),
+    };
+    if let Some(websocket) = &state.websocket {
+        body["transport"] = "websocket".into();
+        body["websocket"] = websocket.view().to_json();
+    } else {
+        body["transport"] = "webhook".into();
     }
+    (status, Json(body)).into_response()
 }

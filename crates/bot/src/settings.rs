@@ -98,6 +98,50 @@ pub struct BotSettings {
     /// `SLBOT_ALEXA_DEADLINE_MS` (6000, 100–7500): how long an Alexa answer waits for the
     /// inventory before saying that the details will come in Webex (Alexa waits 8 s).
     pub alexa_deadline: Duration,
+    /// `SLBOT_TRANSPORT` (`webhook`, the default, or `websocket`): how Webex events reach the
+    /// bot.
+    pub transport: Transport,
+    /// `SLBOT_WEBEX_U2C_URL` (`https://u2c.wbx2.com/u2c/api/v1`): the service catalog that names
+    /// the device service (websocket transport only).
+    pub webex_u2c_url: String,
+    /// `SLBOT_WEBEX_DEVICE_NAME` (`slbot`): the name the bot's device is registered under, so a
+    /// restart reuses it and stale registrations of ours can be told apart.
+    pub webex_device_name: String,
+    /// Shortest and longest wait before reconnecting the websocket (jittered, doubling).
+    pub websocket_backoff: (Duration, Duration),
+}
+
+/// How Webex events reach the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// Signed webhooks to `{SLBOT_BOT_PUBLIC_URL}/webhooks/webex` (needs a public URL).
+    #[default]
+    Webhook,
+    /// Webex's websocket, opened by the bot (no public URL needed).
+    Websocket,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Webhook => "webhook",
+            Transport::Websocket => "websocket",
+        }
+    }
+}
+
+impl std::str::FromStr for Transport {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "webhook" | "webhooks" => Ok(Transport::Webhook),
+            "websocket" => Ok(Transport::Websocket),
+            other => Err(format!(
+                "unknown transport `{}` (expected webhook or websocket)",
+                other.chars().take(16).collect::<String>()
+            )),
+        }
+    }
 }
 
 /// Flags of `slbot bot` (everything else comes from the environment or the file).
@@ -109,6 +153,7 @@ pub struct BotFlags {
     pub backend_secret_file: Option<PathBuf>,
     pub card_secret_file: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
+    pub transport: Option<Transport>,
 }
 
 /// The opt-in licence gauges of one service account (`/metrics/licenses`).
@@ -177,6 +222,19 @@ fn queue_lease(config: &Config) -> Result<Duration, ConfigError> {
         });
     }
     Ok(Duration::from_secs(secs))
+}
+
+/// `SLBOT_WEBEX_DEVICE_NAME`: 1 to 64 printable characters, `slbot` by default.
+fn webex_device_name(config: &Config) -> Result<String, ConfigError> {
+    let name: String = config.value("WEBEX_DEVICE_NAME", None, "slbot".to_string())?;
+    let name = name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(ConfigError::Invalid {
+            name: "SLBOT_WEBEX_DEVICE_NAME".into(),
+            reason: "1 to 64 printable characters".into(),
+        });
+    }
+    Ok(name)
 }
 
 /// `SLBOT_HISTORY_RETENTION_DAYS`: 1 to 3650 days, 396 (about 13 months) by default.
@@ -289,6 +347,17 @@ impl BotSettings {
                 .filter(|id| !id.is_empty())
                 .collect(),
             alexa_deadline: alexa_deadline(config)?,
+            transport: config.value("TRANSPORT", flags.transport, Transport::Webhook)?,
+            webex_u2c_url: config
+                .value(
+                    "WEBEX_U2C_URL",
+                    None,
+                    "https://u2c.wbx2.com/u2c/api/v1".to_string(),
+                )?
+                .trim_end_matches('/')
+                .to_string(),
+            webex_device_name: webex_device_name(config)?,
+            websocket_backoff: (Duration::from_secs(1), Duration::from_secs(60)),
         })
     }
 }
@@ -460,6 +529,39 @@ mod tests {
         pairs.push(("SLBOT_SIGNING_VERSION", "v1"));
         let s = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap();
         assert_eq!(s.signing_version, Version::V1);
+    }
+
+    #[test]
+    fn the_transport_is_webhook_unless_the_flag_or_slbot_transport_says_websocket() {
+        let s = BotSettings::load(&config(&SECRETS), &BotFlags::default()).unwrap();
+        assert_eq!(s.transport, Transport::Webhook);
+        assert_eq!(s.webex_u2c_url, "https://u2c.wbx2.com/u2c/api/v1");
+        assert_eq!(s.webex_device_name, "slbot");
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_TRANSPORT", "WebSocket"));
+        pairs.push(("SLBOT_WEBEX_U2C_URL", "http://127.0.0.1:9/u2c/api/v1/"));
+        let s = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap();
+        assert_eq!(s.transport, Transport::Websocket);
+        assert_eq!(s.webex_u2c_url, "http://127.0.0.1:9/u2c/api/v1");
+        let flags = BotFlags {
+            transport: Some(Transport::Webhook),
+            ..BotFlags::default()
+        };
+        let s = BotSettings::load(&config(&pairs), &flags).unwrap();
+        assert_eq!(
+            s.transport,
+            Transport::Webhook,
+            "a flag beats the environment"
+        );
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_TRANSPORT", "carrier-pigeon"));
+        let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
+        assert!(err.to_string().contains("SLBOT_TRANSPORT"), "{err}");
+        assert!(err.to_string().contains("webhook or websocket"), "{err}");
+        let mut pairs = SECRETS.to_vec();
+        pairs.push(("SLBOT_WEBEX_DEVICE_NAME", "   "));
+        let err = BotSettings::load(&config(&pairs), &BotFlags::default()).unwrap_err();
+        assert!(err.to_string().contains("SLBOT_WEBEX_DEVICE_NAME"), "{err}");
     }
 
     #[test]

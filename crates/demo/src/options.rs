@@ -24,6 +24,9 @@ pub struct DemoOptions {
     /// The day the generated data is relative to (the caller passes today, UTC), so there is
     /// always something expiring within 30, 60, 90 and 180 days and something expired.
     pub anchor: NaiveDate,
+    /// How the bot receives Webex events: webhooks to its loopback URL (the default), or the
+    /// websocket it opens itself, as a bot with no public URL does.
+    pub transport: slbot_bot::Transport,
 }
 
 /// The defaults of `slbot demo`.

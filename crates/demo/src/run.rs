@@ -9,7 +9,8 @@
 //!    served at once (the bot asks Webex who it is while starting, over this listener);
 //! 5. the spaces (1:1 with the bot, the group space), through the simulator's control API;
 //! 6. the bot on its own loopback port, its webhooks registered through the Webex API (then
-//!    kept by the bot itself, from `SLBOT_BOT_PUBLIC_URL`, as in production);
+//!    kept by the bot itself, from `SLBOT_BOT_PUBLIC_URL`, as in production), or with
+//!    `--transport websocket` its websocket open to the simulator (no public URL);
 //! 7. a saver that writes the simulators' state every few seconds when it changed.
 //!
 //! [`DemoHandle::shutdown`] stops the bot first (queued events finish), then the public
@@ -191,6 +192,7 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
         &sims.bot_token,
         &data_dir,
         &alexa_client_secret,
+        opts.transport,
     )?;
     let panel = AlexaPanel::new(Arc::clone(&alexa), &base, &bot_url, alexa_client_secret)
         .map_err(|e| DemoError::part("simulated Alexa", e))?;
@@ -202,6 +204,9 @@ pub async fn start(opts: DemoOptions) -> Result<DemoHandle, DemoError> {
         .map_err(|e| DemoError::Unexpected(e.into()))?;
     ensure_spaces(&http, &webex_base, &sims.people).await?;
     let (stop_bot, bot_task) = start_bot(&config, bot_listener, &sims.bot_token, &alexa).await?;
+    if opts.transport == slbot_bot::Transport::Websocket {
+        wait_for_websocket(&http, &bot_url).await?;
+    }
 
     let saver = tokio::spawn(keep_saving(
         sims.webex.clone(),
@@ -355,27 +360,40 @@ async fn start_bot(
     let bot = slbot_bot::build_with(&settings, injected)
         .await
         .map_err(|e| DemoError::part("bot", e))?;
-    let public_url = settings
-        .public_url
-        .clone()
-        .ok_or_else(|| DemoError::part("bot", "no public URL for its webhooks"))?;
     let webex = WebexClient::new(
         &settings.webex_api_url,
         bot_token.clone(),
         ClientSettings::default(),
     )
     .map_err(|e| DemoError::part("bot's webhooks", e))?;
-    // The bot registers its webhooks itself once it serves; doing it here first makes `start`
-    // return only when deliveries can arrive, fails the start if they cannot, and prunes
-    // duplicates an interrupted earlier run may have left.
-    slbot_webex::ensure_webhooks(
-        &webex,
-        &public_url,
-        &settings.webhook_secret,
-        Duplicates::Prune,
-    )
-    .await
-    .map_err(|e| DemoError::part("bot's webhooks", e))?;
+    match settings.public_url.clone() {
+        // The bot registers its webhooks itself once it serves; doing it here first makes
+        // `start` return only when deliveries can arrive, fails the start if they cannot, and
+        // prunes duplicates an interrupted earlier run may have left.
+        Some(public_url) => slbot_webex::ensure_webhooks(
+            &webex,
+            &public_url,
+            &settings.webhook_secret,
+            Duplicates::Prune,
+        )
+        .await
+        .map(drop)
+        .map_err(|e| DemoError::part("bot's webhooks", e))?,
+        // On the websocket, webhooks an earlier run left in the saved world would deliver
+        // every message a second time (answered once, but pointless): removed.
+        None => {
+            let hooks = webex
+                .list_webhooks()
+                .await
+                .map_err(|e| DemoError::part("bot's webhooks", e))?;
+            for hook in hooks {
+                webex
+                    .delete_webhook(&hook.id)
+                    .await
+                    .map_err(|e| DemoError::part("bot's webhooks", e))?;
+            }
+        }
+    }
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let stopped = async {
@@ -386,6 +404,31 @@ async fn start_bot(
         }
     });
     Ok((stop, task))
+}
+
+/// Waits (up to 20 s) until the bot says its websocket is open, so `start` returns only when
+/// messages can arrive.
+async fn wait_for_websocket(http: &reqwest::Client, bot_url: &str) -> Result<(), DemoError> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut last = String::new();
+    while tokio::time::Instant::now() < deadline {
+        if let Ok(response) = http.get(format!("{bot_url}/readyz")).send().await {
+            if let Ok(ready) = response.json::<serde_json::Value>().await {
+                if ready["websocket"]["state"] == "connected" {
+                    return Ok(());
+                }
+                last = ready["websocket"]["state"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Err(DemoError::part(
+        "bot's websocket",
+        format!("not connected after 20 s (state: {last:?})"),
+    ))
 }
 
 /// The data folder, created if needed; a temporary one (returned so it lives as long as the
@@ -477,6 +520,7 @@ fn open_sso(data_dir: &Path, base: &str, secrets: &Secrets) -> Result<SsoState, 
 /// The settings of the backend and the bot, as the `SLBOT_*` names the production commands read
 /// (so both parts are configured through their one documented path, and new settings get their
 /// defaults). Built in memory: nothing is read from or written to the environment.
+#[allow(clippy::too_many_arguments)] // one per part of the demo the settings point at
 fn settings_config(
     base: &str,
     webex_base: &str,
@@ -485,6 +529,7 @@ fn settings_config(
     bot_token: &SecretString,
     data_dir: &Path,
     alexa_client_secret: &SecretString,
+    transport: slbot_bot::Transport,
 ) -> Result<Config, DemoError> {
     let store = data_dir.join(BACKEND_DB);
     let store = store.to_str().ok_or_else(|| DemoError::DataDir {
@@ -492,7 +537,7 @@ fn settings_config(
         reason: "the path is not valid UTF-8".to_string(),
     })?;
     let sso = format!("{base}/sso");
-    let pairs: [(&str, String); 26] = [
+    let mut pairs: Vec<(&str, String)> = vec![
         ("BACKEND_PUBLIC_URL", base.to_string()),
         ("BACKEND_URL", base.to_string()),
         ("LOGIN_URL", format!("{base}/login")),
@@ -540,6 +585,12 @@ fn settings_config(
         ),
         ("ALEXA_REDIRECT_URLS", AlexaPanel::redirect_url(base)),
     ];
+    if transport == slbot_bot::Transport::Websocket {
+        // No public URL: the bot finds the simulator's device service and opens its websocket.
+        pairs.retain(|(k, _)| *k != "BOT_PUBLIC_URL");
+        pairs.push(("TRANSPORT", transport.as_str().to_string()));
+        pairs.push(("WEBEX_U2C_URL", format!("{webex_base}/u2c/api/v1")));
+    }
     let env: HashMap<String, String> = pairs
         .into_iter()
         .map(|(k, v)| (format!("SLBOT_{k}"), v))

@@ -62,4 +62,4 @@ pub use scheduler::{
 pub use service::{NotifyRequest, NotifyService, DEFAULT_WINDOW};
 pub use store::history::{History, Kept, KeptPoint, PointTimes};
 pub use store::queue::{EventQueue, QueueDepth, QueuedEvent};
-pub use store::{open, NotifyStore, Singleton, StoreError, Subscription};
+pub use store::{open, NotifyStore, PassLock, Singleton, StoreError, Subscription};

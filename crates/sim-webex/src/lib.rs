@@ -89,7 +89,7 @@
 //! | `GET /_sim/webhooks` | | `{items: [webhook without secret]}` of every owner |
 //! | `POST /_sim/faults` | [`Faults`]: `{rateLimitEvery?, retryAfter?: "S", fail5xxEvery?, lockedEvery?, delayMs?, paths?: "/v1/x" \| ["/v1/x", …]}` | the settings; restarts the count |
 //! | `GET /_sim/faults`, `DELETE /_sim/faults` | | the settings / 204 (none) |
-//! | `POST /_sim/websocket/faults` | [`WebsocketFaults`]: `{dropAfterFrames?: n, handshake404?: n}` (replaces both) | what is left of them; `dropAfterFrames`: the connection that sends the n-th further frame is closed abruptly (no close frame) right after it; `handshake404`: the next n handshakes are answered 404 |
+//! | `POST /_sim/websocket/faults` | [`WebsocketFaults`]: `{dropAfterFrames?: n, handshake404?: n, dropOnAck?: n}` (replaces all) | what is left of them; `dropAfterFrames`: the connection that sends the n-th further frame is closed abruptly (no close frame) right after it; `handshake404`: the next n handshakes are answered 404; `dropOnAck`: the n-th further ack is not taken and its connection is closed abruptly (the frame is replayed) |
 //! | `GET /_sim/websocket/faults` | | what is left of the websocket faults |
 //! | `GET /_sim/websocket` | | `{devices: [{id, ownerId, name, connected, unacked, sent, acked, replayed}], connections, drops, handshake404s}`: `connections`: handshakes accepted; `drops`, `handshake404s`: faults fired |
 //!

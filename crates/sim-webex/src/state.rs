@@ -116,6 +116,11 @@ pub struct WebsocketFaults {
     /// devices, as Webex does for a registration it has expired.
     #[serde(rename = "handshake404", skip_serializing_if = "Option::is_none")]
     pub handshake_404: Option<u64>,
+    /// When the client acks its this-many-th further frame, the ack is not taken and the
+    /// connection is closed abruptly: the client had the frame (and may have acted on it), and
+    /// it is replayed to the device's next connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drop_on_ack: Option<u64>,
 }
 
 /// One prefix or several.

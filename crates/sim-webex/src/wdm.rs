@@ -217,7 +217,11 @@ async fn connection(state: SimState, id: String, mut socket: WebSocket) {
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(t))) => {
                     if let Some(frame) = acked_frame(t.as_str()) {
-                        state.websocket_ack(&id, &frame);
+                        if state.websocket_ack(&id, &frame) {
+                            tracing::info!("websocket dropped on an ack by the injected fault");
+                            state.websocket_closed(&id, serial);
+                            return;
+                        }
                     }
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => {

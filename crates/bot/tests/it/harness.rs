@@ -29,7 +29,7 @@ use slbot_backend::sso::{SsoError, TokenSet};
 use slbot_backend::store::{BoxFuture, PendingSignIn, TokenStore, Tokens};
 use slbot_backend::token_api::{self, TokenApiDeps};
 use slbot_base::{ManualClock, SystemClock};
-use slbot_bot::{BotFlags, BotSettings, Injected};
+use slbot_bot::{BotFlags, BotSettings, Injected, Transport};
 use slbot_signing::{MemoryNonceStore, Verifier, Version};
 use slbot_sim_cssm::{DataSource, FaultSettings, GenParams, StaticToken};
 use slbot_webex::ClientSettings;
@@ -94,6 +94,17 @@ pub struct Options {
     pub extra_cssm_tokens: Vec<String>,
     /// Turns `POST /alexa` on for [`ALEXA_SKILL_ID`], trusting [`simulated_alexa`] only.
     pub alexa: bool,
+    /// How events reach the bot: [`transport_under_test`] unless a test is about one.
+    pub transport: Transport,
+}
+
+/// The transport the suite runs on: `SLBOT_TEST_TRANSPORT` (`webhook`, the default, or
+/// `websocket`). The README's test command runs this suite once per transport.
+pub fn transport_under_test() -> Transport {
+    match std::env::var("SLBOT_TEST_TRANSPORT") {
+        Ok(v) if !v.trim().is_empty() => v.parse().expect("SLBOT_TEST_TRANSPORT"),
+        _ => Transport::Webhook,
+    }
 }
 
 impl Default for Options {
@@ -113,6 +124,7 @@ impl Default for Options {
             tweak: |_| {},
             extra_cssm_tokens: Vec::new(),
             alexa: false,
+            transport: transport_under_test(),
         }
     }
 }
@@ -246,6 +258,15 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
+/// The bot on webhooks whatever the suite's transport (for what is about webhooks).
+pub async fn spawn_webhook_app() -> TestApp {
+    spawn_app_with(Options {
+        transport: Transport::Webhook,
+        ..Options::default()
+    })
+    .await
+}
+
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
 
@@ -365,6 +386,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     if options.alexa {
         env.insert("SLBOT_ALEXA_SKILL_IDS".into(), ALEXA_SKILL_ID.into());
     }
+    if options.transport == Transport::Websocket {
+        env.insert("SLBOT_TRANSPORT".into(), "websocket".into());
+        env.insert("SLBOT_WEBEX_U2C_URL".into(), format!("{base}/u2c/api/v1"));
+        env.remove("SLBOT_BOT_PUBLIC_URL");
+    }
     for (k, v) in options.env {
         env.insert(k.to_string(), v);
     }
@@ -395,8 +421,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         _dir: dir,
         alexa,
     };
-    app.wait_until(|| async { app.webhook_count().await == 2 })
-        .await;
+    app.wait_until_listening().await;
     app
 }
 
@@ -414,7 +439,9 @@ async fn start_bot(
 ) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let bot_addr = listener.local_addr().unwrap();
-    settings.public_url = Some(format!("http://{bot_addr}"));
+    if settings.transport == Transport::Webhook {
+        settings.public_url = Some(format!("http://{bot_addr}"));
+    }
     let injected = Injected {
         clock: clock.clone(),
         webex: ClientSettings {
@@ -496,19 +523,6 @@ impl TestApp {
         let value: Value = response.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path} {body}: {status} {value}");
         value
-    }
-
-    async fn webhook_count(&self) -> usize {
-        let hooks: Value = self
-            .http
-            .get(format!("{}/_sim/webhooks", self.webex_base()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        hooks["items"].as_array().map_or(0, |a| a.len())
     }
 
     /// Where the registered webhooks point.
@@ -761,9 +775,33 @@ impl TestApp {
     pub async fn settle(&self) {
         self.wait_until(|| async {
             self.webex.state().drain_deliveries().await;
-            self.pending_events().await == 0
+            self.websocket_drained().await && self.pending_events().await == 0
         })
         .await;
+    }
+
+    /// With the websocket transport, whether the simulator holds no activity the bot's device
+    /// has not acknowledged (queued, or sent and unacknowledged; other devices of the same
+    /// account are not the bot's); always with webhooks.
+    async fn websocket_drained(&self) -> bool {
+        if self.settings.transport != Transport::Websocket {
+            return true;
+        }
+        let record: Value = self
+            .http
+            .get(format!("{}/_sim/websocket", self.webex_base()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        record["devices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["name"] == self.settings.webex_device_name.as_str())
+            .all(|d| d["unacked"].as_u64() == Some(0))
     }
 
     /// Events the bot accepted and has not finished (from `/healthz`).
@@ -948,14 +986,40 @@ impl TestApp {
         self.bot_addr = bot_addr;
         self.shutdown = Some(stop);
         self.served = Some(served);
-        let target = format!("http://{bot_addr}");
-        self.wait_until(|| async {
-            self.webhook_targets()
+        self.wait_until_listening().await;
+    }
+
+    /// Waits until events reach the bot: both webhooks point at it, or its websocket is open.
+    async fn wait_until_listening(&self) {
+        match self.settings.transport {
+            Transport::Webhook => {
+                let target = format!("http://{}", self.bot_addr);
+                self.wait_until(|| async {
+                    let targets = self.webhook_targets().await;
+                    targets.len() == 2 && targets.iter().all(|t| t.starts_with(&target))
+                })
                 .await
-                .iter()
-                .all(|t| t.starts_with(&target))
-        })
-        .await;
+            }
+            Transport::Websocket => {
+                self.wait_until(|| async {
+                    let ready = self.readiness().await;
+                    ready["websocket"]["state"] == "connected"
+                })
+                .await
+            }
+        }
+    }
+
+    /// `/readyz` of the bot.
+    pub async fn readiness(&self) -> Value {
+        self.http
+            .get(self.bot_url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or(Value::Null)
     }
 
     /// Asks the bot to stop (as SIGTERM does) and waits until it has.

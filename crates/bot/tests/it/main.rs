@@ -18,3 +18,4 @@ mod lifecycle;
 mod notify;
 mod prices;
 mod webhooks;
+mod websocket;

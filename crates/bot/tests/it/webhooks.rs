@@ -180,7 +180,7 @@ async fn events_of_other_resources_and_the_bots_own_messages_are_acknowledged_an
 
 #[tokio::test]
 async fn health_and_readiness_answer_and_readiness_follows_webex() {
-    let app = spawn_app().await;
+    let app = crate::harness::spawn_webhook_app().await;
     let health = app.health().await;
     assert_eq!(health["status"], "ok");
     let ready = app.http().get(app.bot_url("/readyz")).send().await.unwrap();
@@ -256,7 +256,7 @@ fn sample(metrics: &str, name: &str) -> Option<f64> {
 #[tokio::test]
 async fn metrics_count_deliveries_by_outcome_and_commands_by_name_and_read_the_queue_from_the_store(
 ) {
-    let app = spawn_app().await;
+    let app = crate::harness::spawn_webhook_app().await;
     let alice = app.signed_in("alice", 0).await;
     let room = app.direct(&alice).await;
     let said = app.post(&alice, &room, "expired", false, None).await;
@@ -381,6 +381,7 @@ async fn disable_webhook(app: &TestApp, hook: &Value) -> bool {
 async fn only_the_replica_leading_the_webhook_job_repairs_a_webhook_webex_disabled() {
     let app = crate::harness::spawn_app_with(crate::harness::Options {
         tweak: |s| s.webhook_check_every = std::time::Duration::from_millis(100),
+        transport: slbot_bot::Transport::Webhook,
         ..Default::default()
     })
     .await;

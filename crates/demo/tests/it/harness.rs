@@ -21,6 +21,7 @@ pub fn options(data_dir: &Path) -> DemoOptions {
         virtual_accounts: 4,
         licenses_per_va: 12,
         anchor: Utc::now().date_naive(),
+        transport: slbot_bot::Transport::Webhook,
     }
 }
 

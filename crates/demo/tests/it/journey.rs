@@ -7,8 +7,23 @@ use crate::harness::{
 
 #[tokio::test]
 async fn a_person_signed_in_over_http_gets_the_expiring_headline_with_the_naive_count() {
+    expiring_journey(slbot_bot::Transport::Webhook).await;
+}
+
+#[tokio::test]
+async fn the_same_journey_works_when_the_bot_takes_its_events_from_the_websocket() {
+    expiring_journey(slbot_bot::Transport::Websocket).await;
+}
+
+/// Sign-in, the welcome, `expire 30` and its headline, with the bot on `transport`.
+async fn expiring_journey(transport: slbot_bot::Transport) {
     let dir = tempfile::tempdir().unwrap();
-    let demo = start(dir.path()).await;
+    let demo = slbot_demo::start(slbot_demo::DemoOptions {
+        transport,
+        ..options(dir.path())
+    })
+    .await
+    .unwrap();
     let page = sign_in_over_http(&demo.url, ANA).await;
     assert!(page.contains("signed in"), "{page}");
 

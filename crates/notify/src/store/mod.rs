@@ -148,6 +148,8 @@ pub enum Singleton {
     Notify,
     /// Registering, checking and re-enabling the bot's webhooks.
     Webhooks,
+    /// Holding the bot's Webex websocket (the websocket transport): one replica at a time.
+    Websocket,
 }
 
 impl Singleton {
@@ -156,6 +158,7 @@ impl Singleton {
         match self {
             Singleton::Notify => "notify",
             Singleton::Webhooks => "webhooks",
+            Singleton::Websocket => "websocket",
         }
     }
 
@@ -166,6 +169,9 @@ impl Singleton {
             Singleton::Notify => sqlite::LEASE,
             // A check takes seconds: a replica that died in one holds it up only briefly.
             Singleton::Webhooks => chrono::Duration::minutes(1),
+            // Kept alive every few seconds while connected: a holder that died leaves the
+            // bot deaf for at most this long (SQLite; PostgreSQL frees it with the connection).
+            Singleton::Websocket => chrono::Duration::seconds(10),
         }
     }
 
@@ -175,6 +181,8 @@ impl Singleton {
             Singleton::Notify => 0,
             // "webhooks" in ASCII.
             Singleton::Webhooks => 0x7765_6268_6f6f_6b73,
+            // "websockt" in ASCII.
+            Singleton::Websocket => 0x7765_6273_6f63_6b74,
         }
     }
 }

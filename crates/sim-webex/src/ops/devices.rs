@@ -401,16 +401,28 @@ impl SimState {
         Next::Send { text, drop }
     }
 
-    /// The client acked frame `frame_id`: it is never sent again.
-    pub(crate) fn websocket_ack(&self, id: &str, frame_id: &str) {
+    /// The client acked frame `frame_id`: it is never sent again. `true` when the `dropOnAck`
+    /// fault fires instead: the ack is not taken and the connection must be dropped.
+    pub(crate) fn websocket_ack(&self, id: &str, frame_id: &str) -> bool {
         let mut shared = self.lock();
-        if let Some(device) = shared.live.devices.devices.iter_mut().find(|d| d.id == id) {
+        let hub = &mut shared.live.devices;
+        match hub.faults.drop_on_ack {
+            Some(n) if n <= 1 => {
+                hub.faults.drop_on_ack = None;
+                hub.drops += 1;
+                return true;
+            }
+            Some(n) => hub.faults.drop_on_ack = Some(n - 1),
+            None => {}
+        }
+        if let Some(device) = hub.devices.iter_mut().find(|d| d.id == id) {
             let before = device.queue.len();
             device.queue.retain(|f| f.id != frame_id);
             if device.queue.len() < before {
                 device.acked += 1;
             }
         }
+        false
     }
 
     /// Connection `serial` ended; the device has no live connection unless a newer one took over.
@@ -457,12 +469,15 @@ impl SimState {
 
     /// Replaces the pending websocket faults.
     pub fn set_websocket_faults(&self, faults: WebsocketFaults) -> Result<(), ApiError> {
-        if faults.drop_after_frames == Some(0) {
-            return Err(ApiError::bad("dropAfterFrames must be at least 1."));
+        if faults.drop_after_frames == Some(0) || faults.drop_on_ack == Some(0) {
+            return Err(ApiError::bad(
+                "dropAfterFrames and dropOnAck must be at least 1.",
+            ));
         }
         self.lock().live.devices.faults = WebsocketFaults {
             drop_after_frames: faults.drop_after_frames,
             handshake_404: faults.handshake_404.filter(|n| *n > 0),
+            drop_on_ack: faults.drop_on_ack,
         };
         Ok(())
     }

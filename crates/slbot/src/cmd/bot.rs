@@ -1,5 +1,6 @@
 //! `slbot bot`: read the settings, learn the bot's identity from Webex, listen, (optionally)
-//! register the webhooks, and serve until Ctrl-C or SIGTERM; queued events finish first.
+//! register the webhooks or open the websocket (`--transport`), and serve until Ctrl-C or
+//! SIGTERM; queued events finish first.
 //!
 //! Exit codes: 2 for a missing secret or bad setting (named) and a listen address in use,
 //! 3 when Webex does not confirm the bot's identity or refuses the webhook registration,
@@ -35,6 +36,11 @@ pub struct Args {
     /// License architecture catalogue entries to add or override (default SLBOT_CATALOG).
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// How Webex events arrive: `webhook` (signed webhooks to SLBOT_BOT_PUBLIC_URL) or
+    /// `websocket` (the bot opens Webex's websocket: no public URL needed). Default
+    /// SLBOT_TRANSPORT, else webhook.
+    #[arg(long, value_name = "KIND")]
+    pub transport: Option<slbot_bot::Transport>,
 }
 
 /// The one place a start-up failure becomes an exit code.
@@ -57,6 +63,7 @@ pub async fn run(args: Args, config: &Config) -> CliResult {
         backend_secret_file: args.backend_secret_file,
         card_secret_file: args.card_secret_file,
         catalog: args.catalog,
+        transport: args.transport,
     };
     let settings = BotSettings::load(config, &flags)?;
     super::warn_at_start(settings.signing_version.risk());

@@ -45,6 +45,10 @@ pub struct Args {
     #[arg(long, value_name = "L", default_value_t = DEFAULT_LICENSES,
           value_parser = clap::value_parser!(u16).range(1..=200))]
     pub licenses: u16,
+    /// How the bot receives Webex events: `webhook` (posted to its loopback URL) or
+    /// `websocket` (the bot opens the simulated Webex websocket, as with no public URL).
+    #[arg(long, value_name = "KIND", default_value = "webhook")]
+    pub transport: slbot_bot::Transport,
 }
 
 fn exit(e: DemoError) -> CliError {
@@ -64,6 +68,7 @@ pub async fn run(args: Args, _config: &Config) -> CliResult {
         virtual_accounts: usize::from(args.vas),
         licenses_per_va: usize::from(args.licenses),
         anchor: chrono::Utc::now().date_naive(),
+        transport: args.transport,
     };
     let demo = slbot_demo::start(options).await.map_err(exit)?;
     let person = &DEMO_PEOPLE[0];

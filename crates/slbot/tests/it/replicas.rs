@@ -3,7 +3,9 @@
 //! replica killed with SIGKILL in the middle of a command leaves it to the other, which
 //! answers it once. With Redis (`SLBOT_CACHE_URL`), one person's commands spread over both
 //! replicas cost one CSSM fetch, and a `refresh` on one is seen by the other; with Redis
-//! unreachable, commands are still answered and `/readyz` and `/metrics` say so. Needs
+//! unreachable, commands are still answered and `/readyz` and `/metrics` say so. On the
+//! websocket transport, one replica holds the connection and, killed with SIGKILL mid-command,
+//! leaves it and its commands to the other: each answered once. Needs
 //! `SLBOT_TEST_POSTGRES_URL` and `SLBOT_TEST_REDIS_URL` (prints SKIPPED without them).
 
 use std::collections::HashMap;
@@ -522,4 +524,130 @@ async fn with_redis_unreachable_a_replica_still_answers_and_readyz_and_metrics_s
         Some(2.0),
         "{scrape}"
     );
+}
+
+impl Cluster {
+    /// What `replica`'s `/readyz` says its websocket is doing (`connected`, `standby`, …).
+    async fn websocket_state(&self, replica: &Replica) -> String {
+        let ready: Value = self
+            .http
+            .get(format!("{}/readyz", replica.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or(Value::Null);
+        ready["websocket"]["state"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// The Webex simulator's websocket record (devices, connections, faults fired).
+    async fn websocket_record(&self) -> Value {
+        self.http
+            .get(format!("{}/_sim/websocket", self.control))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_websocket_one_replica_holds_the_connection_and_when_it_is_killed_mid_command_the_other_takes_over_and_each_command_is_answered_once(
+) {
+    let Some(pg) = postgres_url() else { return };
+    let mut cluster = cluster(&pg).await;
+    cluster
+        .env
+        .insert("SLBOT_TRANSPORT".into(), "websocket".into());
+    cluster.env.insert(
+        "SLBOT_WEBEX_U2C_URL".into(),
+        format!("{}/u2c/api/v1", cluster.control),
+    );
+    let env = cluster.env.clone();
+    let (a, b) = tokio::task::spawn_blocking(move || {
+        (start_replica(&env, "warn"), start_replica(&env, "warn"))
+    })
+    .await
+    .unwrap();
+
+    // Exactly one replica holds the websocket; the other stands by.
+    let start = Instant::now();
+    let (holder, standby) = loop {
+        let states = (
+            cluster.websocket_state(&a).await,
+            cluster.websocket_state(&b).await,
+        );
+        match (states.0.as_str(), states.1.as_str()) {
+            ("connected", "standby") => break (a, b),
+            ("standby", "connected") => break (b, a),
+            _ => {
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "no replica holds the websocket: {states:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let record = cluster.websocket_record().await;
+    let devices = record["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 1, "one registration for both: {record}");
+
+    // A command comes in over the websocket; the holder is killed while it is being fetched
+    // (by whichever replica's worker took it from the shared queue).
+    let (_, since) = cluster.alice_says("expired").await;
+    let before = cluster.cssm_requests().await;
+    let start = Instant::now();
+    while cluster.cssm_requests().await == before {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "nobody fetched for the command"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(holder); // SIGKILL
+                  // Written while nobody holds the websocket: Webex keeps it for the device.
+    cluster.alice_says("help").await;
+
+    // The other replica takes the websocket over (PostgreSQL frees the dead one's lock).
+    let start = Instant::now();
+    while cluster.websocket_state(&standby).await != "connected" {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the standby replica never took the websocket over"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Both commands answered: "expired" (headline and the full list as CSV) and "help".
+    let replies = cluster
+        .until_replies(since, 3, Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let replies_later = cluster.bot_replies(since).await;
+    assert_eq!(replies, replies_later, "nothing more came later");
+    let count = |start: &str| replies.iter().filter(|r| r.starts_with(start)).count();
+    assert_eq!(
+        count("**There are "),
+        1,
+        "expired answered exactly once: {replies:#?}"
+    );
+    assert_eq!(count("Here is the full list"), 1, "{replies:#?}");
+    assert_eq!(replies.len(), 3, "and help once: {replies:#?}");
+    let record = cluster.websocket_record().await;
+    assert!(
+        record["connections"].as_u64().unwrap() >= 2,
+        "the second replica opened its own connection: {record}"
+    );
+    assert_eq!(
+        record["devices"].as_array().unwrap().len(),
+        1,
+        "and reused the registration: {record}"
+    );
+    drop(standby);
 }
