@@ -9,7 +9,7 @@ use slbot_html::escape;
 use slbot_inventory::{Days, Inventory, Report, ReportBody, ReportKind};
 
 use super::svg;
-use super::view::{table, Dir, View, PAGES, PAGE_ROWS};
+use super::view::{searches, table, Dir, View, PAGES, PAGE_ROWS};
 
 /// What every page of one person's dashboard links to.
 #[derive(Debug)]
@@ -97,7 +97,13 @@ fn partial(inventory: &Inventory) -> String {
 }
 
 /// The filter form: accounts and VAs (several at once), the licence search, days.
-fn filters(inventory: &Inventory, view: &View, action: &str, with_days: bool, now: i64) -> String {
+fn filters(
+    inventory: &Inventory,
+    view: &View,
+    action: &str,
+    (with_days, with_search): (bool, bool),
+    now: i64,
+) -> String {
     let mut s = format!(
         "<form class=\"filters\" method=\"get\" action=\"{}\" role=\"search\">",
         escape(action)
@@ -134,12 +140,15 @@ fn filters(inventory: &Inventory, view: &View, action: &str, with_days: bool, no
             escape(va)
         );
     }
-    let _ = write!(
-        s,
-        "</select></label><label>License name contains\
-         <input type=\"search\" name=\"q\" value=\"{}\" maxlength=\"200\"></label>",
-        escape(&view.search)
-    );
+    s.push_str("</select></label>");
+    if with_search {
+        let _ = write!(
+            s,
+            "<label>License name contains\
+             <input type=\"search\" name=\"q\" value=\"{}\" maxlength=\"200\"></label>",
+            escape(&view.search)
+        );
+    }
     if with_days {
         let _ = write!(
             s,
@@ -257,7 +266,7 @@ pub fn overview(frame: &Frame<'_>, inventory: &Inventory, view: &View, now: i64)
         inventory,
         view,
         &format!("{}/", frame.base),
-        false,
+        (false, true),
         now,
     ));
     body.push_str("<ul class=\"tiles\" aria-label=\"Status\">");
@@ -420,7 +429,13 @@ pub fn report(
     let title = title_of(name, view.days());
     let action = format!("{}/report/{name}", frame.base);
     let mut body = partial(inventory);
-    body.push_str(&filters(inventory, view, &action, name == "expiring", now));
+    body.push_str(&filters(
+        inventory,
+        view,
+        &action,
+        (name == "expiring", searches(name)),
+        now,
+    ));
     let Some(table) = table(report) else {
         return layout(frame.root, &title, &nav(frame, view, name), &body, None);
     };
@@ -577,7 +592,7 @@ pub fn problem_in(
             inventory,
             &View::default(),
             &format!("{}/", frame.base),
-            false,
+            (false, true),
             now
         )
     );

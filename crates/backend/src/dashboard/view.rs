@@ -177,9 +177,22 @@ impl View {
                         .sort_by(|a, b| directed(record_order(key, a, b), dir));
                 }
             }
+            ReportBody::Rebalance(rows) => rows.retain(|r| self.matches(r.license)),
+            ReportBody::Renewals(r) => {
+                for q in &mut r.quarters {
+                    q.rows.retain(|row| self.matches(row.license));
+                    q.quantity = q.rows.iter().map(|row| row.quantity).sum();
+                }
+            }
+            // Per account or per architecture: no licence names to search.
             _ => {}
         }
     }
+}
+
+/// Whether the licence search narrows the page `name` (the others have no licence rows).
+pub fn searches(name: &str) -> bool {
+    !matches!(name, "mix" | "accounts" | "virtual-accounts" | "at-risk")
 }
 
 fn directed(o: Ordering, dir: Dir) -> Ordering {

@@ -622,3 +622,56 @@ async fn a_long_table_shows_a_hundred_rows_a_page_with_the_page_in_the_url_and_t
         want
     );
 }
+
+#[tokio::test]
+async fn the_licence_search_narrows_the_rebalance_page_and_is_not_offered_where_rows_have_no_licence(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+    let opts = options(dir.path());
+    let ana = sign_in(&demo, ANA).await;
+    // Shortage records (inUse > quantity) per licence name, counted here from the data.
+    let snapshot = snapshot(&opts);
+    let n = |v: &Value| v.as_i64().unwrap_or(0);
+    let short: Vec<String> = visible_domains(&opts, demo.cssm_users, ANA)
+        .iter()
+        .flat_map(|d| snapshot["licenses"][d.as_str()].as_array().unwrap().clone())
+        .filter(|r| n(&r["inUse"]) > n(&r["quantity"]))
+        .map(|r| r["license"].as_str().unwrap().trim().to_lowercase())
+        .collect();
+    let (term, want) = [
+        "dna",
+        "advantage",
+        "essentials",
+        "security",
+        "ise",
+        "a",
+        "e",
+    ]
+    .into_iter()
+    .map(|t| (t, short.iter().filter(|l| l.contains(t)).count()))
+    .find(|(_, k)| *k > 0 && *k < short.len())
+    .expect("a search term that narrows the shortages");
+    let page = ana
+        .page(&format!("{}/report/rebalance?q={term}", ana.base))
+        .await;
+    assert_eq!(table_rows(&page), want, "q={term}");
+    assert!(page.contains("name=\"q\""));
+    let csv = ana
+        .get(&format!("{}/report/rebalance.csv?q={term}", ana.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv::Reader::from_reader(csv.as_bytes()).records().count(),
+        want
+    );
+    for name in ["mix", "accounts", "virtual-accounts", "at-risk"] {
+        let page = ana.page(&format!("{}/report/{name}", ana.base)).await;
+        assert!(
+            !page.contains("name=\"q\""),
+            "{name} offers a licence search"
+        );
+    }
+}
