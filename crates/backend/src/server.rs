@@ -189,9 +189,6 @@ pub fn state_from_parts(
     }
 }
 
-/// How long a dashboard page waits for a first CSSM fetch before it shows the progress page.
-const FIRST_FETCH_WAIT: Duration = Duration::from_secs(3);
-
 /// The dashboard over the store's sessions, a CSSM client and an inventory cache (the bot's,
 /// through Redis, when `SLBOT_CACHE_URL` and `SLBOT_WEBHOOK_SECRET` are both set).
 fn dashboard(
@@ -271,7 +268,7 @@ fn dashboard(
             tokens: store,
             refresher,
             clock,
-            wait: FIRST_FETCH_WAIT,
+            wait: d.first_fetch_wait,
             progress: moka::sync::Cache::builder()
                 .time_to_live(Duration::from_secs(3600))
                 .max_capacity(100_000)

@@ -81,6 +81,9 @@ pub struct DashboardSettings {
     pub cache_secret: Option<SecretString>,
     /// `SLBOT_DASHBOARD_SESSION_MINUTES` (default 60): how long a dashboard session lives.
     pub session_ttl: Duration,
+    /// How long a page waits for a first CSSM fetch before it shows the progress page
+    /// (3 s; not a setting of its own, tests shorten it).
+    pub first_fetch_wait: Duration,
 }
 
 impl std::fmt::Debug for DashboardSettings {
@@ -109,6 +112,7 @@ impl Default for DashboardSettings {
             cache_url: None,
             cache_secret: None,
             session_ttl: Duration::from_secs(3600),
+            first_fetch_wait: Duration::from_secs(3),
         }
     }
 }
@@ -138,6 +142,7 @@ fn dashboard_settings(config: &Config) -> Result<DashboardSettings, ConfigError>
             .filter(|u| !secrecy::ExposeSecret::expose_secret(u).trim().is_empty()),
         cache_secret: config.secret("WEBHOOK_SECRET", None)?,
         session_ttl: Duration::from_secs(minutes * 60),
+        ..DashboardSettings::default()
     })
 }
 

@@ -9,7 +9,7 @@ use slbot_html::escape;
 use slbot_inventory::{Days, Inventory, Report, ReportBody, ReportKind};
 
 use super::svg;
-use super::view::{table, Dir, View, PAGES};
+use super::view::{searches, table, Dir, View, PAGES, PAGE_ROWS};
 
 /// What every page of one person's dashboard links to.
 #[derive(Debug)]
@@ -97,7 +97,13 @@ fn partial(inventory: &Inventory) -> String {
 }
 
 /// The filter form: accounts and VAs (several at once), the licence search, days.
-fn filters(inventory: &Inventory, view: &View, action: &str, with_days: bool, now: i64) -> String {
+fn filters(
+    inventory: &Inventory,
+    view: &View,
+    action: &str,
+    (with_days, with_search): (bool, bool),
+    now: i64,
+) -> String {
     let mut s = format!(
         "<form class=\"filters\" method=\"get\" action=\"{}\" role=\"search\">",
         escape(action)
@@ -134,12 +140,15 @@ fn filters(inventory: &Inventory, view: &View, action: &str, with_days: bool, no
             escape(va)
         );
     }
-    let _ = write!(
-        s,
-        "</select></label><label>License name contains\
-         <input type=\"search\" name=\"q\" value=\"{}\" maxlength=\"200\"></label>",
-        escape(&view.search)
-    );
+    s.push_str("</select></label>");
+    if with_search {
+        let _ = write!(
+            s,
+            "<label>License name contains\
+             <input type=\"search\" name=\"q\" value=\"{}\" maxlength=\"200\"></label>",
+            escape(&view.search)
+        );
+    }
     if with_days {
         let _ = write!(
             s,
@@ -257,7 +266,7 @@ pub fn overview(frame: &Frame<'_>, inventory: &Inventory, view: &View, now: i64)
         inventory,
         view,
         &format!("{}/", frame.base),
-        false,
+        (false, true),
         now,
     ));
     body.push_str("<ul class=\"tiles\" aria-label=\"Status\">");
@@ -420,11 +429,18 @@ pub fn report(
     let title = title_of(name, view.days());
     let action = format!("{}/report/{name}", frame.base);
     let mut body = partial(inventory);
-    body.push_str(&filters(inventory, view, &action, name == "expiring", now));
+    body.push_str(&filters(
+        inventory,
+        view,
+        &action,
+        (name == "expiring", searches(name)),
+        now,
+    ));
     let Some(table) = table(report) else {
         return layout(frame.root, &title, &nav(frame, view, name), &body, None);
     };
-    let q = view.query("");
+    // Downloads hold every row of every page.
+    let q = view.query("page");
     let q = if q.is_empty() {
         String::new()
     } else {
@@ -446,11 +462,52 @@ pub fn report(
         a = escape(&action),
         q = escape(&q),
     );
-    body.push_str(&table_html(&table, view, &action));
+    let pages = table.rows.len().div_ceil(PAGE_ROWS).max(1);
+    let page = view.page.unwrap_or(1).min(pages);
+    let pager = pager(view, &action, page, pages, table.rows.len());
+    body.push_str(&pager);
+    body.push_str(&table_html(&table, view, &action, page));
+    body.push_str(&pager);
     layout(frame.root, &title, &nav(frame, view, name), &body, None)
 }
 
-fn table_html(table: &super::view::Table, view: &View, action: &str) -> String {
+/// "Rows a–b of n" and links to the previous, next, first and last pages (the filters and
+/// the sort kept); nothing when the table fits on one page.
+fn pager(view: &View, action: &str, page: usize, pages: usize, rows: usize) -> String {
+    if pages <= 1 {
+        return String::new();
+    }
+    let href = |p: usize| {
+        let mut v = view.clone();
+        v.page = (p > 1).then_some(p);
+        format!("{action}?{}", v.query(""))
+    };
+    let link = |s: &mut String, p: usize, label: &str, rel: &str| {
+        if p == page || p == 0 || p > pages {
+            let _ = write!(s, "<span aria-disabled=\"true\">{}</span>", escape(label));
+        } else {
+            let _ = write!(
+                s,
+                "<a href=\"{}\"{rel}>{}</a>",
+                escape(&href(p)),
+                escape(label)
+            );
+        }
+    };
+    let first = (page - 1) * PAGE_ROWS + 1;
+    let last = (page * PAGE_ROWS).min(rows);
+    let mut s = format!(
+        "<nav class=\"pager\" aria-label=\"Pages of the table\"><p>Rows {first}–{last} of {rows} (page {page} of {pages})</p>"
+    );
+    link(&mut s, 1, "« First", "");
+    link(&mut s, page - 1, "‹ Previous", " rel=\"prev\"");
+    link(&mut s, page + 1, "Next ›", " rel=\"next\"");
+    link(&mut s, pages, "Last »", "");
+    s.push_str("</nav>");
+    s
+}
+
+fn table_html(table: &super::view::Table, view: &View, action: &str, page: usize) -> String {
     let base_q = view.query("sort");
     let mut s = String::from("<div class=\"scroll\"><table class=\"report\"><thead><tr>");
     for c in &table.columns {
@@ -491,7 +548,12 @@ fn table_html(table: &super::view::Table, view: &View, action: &str) -> String {
         }
     }
     s.push_str("</tr></thead><tbody>");
-    for row in &table.rows {
+    for row in table
+        .rows
+        .iter()
+        .skip((page - 1) * PAGE_ROWS)
+        .take(PAGE_ROWS)
+    {
         s.push_str("<tr>");
         for (i, (cell, c)) in row.iter().zip(&table.columns).enumerate() {
             let cls = if c.numeric { " class=\"num\"" } else { "" };
@@ -530,7 +592,7 @@ pub fn problem_in(
             inventory,
             &View::default(),
             &format!("{}/", frame.base),
-            false,
+            (false, true),
             now
         )
     );

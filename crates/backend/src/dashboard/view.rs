@@ -42,7 +42,13 @@ pub struct View {
     pub days: Option<u32>,
     /// Column key and direction; `None`: the report's own order.
     pub sort: Option<(String, Dir)>,
+    /// Which [`PAGE_ROWS`] rows of the table the page shows (1-based; `None`: the first).
+    /// Downloads and the JSON API ignore it: they hold every row.
+    pub page: Option<usize>,
 }
+
+/// Rows of a report table per page, so a 27k-line inventory is not one giant HTML table.
+pub const PAGE_ROWS: usize = 100;
 
 /// A query that cannot be used, with the sentence to show.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +60,8 @@ pub enum ViewError {
 }
 
 impl View {
-    /// Reads `account=…&va=…&q=…&days=…&sort=…&dir=…` (keys may repeat; unknown keys ignored).
+    /// Reads `account=…&va=…&q=…&days=…&sort=…&dir=…&page=…` (keys may repeat; unknown keys
+    /// and a page that is not a positive number are ignored).
     pub fn parse(query: Option<&str>) -> Result<View, ViewError> {
         let mut view = View::default();
         let mut dir = Dir::Asc;
@@ -73,6 +80,7 @@ impl View {
                 "dir" => {
                     dir = if v == "desc" { Dir::Desc } else { Dir::Asc };
                 }
+                "page" => view.page = v.parse().ok().filter(|p| *p > 1),
                 _ => {}
             }
         }
@@ -81,7 +89,8 @@ impl View {
     }
 
     /// The query string of this view (no `?`), for deep links and downloads; `except` leaves
-    /// out one key (`"sort"` drops the sort, for the headers' links).
+    /// out one key (`"sort"` drops the sort, for the headers' links). The page is kept only
+    /// with nothing left out (`""`): a link that changes the question starts at its first page.
     pub fn query(&self, except: &str) -> String {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         if except != "account" {
@@ -103,6 +112,9 @@ impl View {
         if let (Some((key, dir)), false) = (&self.sort, except == "sort") {
             q.append_pair("sort", key);
             q.append_pair("dir", if *dir == Dir::Desc { "desc" } else { "asc" });
+        }
+        if let (Some(p), "") = (self.page, except) {
+            q.append_pair("page", &p.to_string());
         }
         q.finish()
     }
@@ -165,9 +177,22 @@ impl View {
                         .sort_by(|a, b| directed(record_order(key, a, b), dir));
                 }
             }
+            ReportBody::Rebalance(rows) => rows.retain(|r| self.matches(r.license)),
+            ReportBody::Renewals(r) => {
+                for q in &mut r.quarters {
+                    q.rows.retain(|row| self.matches(row.license));
+                    q.quantity = q.rows.iter().map(|row| row.quantity).sum();
+                }
+            }
+            // Per account or per architecture: no licence names to search.
             _ => {}
         }
     }
+}
+
+/// Whether the licence search narrows the page `name` (the others have no licence rows).
+pub fn searches(name: &str) -> bool {
+    !matches!(name, "mix" | "accounts" | "virtual-accounts" | "at-risk")
 }
 
 fn directed(o: Ordering, dir: Dir) -> Ordering {
@@ -538,19 +563,26 @@ mod tests {
 
     #[test]
     fn a_query_with_repeated_filters_a_search_days_and_a_sort_reads_back_as_written() {
-        let q =
-            "account=Acme&account=beta.example.com&va=DEFAULT&q=dna&days=90&sort=endDate&dir=desc";
+        let q = "account=Acme&account=beta.example.com&va=DEFAULT&q=dna&days=90&sort=endDate&dir=desc&page=3";
         let view = View::parse(Some(q)).unwrap();
         assert_eq!(view.filters.accounts, ["Acme", "beta.example.com"]);
         assert_eq!(view.filters.vas, ["DEFAULT"]);
         assert_eq!(view.search, "dna");
         assert_eq!(view.days, Some(90));
         assert_eq!(view.sort, Some(("endDate".to_string(), Dir::Desc)));
+        assert_eq!(view.page, Some(3));
         assert_eq!(view.query(""), q);
         assert_eq!(
             view.query("sort"),
             "account=Acme&account=beta.example.com&va=DEFAULT&q=dna&days=90"
         );
+        assert_eq!(
+            view.query("page"),
+            "account=Acme&account=beta.example.com&va=DEFAULT&q=dna&days=90&sort=endDate&dir=desc"
+        );
+        for first in ["page=1", "page=0", "page=-2", "page=x", ""] {
+            assert_eq!(View::parse(Some(first)).unwrap().page, None, "{first}");
+        }
     }
 
     #[test]

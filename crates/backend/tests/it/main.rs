@@ -4,6 +4,9 @@
 mod token_harness;
 
 mod alexa_link;
+mod dashboard_harness;
+mod dashboard_http;
+mod dashboard_sessions;
 mod signin;
 mod signin_webex;
 mod sso_answers;

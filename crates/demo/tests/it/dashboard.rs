@@ -551,3 +551,127 @@ async fn the_advisor_reports_have_pages_and_downloads_and_rebalance_lists_every_
         }
     }
 }
+
+#[tokio::test]
+async fn a_long_table_shows_a_hundred_rows_a_page_with_the_page_in_the_url_and_the_csv_holds_them_all(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+    let opts = options(dir.path());
+    let ana = sign_in(&demo, ANA).await;
+    let lines = naive_lines(&opts, demo.cssm_users, ANA);
+    let want = expiring_within(&lines, 3650);
+    assert!(
+        want > 100,
+        "the data has {want} lines: too few for two pages"
+    );
+    let pages = want.div_ceil(100);
+    let query = "days=3650&sort=endDate&dir=asc";
+
+    let mut shown = 0;
+    for p in 1..=pages {
+        let url = format!("{}/report/expiring?{query}&page={p}", ana.base);
+        let page = ana.page(&url).await;
+        let rows = table_rows(&page);
+        let expected = if p < pages {
+            100
+        } else {
+            want - 100 * (pages - 1)
+        };
+        assert_eq!(rows, expected, "{url}");
+        let (first, last) = ((p - 1) * 100 + 1, (p - 1) * 100 + rows);
+        assert!(
+            page.contains(&format!(
+                "Rows {first}–{last} of {want} (page {p} of {pages})"
+            )),
+            "{url}"
+        );
+        // The next page's link keeps the filters and the sort; the downloads hold every page.
+        if p < pages {
+            let next = format!(
+                "expiring?{}&amp;page={}",
+                query.replace('&', "&amp;"),
+                p + 1
+            );
+            assert!(page.contains(&next), "{url}: {next}");
+        }
+        assert!(
+            page.contains(&format!(
+                "expiring.csv?{}\" download",
+                query.replace('&', "&amp;")
+            )),
+            "{url}"
+        );
+        shown += rows;
+    }
+    assert_eq!(shown, want);
+    // A page past the end shows the last one.
+    let page = ana
+        .page(&format!("{}/report/expiring?{query}&page=999", ana.base))
+        .await;
+    assert_eq!(table_rows(&page), want - 100 * (pages - 1));
+
+    let csv = ana
+        .get(&format!("{}/report/expiring.csv?{query}", ana.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv::Reader::from_reader(csv.as_bytes()).records().count(),
+        want
+    );
+}
+
+#[tokio::test]
+async fn the_licence_search_narrows_the_rebalance_page_and_is_not_offered_where_rows_have_no_licence(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start(dir.path()).await;
+    let opts = options(dir.path());
+    let ana = sign_in(&demo, ANA).await;
+    // Shortage records (inUse > quantity) per licence name, counted here from the data.
+    let snapshot = snapshot(&opts);
+    let n = |v: &Value| v.as_i64().unwrap_or(0);
+    let short: Vec<String> = visible_domains(&opts, demo.cssm_users, ANA)
+        .iter()
+        .flat_map(|d| snapshot["licenses"][d.as_str()].as_array().unwrap().clone())
+        .filter(|r| n(&r["inUse"]) > n(&r["quantity"]))
+        .map(|r| r["license"].as_str().unwrap().trim().to_lowercase())
+        .collect();
+    let (term, want) = [
+        "dna",
+        "advantage",
+        "essentials",
+        "security",
+        "ise",
+        "a",
+        "e",
+    ]
+    .into_iter()
+    .map(|t| (t, short.iter().filter(|l| l.contains(t)).count()))
+    .find(|(_, k)| *k > 0 && *k < short.len())
+    .expect("a search term that narrows the shortages");
+    let page = ana
+        .page(&format!("{}/report/rebalance?q={term}", ana.base))
+        .await;
+    assert_eq!(table_rows(&page), want, "q={term}");
+    assert!(page.contains("name=\"q\""));
+    let csv = ana
+        .get(&format!("{}/report/rebalance.csv?q={term}", ana.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv::Reader::from_reader(csv.as_bytes()).records().count(),
+        want
+    );
+    for name in ["mix", "accounts", "virtual-accounts", "at-risk"] {
+        let page = ana.page(&format!("{}/report/{name}", ana.base)).await;
+        assert!(
+            !page.contains("name=\"q\""),
+            "{name} offers a licence search"
+        );
+    }
+}
