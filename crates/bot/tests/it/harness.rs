@@ -780,6 +780,13 @@ impl TestApp {
         .await;
     }
 
+    /// Waits until every event so far reached the bot and was acknowledged: the webhook
+    /// deliveries answered, or the websocket activities acked.
+    pub async fn delivered(&self) {
+        self.webex.state().drain_deliveries().await;
+        self.wait_until(|| self.websocket_drained()).await;
+    }
+
     /// With the websocket transport, whether the simulator holds no activity the bot's device
     /// has not acknowledged (queued, or sent and unacknowledged; other devices of the same
     /// account are not the bot's); always with webhooks.

@@ -115,7 +115,7 @@ async fn a_shutdown_finishes_the_events_it_already_accepted() {
     let room = app.direct(&alice).await;
     let said = app.post(&alice, &room, "expired", false, None).await;
     // Accepted (the delivery was acknowledged), and still working on the slow fetch.
-    app.webex.state().drain_deliveries().await;
+    app.delivered().await;
     assert_eq!(app.pending_events().await, 1);
     app.shut_down().await;
     let replies = app.bot_messages(&room, said.seq).await;
@@ -191,7 +191,7 @@ async fn a_command_whose_bot_was_killed_mid_fetch_is_answered_once_by_the_restar
     let room = app.direct(&alice).await;
     let said = app.post(&alice, &room, "expired", false, None).await;
     // Acknowledged, taken by a worker, and waiting for the slow CSSM fetch.
-    app.webex.state().drain_deliveries().await;
+    app.delivered().await;
     app.wait_until(|| async { app.cssm_requests().await > 0 })
         .await;
     app.crash_and_restart_bot().await;
@@ -230,7 +230,7 @@ async fn a_command_still_running_when_the_shutdown_grace_ends_is_handed_back_and
     let alice = app.signed_in("alice", 0).await;
     let room = app.direct(&alice).await;
     let said = app.post(&alice, &room, "expired", false, None).await;
-    app.webex.state().drain_deliveries().await;
+    app.delivered().await;
     app.wait_until(|| async { app.cssm_requests().await > 0 })
         .await;
     // SIGTERM: the grace (100 ms) ends long before the fetch (600 ms per call) does.
@@ -305,7 +305,7 @@ async fn an_answer_webex_refused_to_take_is_posted_once_when_the_event_is_tried_
     let alice = app.signed_in("alice", 0).await;
     let room = app.direct(&alice).await;
     let said = app.post(&alice, &room, "expired", false, None).await;
-    app.webex.state().drain_deliveries().await;
+    app.delivered().await;
     // The message was read; while CSSM answers, Webex starts failing every message call.
     app.wait_until(|| async { app.cssm_requests().await > 0 })
         .await;
