@@ -141,13 +141,13 @@ impl ServiceState {
         self
     }
 
-    /// The same state with `warnings` shown by `/healthz` (e.g. v1 signing's risk).
     /// Shows the websocket transport's state in `/readyz` and `/metrics`.
     pub fn with_websocket(mut self, status: Arc<crate::websocket::WebsocketStatus>) -> Self {
         self.websocket = Some(status);
         self
     }
 
+    /// The same state with `warnings` shown by `/healthz` (e.g. v1 signing's risk).
     pub fn with_warnings(mut self, warnings: Vec<&'static str>) -> Self {
         self.warnings = warnings;
         self
