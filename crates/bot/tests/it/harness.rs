@@ -525,17 +525,38 @@ impl TestApp {
         value
     }
 
-    /// Where the registered webhooks point.
-    async fn webhook_targets(&self) -> Vec<String> {
-        let hooks: Value = self
+    /// A GET of `url` answered with JSON.
+    pub async fn get_json(&self, url: String) -> Value {
+        let response = self.http.get(url).send().await.unwrap();
+        response.json().await.unwrap()
+    }
+
+    /// The webhooks registered in the simulator (`/_sim/webhooks`).
+    pub async fn registered_webhooks(&self) -> Value {
+        self.get_json(format!("{}/_sim/webhooks", self.webex_base()))
+            .await
+    }
+
+    /// The simulator's websocket record: devices, connections, faults fired.
+    pub async fn websocket_record(&self) -> Value {
+        self.get_json(format!("{}/_sim/websocket", self.webex_base()))
+            .await
+    }
+
+    /// The bot's `/metrics` scrape.
+    pub async fn scrape(&self) -> String {
+        let response = self
             .http
-            .get(format!("{}/_sim/webhooks", self.webex_base()))
+            .get(self.bot_url("/metrics"))
             .send()
             .await
-            .unwrap()
-            .json()
-            .await
             .unwrap();
+        response.text().await.unwrap()
+    }
+
+    /// Where the registered webhooks point.
+    async fn webhook_targets(&self) -> Vec<String> {
+        let hooks = self.registered_webhooks().await;
         hooks["items"].as_array().map_or(Vec::new(), |a| {
             a.iter()
                 .filter_map(|h| h["targetUrl"].as_str().map(str::to_string))
@@ -794,15 +815,7 @@ impl TestApp {
         if self.settings.transport != Transport::Websocket {
             return true;
         }
-        let record: Value = self
-            .http
-            .get(format!("{}/_sim/websocket", self.webex_base()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let record = self.websocket_record().await;
         record["devices"]
             .as_array()
             .into_iter()
@@ -1019,14 +1032,8 @@ impl TestApp {
 
     /// `/readyz` of the bot.
     pub async fn readiness(&self) -> Value {
-        self.http
-            .get(self.bot_url("/readyz"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap_or(Value::Null)
+        let response = self.http.get(self.bot_url("/readyz")).send().await.unwrap();
+        response.json().await.unwrap_or(Value::Null)
     }
 
     /// Asks the bot to stop (as SIGTERM does) and waits until it has.
@@ -1038,6 +1045,14 @@ impl TestApp {
             served.await.unwrap().unwrap();
         }
     }
+}
+
+/// The value of the sample `name` in a `/metrics` scrape (with its labels, as the scrape
+/// writes them).
+pub fn sample(metrics: &str, name: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }
 
 /// The one reply a command got (fails the test on none or several).

@@ -311,16 +311,7 @@ async fn an_answer_webex_refused_to_take_is_posted_once_when_the_event_is_tried_
         .await;
     app.webex_faults(json!({"fail5xxEvery": 1, "paths": "/v1/messages"}))
         .await;
-    let metrics = || async {
-        app.http()
-            .get(app.bot_url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-    };
+    let metrics = || async { app.scrape().await };
     app.wait_until(|| async {
         metrics()
             .await
@@ -457,15 +448,7 @@ async fn after_a_database_outage_the_bot_recovers_by_itself_and_answered_every_c
         only(&app.say(&alice, &room, "expired").await).headline(),
         expected
     );
-    let metrics = app
-        .http()
-        .get(app.bot_url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.scrape().await;
     assert!(
         metrics.lines().any(|l| l == "slbot_queue_up 1"),
         "{metrics}"

@@ -98,15 +98,7 @@ async fn the_scheduler_the_bot_serves_sends_the_digest_when_the_clock_reaches_it
     // `/metrics` counts it once the pass is over.
     let line = r#"slbot_notify_subscriptions_total{outcome="digest"} 1"#;
     app.wait_until(|| async {
-        let text = app
-            .http()
-            .get(app.bot_url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = app.scrape().await;
         text.lines().any(|l| l == line)
     })
     .await;

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::harness::{sign, spawn_app, TestApp};
+use crate::harness::{sample, sign, spawn_app, TestApp};
 
 const WEBEX_FAILED: &str =
     "I couldn't read your message from Webex. Please send it again in a minute.";
@@ -207,15 +207,7 @@ async fn health_and_readiness_answer_and_readiness_follows_webex() {
     assert_eq!(ready.status().as_u16(), 200);
 
     // The registration at start put both webhooks in place, pointed at this bot.
-    let hooks: Value = app
-        .http()
-        .get(format!("{}/_sim/webhooks", app.webex_base()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hooks = app.registered_webhooks().await;
     let hooks = hooks["items"].as_array().unwrap();
     assert_eq!(hooks.len(), 2);
     for hook in hooks {
@@ -244,13 +236,6 @@ async fn a_bot_on_v1_signing_says_in_its_health_that_the_token_is_unprotected_an
         warning.contains("does not protect the CSSM access token"),
         "{warning}"
     );
-}
-
-/// The value of the sample `name` (with its labels, as the scrape writes them).
-fn sample(metrics: &str, name: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }
 
 #[tokio::test]
@@ -328,15 +313,7 @@ async fn metrics_count_deliveries_by_outcome_and_commands_by_name_and_read_the_q
 }
 
 async fn webhook_statuses(app: &TestApp) -> Vec<String> {
-    let hooks: Value = app
-        .http()
-        .get(format!("{}/_sim/webhooks", app.webex_base()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hooks = app.registered_webhooks().await;
     hooks["items"]
         .as_array()
         .unwrap()

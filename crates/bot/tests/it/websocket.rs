@@ -8,7 +8,7 @@
 use serde_json::{json, Value};
 use slbot_bot::Transport;
 
-use crate::harness::{only, spawn_app_with, Options, TestApp};
+use crate::harness::{only, sample, spawn_app_with, Options, TestApp};
 
 const HELP_HEADLINE: &str = "**Here is what I can do:**";
 
@@ -18,18 +18,6 @@ async fn websocket_app() -> TestApp {
         ..Options::default()
     })
     .await
-}
-
-/// The simulator's websocket record: devices, connections, faults fired.
-async fn record(app: &TestApp) -> Value {
-    app.http()
-        .get(format!("{}/_sim/websocket", app.webex_base()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 async fn faults(app: &TestApp, faults: Value) {
@@ -58,22 +46,10 @@ async fn devices(app: &TestApp) -> Vec<Value> {
     listed["devices"].as_array().cloned().unwrap_or_default()
 }
 
-/// A value of the bot's `/metrics` (the line starting with `name`, labels included).
+/// A value of the bot's `/metrics` (the sample `name`, labels included).
 async fn metric(app: &TestApp, name: &str) -> f64 {
-    let text = app
-        .http()
-        .get(app.bot_url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+    let text = app.scrape().await;
+    sample(&text, name).unwrap_or_else(|| panic!("no {name} in\n{text}"))
 }
 
 #[tokio::test]
@@ -102,17 +78,9 @@ async fn over_the_websocket_a_command_is_answered_once_and_readyz_and_metrics_sh
         1.0
     );
     // No webhook was registered: nothing comes in twice.
-    let hooks: Value = app
-        .http()
-        .get(format!("{}/_sim/webhooks", app.webex_base()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hooks = app.registered_webhooks().await;
     assert_eq!(hooks["items"].as_array().map_or(0, Vec::len), 0, "{hooks}");
-    let record = record(&app).await;
+    let record = app.websocket_record().await;
     let device = &record["devices"][0];
     assert_eq!(device["name"], "slbot", "{record}");
     assert_eq!(
@@ -140,7 +108,7 @@ async fn a_websocket_dropped_mid_stream_loses_no_command_and_answers_none_twice(
         "five commands, five answers: {replies:#?}"
     );
     assert!(replies.iter().all(|r| r.headline() == HELP_HEADLINE));
-    let record = record(&app).await;
+    let record = app.websocket_record().await;
     assert_eq!(record["drops"], 1, "the drop fired: {record}");
     assert!(
         app.readiness().await["websocket"]["reconnects"]
@@ -163,7 +131,7 @@ async fn an_activity_taken_but_not_acknowledged_before_the_connection_broke_is_r
     let since = app.last_seq().await;
     let replies = app.say(&alice, &room, "help").await;
     assert_eq!(only(&replies).headline(), HELP_HEADLINE);
-    let record = record(&app).await;
+    let record = app.websocket_record().await;
     assert!(
         record["devices"][0]["replayed"].as_u64().unwrap() >= 1,
         "the activity was replayed: {record}"
@@ -196,7 +164,7 @@ async fn a_handshake_answered_404_makes_the_bot_register_a_fresh_device_and_go_o
     assert_eq!(only(&replies).headline(), HELP_HEADLINE);
     let replies = app.say(&alice, &room, "help").await;
     assert_eq!(only(&replies).headline(), HELP_HEADLINE, "and after it");
-    let record = record(&app).await;
+    let record = app.websocket_record().await;
     assert_eq!(record["handshake404s"], 1, "the 404 fired: {record}");
     let ready = app.readiness().await;
     assert_eq!(ready["websocket"]["reregistrations"], 1, "{ready}");
