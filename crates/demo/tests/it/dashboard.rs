@@ -95,6 +95,12 @@ impl Visitor {
         self.http.get(url).send().await.unwrap()
     }
 
+    /// The records (header excluded) of the CSV download at `url`.
+    pub async fn csv_records(&self, url: &str) -> usize {
+        let csv = self.get(url).await.text().await.unwrap();
+        csv::Reader::from_reader(csv.as_bytes()).records().count()
+    }
+
     /// A page once the first fetch is done (the progress page polls; here we ask again).
     pub async fn page(&self, url: &str) -> String {
         for _ in 0..120 {
@@ -611,14 +617,9 @@ async fn a_long_table_shows_a_hundred_rows_a_page_with_the_page_in_the_url_and_t
         .await;
     assert_eq!(table_rows(&page), want - 100 * (pages - 1));
 
-    let csv = ana
-        .get(&format!("{}/report/expiring.csv?{query}", ana.base))
-        .await
-        .text()
-        .await
-        .unwrap();
     assert_eq!(
-        csv::Reader::from_reader(csv.as_bytes()).records().count(),
+        ana.csv_records(&format!("{}/report/expiring.csv?{query}", ana.base))
+            .await,
         want
     );
 }
@@ -657,14 +658,9 @@ async fn the_licence_search_narrows_the_rebalance_page_and_is_not_offered_where_
         .await;
     assert_eq!(table_rows(&page), want, "q={term}");
     assert!(page.contains("name=\"q\""));
-    let csv = ana
-        .get(&format!("{}/report/rebalance.csv?q={term}", ana.base))
-        .await
-        .text()
-        .await
-        .unwrap();
     assert_eq!(
-        csv::Reader::from_reader(csv.as_bytes()).records().count(),
+        ana.csv_records(&format!("{}/report/rebalance.csv?q={term}", ana.base))
+            .await,
         want
     );
     for name in ["mix", "accounts", "virtual-accounts", "at-risk"] {
